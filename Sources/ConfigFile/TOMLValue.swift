@@ -1,0 +1,103 @@
+/// A value read from a TOML document.
+public enum TOMLValue: Sendable, Equatable {
+    case string(String)
+    case integer(Int64)
+    case float(Double)
+    case boolean(Bool)
+    /// Dates and times are kept as written.
+    case datetime(String)
+    case array([TOMLValue])
+    case table(TOMLTable)
+
+    public var string: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    public var integer: Int64? {
+        if case .integer(let value) = self { return value }
+        return nil
+    }
+
+    public var double: Double? {
+        switch self {
+        case .float(let value): value
+        case .integer(let value): Double(value)
+        default: nil
+        }
+    }
+
+    public var boolean: Bool? {
+        if case .boolean(let value) = self { return value }
+        return nil
+    }
+
+    public var array: [TOMLValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
+    public var table: TOMLTable? {
+        if case .table(let value) = self { return value }
+        return nil
+    }
+
+    /// A short name of the value's type, for error messages.
+    public var typeName: String {
+        switch self {
+        case .string: "string"
+        case .integer: "integer"
+        case .float: "float"
+        case .boolean: "boolean"
+        case .datetime: "date-time"
+        case .array: "array"
+        case .table: "table"
+        }
+    }
+}
+
+/// A TOML table: keys in the order they were written.
+public struct TOMLTable: Sendable, Equatable {
+    public private(set) var keys: [String] = []
+    private var values: [String: TOMLValue] = [:]
+
+    public init() {}
+
+    public subscript(key: String) -> TOMLValue? {
+        get { values[key] }
+        set {
+            if values[key] == nil, newValue != nil { keys.append(key) }
+            if newValue == nil { keys.removeAll { $0 == key } }
+            values[key] = newValue
+        }
+    }
+
+    /// The array of tables under `key` (`[[key]]`); empty when absent.
+    public func tables(_ key: String) -> [TOMLTable] {
+        values[key]?.array?.compactMap(\.table) ?? []
+    }
+}
+
+/// A TOML document that could not be read: the message names the line.
+public struct TOMLError: Error, CustomStringConvertible, Sendable {
+    public var line: Int
+    public var message: String
+
+    public var description: String { "line \(line): \(message)" }
+}
+
+extension TOMLValue {
+    /// The value written as TOML.
+    public var tomlText: String {
+        switch self {
+        case .string(let value): TOML.quote(value)
+        case .integer(let value): String(value)
+        case .float(let value): String(value)
+        case .boolean(let value): value ? "true" : "false"
+        case .datetime(let value): value
+        case .array(let values): "[" + values.map(\.tomlText).joined(separator: ", ") + "]"
+        case .table(let table):
+            "{ " + table.keys.map { "\(TOML.key($0)) = \(table[$0]!.tomlText)" }.joined(separator: ", ") + " }"
+        }
+    }
+}

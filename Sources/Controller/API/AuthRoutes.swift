@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+import WireProtocol
+
+/// Login, logout, who am I; users and API tokens.
+struct AuthRoutes {
+    let services: ControllerServices
+
+    func addRoutes(to api: RouterGroup<AppRequestContext>) {
+        api.post("auth/login") { request, context -> Response in
+            let input = try await request.decode(as: LoginInput.self, context: context)
+            guard let user = try await services.users.authenticate(username: input.username, password: input.password)
+            else { throw AppError.unauthorized("wrong username or password") }
+            let session = try await services.users.createSession(userID: user.id, ttlSeconds: services.config.sessionTTLSeconds)
+            var response = try context.responseEncoder.encode(
+                LoginAnswer(username: user.username, role: user.role, csrfToken: session.csrfToken),
+                from: request, context: context)
+            response.setCookie(sessionCookie(session.token, maxAge: services.config.sessionTTLSeconds))
+            return response
+        }
+        api.post("auth/logout") { request, context -> Response in
+            if let token = request.cookies[AuthMiddleware.sessionCookie]?.value {
+                try await services.users.deleteSession(token: token)
+            }
+            var response = Response(status: .noContent)
+            response.setCookie(sessionCookie("", maxAge: 0))
+            return response
+        }
+        api.get("auth/me") { _, context -> User in
+            let user = try context.requireUser()
+            guard let found = try await services.users.find(username: user.username) else {
+                throw AppError.unauthorized("user no longer exists")
+            }
+            return found
+        }
+        api.get("users") { request, context -> Page<User> in
+            _ = try context.requireAdmin()
+            return try await services.users.list(Pagination(request))
+        }
+        api.post("users") { request, context -> EditedResponse<User> in
+            _ = try context.requireAdmin()
+            let input = try await request.decode(as: UserInput.self, context: context)
+            let user = try await services.users.create(
+                username: input.username, password: input.password, role: input.role ?? .member)
+            return EditedResponse(status: .created, response: user)
+        }
+        api.post("tokens") { request, context -> EditedResponse<CreatedToken> in
+            let user = try context.requireUser()
+            let input = try await Self.optionalBody(TokenInput.self, request, context) ?? TokenInput()
+            let token = try await services.users.createToken(userID: user.id, name: input.name ?? "token")
+            return EditedResponse(status: .created, response: token)
+        }
+        api.get("tokens") { _, context -> Page<APIToken> in
+            let user = try context.requireUser()
+            return Page(items: try await services.users.listTokens(userID: user.id), nextCursor: nil)
+        }
+        api.delete("tokens/:id") { request, context -> Response in
+            let user = try context.requireUser()
+            try await services.users.deleteToken(id: try request.id(context), userID: user.id, isAdmin: user.isAdmin)
+            return Response(status: .noContent)
+        }
+    }
+
+    private func sessionCookie(_ value: String, maxAge: Int) -> Cookie {
+        Cookie(
+            name: AuthMiddleware.sessionCookie, value: value, maxAge: maxAge, path: "/",
+            secure: !services.config.insecureHTTP, httpOnly: true, sameSite: .strict)
+    }
+
+    /// Decodes a JSON body when there is one.
+    static func optionalBody<T: Decodable>(_ type: T.Type, _ request: Request, _ context: AppRequestContext)
+        async throws -> T?
+    {
+        var request = request
+        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        guard buffer.readableBytes > 0 else { return nil }
+        return try WireRequestDecoder.decode(T.self, from: Data(buffer: buffer))
+    }
+}
+
+/// The answer to a login.
+struct LoginAnswer: Codable, Sendable {
+    var username: String
+    var role: UserRole
+    /// Send as `X-CSRF-Token` with changing requests made with the session cookie.
+    var csrfToken: String
+}

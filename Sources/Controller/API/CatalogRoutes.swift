@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+import WireProtocol
+
+/// Products, tools, their links, artifacts and test results.
+struct CatalogRoutes {
+    let services: ControllerServices
+
+    func addRoutes(to api: RouterGroup<AppRequestContext>) {
+        let catalog = services.catalog
+        api.post("products") { request, context -> EditedResponse<Product> in
+            _ = try context.requireAdmin()
+            let input = try await request.decode(as: ProductInput.self, context: context)
+            return EditedResponse(status: .created, response: try await catalog.createProduct(input))
+        }
+        api.get("products") { request, context -> Page<Product> in
+            _ = try context.requireUser()
+            return try await catalog.listProducts(Pagination(request), name: request.query("name"))
+        }
+        api.get("products/:id") { request, context -> Product in
+            _ = try context.requireUser()
+            return try await catalog.product(id: try request.id(context))
+        }
+        api.put("products/:id") { request, context -> Product in
+            _ = try context.requireAdmin()
+            let id = try request.id(context)
+            let input = try await request.decode(as: ProductInput.self, context: context)
+            return try await catalog.updateProduct(id: id, input)
+        }
+        api.delete("products/:id") { request, context -> Response in
+            _ = try context.requireAdmin()
+            let id = try request.id(context)
+            try await catalog.deleteProduct(id: id)
+            try? services.artifacts.remove(kind: .product, id: id)
+            return Response(status: .noContent)
+        }
+        api.put("products/:id/tools") { request, context -> ItemsResponse<Tool> in
+            _ = try context.requireAdmin()
+            let id = try request.id(context)
+            let input = try await request.decode(as: ProductToolsInput.self, context: context)
+            return ItemsResponse(items: try await catalog.setLinks(productID: id, toolIDs: input.toolIds))
+        }
+        api.get("products/:id/tools") { request, context -> ItemsResponse<Tool> in
+            _ = try context.requireUser()
+            return ItemsResponse(items: try await catalog.linkedTools(productID: try request.id(context)))
+        }
+        api.put("products/:id/test-result") { request, context -> TestResult in
+            let user = try context.requireUser()
+            let id = try request.id(context)
+            let input = try await request.decode(as: TestResultInput.self, context: context)
+            return try await catalog.setTestResult(productID: id, input, source: "api (\(user.username))")
+        }
+        api.get("products/:id/test-result") { request, context -> TestResult in
+            _ = try context.requireUser()
+            return try await catalog.testResult(productID: try request.id(context))
+        }
+        api.post("tools") { request, context -> EditedResponse<Tool> in
+            _ = try context.requireAdmin()
+            let input = try await request.decode(as: ToolInput.self, context: context)
+            return EditedResponse(status: .created, response: try await catalog.createTool(input))
+        }
+        api.get("tools") { request, context -> Page<Tool> in
+            _ = try context.requireUser()
+            return try await catalog.listTools(Pagination(request), name: request.query("name"))
+        }
+        api.get("tools/:id") { request, context -> Tool in
+            _ = try context.requireUser()
+            return try await catalog.tool(id: try request.id(context))
+        }
+        api.put("tools/:id") { request, context -> Tool in
+            _ = try context.requireAdmin()
+            let id = try request.id(context)
+            let input = try await request.decode(as: ToolInput.self, context: context)
+            return try await catalog.updateTool(id: id, input)
+        }
+        api.delete("tools/:id") { request, context -> Response in
+            _ = try context.requireAdmin()
+            let id = try request.id(context)
+            try await catalog.deleteTool(id: id)
+            try? services.artifacts.remove(kind: .tool, id: id)
+            return Response(status: .noContent)
+        }
+        for kind in [CatalogRepository.Kind.product, .tool] {
+            let path = "\(kind.table)/:id/artifact"
+            api.post(RouterPath(path)) { request, context -> EditedResponse<Artifact> in
+                _ = try context.requireAdmin()
+                let id = try request.id(context)
+                _ = try await catalog.artifact(kind: kind, id: id)  // 404 before reading the body
+                let artifact = try await services.artifacts.receive(
+                    kind: kind, id: id, request: request, maxBytes: services.config.artifactMaxBytes)
+                try await catalog.setArtifact(kind: kind, id: id, artifact: artifact)
+                return EditedResponse(status: .created, response: artifact)
+            }
+            api.get(RouterPath(path)) { request, context -> Response in
+                // Users and agents (installing it) may download.
+                if case .node = context.identity {} else { _ = try context.requireUser() }
+                let id = try request.id(context)
+                guard let artifact = try await catalog.artifact(kind: kind, id: id) else {
+                    throw AppError.notFound("\(kind.rawValue) \(id) has no uploaded artifact")
+                }
+                return try await services.artifacts.download(kind: kind, id: id, artifact: artifact, context: context)
+            }
+        }
+    }
+}
+
+extension Artifact: ResponseGenerator, ResponseEncodable {}

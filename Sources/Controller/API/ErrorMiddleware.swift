@@ -1,0 +1,83 @@
+import Hummingbird
+import Logging
+import NIOCore
+import PostgresNIO
+import WireProtocol
+
+/// Gives every failure the JSON error shape, and turns anything unexpected into a logged 500 (or 503 when
+/// the database is out of reach) without leaking internals.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(
+        _ request: Request, context: AppRequestContext,
+        next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as AppError {
+            throw error
+        } catch let error as HTTPError {
+            // Hummingbird's own errors (unknown route, body too large, bad parameters) in our shape.
+            var converted = AppError(error.status, error.body ?? Self.defaultMessage(error.status, request))
+            converted.headers = error.headers
+            throw converted
+        } catch let error as PSQLError {
+            let translated = Database.translate(error)
+            if let appError = translated as? AppError { throw appError }
+            if error.code == .connectionError || error.code == .serverClosedConnection || error.code == .poolClosed {
+                context.logger.error("database unreachable: \(String(reflecting: error))")
+                var unavailable = AppError(.serviceUnavailable, "the database is unreachable; try again shortly")
+                unavailable.headers[.retryAfter] = "2"
+                throw unavailable
+            }
+            context.logger.error(
+                "database error", metadata: ["testfleet.error": .string(String(reflecting: error))])
+            throw AppError(.internalServerError, "internal error (database); see the controller log")
+        } catch is CancellationError {
+            var unavailable = AppError(.serviceUnavailable, "the controller is shutting down")
+            unavailable.headers[.retryAfter] = "2"
+            throw unavailable
+        } catch {
+            context.logger.error("unexpected error", metadata: ["testfleet.error": .string(String(reflecting: error))])
+            throw AppError(.internalServerError, "internal error; see the controller log")
+        }
+    }
+
+    static func defaultMessage(_ status: HTTPResponse.Status, _ request: Request) -> String {
+        switch status {
+        case .notFound: "no such endpoint: \(request.method) \(request.uri.path)"
+        case .contentTooLarge: "request body too large"
+        case .methodNotAllowed: "\(request.method) is not allowed on \(request.uri.path)"
+        default: status.reasonPhrase
+        }
+    }
+}
+
+/// Records every answer in the request metrics, labelled by route pattern rather than raw path.
+struct RequestMetricsMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    let metrics: ControllerMetrics
+
+    func handle(
+        _ request: Request, context: AppRequestContext,
+        next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        let start = ContinuousClock.now
+        let method = request.method.rawValue
+        do {
+            let response = try await next(request, context)
+            let route = context.endpointPath ?? "unmatched"
+            metrics.requests(route: route, method: method, status: response.status.code).increment()
+            metrics.requestDuration(route: route, method: method).record(ContinuousClock.now - start)
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            let route = context.endpointPath ?? "unmatched"
+            metrics.requests(route: route, method: method, status: status).increment()
+            metrics.requestDuration(route: route, method: method).record(ContinuousClock.now - start)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import WireProtocol
+
+/// A finished task's report as JSON, HTML and JUnit XML.
+struct ReportRoutes {
+    let services: ControllerServices
+
+    func addRoutes(to api: RouterGroup<AppRequestContext>) {
+        api.get("tasks/:id/report") { request, context -> Response in
+            _ = try context.requireUser()
+            let body = try await reportBody(try request.id(context))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        api.get("tasks/:id/report.html") { request, context -> Response in
+            _ = try context.requireUser()
+            let report = try await report(try request.id(context))
+            return Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: HTMLReportRenderer.render(report))))
+        }
+        api.get("tasks/:id/report.xml") { request, context -> Response in
+            _ = try context.requireUser()
+            let id = try request.id(context)
+            let report = try await report(id)
+            let cases = try await junitCases(taskID: id, withPassingTails: report.counts.total <= 5000)
+            return Response(
+                status: .ok, headers: [.contentType: "application/xml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: JUnitRenderer.render(report: report, cases: cases))))
+        }
+    }
+
+    private func reportBody(_ taskID: Int64) async throws -> String {
+        guard
+            let body = try await services.database.query(
+                "SELECT body::text FROM reports WHERE task_id = \(taskID)"
+            ).collect(String.self).first
+        else {
+            _ = try await services.tasks.get(id: taskID)
+            throw AppError.notFound("task \(taskID) has no report yet: it is written when the task ends")
+        }
+        return body
+    }
+
+    func report(_ taskID: Int64) async throws -> TaskReport {
+        try WireJSON.decoder().decode(TaskReport.self, from: Data(try await reportBody(taskID).utf8))
+    }
+
+    /// The cases with the tail of their last run's log (failing cases always; passing ones when asked).
+    private func junitCases(taskID: Int64, withPassingTails: Bool) async throws -> [JUnitRenderer.Case] {
+        var cases: [JUnitRenderer.Case] = []
+        for try await (name, state, duration, message, exitCode, node, tail) in try await services.database.query(
+            """
+            SELECT k.name, k.state, k.duration_ms, k.message, k.exit_code, n.name,
+                   CASE WHEN k.state <> 'passed' OR \(withPassingTails) THEN (
+                       SELECT substring(l.data FROM greatest(length(l.data) - 2047, 1))
+                       FROM case_runs r JOIN case_logs l ON l.run_id = r.id
+                       WHERE r.case_id = k.id ORDER BY r.attempt DESC, l.byte_offset DESC LIMIT 1)
+                   END
+            FROM cases k LEFT JOIN nodes n ON n.id = k.node_id WHERE k.task_id = \(taskID) ORDER BY k.ordinal
+            """
+        ).decode((String, String, Int64?, String?, Int?, String?, ByteBuffer?).self) {
+            cases.append(
+                .init(
+                    name: name, state: CaseState(rawValue: state) ?? .error, durationMs: duration, message: message,
+                    exitCode: exitCode, node: node, logTail: tail.map { String(buffer: $0) }))
+        }
+        return cases
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import WireProtocol
+
+/// Tasks, their cases and case logs.
+struct TaskRoutes {
+    let services: ControllerServices
+
+    func addRoutes(to api: RouterGroup<AppRequestContext>) {
+        let tasks = services.tasks
+        api.post("tasks") { request, context -> EditedResponse<TaskInfo> in
+            let user = try context.requireUser()
+            let submission = try await submission(request, context)
+            let id = try await tasks.submit(submission, userID: user.id)
+            context.logger.info("task submitted", metadata: ["testfleet.task.id": .stringConvertible(id)])
+            return EditedResponse(status: .created, response: try await services.taskDetail(id: id))
+        }
+        api.get("tasks") { request, context -> Page<TaskInfo> in
+            _ = try context.requireUser()
+            var filter = TaskRepository.ListFilter()
+            if let state = request.query("state") {
+                guard let parsed = TaskState(rawValue: state) else {
+                    throw AppError.unprocessable("state: expected one of \(TaskState.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                filter.state = parsed
+            }
+            if let product = request.query("product_id") {
+                guard let id = Int64(product) else { throw AppError.unprocessable("product_id: expected a number") }
+                filter.productID = id
+            }
+            filter.user = request.query("user")
+            return try await tasks.list(Pagination(request), filter: filter)
+        }
+        api.get("tasks/:id") { request, context -> TaskInfo in
+            _ = try context.requireUser()
+            return try await services.taskDetail(id: try request.id(context))
+        }
+        api.post("tasks/:id/cancel") { request, context -> TaskInfo in
+            _ = try context.requireUser()
+            let id = try request.id(context)
+            try await tasks.cancel(id: id, completion: services.completion)
+            return try await services.taskDetail(id: id)
+        }
+        api.get("tasks/:id/cases") { request, context -> Page<CaseInfo> in
+            _ = try context.requireUser()
+            var state: CaseState?
+            if let text = request.query("state") {
+                guard let parsed = CaseState(rawValue: text) else {
+                    throw AppError.unprocessable("state: expected one of \(CaseState.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                state = parsed
+            }
+            return try await tasks.cases(taskID: try request.id(context), Pagination(request), state: state)
+        }
+        api.get("cases/:id") { request, context -> CaseDetail in
+            _ = try context.requireUser()
+            return try await tasks.caseDetail(id: try request.id(context))
+        }
+        api.get("cases/:id/log") { request, context -> Response in
+            _ = try context.requireUser()
+            let detail = try await tasks.caseDetail(id: try request.id(context))
+            var offset: Int64 = 0
+            if let text = request.query("offset") {
+                guard let value = Int64(text), value >= 0 else {
+                    throw AppError.unprocessable("offset: expected a byte offset ≥ 0")
+                }
+                offset = value
+            }
+            var run = detail.runs.last
+            if let attempt = request.query("attempt") {
+                guard let number = Int(attempt), let chosen = detail.runs.first(where: { $0.attempt == number }) else {
+                    throw AppError.notFound("case \(detail.case.id) has no attempt \(attempt)")
+                }
+                run = chosen
+            }
+            guard let run else {
+                return Self.logResponse(ByteBuffer(), end: 0, complete: detail.case.state.isTerminal)
+            }
+            let (text, end) = try await services.logs.read(runID: run.id, from: offset)
+            return Self.logResponse(text, end: end, complete: run.outcome != nil)
+        }
+    }
+
+    static let logEndHeader = HTTPField.Name("X-Testfleet-Log-Offset")!
+    static let logCompleteHeader = HTTPField.Name("X-Testfleet-Log-Complete")!
+
+    private static func logResponse(_ text: ByteBuffer, end: Int64, complete: Bool) -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/plain; charset=utf-8", logEndHeader: String(end),
+                logCompleteHeader: complete ? "true" : "false", .cacheControl: "no-store",
+            ],
+            body: .init(byteBuffer: text))
+    }
+
+    /// A task from JSON, or from a plain-text case list (body or query) with the rest in the query string.
+    private func submission(_ request: Request, _ context: AppRequestContext) async throws -> TaskSubmission {
+        let contentType = request.headers[.contentType]?.lowercased() ?? "application/json"
+        if contentType.contains("json") {
+            return try await request.decode(as: TaskSubmission.self, context: context)
+        }
+        var request = request
+        let text: String
+        if contentType.hasPrefix("multipart/form-data") {
+            let form = try await FormReader.read(request, maxBytes: context.maxUploadSize)
+            return try Self.submission(fields: form)
+        } else if contentType.hasPrefix("text/plain") || contentType.hasPrefix("application/octet-stream") {
+            let body = try await request.collectBody(upTo: context.maxUploadSize)
+            text = String(buffer: body)
+        } else {
+            throw AppError(.unsupportedMediaType, "send JSON, text/plain (one case per line) or multipart/form-data")
+        }
+        var fields: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { fields[String(key)] = String(value) }
+        fields["cases"] = text
+        return try Self.submission(fields: fields)
+    }
+
+    /// A submission from form or query fields: `product` / `tool` as `NAME@VERSION` (or `product_id`,
+    /// `tool_id`), `cases` as text with one case per line.
+    static func submission(fields: [String: String]) throws -> TaskSubmission {
+        func reference(_ name: String) throws -> ItemReference {
+            if let id = fields["\(name)_id"], !id.isEmpty {
+                guard let value = Int64(id) else { throw AppError.unprocessable("\(name)_id: expected a number") }
+                return ItemReference(id: value)
+            }
+            guard let text = fields[name], let at = text.lastIndex(of: "@") else {
+                throw AppError.unprocessable("\(name): give \(name)=NAME@VERSION or \(name)_id=ID")
+            }
+            return ItemReference(name: String(text[..<at]), version: String(text[text.index(after: at)...]))
+        }
+        func integer(_ name: String) throws -> Int? {
+            guard let text = fields[name], !text.isEmpty else { return nil }
+            guard let value = Int(text) else { throw AppError.unprocessable("\(name): expected a whole number") }
+            return value
+        }
+        return TaskSubmission(
+            name: fields["name"], product: try reference("product"), tool: try reference("tool"),
+            cases: TaskRepository.parseCaseList(fields["cases"] ?? ""), priority: try integer("priority"),
+            caseTimeoutS: try integer("case_timeout_s"), maxInfraRetries: try integer("max_infra_retries"))
+    }
+}
+
+extension ControllerServices {
+    /// A task with its counts and, while it runs, its ETA and why cases wait.
+    func taskDetail(id: Int64) async throws -> TaskInfo {
+        var task = try await tasks.get(id: id)
+        if !task.state.isTerminal {
+            let insight = try await scheduling.insight(for: task)
+            task.etaS = insight.etaSeconds
+            task.pendingReason = insight.pendingReason
+        }
+        return task
+    }
+}

@@ -1,0 +1,27 @@
+import Hummingbird
+import WireProtocol
+
+// Wire types answer requests as JSON through the context's encoder.
+extension Page: ResponseGenerator, ResponseEncodable {}
+extension Product: ResponseGenerator, ResponseEncodable {}
+extension Tool: ResponseGenerator, ResponseEncodable {}
+extension TestResult: ResponseGenerator, ResponseEncodable {}
+extension User: ResponseGenerator, ResponseEncodable {}
+extension CreatedToken: ResponseGenerator, ResponseEncodable {}
+extension EnrollmentToken: ResponseGenerator, ResponseEncodable {}
+extension EnrollResponse: ResponseGenerator, ResponseEncodable {}
+extension InventoryResponse: ResponseGenerator, ResponseEncodable {}
+extension Lease: ResponseGenerator, ResponseEncodable {}
+extension HeartbeatResponse: ResponseGenerator, ResponseEncodable {}
+extension LogAck: ResponseGenerator, ResponseEncodable {}
+extension AgentSelf: ResponseGenerator, ResponseEncodable {}
+extension TaskInfo: ResponseGenerator, ResponseEncodable {}
+extension CaseDetail: ResponseGenerator, ResponseEncodable {}
+extension NodeInfo: ResponseGenerator, ResponseEncodable {}
+extension TaskReport: ResponseGenerator, ResponseEncodable {}
+extension LoginAnswer: ResponseGenerator, ResponseEncodable {}
+
+/// A list answer that is not paginated.
+struct ItemsResponse<Item: Encodable & Sendable>: ResponseEncodable {
+    var items: [Item]
+}

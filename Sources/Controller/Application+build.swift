@@ -1,0 +1,127 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+import ServiceLifecycle
+
+/// The composition root: one place that turns a configuration into a running controller. Tests use it too.
+struct ControllerApplication {
+    var application: Application<RouterResponder<AppRequestContext>>
+    var services: ControllerServices
+    /// Runs after the application stopped (stops an embedded PostgreSQL).
+    var cleanup: @Sendable () -> Void
+
+    /// Builds the application. With no database URL, starts (or reuses) the embedded PostgreSQL cluster.
+    static func build(
+        config: ControllerConfiguration, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws -> ControllerApplication {
+        try FileManager.default.createDirectory(
+            at: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        var embedded: EmbeddedPostgres?
+        let postgres: PostgresClient.Configuration
+        if let url = config.databaseURL {
+            postgres = try DatabaseURL.parse(url)
+        } else {
+            let cluster = try EmbeddedPostgres(dataDirectory: config.dataDirectory, logger: logger)
+            let connection = try cluster.start()
+            embedded = cluster
+            postgres = try DatabaseURL.parse(connection.url)
+        }
+        var clientConfig = postgres
+        clientConfig.options.maximumConnections = config.databasePoolSize
+        clientConfig.options.minimumConnections = 2
+        let client = PostgresClient(configuration: clientConfig, backgroundLogger: logger)
+
+        let tls: TLSSetup? = config.insecureHTTP ? nil : try TLSSetup.prepare(config, logger: logger)
+        let services = ControllerServices(
+            config: config, client: client, tlsFingerprint: tls?.fingerprint, logger: logger)
+
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: AuthMiddleware(users: services.users, nodes: services.nodes))
+        OperationsRoutes(services: services).addRoutes(to: router)
+        let api = router.group("api/v1")
+        AuthRoutes(services: services).addRoutes(to: api)
+        CatalogRoutes(services: services).addRoutes(to: api)
+        EnrollmentRoutes(services: services).addRoutes(to: api)
+        AgentRoutes(services: services).addRoutes(to: api)
+        TaskRoutes(services: services).addRoutes(to: api)
+        NodeRoutes(services: services).addRoutes(to: api)
+        ReportRoutes(services: services).addRoutes(to: api)
+
+        let server: HTTPServerBuilder =
+            if let tls { try .tls(.http1(), tlsConfiguration: tls.configuration) } else { .http1() }
+        var application = Application(
+            router: router,
+            server: server,
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "testfleet"),
+            services: [client],
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        application.beforeServerStarts {
+            try await Migrator().migrate(services.database, logger: logger)
+            if let password = try await services.users.bootstrapAdmin(password: config.adminPassword) {
+                if config.adminPassword == nil {
+                    let file = config.dataDirectory.appendingPathComponent("initial-admin-password")
+                    try Secrets.writePrivateFile(file, contents: password + "\n")
+                    logger.notice("created user admin; its password is in \(file.path)")
+                } else {
+                    logger.notice("created user admin with the password from TESTFLEET_ADMIN_PASSWORD")
+                }
+            }
+            if let tls {
+                logger.notice(
+                    "serving HTTPS; agents pin the CA with --ca-sha256 \(tls.fingerprint)",
+                    metadata: ["testfleet.tls.ca": .string(tls.caCertificatePath)])
+            } else {
+                logger.warning("serving plain HTTP (insecure_http): credentials cross the network in clear")
+            }
+        }
+        application.addServices(
+            NotificationListener(
+                client: client, waiters: services.waiters, capabilities: services.capabilities,
+                metrics: services.metrics, logger: logger),
+            Reaper(services: services))
+        let cluster = embedded
+        return ControllerApplication(
+            application: application, services: services, cleanup: { cluster?.stop() })
+    }
+}
+
+/// Reads `postgres://user:password@host:port/database?sslmode=…` into a client configuration.
+enum DatabaseURL {
+    static func parse(_ text: String) throws -> PostgresClient.Configuration {
+        guard let url = URLComponents(string: text), let scheme = url.scheme,
+            scheme == "postgres" || scheme == "postgresql"
+        else {
+            throw ConfigurationError("database_url: expected postgres://user:password@host:port/database, got a malformed URL")
+        }
+        let user = url.percentEncodedUser.flatMap { $0.removingPercentEncoding } ?? "postgres"
+        let password = url.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
+        let database = url.path.isEmpty || url.path == "/" ? nil : String(url.path.dropFirst())
+        let mode = url.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer"
+        let tls: PostgresClient.Configuration.TLS
+        switch mode {
+        case "disable": tls = .disable
+        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
+        case "require", "verify-ca", "verify-full":
+            var tlsConfig = TLSConfiguration.makeClientConfiguration()
+            if mode == "require" { tlsConfig.certificateVerification = .none }
+            tls = .require(tlsConfig)
+        default: throw ConfigurationError("database_url: unknown sslmode \(mode)")
+        }
+        if let host = url.host, !host.isEmpty {
+            return .init(host: host, port: url.port ?? 5432, username: user, password: password, database: database, tls: tls)
+        }
+        if let socket = url.queryItems?.first(where: { $0.name == "host" })?.value {
+            return .init(unixSocketPath: socket + "/.s.PGSQL.\(url.port ?? 5432)", username: user, password: password, database: database)
+        }
+        throw ConfigurationError("database_url: no host in \(text.replacingOccurrences(of: password ?? "\u{0}", with: "***"))")
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// What the routes and background services share: built once in ``buildApplication``.
+struct ControllerServices: Sendable {
+    let config: ControllerConfiguration
+    let logger: Logger
+    let database: Database
+    let metrics: ControllerMetrics
+    let users: UserRepository
+    let nodes: NodeRepository
+    let catalog: CatalogRepository
+    let tasks: TaskRepository
+    let leases: LeaseStore
+    let completion: TaskCompletion
+    let waiters: LeaseWaiters
+    let capabilities: NodeCapabilities
+    let artifacts: ArtifactStore
+    let logs: LogStore
+    let scheduling: SchedulingInsight
+    /// SHA-256 of the certificate agents pin; `nil` when serving plain HTTP.
+    let tlsFingerprint: String?
+
+    init(config: ControllerConfiguration, client: PostgresClient, tlsFingerprint: String?, logger: Logger,
+         metrics: ControllerMetrics = ControllerMetrics()) {
+        self.config = config
+        self.logger = logger
+        self.metrics = metrics
+        let database = Database(client: client, logger: logger, metrics: metrics)
+        self.database = database
+        users = UserRepository(database: database)
+        let nodes = NodeRepository(database: database)
+        self.nodes = nodes
+        catalog = CatalogRepository(database: database)
+        tasks = TaskRepository(database: database, catalog: catalog)
+        completion = TaskCompletion(reports: ReportStore(logger: logger), logger: logger)
+        leases = LeaseStore(
+            database: database,
+            policy: LeasePolicy(
+                leaseTTLSeconds: config.leaseTTLSeconds, heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
+                agingIntervalSeconds: config.agingIntervalSeconds, retryAvoidSeconds: config.retryAvoidSeconds,
+                nodeMaxInfraFailures: config.nodeMaxInfraFailures),
+            completion: completion)
+        waiters = LeaseWaiters()
+        capabilities = NodeCapabilities { try await nodes.capabilities(nodeID: $0) }
+        artifacts = ArtifactStore(directory: config.dataDirectory.appendingPathComponent("artifacts"))
+        logs = LogStore(database: database, maxBytesPerRun: config.caseLogMaxBytes)
+        scheduling = SchedulingInsight(database: database)
+        self.tlsFingerprint = tlsFingerprint
+        metrics.dbPoolMaxConnections.set(Double(config.databasePoolSize))
+    }
+}

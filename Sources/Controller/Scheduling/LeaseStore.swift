@@ -1,0 +1,294 @@
+import Foundation
+import Logging
+import PostgresNIO
+import WireProtocol
+
+/// The SQL of the lease life cycle: take the next case, renew, finish. Each step is one statement or one
+/// short transaction; the policy they apply is described in ``LeasePolicy``.
+struct LeaseStore: Sendable {
+    let database: Database
+    let policy: LeasePolicy
+    let completion: TaskCompletion
+
+    /// Takes the next case this node may run, or returns `nil` when there is none.
+    ///
+    /// One statement: the node must be online with a free slot; candidate tasks are those whose product and
+    /// tool the node has installed, ranked by aged priority, then by how much the submitting user and the
+    /// task already run (fair share), then by age. For each candidate in rank order, its next queued case
+    /// (longest expected first, then submission order) is locked with `SKIP LOCKED`; the first hit is leased.
+    func lease(nodeID: Int64) async throws -> Lease? {
+        let runID = UUID()
+        let token = Int64.random(in: 1...Int64.max)
+        let ttl = Double(policy.leaseTTLSeconds)
+        let aging = Double(policy.agingIntervalSeconds)
+        let rows = try await database.query(
+            """
+            WITH node AS (
+                SELECT n.id FROM nodes n
+                WHERE n.id = \(nodeID) AND n.state = 'online' AND n.revoked_at IS NULL
+                  AND (SELECT count(*) FROM cases b WHERE b.node_id = n.id AND b.state IN ('leased', 'running')) < n.slots
+            ),
+            caps AS (
+                SELECT np.product_id, nt.tool_id, np.install_path AS product_path, nt.install_path AS tool_path
+                FROM node_products np JOIN node_tools nt ON nt.node_product_id = np.id
+                WHERE np.node_id = \(nodeID) AND np.state = 'installed' AND nt.state = 'installed'
+                  AND np.product_id IS NOT NULL AND nt.tool_id IS NOT NULL
+            ),
+            active AS (
+                SELECT a.task_id, count(*) AS running FROM cases a
+                WHERE a.state IN ('leased', 'running') GROUP BY a.task_id
+            ),
+            user_active AS (
+                SELECT t.submitted_by, sum(a.running) AS running FROM active a JOIN tasks t ON t.id = a.task_id
+                GROUP BY t.submitted_by
+            ),
+            candidates AS MATERIALIZED (
+                SELECT t.id AS task_id, c.product_path, c.tool_path
+                FROM tasks t
+                JOIN caps c ON c.product_id = t.product_id AND c.tool_id = t.tool_id
+                CROSS JOIN node
+                LEFT JOIN active a ON a.task_id = t.id
+                LEFT JOIN user_active u ON u.submitted_by = t.submitted_by
+                WHERE t.state IN ('queued', 'running')
+                ORDER BY
+                    t.priority + least(floor(extract(epoch FROM now() - coalesce(t.dispatched_at, t.created_at))
+                        / \(aging)), 1000) DESC,
+                    coalesce(u.running, 0), coalesce(a.running, 0), t.created_at, t.id
+            ),
+            picked AS (
+                SELECT q.id AS case_id, cand.task_id, cand.product_path, cand.tool_path
+                FROM candidates cand
+                CROSS JOIN LATERAL (
+                    SELECT k.id FROM cases k
+                    WHERE k.task_id = cand.task_id AND k.state = 'queued'
+                      AND (k.avoid_node_id IS NULL OR k.avoid_node_id <> \(nodeID) OR k.avoid_until < now())
+                    ORDER BY k.expected_ms DESC NULLS FIRST, k.ordinal
+                    LIMIT 1
+                    FOR UPDATE SKIP LOCKED
+                ) q
+                LIMIT 1
+            ),
+            leased AS (
+                UPDATE cases k SET state = 'leased', node_id = \(nodeID), current_run_id = \(runID),
+                    attempts = k.attempts + 1, leased_at = now(), started_at = NULL, avoid_node_id = NULL,
+                    avoid_until = NULL, updated_at = now()
+                FROM picked p WHERE k.id = p.case_id
+                RETURNING k.id, k.task_id, k.name, k.attempts
+            ),
+            run AS (
+                INSERT INTO case_runs (id, case_id, node_id, attempt, lease_token, lease_expires_at)
+                SELECT \(runID), l.id, \(nodeID), l.attempts, \(token), now() + make_interval(secs => \(ttl))
+                FROM leased l
+                RETURNING lease_expires_at
+            ),
+            touched AS (
+                UPDATE tasks t SET state = CASE WHEN t.state = 'queued' THEN 'running' ELSE t.state END,
+                    started_at = coalesce(t.started_at, now()), dispatched_at = now(), updated_at = now()
+                FROM leased l
+                WHERE t.id = l.task_id
+                  AND (t.state = 'queued' OR t.dispatched_at IS NULL OR t.dispatched_at < now() - interval '1 second')
+                RETURNING t.id
+            )
+            SELECT l.id, l.name, l.task_id, l.attempts, r.lease_expires_at, p.product_path, p.tool_path,
+                   pr.name, pr.version, tl.name, tl.version, tl.run_command, t.case_timeout_s
+            FROM leased l
+            CROSS JOIN run r
+            JOIN picked p ON p.case_id = l.id
+            JOIN tasks t ON t.id = l.task_id
+            JOIN products pr ON pr.id = t.product_id
+            JOIN tools tl ON tl.id = t.tool_id
+            """
+        ).all()
+        guard let row = rows.first else { return nil }
+        let (caseID, caseName, taskID, attempt, expires, productPath, toolPath, productName, productVersion, toolName,
+            toolVersion, runCommand, timeout) = try row.decode(
+                (Int64, String, Int64, Int, Date, String, String, String, String, String, String, String, Int).self)
+        let values = CommandTemplate.Values(
+            caseName: caseName, productDirectory: productPath, toolDirectory: toolPath, productVersion: productVersion)
+        return Lease(
+            leaseId: runID, token: token, expiresAt: expires, heartbeatIntervalS: policy.heartbeatIntervalSeconds,
+            caseId: caseID, caseName: caseName, taskId: taskID, attempt: attempt,
+            commandTemplate: CommandTemplate.render(runCommand, values),
+            product: LeasedItem(name: productName, version: productVersion, path: productPath),
+            tool: LeasedItem(name: toolName, version: toolVersion, path: toolPath),
+            timeoutS: timeout)
+    }
+
+    /// Why a lease id cannot be acted on, for 403/404/409 answers.
+    private func refusal(runID: UUID, nodeID: Int64, token: Int64) async throws -> AppError {
+        guard
+            let row = try await database.query(
+                "SELECT node_id, lease_token, outcome FROM case_runs WHERE id = \(runID)"
+            ).first()
+        else { return .notFound("no lease \(runID)") }
+        let (owner, actualToken, outcome) = try row.decode((Int64, Int64, String?).self)
+        if owner != nodeID { return .forbidden("lease \(runID) belongs to another node") }
+        if actualToken != token { return .conflict("stale fencing token for lease \(runID)") }
+        if outcome == RunOutcome.lost.rawValue {
+            return .conflict("lease \(runID) expired and the case was handed back to the queue")
+        }
+        if let outcome { return .conflict("lease \(runID) already ended as \(outcome)") }
+        return .conflict("lease \(runID) is no longer valid")
+    }
+
+    /// Renews a lease; the answer says whether the case was cancelled.
+    func heartbeat(runID: UUID, nodeID: Int64, token: Int64) async throws -> HeartbeatResponse {
+        let ttl = Double(policy.leaseTTLSeconds)
+        let rows = try await database.query(
+            """
+            WITH renewed AS (
+                UPDATE case_runs SET lease_expires_at = now() + make_interval(secs => \(ttl)),
+                    started_at = coalesce(started_at, now())
+                WHERE id = \(runID) AND node_id = \(nodeID) AND lease_token = \(token) AND outcome IS NULL
+                RETURNING case_id, lease_expires_at
+            ),
+            started AS (
+                UPDATE cases k SET state = 'running', started_at = coalesce(k.started_at, now()), updated_at = now()
+                FROM renewed r WHERE k.id = r.case_id AND k.state = 'leased' AND k.current_run_id = \(runID)
+                RETURNING k.id
+            )
+            SELECT r.lease_expires_at, t.state = 'cancelled' OR k.state = 'cancelled'
+            FROM renewed r JOIN cases k ON k.id = r.case_id JOIN tasks t ON t.id = k.task_id
+            """
+        ).all()
+        guard let row = rows.first else { throw try await refusal(runID: runID, nodeID: nodeID, token: token) }
+        let (expires, cancel) = try row.decode((Date, Bool).self)
+        return HeartbeatResponse(cancel: cancel, expiresAt: expires)
+    }
+
+    /// Records a case's result under its fencing token. The same result again is accepted and changes nothing.
+    func finish(runID: UUID, nodeID: Int64, result: CaseResult) async throws {
+        try CaseResultValidation.validate(result)
+        let message = result.message.map { String($0.prefix(4000)) }
+        try await database.transaction { connection in
+            let logger = database.logger
+            guard
+                let row = try await connection.query(
+                    """
+                    SELECT r.case_id, r.node_id, r.lease_token, r.outcome, r.exit_code, r.message, k.current_run_id,
+                           k.task_id, k.attempts, t.max_infra_retries, t.state, k.name
+                    FROM case_runs r JOIN cases k ON k.id = r.case_id JOIN tasks t ON t.id = k.task_id
+                    WHERE r.id = \(runID)
+                    FOR UPDATE OF r, k
+                    """, logger: logger
+                ).first()
+            else { throw AppError.notFound("no lease \(runID)") }
+            let (caseID, owner, token, outcome, exitCode, storedMessage, currentRun, taskID, attempts, maxRetries,
+                taskState, caseName) = try row.decode(
+                    (Int64, Int64, Int64, String?, Int?, String?, UUID?, Int64, Int, Int, String, String).self)
+            guard owner == nodeID else { throw AppError.forbidden("lease \(runID) belongs to another node") }
+            guard token == result.token else { throw AppError.conflict("stale fencing token for lease \(runID)") }
+            if let outcome {
+                if outcome == result.status.rawValue && exitCode == result.exitCode && storedMessage == message {
+                    return  // the same result again
+                }
+                if outcome == RunOutcome.lost.rawValue {
+                    throw AppError.conflict("lease \(runID) expired and the case was handed back to the queue")
+                }
+                throw AppError.conflict("lease \(runID) already ended as \(outcome)")
+            }
+            guard currentRun == runID else { throw AppError.conflict("lease \(runID) is no longer the case's lease") }
+            try await connection.query(
+                """
+                UPDATE case_runs SET outcome = \(result.status.rawValue), exit_code = \(result.exitCode),
+                    duration_ms = \(result.durationMs), message = \(message), ended_at = now()
+                WHERE id = \(runID)
+                """, logger: logger)
+            let decision = policy.afterResult(
+                status: result.status, attempts: attempts, maxInfraRetries: maxRetries,
+                taskCancelled: taskState == TaskState.cancelled.rawValue)
+            switch decision {
+            case .retry:
+                try await requeue(
+                    caseID: caseID, nodeID: nodeID, message: "retrying after error on node \(nodeID): \(message ?? "")",
+                    connection: connection)
+            case .finish(let state, let note):
+                let finalMessage = note.map { n in message.map { "\(n): \($0)" } ?? n } ?? message
+                try await connection.query(
+                    """
+                    UPDATE cases SET state = \(state.rawValue), current_run_id = NULL, duration_ms = \(result.durationMs),
+                        exit_code = \(result.exitCode), message = \(finalMessage), finished_at = now(), updated_at = now()
+                    WHERE id = \(caseID)
+                    """, logger: logger)
+                if state == .passed || state == .failed {
+                    try await recordDuration(caseID: caseID, caseName: caseName, durationMs: result.durationMs, connection: connection)
+                }
+            }
+            try await recordNodeHealth(nodeID: nodeID, infraFailure: result.status == .error, connection: connection)
+            if case .finish = decision {
+                try await completion.completeIfDone(taskID: taskID, connection: connection)
+            }
+        }
+        database.metrics.results(status: result.status.rawValue).increment()
+    }
+
+    /// Puts a case back in the queue after an infrastructure failure on `nodeID`, to avoid that node for a
+    /// while, and tells waiting agents.
+    func requeue(caseID: Int64, nodeID: Int64, message: String, connection: PostgresConnection) async throws {
+        let avoid = Double(policy.retryAvoidSeconds)
+        let row = try await connection.query(
+            """
+            UPDATE cases k SET state = 'queued', current_run_id = NULL, node_id = NULL, leased_at = NULL,
+                started_at = NULL, message = \(String(message.prefix(4000))), avoid_node_id = \(nodeID),
+                avoid_until = now() + make_interval(secs => \(avoid)), updated_at = now()
+            FROM tasks t WHERE k.id = \(caseID) AND t.id = k.task_id
+            RETURNING t.product_id, t.tool_id
+            """, logger: database.logger
+        ).first()
+        if let row {
+            let (product, tool) = try row.decode((Int64, Int64).self)
+            try await connection.query(
+                """
+                SELECT pg_notify(\(Notifications.channel), \(Notifications.work(WorkKey(productID: product, toolID: tool), count: 1)))
+                """, logger: database.logger)
+            database.metrics.casesRequeued.increment()
+        }
+    }
+
+    /// Counts consecutive infrastructure failures of a node and disables it past the limit; any other
+    /// outcome resets the count.
+    func recordNodeHealth(nodeID: Int64, infraFailure: Bool, connection: PostgresConnection) async throws {
+        if infraFailure {
+            try await connection.query(
+                """
+                UPDATE nodes SET consecutive_infra_failures = consecutive_infra_failures + 1,
+                    state = CASE WHEN consecutive_infra_failures + 1 >= \(policy.nodeMaxInfraFailures)
+                                  AND state IN ('online', 'draining') THEN 'disabled' ELSE state END,
+                    state_reason = CASE WHEN consecutive_infra_failures + 1 >= \(policy.nodeMaxInfraFailures)
+                                  AND state IN ('online', 'draining')
+                        THEN 'disabled after ' || (consecutive_infra_failures + 1)
+                             || ' consecutive infrastructure failures (error or lost runs)'
+                        ELSE state_reason END,
+                    updated_at = now()
+                WHERE id = \(nodeID)
+                """, logger: database.logger)
+        } else {
+            try await connection.query(
+                "UPDATE nodes SET consecutive_infra_failures = 0 WHERE id = \(nodeID) AND consecutive_infra_failures > 0",
+                logger: database.logger)
+        }
+    }
+
+    /// Adds a run's duration to the history of (product name, tool name, case name).
+    private func recordDuration(caseID: Int64, caseName: String, durationMs: Int64, connection: PostgresConnection)
+        async throws
+    {
+        try await connection.query(
+            """
+            INSERT INTO case_durations (product_name, tool_name, case_name, mean_ms, last_ms, samples)
+            SELECT p.name, tl.name, \(caseName), \(Double(durationMs)), \(durationMs), 1
+            FROM cases k JOIN tasks t ON t.id = k.task_id JOIN products p ON p.id = t.product_id
+            JOIN tools tl ON tl.id = t.tool_id WHERE k.id = \(caseID)
+            ON CONFLICT (product_name, tool_name, case_name) DO UPDATE SET
+                mean_ms = case_durations.mean_ms * 0.7 + excluded.mean_ms * 0.3,
+                last_ms = excluded.last_ms, samples = case_durations.samples + 1, updated_at = now()
+            """, logger: database.logger)
+    }
+}
+
+/// Checks a result's fields before anything is stored.
+enum CaseResultValidation {
+    static func validate(_ result: CaseResult) throws {
+        guard result.durationMs >= 0 else { throw AppError.unprocessable("duration_ms: must not be negative") }
+    }
+}

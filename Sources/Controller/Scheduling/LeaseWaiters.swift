@@ -1,0 +1,156 @@
+import Synchronization
+
+/// Lease requests waiting for work on this controller, and the decision which of them a notification wakes.
+///
+/// A request registers *before* it queries, so work that arrives while the query runs marks it woken and the
+/// wait that follows returns at once: nothing slips between the query and the wait.
+final class LeaseWaiters: Sendable {
+    struct Ticket: Hashable, Sendable {
+        fileprivate let id: UInt64
+    }
+
+    enum Outcome: Sendable, Equatable {
+        case woken, timedOut, cancelled
+    }
+
+    /// The state of every waiter, apart from the continuations' resumption.
+    struct State: Sendable {
+        struct Entry: Sendable {
+            var node: Int64
+            var capabilities: Set<WorkKey>
+            var woken = false
+            var continuation: CheckedContinuation<Outcome, Never>?
+        }
+
+        var nextID: UInt64 = 0
+        /// Registration order is wake-up order: the longest waiting request is woken first.
+        var entries: [UInt64: Entry] = [:]
+
+        mutating func register(node: Int64, capabilities: Set<WorkKey>) -> UInt64 {
+            nextID += 1
+            entries[nextID] = Entry(node: node, capabilities: capabilities)
+            return nextID
+        }
+
+        /// Marks up to `count` not yet woken waiters that can run `key` as woken, oldest first; returns the
+        /// continuations to resume.
+        mutating func wake(key: WorkKey, count: Int) -> [CheckedContinuation<Outcome, Never>] {
+            let chosen = entries.filter { !$0.value.woken && $0.value.capabilities.contains(key) }
+                .keys.sorted().prefix(max(count, 0))
+            return chosen.compactMap { markWoken($0) }
+        }
+
+        mutating func wake(node: Int64) -> [CheckedContinuation<Outcome, Never>] {
+            entries.filter { $0.value.node == node && !$0.value.woken }.keys.compactMap { markWoken($0) }
+        }
+
+        mutating func wakeAll() -> [CheckedContinuation<Outcome, Never>] {
+            entries.filter { !$0.value.woken }.keys.compactMap { markWoken($0) }
+        }
+
+        /// A suspended waiter is handed back to be resumed; one that is not waiting yet keeps the wake-up
+        /// for its next wait.
+        private mutating func markWoken(_ id: UInt64) -> CheckedContinuation<Outcome, Never>? {
+            guard let continuation = entries[id]?.continuation else {
+                entries[id]?.woken = true
+                return nil
+            }
+            entries[id]?.continuation = nil
+            return continuation
+        }
+    }
+
+    private let state = Mutex(State())
+
+    init() {}
+
+    var count: Int { state.withLock { $0.entries.count } }
+
+    func register(node: Int64, capabilities: Set<WorkKey>) -> Ticket {
+        Ticket(id: state.withLock { $0.register(node: node, capabilities: capabilities) })
+    }
+
+    /// Forgets a ticket (after a successful lease, or when the request ends).
+    func remove(_ ticket: Ticket) {
+        let continuation = state.withLock { $0.entries.removeValue(forKey: ticket.id)?.continuation }
+        continuation?.resume(returning: .cancelled)
+    }
+
+    /// Waits until the ticket is woken, the deadline passes or the task is cancelled. A ticket woken before
+    /// this call returns at once. The ticket stays registered: wait again or remove it.
+    func wait(_ ticket: Ticket, until deadline: ContinuousClock.Instant) async -> Outcome {
+        if consumeWoken(ticket) { return .woken }
+        return await withTaskGroup(of: Outcome.self) { group in
+            group.addTask { await self.suspend(ticket) }
+            group.addTask {
+                do {
+                    try await Task.sleep(until: deadline, clock: .continuous)
+                    return .timedOut
+                } catch {
+                    return .cancelled
+                }
+            }
+            let first = await group.next() ?? .cancelled
+            group.cancelAll()
+            // The timer won or the task was cancelled: release the suspended half.
+            let continuation = state.withLock { state -> CheckedContinuation<Outcome, Never>? in
+                let continuation = state.entries[ticket.id]?.continuation
+                state.entries[ticket.id]?.continuation = nil
+                return continuation
+            }
+            continuation?.resume(returning: first)
+            var woken = first == .woken
+            while let other = await group.next() { woken = woken || other == .woken }
+            if woken || consumeWoken(ticket) { return .woken }
+            return first
+        }
+    }
+
+    private func consumeWoken(_ ticket: Ticket) -> Bool {
+        state.withLock { state in
+            guard state.entries[ticket.id]?.woken == true else { return false }
+            state.entries[ticket.id]?.woken = false
+            return true
+        }
+    }
+
+    private func suspend(_ ticket: Ticket) async -> Outcome {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+                let resumeNow: Outcome? = state.withLock { state in
+                    guard let entry = state.entries[ticket.id] else { return .cancelled }
+                    if entry.woken {
+                        state.entries[ticket.id]?.woken = false
+                        return .woken
+                    }
+                    state.entries[ticket.id]?.continuation = continuation
+                    return nil
+                }
+                if let resumeNow { continuation.resume(returning: resumeNow) }
+            }
+        } onCancel: {
+            let continuation = state.withLock { state -> CheckedContinuation<Outcome, Never>? in
+                let continuation = state.entries[ticket.id]?.continuation
+                state.entries[ticket.id]?.continuation = nil
+                return continuation
+            }
+            continuation?.resume(returning: .cancelled)
+        }
+    }
+
+    /// Wakes up to `count` waiters that can run `key`.
+    func wake(key: WorkKey, count: Int) {
+        let continuations = state.withLock { $0.wake(key: key, count: count) }
+        for continuation in continuations { continuation.resume(returning: .woken) }
+    }
+
+    func wake(node: Int64) {
+        let continuations = state.withLock { $0.wake(node: node) }
+        for continuation in continuations { continuation.resume(returning: .woken) }
+    }
+
+    func wakeAll() {
+        let continuations = state.withLock { $0.wakeAll() }
+        for continuation in continuations { continuation.resume(returning: .woken) }
+    }
+}

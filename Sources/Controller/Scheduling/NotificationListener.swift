@@ -1,0 +1,58 @@
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// Listens on the Testfleet channel with one pooled connection and wakes this controller's waiting lease
+/// requests that can match. Reconnects when the connection drops, and then wakes everyone, since
+/// notifications may have been missed meanwhile.
+struct NotificationListener: Service {
+    let client: PostgresClient
+    let waiters: LeaseWaiters
+    let capabilities: NodeCapabilities
+    let metrics: ControllerMetrics
+    let logger: Logger
+
+    func run() async throws {
+        var backoff = Duration.milliseconds(100)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let started = ContinuousClock.now
+            do {
+                try await cancelWhenGracefulShutdown {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: Notifications.channel) { notifications in
+                            logger.debug("listening for work notifications")
+                            // Anything sent while not listening is unknown: everyone looks again.
+                            capabilities.forgetAll()
+                            waiters.wakeAll()
+                            for try await notification in notifications {
+                                handle(notification.payload)
+                            }
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                if ContinuousClock.now - started > .seconds(10) { backoff = .milliseconds(100) }
+                logger.warning("notification listener lost its connection; reconnecting: \(error)")
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+    }
+
+    func handle(_ payload: String) {
+        metrics.notificationsReceived.increment()
+        switch Notifications.parse(payload) {
+        case .work(let key, let count):
+            waiters.wake(key: key, count: count)
+        case .nodeChanged(let node):
+            capabilities.forget(node: node)
+            waiters.wake(node: node)
+        case .catalogChanged:
+            capabilities.forgetAll()
+            waiters.wakeAll()
+        case nil:
+            logger.debug("ignoring unknown notification \(payload)")
+        }
+    }
+}

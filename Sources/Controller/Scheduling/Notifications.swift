@@ -1,0 +1,41 @@
+/// The messages controllers send each other through PostgreSQL `NOTIFY` on one channel.
+enum Notifications {
+    static let channel = "testfleet"
+
+    /// `count` cases of a product/tool pair became leasable.
+    static func work(_ key: WorkKey, count: Int) -> String { "work:\(key.productID):\(key.toolID):\(count)" }
+    /// A node's state, slots or inventory changed: its waiters look again.
+    static func nodeChanged(_ nodeID: Int64) -> String { "node:\(nodeID)" }
+    /// Catalog links or ids changed: every node's capabilities are read again.
+    static let catalogChanged = "catalog"
+
+    enum Message: Equatable, Sendable {
+        case work(WorkKey, count: Int)
+        case nodeChanged(Int64)
+        case catalogChanged
+    }
+
+    static func parse(_ payload: String) -> Message? {
+        let parts = payload.split(separator: ":")
+        switch parts.first {
+        case "work":
+            guard parts.count == 4, let product = Int64(parts[1]), let tool = Int64(parts[2]),
+                let count = Int(parts[3])
+            else { return nil }
+            return .work(WorkKey(productID: product, toolID: tool), count: count)
+        case "node":
+            guard parts.count == 2, let id = Int64(parts[1]) else { return nil }
+            return .nodeChanged(id)
+        case "catalog":
+            return .catalogChanged
+        default:
+            return nil
+        }
+    }
+}
+
+/// A product/tool pair: the unit work is matched on.
+struct WorkKey: Hashable, Sendable {
+    var productID: Int64
+    var toolID: Int64
+}

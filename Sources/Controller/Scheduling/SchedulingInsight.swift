@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import PostgresNIO
+import WireProtocol
+
+/// Why a task's cases wait, and when it should end: read from the database, decided by pure functions.
+struct SchedulingInsight: Sendable {
+    let database: Database
+
+    struct Answer: Sendable {
+        var etaSeconds: Int?
+        var pendingReason: String?
+    }
+
+    /// The task's progress figures.
+    struct Progress: Sendable, Equatable {
+        var queued = 0
+        var active = 0
+        /// Expected milliseconds of the unfinished cases with a history, and how many have one.
+        var expectedMs: Double = 0
+        var expectedCount = 0
+        /// Mean duration of this task's finished cases.
+        var finishedMeanMs: Double?
+        /// Cases finished in the last `window` seconds.
+        var recentlyFinished = 0
+        var window: Double = 300
+    }
+
+    /// The nodes that have the task's product and tool installed.
+    struct Fleet: Sendable, Equatable {
+        var matching = 0
+        var online = 0
+        var offline = 0
+        var draining = 0
+        var disabled = 0
+        var onlineSlots = 0
+        var busySlots = 0
+        /// Busy slots held by tasks of higher priority.
+        var busyWithHigherPriority = 0
+    }
+
+    func insight(for task: TaskInfo) async throws -> Answer {
+        let progress = try await progress(taskID: task.id)
+        guard progress.queued + progress.active > 0 else { return Answer() }
+        let fleet = try await fleet(for: task)
+        return Answer(
+            etaSeconds: Self.eta(progress, fleet: fleet),
+            pendingReason: Self.pendingReason(task: task, progress: progress, fleet: fleet))
+    }
+
+    /// Seconds until the last case should end: from live throughput when cases have been finishing, else
+    /// from duration history spread over the slots at work.
+    static func eta(_ progress: Progress, fleet: Fleet) -> Int? {
+        let remaining = Double(progress.queued + progress.active)
+        if progress.recentlyFinished >= 3 {
+            let rate = Double(progress.recentlyFinished) / progress.window
+            return Int((remaining / rate).rounded(.up))
+        }
+        let unknown = Double(progress.queued + progress.active - progress.expectedCount)
+        let perUnknown = progress.finishedMeanMs
+            ?? (progress.expectedCount > 0 ? progress.expectedMs / Double(progress.expectedCount) : nil)
+        guard let perUnknown else { return nil }
+        let work = progress.expectedMs + unknown * perUnknown
+        let parallel = Double(max(progress.active, min(fleet.onlineSlots, progress.queued + progress.active), 1))
+        return Int((work / parallel / 1000).rounded(.up))
+    }
+
+    /// Why queued cases are not running, in words, when nothing of the task runs.
+    static func pendingReason(task: TaskInfo, progress: Progress, fleet: Fleet) -> String? {
+        guard progress.queued > 0, progress.active == 0 else { return nil }
+        let what = "product \(task.product.name) \(task.product.version) with tool \(task.tool.name) \(task.tool.version)"
+        if fleet.matching == 0 { return "no node has \(what) installed" }
+        if fleet.online == 0 {
+            var parts: [String] = []
+            if fleet.offline > 0 { parts.append("\(fleet.offline) offline") }
+            if fleet.draining > 0 { parts.append("\(fleet.draining) draining") }
+            if fleet.disabled > 0 { parts.append("\(fleet.disabled) disabled") }
+            let nodes = fleet.matching == 1 ? "the 1 node" : "all \(fleet.matching) nodes"
+            return "\(nodes) with \(what) \(fleet.matching == 1 ? "is" : "are") unavailable: "
+                + parts.joined(separator: ", ")
+        }
+        if fleet.busySlots >= fleet.onlineSlots {
+            let slots = "all \(fleet.onlineSlots) matching slot\(fleet.onlineSlots == 1 ? "" : "s") on "
+                + "\(fleet.online) online node\(fleet.online == 1 ? "" : "s")"
+            if fleet.busyWithHigherPriority > 0 {
+                return "\(slots) are busy; \(fleet.busyWithHigherPriority) with higher-priority work"
+            }
+            return "\(slots) are busy with other tasks; cases start as slots free up"
+        }
+        return nil
+    }
+
+    private func progress(taskID: Int64) async throws -> Progress {
+        let row = try await database.query(
+            """
+            SELECT count(*) FILTER (WHERE state = 'queued')::int,
+                   count(*) FILTER (WHERE state IN ('leased', 'running'))::int,
+                   coalesce(sum(expected_ms) FILTER (WHERE state IN ('queued', 'leased', 'running')), 0)::float8,
+                   count(expected_ms) FILTER (WHERE state IN ('queued', 'leased', 'running'))::int,
+                   avg(duration_ms) FILTER (WHERE state IN ('passed', 'failed'))::float8,
+                   count(*) FILTER (WHERE finished_at > now() - interval '300 seconds')::int
+            FROM cases WHERE task_id = \(taskID)
+            """
+        ).first()!
+        let (queued, active, expected, expectedCount, mean, recent) = try row.decode(
+            (Int, Int, Double, Int, Double?, Int).self)
+        return Progress(
+            queued: queued, active: active, expectedMs: expected, expectedCount: expectedCount, finishedMeanMs: mean,
+            recentlyFinished: recent)
+    }
+
+    private func fleet(for task: TaskInfo) async throws -> Fleet {
+        let row = try await database.query(
+            """
+            WITH matching AS (
+                SELECT DISTINCT n.id, n.state, n.slots, n.revoked_at IS NOT NULL AS revoked
+                FROM nodes n JOIN node_products np ON np.node_id = n.id JOIN node_tools nt ON nt.node_product_id = np.id
+                WHERE np.product_id = \(task.product.id) AND nt.tool_id = \(task.tool.id)
+                  AND np.state = 'installed' AND nt.state = 'installed'
+            ),
+            busy AS (
+                SELECT k.node_id, count(*) AS busy,
+                       count(*) FILTER (WHERE t.priority > \(task.priority)) AS higher
+                FROM cases k JOIN tasks t ON t.id = k.task_id
+                WHERE k.state IN ('leased', 'running') AND k.node_id IN (SELECT id FROM matching)
+                GROUP BY k.node_id
+            )
+            SELECT count(*)::int,
+                   count(*) FILTER (WHERE m.state = 'online' AND NOT m.revoked)::int,
+                   count(*) FILTER (WHERE m.state = 'offline' AND NOT m.revoked)::int,
+                   count(*) FILTER (WHERE m.state = 'draining' AND NOT m.revoked)::int,
+                   count(*) FILTER (WHERE m.state = 'disabled' OR m.revoked)::int,
+                   coalesce(sum(m.slots) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int,
+                   coalesce(sum(b.busy) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int,
+                   coalesce(sum(b.higher) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int
+            FROM matching m LEFT JOIN busy b ON b.node_id = m.id
+            """
+        ).first()!
+        let (matching, online, offline, draining, disabled, slots, busy, higher) = try row.decode(
+            (Int, Int, Int, Int, Int, Int, Int, Int).self)
+        return Fleet(
+            matching: matching, online: online, offline: offline, draining: draining, disabled: disabled,
+            onlineSlots: slots, busySlots: busy, busyWithHigherPriority: higher)
+    }
+}

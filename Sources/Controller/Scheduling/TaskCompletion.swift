@@ -1,0 +1,38 @@
+import Foundation
+import Logging
+import PostgresNIO
+import WireProtocol
+
+/// Ends a task when its last case ends, and writes its report in the same transaction.
+///
+/// Finishers of one task run concurrently; while queued cases remain nothing is locked. At the tail, each
+/// finisher locks the task row and looks again with a fresh snapshot, so exactly the last one completes it.
+struct TaskCompletion: Sendable {
+    let reports: ReportStore
+    let logger: Logger
+
+    func completeIfDone(taskID: Int64, connection: PostgresConnection) async throws {
+        let queuedLeft = try await connection.query(
+            "SELECT EXISTS (SELECT 1 FROM cases WHERE task_id = \(taskID) AND state = 'queued')", logger: logger
+        ).collect(Bool.self).first ?? false
+        if queuedLeft { return }
+        guard
+            let state = try await connection.query(
+                "SELECT state FROM tasks WHERE id = \(taskID) FOR UPDATE", logger: logger
+            ).collect(String.self).first
+        else { return }
+        let unfinished = try await connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM cases WHERE task_id = \(taskID) AND state IN ('queued', 'leased', 'running'))
+            """, logger: logger
+        ).collect(Bool.self).first ?? true
+        if unfinished { return }
+        if state == TaskState.queued.rawValue || state == TaskState.running.rawValue {
+            try await connection.query(
+                """
+                UPDATE tasks SET state = 'completed', finished_at = now(), updated_at = now() WHERE id = \(taskID)
+                """, logger: logger)
+        }
+        try await reports.write(taskID: taskID, connection: connection)
+    }
+}

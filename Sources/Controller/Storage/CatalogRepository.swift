@@ -1,0 +1,364 @@
+import Foundation
+import Logging
+import PostgresNIO
+import WireProtocol
+
+/// Products, test tools, their links and the products' test results.
+struct CatalogRepository: Sendable {
+    let database: Database
+
+    enum Kind: String, Sendable {
+        case product, tool
+
+        var table: String { self == .product ? "products" : "tools" }
+    }
+
+    // MARK: Validation
+
+    static func validateName(_ name: String, version: String, kind: Kind) throws {
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 200, !name.contains(where: \.isNewline)
+        else { throw AppError.unprocessable("name: 1 to 200 characters on one line") }
+        guard !version.trimmingCharacters(in: .whitespaces).isEmpty, version.count <= 100,
+            !version.contains(where: \.isNewline)
+        else { throw AppError.unprocessable("version: 1 to 100 characters on one line") }
+    }
+
+    static func validateURL(_ url: String?) throws {
+        guard let url, !url.isEmpty else { return }
+        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
+            parsed.host != nil
+        else { throw AppError.unprocessable("download_url: expected an http or https URL, got \(url)") }
+    }
+
+    // MARK: Products
+
+    static let productColumns = """
+        id, name, version, download_url, install_script, artifact_filename, artifact_size, artifact_sha256,
+        created_at, updated_at
+        """
+
+    static func product(_ row: PostgresRow) throws -> Product {
+        let (id, name, version, url, script, filename, size, sha, created, updated) = try row.decode(
+            (Int64, String, String, String?, String?, String?, Int64?, String?, Date, Date).self)
+        let artifact = filename.flatMap { f in size.flatMap { s in sha.map { Artifact(filename: f, size: s, sha256: $0) } } }
+        return Product(
+            id: id, name: name, version: version, downloadUrl: url, installScript: script, artifact: artifact,
+            createdAt: created, updatedAt: updated)
+    }
+
+    func createProduct(_ input: ProductInput) async throws -> Product {
+        try Self.validateName(input.name, version: input.version, kind: .product)
+        try Self.validateURL(input.downloadUrl)
+        do {
+            return try await database.transaction { connection in
+                let row = try await connection.query(
+                    """
+                    INSERT INTO products (name, version, download_url, install_script)
+                    VALUES (\(input.name), \(input.version), \(input.downloadUrl), \(input.installScript))
+                    RETURNING \(unescaped: Self.productColumns)
+                    """, logger: database.logger
+                ).first()!
+                let product = try Self.product(row)
+                // Nodes that already reported this product now match it.
+                try await connection.query(
+                    """
+                    UPDATE node_products SET product_id = \(product.id)
+                    WHERE product_name = \(product.name) AND product_version = \(product.version) AND product_id IS NULL
+                    """, logger: database.logger)
+                try await connection.query(
+                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.catalogChanged))",
+                    logger: database.logger)
+                return product
+            }
+        } catch let error as AppError where error.status == .conflict {
+            throw AppError.conflict("product \(input.name) \(input.version) already exists")
+        }
+    }
+
+    func listProducts(_ pagination: Pagination, name: String?) async throws -> Page<Product> {
+        let rows = try await database.query(
+            """
+            SELECT \(unescaped: Self.productColumns) FROM products
+            WHERE id > \(pagination.after ?? 0) AND (\(name)::text IS NULL OR name = \(name))
+            ORDER BY id LIMIT \(pagination.limit + 1)
+            """
+        ).all()
+        return pagination.page(try rows.map(Self.product), id: \.id)
+    }
+
+    func product(id: Int64) async throws -> Product {
+        guard
+            let row = try await database.query(
+                "SELECT \(unescaped: Self.productColumns) FROM products WHERE id = \(id)"
+            ).first()
+        else { throw AppError.notFound("no product \(id)") }
+        return try Self.product(row)
+    }
+
+    func updateProduct(id: Int64, _ input: ProductInput) async throws -> Product {
+        try Self.validateName(input.name, version: input.version, kind: .product)
+        try Self.validateURL(input.downloadUrl)
+        do {
+            guard
+                let row = try await database.query(
+                    """
+                    UPDATE products SET name = \(input.name), version = \(input.version),
+                        download_url = \(input.downloadUrl), install_script = \(input.installScript), updated_at = now()
+                    WHERE id = \(id) RETURNING \(unescaped: Self.productColumns)
+                    """
+                ).first()
+            else { throw AppError.notFound("no product \(id)") }
+            return try Self.product(row)
+        } catch let error as AppError where error.status == .conflict {
+            throw AppError.conflict("product \(input.name) \(input.version) already exists")
+        }
+    }
+
+    func deleteProduct(id: Int64) async throws {
+        do {
+            let rows = try await database.query("DELETE FROM products WHERE id = \(id) RETURNING id").collect(Int64.self)
+            guard !rows.isEmpty else { throw AppError.notFound("no product \(id)") }
+        } catch let error as AppError where error.status == .conflict {
+            throw AppError.conflict("product \(id) has tasks; it cannot be deleted")
+        }
+    }
+
+    // MARK: Tools
+
+    static let toolColumns = toolColumns(alias: nil)
+
+    static func toolColumns(alias: String?) -> String {
+        let prefix = alias.map { $0 + "." } ?? ""
+        return [
+            "id", "name", "version", "run_command", "default_timeout_s", "download_url", "install_script",
+            "artifact_filename", "artifact_size", "artifact_sha256", "created_at", "updated_at",
+        ].map { prefix + $0 }.joined(separator: ", ")
+    }
+
+    static func tool(_ row: PostgresRow) throws -> Tool {
+        let (id, name, version, command, timeout, url, script, filename, size, sha, created, updated) =
+            try row.decode((Int64, String, String, String, Int, String?, String?, String?, Int64?, String?, Date, Date).self)
+        let artifact = filename.flatMap { f in size.flatMap { s in sha.map { Artifact(filename: f, size: s, sha256: $0) } } }
+        return Tool(
+            id: id, name: name, version: version, runCommand: command, defaultTimeoutS: timeout, downloadUrl: url,
+            installScript: script, artifact: artifact, createdAt: created, updatedAt: updated)
+    }
+
+    private static func validate(_ input: ToolInput) throws {
+        try validateName(input.name, version: input.version, kind: .tool)
+        try validateURL(input.downloadUrl)
+        guard !input.runCommand.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw AppError.unprocessable("run_command: must not be empty")
+        }
+        guard input.runCommand.count <= 10000 else { throw AppError.unprocessable("run_command: at most 10000 characters") }
+        if let timeout = input.defaultTimeoutS, !(1...(7 * 86400)).contains(timeout) {
+            throw AppError.unprocessable("default_timeout_s: expected 1 to 604800, got \(timeout)")
+        }
+    }
+
+    func createTool(_ input: ToolInput) async throws -> Tool {
+        try Self.validate(input)
+        do {
+            return try await database.transaction { connection in
+                let row = try await connection.query(
+                    """
+                    INSERT INTO tools (name, version, run_command, default_timeout_s, download_url, install_script)
+                    VALUES (\(input.name), \(input.version), \(input.runCommand), \(input.defaultTimeoutS ?? 600),
+                            \(input.downloadUrl), \(input.installScript))
+                    RETURNING \(unescaped: Self.toolColumns)
+                    """, logger: database.logger
+                ).first()!
+                let tool = try Self.tool(row)
+                try await connection.query(
+                    """
+                    UPDATE node_tools SET tool_id = \(tool.id)
+                    WHERE tool_name = \(tool.name) AND tool_version = \(tool.version) AND tool_id IS NULL
+                    """, logger: database.logger)
+                try await connection.query(
+                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.catalogChanged))",
+                    logger: database.logger)
+                return tool
+            }
+        } catch let error as AppError where error.status == .conflict {
+            throw AppError.conflict("tool \(input.name) \(input.version) already exists")
+        }
+    }
+
+    func listTools(_ pagination: Pagination, name: String?) async throws -> Page<Tool> {
+        let rows = try await database.query(
+            """
+            SELECT \(unescaped: Self.toolColumns) FROM tools
+            WHERE id > \(pagination.after ?? 0) AND (\(name)::text IS NULL OR name = \(name))
+            ORDER BY id LIMIT \(pagination.limit + 1)
+            """
+        ).all()
+        return pagination.page(try rows.map(Self.tool), id: \.id)
+    }
+
+    func tool(id: Int64) async throws -> Tool {
+        guard let row = try await database.query("SELECT \(unescaped: Self.toolColumns) FROM tools WHERE id = \(id)").first()
+        else { throw AppError.notFound("no tool \(id)") }
+        return try Self.tool(row)
+    }
+
+    func updateTool(id: Int64, _ input: ToolInput) async throws -> Tool {
+        try Self.validate(input)
+        do {
+            guard
+                let row = try await database.query(
+                    """
+                    UPDATE tools SET name = \(input.name), version = \(input.version), run_command = \(input.runCommand),
+                        default_timeout_s = coalesce(\(input.defaultTimeoutS), default_timeout_s),
+                        download_url = \(input.downloadUrl), install_script = \(input.installScript), updated_at = now()
+                    WHERE id = \(id) RETURNING \(unescaped: Self.toolColumns)
+                    """
+                ).first()
+            else { throw AppError.notFound("no tool \(id)") }
+            return try Self.tool(row)
+        } catch let error as AppError where error.status == .conflict {
+            throw AppError.conflict("tool \(input.name) \(input.version) already exists")
+        }
+    }
+
+    func deleteTool(id: Int64) async throws {
+        do {
+            let rows = try await database.query("DELETE FROM tools WHERE id = \(id) RETURNING id").collect(Int64.self)
+            guard !rows.isEmpty else { throw AppError.notFound("no tool \(id)") }
+        } catch let error as AppError where error.status == .conflict {
+            throw AppError.conflict("tool \(id) has tasks; it cannot be deleted")
+        }
+    }
+
+    // MARK: Links
+
+    func setLinks(productID: Int64, toolIDs: [Int64]) async throws -> [Tool] {
+        let unique = Array(Set(toolIDs)).sorted()
+        try await database.transaction { connection in
+            let logger = database.logger
+            guard
+                try await connection.query("SELECT id FROM products WHERE id = \(productID) FOR UPDATE", logger: logger)
+                    .first() != nil
+            else { throw AppError.notFound("no product \(productID)") }
+            let known = Set(
+                try await connection.query("SELECT id FROM tools WHERE id = ANY(\(unique))", logger: logger)
+                    .collect(Int64.self))
+            if let missing = unique.first(where: { !known.contains($0) }) {
+                throw AppError.unprocessable("tool_ids: no tool \(missing)")
+            }
+            try await connection.query(
+                "DELETE FROM product_tools WHERE product_id = \(productID) AND NOT (tool_id = ANY(\(unique)))",
+                logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO product_tools (product_id, tool_id) SELECT \(productID), unnest(\(unique)::bigint[])
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
+        return try await linkedTools(productID: productID)
+    }
+
+    func linkedTools(productID: Int64) async throws -> [Tool] {
+        _ = try await product(id: productID)
+        return try await database.query(
+            """
+            SELECT \(unescaped: Self.toolColumns(alias: "t"))
+            FROM tools t JOIN product_tools pt ON pt.tool_id = t.id WHERE pt.product_id = \(productID)
+            ORDER BY t.name, t.version
+            """
+        ).all().map(Self.tool)
+    }
+
+    func isLinked(productID: Int64, toolID: Int64) async throws -> Bool {
+        try await database.query(
+            "SELECT 1 FROM product_tools WHERE product_id = \(productID) AND tool_id = \(toolID)"
+        ).first() != nil
+    }
+
+    // MARK: Resolution
+
+    func resolveProduct(_ reference: ItemReference) async throws -> Product {
+        if let id = reference.id {
+            do { return try await product(id: id) } catch let error as AppError where error.status == .notFound {
+                throw AppError.unprocessable("product: no product \(id)")
+            }
+        }
+        guard let name = reference.name, let version = reference.version else {
+            throw AppError.unprocessable("product: give id, or name and version")
+        }
+        guard
+            let row = try await database.query(
+                "SELECT \(unescaped: Self.productColumns) FROM products WHERE name = \(name) AND version = \(version)"
+            ).first()
+        else { throw AppError.unprocessable("product: no product \(name) \(version)") }
+        return try Self.product(row)
+    }
+
+    func resolveTool(_ reference: ItemReference) async throws -> Tool {
+        if let id = reference.id {
+            do { return try await tool(id: id) } catch let error as AppError where error.status == .notFound {
+                throw AppError.unprocessable("tool: no tool \(id)")
+            }
+        }
+        guard let name = reference.name, let version = reference.version else {
+            throw AppError.unprocessable("tool: give id, or name and version")
+        }
+        guard
+            let row = try await database.query(
+                "SELECT \(unescaped: Self.toolColumns) FROM tools WHERE name = \(name) AND version = \(version)"
+            ).first()
+        else { throw AppError.unprocessable("tool: no tool \(name) \(version)") }
+        return try Self.tool(row)
+    }
+
+    // MARK: Test results
+
+    func setTestResult(productID: Int64, _ input: TestResultInput, source defaultSource: String) async throws
+        -> TestResult
+    {
+        guard input.passRate.isFinite, (0...1).contains(input.passRate) else {
+            throw AppError.unprocessable("pass_rate: expected a number from 0 to 1, got \(input.passRate)")
+        }
+        if let url = input.reportUrl, url.count > 2000 { throw AppError.unprocessable("report_url: at most 2000 characters") }
+        _ = try await product(id: productID)
+        try await database.query(
+            """
+            INSERT INTO product_test_results (product_id, pass_rate, report_url, source)
+            VALUES (\(productID), \(input.passRate), \(input.reportUrl), \(input.source ?? defaultSource))
+            """)
+        return try await testResult(productID: productID)
+    }
+
+    func testResult(productID: Int64, historyLimit: Int = 100) async throws -> TestResult {
+        _ = try await product(id: productID)
+        let history = try await database.query(
+            """
+            SELECT pass_rate, report_url, source, task_id, created_at FROM product_test_results
+            WHERE product_id = \(productID) ORDER BY created_at DESC, id DESC LIMIT \(historyLimit)
+            """
+        ).all().map { row in
+            let (rate, url, source, task, created) = try row.decode((Double, String?, String?, Int64?, Date).self)
+            return TestResultEntry(passRate: rate, reportUrl: url, source: source, taskId: task, updatedAt: created)
+        }
+        return TestResult(productId: productID, history: history)
+    }
+
+    // MARK: Artifacts
+
+    func setArtifact(kind: Kind, id: Int64, artifact: Artifact) async throws {
+        let rows = try await database.query(
+            """
+            UPDATE \(unescaped: kind.table) SET artifact_filename = \(artifact.filename), artifact_size = \(artifact.size),
+                artifact_sha256 = \(artifact.sha256), updated_at = now()
+            WHERE id = \(id) RETURNING id
+            """
+        ).collect(Int64.self)
+        guard !rows.isEmpty else { throw AppError.notFound("no \(kind.rawValue) \(id)") }
+    }
+
+    func artifact(kind: Kind, id: Int64) async throws -> Artifact? {
+        switch kind {
+        case .product: try await product(id: id).artifact
+        case .tool: try await tool(id: id).artifact
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The controller's handle on PostgreSQL: the pool, a logger, and helpers that turn database errors into
+/// answers and time every statement.
+struct Database: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    let metrics: ControllerMetrics
+
+    init(client: PostgresClient, logger: Logger, metrics: ControllerMetrics) {
+        self.client = client
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// Runs one statement on a pooled connection.
+    @discardableResult
+    func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence
+    {
+        let start = ContinuousClock.now
+        metrics.dbInFlight.increment()
+        defer {
+            metrics.dbInFlight.decrement()
+            metrics.dbQueryDuration.record(ContinuousClock.now - start)
+        }
+        do {
+            return try await client.query(query, logger: logger, file: file, line: line)
+        } catch {
+            throw Self.translate(error)
+        }
+    }
+
+    /// Runs `body` in a transaction; an error thrown inside rolls it back and comes out as itself.
+    func transaction<Result: Sendable>(
+        file: String = #file, line: Int = #line, _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let start = ContinuousClock.now
+        metrics.dbInFlight.increment()
+        defer {
+            metrics.dbInFlight.decrement()
+            metrics.dbQueryDuration.record(ContinuousClock.now - start)
+        }
+        do {
+            return try await client.withTransaction(logger: logger, file: file, line: line) { connection in
+                try await body(connection)
+            }
+        } catch let error as PostgresTransactionError {
+            throw Self.translate(error.closureError ?? error.commitError ?? error.beginError ?? error)
+        } catch {
+            throw Self.translate(error)
+        }
+    }
+
+    /// Maps constraint violations to API errors; everything else passes through.
+    static func translate(_ error: any Error) -> any Error {
+        guard let psql = error as? PSQLError, let code = psql.serverInfo?[.sqlState] else { return error }
+        let detail = psql.serverInfo?[.detail] ?? psql.serverInfo?[.message] ?? "constraint violated"
+        switch code {
+        case "23505": return AppError.conflict("already exists: \(detail)")
+        case "23503": return AppError.conflict("still referenced: \(detail)")
+        case "23514", "22001", "22003", "22P02", "23502":
+            return AppError.unprocessable("invalid value: \(psql.serverInfo?[.message] ?? detail)")
+        default: return error
+        }
+    }
+}
+
+extension PostgresRowSequence {
+    /// All rows decoded as `T`.
+    func collect<T: PostgresDecodable>(_ type: T.Type) async throws -> [T] {
+        var out: [T] = []
+        for try await value in self.decode(T.self) { out.append(value) }
+        return out
+    }
+
+    /// The first row, or `nil`.
+    func first() async throws -> PostgresRow? {
+        for try await row in self { return row }
+        return nil
+    }
+
+    /// Every row.
+    func all() async throws -> [PostgresRow] {
+        var rows: [PostgresRow] = []
+        for try await row in self { rows.append(row) }
+        return rows
+    }
+}

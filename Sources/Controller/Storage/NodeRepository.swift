@@ -1,0 +1,364 @@
+import Foundation
+import Logging
+import PostgresNIO
+import WireProtocol
+
+/// Nodes, their enrollment and what they have installed.
+struct NodeRepository: Sendable {
+    let database: Database
+
+    enum CredentialCheck: Sendable {
+        case node(AuthenticatedNode)
+        case revoked(name: String)
+        case unknown
+    }
+
+    func authenticate(credential: String) async throws -> CredentialCheck {
+        guard
+            let row = try await database.query(
+                "SELECT id, name, revoked_at IS NOT NULL FROM nodes WHERE credential_hash = \(Secrets.hash(credential))"
+            ).first()
+        else { return .unknown }
+        let (id, name, revoked) = try row.decode((Int64, String, Bool).self)
+        return revoked ? .revoked(name: name) : .node(AuthenticatedNode(id: id, name: name))
+    }
+
+    // MARK: Enrollment tokens
+
+    func createEnrollmentToken(_ input: EnrollmentTokenInput, createdBy: Int64) async throws -> (EnrollmentToken, String)
+    {
+        let ttl = input.ttlS ?? 3600
+        let maxUses = input.maxUses ?? 1
+        guard (60...(365 * 86400)).contains(ttl) else {
+            throw AppError.unprocessable("ttl_s: expected 60 to 31536000 seconds, got \(ttl)")
+        }
+        guard (1...10000).contains(maxUses) else {
+            throw AppError.unprocessable("max_uses: expected 1 to 10000, got \(maxUses)")
+        }
+        let note = input.note ?? ""
+        guard note.count <= 500 else { throw AppError.unprocessable("note: at most 500 characters") }
+        let token = Secrets.token(kind: "tfe")
+        let row = try await database.query(
+            """
+            INSERT INTO enrollment_tokens (token_hash, created_by, note, expires_at, max_uses)
+            VALUES (\(Secrets.hash(token)), \(createdBy), \(note), now() + make_interval(secs => \(Double(ttl))), \(maxUses))
+            RETURNING id, note, expires_at, max_uses, uses, revoked_at IS NOT NULL, created_at
+            """
+        ).first()!
+        return (try Self.enrollmentToken(row), token)
+    }
+
+    func listEnrollmentTokens(_ pagination: Pagination) async throws -> Page<EnrollmentToken> {
+        let rows = try await database.query(
+            """
+            SELECT id, note, expires_at, max_uses, uses, revoked_at IS NOT NULL, created_at FROM enrollment_tokens
+            WHERE id > \(pagination.after ?? 0) ORDER BY id LIMIT \(pagination.limit + 1)
+            """
+        ).all()
+        return pagination.page(try rows.map(Self.enrollmentToken), id: \.id)
+    }
+
+    func revokeEnrollmentToken(id: Int64) async throws {
+        let rows = try await database.query(
+            "UPDATE enrollment_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(id) RETURNING id"
+        ).collect(Int64.self)
+        guard !rows.isEmpty else { throw AppError.notFound("no enrollment token \(id)") }
+    }
+
+    private static func enrollmentToken(_ row: PostgresRow) throws -> EnrollmentToken {
+        let (id, note, expires, maxUses, uses, revoked, created) = try row.decode(
+            (Int64, String, Date, Int, Int, Bool, Date).self)
+        return EnrollmentToken(
+            id: id, note: note, expiresAt: expires, maxUses: maxUses, uses: uses, revoked: revoked,
+            createdAt: created)
+    }
+
+    /// Spends one use of an enrollment token and enrolls (or re-keys) the node named in the request.
+    func enroll(token: String, request: EnrollRequest) async throws -> EnrollResponse {
+        let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty, name.count <= 200, !name.contains(where: { $0.isNewline }) else {
+            throw AppError.unprocessable("name: 1 to 200 characters on one line")
+        }
+        guard (1...1024).contains(request.facts.slots) else {
+            throw AppError.unprocessable("facts.slots: expected 1 to 1024, got \(request.facts.slots)")
+        }
+        let credential = Secrets.token(kind: "tfn")
+        let facts = request.facts
+        return try await database.transaction { connection in
+            guard
+                let row = try await connection.query(
+                    """
+                    SELECT id, expires_at < now(), expires_at, uses >= max_uses, max_uses, revoked_at IS NOT NULL
+                    FROM enrollment_tokens WHERE token_hash = \(Secrets.hash(token)) FOR UPDATE
+                    """, logger: database.logger
+                ).first()
+            else { throw AppError.unauthorized("unknown enrollment token") }
+            let (tokenID, expired, expiresAt, usedUp, maxUses, revoked) = try row.decode(
+                (Int64, Bool, Date, Bool, Int, Bool).self)
+            if revoked { throw AppError.unauthorized("enrollment token \(tokenID) was revoked") }
+            if expired {
+                throw AppError.unauthorized(
+                    "enrollment token \(tokenID) expired at \(WireJSON.formatTimestamp(expiresAt))")
+            }
+            if usedUp {
+                throw AppError.unauthorized(
+                    "enrollment token \(tokenID) is used up (\(maxUses) of \(maxUses) uses)")
+            }
+            try await connection.query(
+                "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = \(tokenID)", logger: database.logger)
+            let nodeID = try await connection.query(
+                """
+                INSERT INTO nodes (name, hostname, ip, os, arch, agent_version, slots, credential_hash, last_seen_at)
+                VALUES (\(name), \(facts.hostname), \(facts.ip), \(facts.os), \(facts.arch), \(facts.agentVersion),
+                        \(facts.slots), \(Secrets.hash(credential)), now())
+                ON CONFLICT (name) DO UPDATE SET
+                    hostname = excluded.hostname, ip = excluded.ip, os = excluded.os, arch = excluded.arch,
+                    agent_version = excluded.agent_version, slots = excluded.slots,
+                    credential_hash = excluded.credential_hash, revoked_at = NULL, state = 'online',
+                    state_reason = NULL, consecutive_infra_failures = 0, last_seen_at = now(), updated_at = now()
+                RETURNING id
+                """, logger: database.logger
+            ).collect(Int64.self)[0]
+            return EnrollResponse(nodeId: nodeID, name: name, credential: credential)
+        }
+    }
+
+    // MARK: Inventory
+
+    /// Replaces what the agent's config file says is installed on the node; returns entries the catalog
+    /// does not know.
+    func replaceInventory(nodeID: Int64, inventory: Inventory) async throws -> [String] {
+        for product in inventory.products {
+            try Self.validate(item: "product", product.name, product.version, product.path)
+            for tool in product.tools { try Self.validate(item: "tool", tool.name, tool.version, tool.path) }
+        }
+        return try await database.transaction { connection in
+            let logger = database.logger
+            if let facts = inventory.facts {
+                try await connection.query(
+                    """
+                    UPDATE nodes SET hostname = \(facts.hostname), ip = \(facts.ip), os = \(facts.os),
+                        arch = \(facts.arch), agent_version = \(facts.agentVersion), updated_at = now()
+                    WHERE id = \(nodeID)
+                    """, logger: logger)
+            }
+            try await connection.query(
+                "DELETE FROM node_products WHERE node_id = \(nodeID) AND source = 'agent-config'", logger: logger)
+            var unknown: [String] = []
+            for product in inventory.products {
+                let inserted = try await connection.query(
+                    """
+                    INSERT INTO node_products (node_id, product_id, product_name, product_version, install_path, state, source)
+                    SELECT \(nodeID), (SELECT id FROM products WHERE name = \(product.name) AND version = \(product.version)),
+                        \(product.name), \(product.version), \(product.path), 'installed', 'agent-config'
+                    ON CONFLICT (node_id, product_name, product_version) DO NOTHING
+                    RETURNING id, product_id IS NOT NULL
+                    """, logger: logger
+                ).first()
+                guard let inserted else { continue }  // managed install of the same product stays as it is
+                let (nodeProductID, known) = try inserted.decode((Int64, Bool).self)
+                if !known { unknown.append("product \(product.name) \(product.version)") }
+                for tool in product.tools {
+                    let toolKnown = try await connection.query(
+                        """
+                        INSERT INTO node_tools (node_product_id, tool_id, tool_name, tool_version, install_path, state, source)
+                        SELECT \(nodeProductID), (SELECT id FROM tools WHERE name = \(tool.name) AND version = \(tool.version)),
+                            \(tool.name), \(tool.version), \(tool.path), 'installed', 'agent-config'
+                        ON CONFLICT (node_product_id, tool_name, tool_version) DO UPDATE SET install_path = excluded.install_path
+                        RETURNING tool_id IS NOT NULL
+                        """, logger: logger
+                    ).collect(Bool.self).first ?? true
+                    if !toolKnown { unknown.append("tool \(tool.name) \(tool.version)") }
+                }
+            }
+            try await connection.query(
+                "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(nodeID)))", logger: logger)
+            return unknown
+        }
+    }
+
+    private static func validate(item: String, _ name: String, _ version: String, _ path: String) throws {
+        guard !name.isEmpty, name.count <= 200 else { throw AppError.unprocessable("\(item) name: 1 to 200 characters") }
+        guard !version.isEmpty, version.count <= 100 else {
+            throw AppError.unprocessable("\(item) \(name) version: 1 to 100 characters")
+        }
+        guard path.count <= 4096 else { throw AppError.unprocessable("\(item) \(name) path: at most 4096 characters") }
+    }
+
+    /// What is installed on a node, products with their tools.
+    func inventory(nodeID: Int64) async throws -> [NodeProduct] {
+        let rows = try await database.query(
+            """
+            SELECT np.id, np.product_id, np.product_name, np.product_version, np.install_path, np.state, np.source,
+                   nt.tool_id, nt.tool_name, nt.tool_version, nt.install_path, nt.state, nt.source
+            FROM node_products np LEFT JOIN node_tools nt ON nt.node_product_id = np.id
+            WHERE np.node_id = \(nodeID)
+            ORDER BY np.product_name, np.product_version, nt.tool_name, nt.tool_version
+            """
+        ).all()
+        var products: [NodeProduct] = []
+        var lastID: Int64?
+        for row in rows {
+            let (npID, productID, name, version, path, state, source, toolID, toolName, toolVersion, toolPath,
+                toolState, toolSource) = try row.decode(
+                    (
+                        Int64, Int64?, String, String, String, String, String, Int64?, String?, String?, String?,
+                        String?, String?
+                    ).self)
+            if npID != lastID {
+                products.append(
+                    NodeProduct(
+                        productId: productID, name: name, version: version, installPath: path,
+                        state: InstallState(rawValue: state) ?? .installed,
+                        source: InstallSource(rawValue: source) ?? .agentConfig, tools: []))
+                lastID = npID
+            }
+            if let toolName, let toolVersion {
+                products[products.count - 1].tools.append(
+                    NodeTool(
+                        toolId: toolID, name: toolName, version: toolVersion, installPath: toolPath ?? "",
+                        state: InstallState(rawValue: toolState ?? "") ?? .installed,
+                        source: InstallSource(rawValue: toolSource ?? "") ?? .agentConfig))
+            }
+        }
+        return products
+    }
+
+    /// The (product, tool) pairs a node can run cases for.
+    func capabilities(nodeID: Int64) async throws -> Set<WorkKey> {
+        var keys: Set<WorkKey> = []
+        for try await (product, tool) in try await database.query(
+            """
+            SELECT np.product_id, nt.tool_id FROM node_products np JOIN node_tools nt ON nt.node_product_id = np.id
+            WHERE np.node_id = \(nodeID) AND np.state = 'installed' AND nt.state = 'installed'
+              AND np.product_id IS NOT NULL AND nt.tool_id IS NOT NULL
+            """
+        ).decode((Int64, Int64).self) {
+            keys.insert(WorkKey(productID: product, toolID: tool))
+        }
+        return keys
+    }
+
+    // MARK: Nodes
+
+    static let nodeColumns = """
+        n.id, n.name, n.hostname, n.ip, n.os, n.arch, n.agent_version, n.slots, n.labels, n.state, n.state_reason,
+        n.last_seen_at, n.revoked_at IS NOT NULL, n.created_at
+        """
+
+    func list(_ pagination: Pagination, state: NodeState?) async throws -> Page<NodeInfo> {
+        let rows = try await database.query(
+            """
+            SELECT \(unescaped: Self.nodeColumns) FROM nodes n
+            WHERE n.id > \(pagination.after ?? 0) AND (\(state?.rawValue)::text IS NULL OR n.state = \(state?.rawValue))
+            ORDER BY n.id LIMIT \(pagination.limit + 1)
+            """
+        ).all()
+        var nodes = try rows.map { try Self.node($0) }
+        let running = try await runningCases(nodeIDs: nodes.map(\.id))
+        for index in nodes.indices { nodes[index].runningCases = running[nodes[index].id] ?? [] }
+        return pagination.page(nodes, id: \.id)
+    }
+
+    func get(id: Int64) async throws -> NodeInfo {
+        guard let row = try await database.query("SELECT \(unescaped: Self.nodeColumns) FROM nodes n WHERE n.id = \(id)").first()
+        else { throw AppError.notFound("no node \(id)") }
+        var node = try Self.node(row)
+        node.runningCases = try await runningCases(nodeIDs: [id])[id] ?? []
+        node.inventory = try await inventory(nodeID: id)
+        return node
+    }
+
+    private func runningCases(nodeIDs: [Int64]) async throws -> [Int64: [RunningCase]] {
+        guard !nodeIDs.isEmpty else { return [:] }
+        var out: [Int64: [RunningCase]] = [:]
+        for row in try await database.query(
+            """
+            SELECT node_id, id, name, task_id, state, leased_at FROM cases
+            WHERE node_id = ANY(\(nodeIDs)) AND state IN ('leased', 'running') ORDER BY leased_at
+            """
+        ).all() {
+            let (nodeID, caseID, name, taskID, state, leasedAt) = try row.decode(
+                (Int64, Int64, String, Int64, String, Date?).self)
+            out[nodeID, default: []].append(
+                RunningCase(
+                    caseId: caseID, name: name, taskId: taskID, state: CaseState(rawValue: state) ?? .running,
+                    leasedAt: leasedAt))
+        }
+        return out
+    }
+
+    static func node(_ row: PostgresRow) throws -> NodeInfo {
+        let (id, name, hostname, ip, os, arch, version, slots, labels, state, reason, lastSeen, revoked, created) =
+            try row.decode(
+                (
+                    Int64, String, String, String, String, String, String, Int, [String], String, String?, Date?,
+                    Bool, Date
+                ).self)
+        return NodeInfo(
+            id: id, name: name, hostname: hostname, ip: ip, os: os, arch: arch, agentVersion: version, slots: slots,
+            labels: labels, state: NodeState(rawValue: state) ?? .offline, stateReason: reason, lastSeenAt: lastSeen,
+            revoked: revoked, runningCases: [], inventory: nil, createdAt: created)
+    }
+
+    /// Changes a node's state, slots or labels (admin).
+    func patch(id: Int64, _ patch: NodePatch) async throws -> NodeInfo {
+        if let slots = patch.slots, !(1...1024).contains(slots) {
+            throw AppError.unprocessable("slots: expected 1 to 1024, got \(slots)")
+        }
+        if patch.state == .offline {
+            throw AppError.unprocessable("state: offline is set by the controller; use online, draining or disabled")
+        }
+        if let labels = patch.labels, labels.contains(where: { $0.isEmpty || $0.count > 100 }) {
+            throw AppError.unprocessable("labels: each 1 to 100 characters")
+        }
+        let updated = try await database.transaction { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE nodes SET
+                    state = coalesce(\(patch.state?.rawValue), state),
+                    state_reason = CASE WHEN \(patch.state?.rawValue)::text IS NULL THEN state_reason
+                                        ELSE 'set by an admin' END,
+                    consecutive_infra_failures = CASE WHEN \(patch.state?.rawValue) = 'online' THEN 0
+                                                      ELSE consecutive_infra_failures END,
+                    slots = coalesce(\(patch.slots), slots),
+                    labels = coalesce(\(patch.labels), labels),
+                    updated_at = now()
+                WHERE id = \(id) RETURNING id
+                """, logger: database.logger
+            ).collect(Int64.self)
+            if !rows.isEmpty {
+                try await connection.query(
+                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(id)))",
+                    logger: database.logger)
+            }
+            return !rows.isEmpty
+        }
+        guard updated else { throw AppError.notFound("no node \(id)") }
+        return try await get(id: id)
+    }
+
+    /// Revokes a node's credential: its agent can do nothing more; its running cases are lost and requeued by
+    /// the reaper when their leases expire.
+    func revoke(id: Int64) async throws {
+        let rows = try await database.query(
+            """
+            UPDATE nodes SET revoked_at = coalesce(revoked_at, now()), state = 'disabled',
+                state_reason = 'credential revoked', updated_at = now()
+            WHERE id = \(id) RETURNING id
+            """
+        ).collect(Int64.self)
+        guard !rows.isEmpty else { throw AppError.notFound("no node \(id)") }
+    }
+
+    /// Records that the node was heard from; an offline node comes back online.
+    func touch(nodeID: Int64) async throws {
+        try await database.query(
+            """
+            UPDATE nodes SET last_seen_at = now(),
+                state = CASE WHEN state = 'offline' THEN 'online' ELSE state END,
+                state_reason = CASE WHEN state = 'offline' THEN NULL ELSE state_reason END
+            WHERE id = \(nodeID) AND (last_seen_at IS NULL OR last_seen_at < now() - interval '5 seconds' OR state = 'offline')
+            """)
+    }
+}

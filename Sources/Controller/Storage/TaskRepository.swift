@@ -1,0 +1,276 @@
+import Foundation
+import Logging
+import PostgresNIO
+import WireProtocol
+
+/// Tasks and their cases: submission, reading, cancelling.
+struct TaskRepository: Sendable {
+    let database: Database
+    let catalog: CatalogRepository
+
+    /// A submission with its product and tool resolved and its cases checked.
+    struct Validated: Sendable {
+        var name: String
+        var product: ItemSummary
+        var tool: ItemSummary
+        var cases: [String]
+        var priority: Int
+        var caseTimeoutS: Int
+        var maxInfraRetries: Int
+    }
+
+    static let maxCases = 1_000_000
+
+    /// Case names from a text list: one per line; blank lines and `#` comments are skipped.
+    static func parseCaseList(_ text: String) -> [String] {
+        text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+    }
+
+    func validate(_ submission: TaskSubmission) async throws -> Validated {
+        let product = try await catalog.resolveProduct(submission.product)
+        let tool = try await catalog.resolveTool(submission.tool)
+        guard try await catalog.isLinked(productID: product.id, toolID: tool.id) else {
+            throw AppError.unprocessable(
+                "tool \(tool.name) \(tool.version) is not linked to product \(product.name) \(product.version)")
+        }
+        guard !submission.cases.isEmpty else { throw AppError.unprocessable("cases: the list of cases is empty") }
+        guard submission.cases.count <= Self.maxCases else {
+            throw AppError.unprocessable("cases: at most \(Self.maxCases) cases per task")
+        }
+        var seen = Set<String>(minimumCapacity: submission.cases.count)
+        for (index, name) in submission.cases.enumerated() {
+            if name.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw AppError.unprocessable("cases[\(index)]: a case name must not be empty")
+            }
+            if name.count > 1000 { throw AppError.unprocessable("cases[\(index)]: at most 1000 characters") }
+            if name.contains(where: \.isNewline) {
+                throw AppError.unprocessable("cases[\(index)]: a case name must be on one line")
+            }
+            if !seen.insert(name).inserted {
+                throw AppError.unprocessable("cases[\(index)]: \(name) appears more than once in the task")
+            }
+        }
+        let priority = submission.priority ?? 0
+        guard (-1000...1000).contains(priority) else {
+            throw AppError.unprocessable("priority: expected -1000 to 1000, got \(priority)")
+        }
+        let timeout = submission.caseTimeoutS ?? tool.defaultTimeoutS
+        guard (1...(7 * 86400)).contains(timeout) else {
+            throw AppError.unprocessable("case_timeout_s: expected 1 to 604800, got \(timeout)")
+        }
+        let retries = submission.maxInfraRetries ?? 2
+        guard (0...100).contains(retries) else {
+            throw AppError.unprocessable("max_infra_retries: expected 0 to 100, got \(retries)")
+        }
+        let name = (submission.name?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 }
+            ?? "\(product.name) \(product.version) with \(tool.name) \(tool.version)"
+        guard name.count <= 500 else { throw AppError.unprocessable("name: at most 500 characters") }
+        return Validated(
+            name: name, product: ItemSummary(id: product.id, name: product.name, version: product.version),
+            tool: ItemSummary(id: tool.id, name: tool.name, version: tool.version), cases: submission.cases,
+            priority: priority, caseTimeoutS: timeout, maxInfraRetries: retries)
+    }
+
+    /// Stores a task and all its cases (one statement for the cases), then tells waiting agents.
+    func submit(_ submission: TaskSubmission, userID: Int64) async throws -> Int64 {
+        let task = try await validate(submission)
+        return try await database.transaction { connection in
+            let logger = database.logger
+            let taskID = try await connection.query(
+                """
+                INSERT INTO tasks (name, product_id, tool_id, submitted_by, priority, case_timeout_s, max_infra_retries, case_count)
+                VALUES (\(task.name), \(task.product.id), \(task.tool.id), \(userID), \(task.priority),
+                        \(task.caseTimeoutS), \(task.maxInfraRetries), \(task.cases.count))
+                RETURNING id
+                """, logger: logger
+            ).collect(Int64.self)[0]
+            try await connection.query(
+                """
+                INSERT INTO cases (task_id, ordinal, name, expected_ms)
+                SELECT \(taskID), u.ordinal, u.name, d.mean_ms::bigint
+                FROM unnest(\(task.cases)::text[]) WITH ORDINALITY AS u(name, ordinal)
+                LEFT JOIN case_durations d ON d.product_name = \(task.product.name)
+                    AND d.tool_name = \(task.tool.name) AND d.case_name = u.name
+                """, logger: logger)
+            let key = WorkKey(productID: task.product.id, toolID: task.tool.id)
+            try await connection.query(
+                "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: task.cases.count)))",
+                logger: logger)
+            return taskID
+        }
+    }
+
+    static let taskColumns = """
+        t.id, t.name, t.state, t.priority, t.case_timeout_s, t.max_infra_retries, t.created_at, t.started_at,
+        t.finished_at, p.id, p.name, p.version, tl.id, tl.name, tl.version, u.username, t.case_count, r.report_url
+        """
+
+    static let taskJoins = """
+        FROM tasks t JOIN products p ON p.id = t.product_id JOIN tools tl ON tl.id = t.tool_id
+        JOIN users u ON u.id = t.submitted_by LEFT JOIN reports r ON r.task_id = t.id
+        """
+
+    static func task(_ row: PostgresRow) throws -> TaskInfo {
+        let (id, name, state, priority, timeout, retries, created, started, finished, productID, productName,
+            productVersion, toolID, toolName, toolVersion, user, caseCount, reportURL) = try row.decode(
+                (
+                    Int64, String, String, Int, Int, Int, Date, Date?, Date?, Int64, String, String, Int64, String,
+                    String, String, Int, String?
+                ).self)
+        var counts = CaseCounts()
+        counts.total = caseCount
+        return TaskInfo(
+            id: id, name: name, state: TaskState(rawValue: state) ?? .queued,
+            product: ItemSummary(id: productID, name: productName, version: productVersion),
+            tool: ItemSummary(id: toolID, name: toolName, version: toolVersion), submittedBy: user,
+            priority: priority, caseTimeoutS: timeout, maxInfraRetries: retries, counts: counts, createdAt: created,
+            startedAt: started, finishedAt: finished, reportUrl: reportURL)
+    }
+
+    struct ListFilter: Sendable {
+        var state: TaskState?
+        var productID: Int64?
+        var user: String?
+    }
+
+    /// Tasks, newest first, with their case counts.
+    func list(_ pagination: Pagination, filter: ListFilter) async throws -> Page<TaskInfo> {
+        let rows = try await database.query(
+            """
+            SELECT \(unescaped: Self.taskColumns) \(unescaped: Self.taskJoins)
+            WHERE t.id < \(pagination.after ?? Int64.max)
+              AND (\(filter.state?.rawValue)::text IS NULL OR t.state = \(filter.state?.rawValue))
+              AND (\(filter.productID)::bigint IS NULL OR t.product_id = \(filter.productID))
+              AND (\(filter.user)::text IS NULL OR u.username = \(filter.user))
+            ORDER BY t.id DESC LIMIT \(pagination.limit + 1)
+            """
+        ).all()
+        var tasks = try rows.map(Self.task)
+        let counts = try await counts(taskIDs: tasks.map(\.id))
+        for index in tasks.indices { tasks[index].counts = counts[tasks[index].id] ?? tasks[index].counts }
+        return pagination.page(tasks, id: \.id)
+    }
+
+    func get(id: Int64) async throws -> TaskInfo {
+        guard
+            let row = try await database.query(
+                "SELECT \(unescaped: Self.taskColumns) \(unescaped: Self.taskJoins) WHERE t.id = \(id)"
+            ).first()
+        else { throw AppError.notFound("no task \(id)") }
+        var task = try Self.task(row)
+        task.counts = try await counts(taskIDs: [id])[id] ?? task.counts
+        return task
+    }
+
+    /// Case counts per state for each task, from one aggregate.
+    func counts(taskIDs: [Int64]) async throws -> [Int64: CaseCounts] {
+        guard !taskIDs.isEmpty else { return [:] }
+        var out: [Int64: CaseCounts] = [:]
+        for try await (taskID, state, count) in try await database.query(
+            """
+            SELECT task_id, state, count(*)::int FROM cases WHERE task_id = ANY(\(taskIDs)) GROUP BY task_id, state
+            """
+        ).decode((Int64, String, Int).self) {
+            var counts = out[taskID] ?? CaseCounts()
+            if let state = CaseState(rawValue: state) { counts[state] = count }
+            counts.total += count
+            out[taskID] = counts
+        }
+        return out
+    }
+
+    static let caseColumns = """
+        k.id, k.task_id, k.ordinal, k.name, k.state, n.id, n.name, k.attempts, k.duration_ms, k.exit_code,
+        k.message, k.started_at, k.finished_at
+        """
+
+    static func caseInfo(_ row: PostgresRow) throws -> CaseInfo {
+        let (id, taskID, ordinal, name, state, nodeID, nodeName, attempts, duration, exitCode, message, started,
+            finished) = try row.decode(
+                (Int64, Int64, Int, String, String, Int64?, String?, Int, Int64?, Int?, String?, Date?, Date?).self)
+        let node = nodeID.flatMap { id in nodeName.map { NodeSummary(id: id, name: $0) } }
+        return CaseInfo(
+            id: id, taskId: taskID, ordinal: ordinal, name: name, state: CaseState(rawValue: state) ?? .queued,
+            node: node, attempts: attempts, durationMs: duration, exitCode: exitCode, message: message,
+            startedAt: started, finishedAt: finished)
+    }
+
+    /// A task's cases in submission order; the cursor is the last ordinal.
+    func cases(taskID: Int64, _ pagination: Pagination, state: CaseState?) async throws -> Page<CaseInfo> {
+        let exists = try await database.query("SELECT 1 FROM tasks WHERE id = \(taskID)").first() != nil
+        guard exists else { throw AppError.notFound("no task \(taskID)") }
+        let rows = try await database.query(
+            """
+            SELECT \(unescaped: Self.caseColumns) FROM cases k LEFT JOIN nodes n ON n.id = k.node_id
+            WHERE k.task_id = \(taskID) AND k.ordinal > \(pagination.after ?? 0)
+              AND (\(state?.rawValue)::text IS NULL OR k.state = \(state?.rawValue))
+            ORDER BY k.ordinal LIMIT \(pagination.limit + 1)
+            """
+        ).all()
+        return pagination.page(try rows.map(Self.caseInfo), id: { Int64($0.ordinal) })
+    }
+
+    func caseDetail(id: Int64) async throws -> CaseDetail {
+        guard
+            let row = try await database.query(
+                """
+                SELECT \(unescaped: Self.caseColumns), t.name, t.state FROM cases k
+                LEFT JOIN nodes n ON n.id = k.node_id JOIN tasks t ON t.id = k.task_id WHERE k.id = \(id)
+                """
+            ).first()
+        else { throw AppError.notFound("no case \(id)") }
+        let info = try Self.caseInfo(row)
+        let random = row.makeRandomAccess()
+        let taskName = try random[13].decode(String.self)
+        let taskState = try random[14].decode(String.self)
+        let runs = try await database.query(
+            """
+            SELECT r.id, r.attempt, n.id, n.name, r.outcome, r.exit_code, r.duration_ms, r.message, r.leased_at,
+                   r.started_at, r.ended_at, r.lease_expires_at, r.log_bytes
+            FROM case_runs r JOIN nodes n ON n.id = r.node_id WHERE r.case_id = \(id) ORDER BY r.attempt
+            """
+        ).all().map { row in
+            let (runID, attempt, nodeID, nodeName, outcome, exitCode, duration, message, leased, started, ended,
+                expires, logBytes) = try row.decode(
+                    (UUID, Int, Int64, String, String?, Int?, Int64?, String?, Date, Date?, Date?, Date, Int64).self)
+            return CaseRun(
+                id: runID, attempt: attempt, node: NodeSummary(id: nodeID, name: nodeName),
+                outcome: outcome.flatMap(RunOutcome.init(rawValue:)), exitCode: exitCode, durationMs: duration,
+                message: message, leasedAt: leased, startedAt: started, endedAt: ended, leaseExpiresAt: expires,
+                logBytes: logBytes)
+        }
+        return CaseDetail(
+            case: info,
+            task: TaskSummary(id: info.taskId, name: taskName, state: TaskState(rawValue: taskState) ?? .queued),
+            runs: runs)
+    }
+
+    /// Cancels a task: queued cases end `cancelled` now; running ones are told through their heartbeat.
+    func cancel(id: Int64, completion: TaskCompletion) async throws {
+        try await database.transaction { connection in
+            let logger = database.logger
+            guard
+                let state = try await connection.query(
+                    "SELECT state FROM tasks WHERE id = \(id) FOR UPDATE", logger: logger
+                ).collect(String.self).first
+            else { throw AppError.notFound("no task \(id)") }
+            if state == TaskState.completed.rawValue {
+                throw AppError.conflict("task \(id) has already completed")
+            }
+            if state == TaskState.cancelled.rawValue { return }
+            try await connection.query(
+                """
+                UPDATE tasks SET state = 'cancelled', finished_at = now(), updated_at = now() WHERE id = \(id)
+                """, logger: logger)
+            try await connection.query(
+                """
+                UPDATE cases SET state = 'cancelled', message = 'cancelled before it ran', finished_at = now(),
+                    updated_at = now()
+                WHERE task_id = \(id) AND state = 'queued'
+                """, logger: logger)
+            try await completion.completeIfDone(taskID: id, connection: connection)
+        }
+    }
+}

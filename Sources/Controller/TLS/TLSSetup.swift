@@ -1,0 +1,58 @@
+import Crypto
+import Foundation
+import Logging
+import NIOSSL
+
+/// The TLS the controller serves with: the operator's certificate and key, or its own CA's.
+struct TLSSetup {
+    var configuration: TLSConfiguration
+    /// SHA-256 (hex) of the certificate agents should pin: the CA's, or the top of the operator's chain.
+    var fingerprint: String
+    /// Where the pinned certificate is, in PEM.
+    var caCertificatePath: String
+
+    static func prepare(_ config: ControllerConfiguration, logger: Logger) throws -> TLSSetup {
+        if let certPath = config.tlsCertificate, let keyPath = config.tlsKey {
+            let chain = try NIOSSLCertificate.fromPEMFile(certPath)
+            guard let top = chain.last else {
+                throw ConfigurationError("no certificate in \(certPath)")
+            }
+            let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+            let fingerprint = SHA256.hash(data: try top.toDERBytes()).map { String(format: "%02x", $0) }.joined()
+            return TLSSetup(
+                configuration: .makeServerConfiguration(
+                    certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key)),
+                fingerprint: fingerprint, caCertificatePath: certPath)
+        }
+        if config.tlsCertificate != nil || config.tlsKey != nil {
+            throw ConfigurationError("tls_cert and tls_key go together: give both or neither")
+        }
+        let authority = try CertificateAuthority.loadOrCreate(in: config.dataDirectory.appendingPathComponent("tls"))
+        var names = ["localhost", "127.0.0.1", "::1"]
+        names.append(contentsOf: Self.hostNames())
+        names.append(contentsOf: config.tlsSubjectAlternativeNames)
+        if let publicURL = config.publicURL, let host = URL(string: publicURL)?.host {
+            names.append(host)
+        }
+        if config.host != "0.0.0.0" && config.host != "::" { names.append(config.host) }
+        try authority.ensureServerCertificate(names: names)
+        let chain = [
+            try NIOSSLCertificate(file: authority.files.serverCertificate.path, format: .pem),
+            try NIOSSLCertificate(file: authority.files.caCertificate.path, format: .pem),
+        ]
+        let key = try NIOSSLPrivateKey(file: authority.files.serverKey.path, format: .pem)
+        return TLSSetup(
+            configuration: .makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key)),
+            fingerprint: try authority.fingerprint,
+            caCertificatePath: authority.files.caCertificate.path)
+    }
+
+    /// This machine's host names: short and fully qualified.
+    static func hostNames() -> [String] {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return [] }
+        let name = String(cString: buffer)
+        return name.isEmpty ? [] : [name]
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+
+/// A stored artifact (uploaded file) of a product or tool.
+public struct Artifact: Codable, Sendable, Equatable {
+    public var filename: String
+    public var size: Int64
+    public var sha256: String
+
+    public init(filename: String, size: Int64, sha256: String) {
+        self.filename = filename
+        self.size = size
+        self.sha256 = sha256
+    }
+}
+
+public struct Product: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var version: String
+    public var downloadUrl: String?
+    public var installScript: String?
+    public var artifact: Artifact?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: Int64, name: String, version: String, downloadUrl: String?, installScript: String?,
+        artifact: Artifact?, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.version = version
+        self.downloadUrl = downloadUrl
+        self.installScript = installScript
+        self.artifact = artifact
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// Body of `POST /api/v1/products` and `PUT /api/v1/products/{id}`.
+public struct ProductInput: Codable, Sendable {
+    public var name: String
+    public var version: String
+    public var downloadUrl: String?
+    public var installScript: String?
+
+    public init(name: String, version: String, downloadUrl: String? = nil, installScript: String? = nil) {
+        self.name = name
+        self.version = version
+        self.downloadUrl = downloadUrl
+        self.installScript = installScript
+    }
+}
+
+public struct Tool: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var version: String
+    public var runCommand: String
+    public var defaultTimeoutS: Int
+    public var downloadUrl: String?
+    public var installScript: String?
+    public var artifact: Artifact?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: Int64, name: String, version: String, runCommand: String, defaultTimeoutS: Int, downloadUrl: String?,
+        installScript: String?, artifact: Artifact?, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.version = version
+        self.runCommand = runCommand
+        self.defaultTimeoutS = defaultTimeoutS
+        self.downloadUrl = downloadUrl
+        self.installScript = installScript
+        self.artifact = artifact
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// Body of `POST /api/v1/tools` and `PUT /api/v1/tools/{id}`.
+public struct ToolInput: Codable, Sendable {
+    public var name: String
+    public var version: String
+    public var runCommand: String
+    public var defaultTimeoutS: Int?
+    public var downloadUrl: String?
+    public var installScript: String?
+
+    public init(
+        name: String, version: String, runCommand: String, defaultTimeoutS: Int? = nil, downloadUrl: String? = nil,
+        installScript: String? = nil
+    ) {
+        self.name = name
+        self.version = version
+        self.runCommand = runCommand
+        self.defaultTimeoutS = defaultTimeoutS
+        self.downloadUrl = downloadUrl
+        self.installScript = installScript
+    }
+}
+
+/// Body of `PUT /api/v1/products/{id}/tools`.
+public struct ProductToolsInput: Codable, Sendable {
+    public var toolIds: [Int64]
+
+    public init(toolIds: [Int64]) { self.toolIds = toolIds }
+}
+
+/// Body of `PUT /api/v1/products/{id}/test-result`.
+public struct TestResultInput: Codable, Sendable {
+    public var passRate: Double
+    public var reportUrl: String?
+    public var source: String?
+
+    public init(passRate: Double, reportUrl: String? = nil, source: String? = nil) {
+        self.passRate = passRate
+        self.reportUrl = reportUrl
+        self.source = source
+    }
+}
+
+public struct TestResultEntry: Codable, Sendable, Equatable {
+    public var passRate: Double
+    public var reportUrl: String?
+    public var source: String?
+    public var taskId: Int64?
+    public var updatedAt: Date
+
+    public init(passRate: Double, reportUrl: String?, source: String?, taskId: Int64?, updatedAt: Date) {
+        self.passRate = passRate
+        self.reportUrl = reportUrl
+        self.source = source
+        self.taskId = taskId
+        self.updatedAt = updatedAt
+    }
+}
+
+/// The product's current test result with its history, newest first.
+public struct TestResult: Codable, Sendable {
+    public var productId: Int64
+    public var passRate: Double?
+    public var reportUrl: String?
+    public var source: String?
+    public var updatedAt: Date?
+    public var history: [TestResultEntry]
+
+    public init(productId: Int64, history: [TestResultEntry]) {
+        self.productId = productId
+        self.passRate = history.first?.passRate
+        self.reportUrl = history.first?.reportUrl
+        self.source = history.first?.source
+        self.updatedAt = history.first?.updatedAt
+        self.history = history
+    }
+}

@@ -66,6 +66,7 @@ struct ControllerApplication {
             logger: logger)
         application.beforeServerStarts {
             try await Migrator().migrate(services.database, logger: logger)
+            services.migrated.open()
             if let password = try await services.users.bootstrapAdmin(password: config.adminPassword) {
                 if config.adminPassword == nil {
                     let file = config.dataDirectory.appendingPathComponent("initial-admin-password")

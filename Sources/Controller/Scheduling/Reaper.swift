@@ -15,11 +15,12 @@ struct Reaper: Service {
 
     func run() async throws {
         let interval = Duration.milliseconds(Int64(services.config.reaperIntervalSeconds * 1000))
+        try await cancelWhenGracefulShutdown { await services.migrated.wait() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await tick()
             } catch {
-                services.logger.warning("reaper pass failed: \(error)")
+                services.logger.warning("reaper pass failed: \(String(reflecting: error))")
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }

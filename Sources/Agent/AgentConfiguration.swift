@@ -1,0 +1,182 @@
+import ConfigFile
+import Foundation
+import WireProtocol
+
+/// The agent's configuration file (TOML): where the controller is, how to trust it, how many cases to run at
+/// once, where to work, and what is installed on this machine (`[[product]]` tables with `[[product.tool]]`
+/// tables, edited by the admin). Relative paths are relative to the file's directory.
+struct AgentConfiguration: Sendable, Equatable {
+    var controller: String
+    var name: String
+    var slots = 1
+    var caFile = "ca.crt"
+    var credentialFile = "credential"
+    /// Spool, per-case work directories and installs the agent manages.
+    var dataDir = "data"
+    /// Per-case work directories; default `<data_dir>/work`.
+    var workDir: String?
+    /// Seconds between TERM and KILL when a case is stopped.
+    var killGraceSeconds = 10
+    /// Seconds running cases may finish after SIGTERM before they are killed and handed back.
+    var shutdownGraceSeconds = 60
+    /// Seconds a lease request may wait for work.
+    var leaseWaitSeconds = 30
+    /// Keep work directories of finished cases (for debugging).
+    var keepWorkDirs = false
+    var products: [InventoryProduct] = []
+
+    /// The file this configuration was read from; relative paths are resolved against its directory.
+    var path: URL = URL(fileURLWithPath: "agent.toml")
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    func resolve(_ relative: String) -> URL {
+        relative.hasPrefix("/")
+            ? URL(fileURLWithPath: relative)
+            : path.deletingLastPathComponent().appendingPathComponent(relative).standardizedFileURL
+    }
+
+    var caURL: URL { resolve(caFile) }
+    var credentialURL: URL { resolve(credentialFile) }
+    var dataURL: URL { resolve(dataDir) }
+    var workURL: URL { workDir.map(resolve) ?? dataURL.appendingPathComponent("work") }
+    var spoolURL: URL { dataURL.appendingPathComponent("spool") }
+
+    static func load(path: String) throws -> AgentConfiguration {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw Failure(description: "cannot read \(path): \(error.localizedDescription); enroll first (testfleet-agent enroll)")
+        }
+        do {
+            var config = try parse(try TOML.parse(text))
+            config.path = url
+            return config
+        } catch let error as TOMLError {
+            throw Failure(description: "\(path), \(error)")
+        } catch let error as Failure {
+            throw Failure(description: "\(path): \(error.description)")
+        }
+    }
+
+    static func parse(_ table: TOMLTable) throws -> AgentConfiguration {
+        func string(_ key: String, in table: TOMLTable, required: Bool = false) throws -> String? {
+            guard let value = table[key] else {
+                if required { throw Failure(description: "missing \(key)") }
+                return nil
+            }
+            guard let text = value.string else { throw Failure(description: "\(key) must be a string") }
+            return text
+        }
+        func integer(_ key: String, in table: TOMLTable, range: ClosedRange<Int64>) throws -> Int? {
+            guard let value = table[key] else { return nil }
+            guard let number = value.integer, range.contains(number) else {
+                throw Failure(description: "\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return Int(number)
+        }
+        let known: Set<String> = [
+            "controller", "name", "slots", "ca_file", "credential_file", "data_dir", "work_dir", "kill_grace_s",
+            "shutdown_grace_s", "lease_wait_s", "keep_work_dirs", "product",
+        ]
+        if let unknown = table.keys.first(where: { !known.contains($0) }) {
+            throw Failure(description: "unknown key \(unknown)")
+        }
+        var config = AgentConfiguration(
+            controller: try string("controller", in: table, required: true)!,
+            name: try string("name", in: table, required: true)!)
+        config.slots = try integer("slots", in: table, range: 1...1024) ?? config.slots
+        config.caFile = try string("ca_file", in: table) ?? config.caFile
+        config.credentialFile = try string("credential_file", in: table) ?? config.credentialFile
+        config.dataDir = try string("data_dir", in: table) ?? config.dataDir
+        config.workDir = try string("work_dir", in: table)
+        config.killGraceSeconds = try integer("kill_grace_s", in: table, range: 0...3600) ?? config.killGraceSeconds
+        config.shutdownGraceSeconds = try integer("shutdown_grace_s", in: table, range: 0...86400) ?? config.shutdownGraceSeconds
+        config.leaseWaitSeconds = try integer("lease_wait_s", in: table, range: 1...300) ?? config.leaseWaitSeconds
+        if let keep = table["keep_work_dirs"] {
+            guard let flag = keep.boolean else { throw Failure(description: "keep_work_dirs must be true or false") }
+            config.keepWorkDirs = flag
+        }
+        if let products = table["product"], products.array == nil || products.array!.contains(where: { $0.table == nil }) {
+            throw Failure(description: "product must be written as [[product]] tables")
+        }
+        for (index, product) in table.tables("product").enumerated() {
+            let where_ = "product #\(index + 1)"
+            guard let name = try string("name", in: product), let version = try string("version", in: product),
+                let path = try string("path", in: product)
+            else { throw Failure(description: "\(where_) needs name, version and path") }
+            var tools: [InventoryTool] = []
+            for (toolIndex, tool) in product.tables("tool").enumerated() {
+                guard let toolName = try string("name", in: tool), let toolVersion = try string("version", in: tool) else {
+                    throw Failure(description: "\(where_) (\(name)), tool #\(toolIndex + 1) needs name and version")
+                }
+                tools.append(InventoryTool(name: toolName, version: toolVersion, path: try string("path", in: tool) ?? path))
+            }
+            config.products.append(InventoryProduct(name: name, version: version, path: path, tools: tools))
+        }
+        return config
+    }
+
+    /// The file's text: settings first, then the inventory.
+    func render() -> String {
+        var out = """
+            # Testfleet agent configuration. Relative paths are relative to this file's directory.
+            controller = \(TOML.quote(controller))
+            name = \(TOML.quote(name))
+            slots = \(slots)
+            ca_file = \(TOML.quote(caFile))
+            credential_file = \(TOML.quote(credentialFile))
+            data_dir = \(TOML.quote(dataDir))
+
+            """
+        if let workDir { out += "work_dir = \(TOML.quote(workDir))\n" }
+        out += "kill_grace_s = \(killGraceSeconds)\nshutdown_grace_s = \(shutdownGraceSeconds)\n"
+        if keepWorkDirs { out += "keep_work_dirs = true\n" }
+        out += """
+
+            # What is installed on this machine. One [[product]] table per product version, each with
+            # [[product.tool]] tables for the test tools installed for it, e.g.:
+            #
+            # [[product]]
+            # name = "myapp"
+            # version = "1.2"
+            # path = "/opt/myapp-1.2"
+            #
+            # [[product.tool]]
+            # name = "pytest-runner"
+            # version = "3"
+            # path = "/opt/runner"
+
+            """
+        for product in products {
+            out += "\n[[product]]\nname = \(TOML.quote(product.name))\nversion = \(TOML.quote(product.version))\n"
+            out += "path = \(TOML.quote(product.path))\n"
+            for tool in product.tools {
+                out += "\n[[product.tool]]\nname = \(TOML.quote(tool.name))\nversion = \(TOML.quote(tool.version))\n"
+                out += "path = \(TOML.quote(tool.path))\n"
+            }
+        }
+        return out
+    }
+
+    func readCredential() throws -> String {
+        do {
+            return try String(contentsOf: credentialURL, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        } catch {
+            throw Failure(description: "cannot read the node credential \(credentialURL.path): \(error.localizedDescription)")
+        }
+    }
+
+    func readCA() throws -> String? {
+        guard controller.lowercased().hasPrefix("https") else { return nil }
+        do {
+            return try String(contentsOf: caURL, encoding: .utf8)
+        } catch {
+            throw Failure(description: "cannot read the controller CA \(caURL.path): \(error.localizedDescription)")
+        }
+    }
+}

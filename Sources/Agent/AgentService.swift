@@ -1,0 +1,150 @@
+import ControllerClient
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import WireProtocol
+
+/// The agent at work: reports the inventory (again whenever the config file changes), delivers what an
+/// earlier run left in the spool, and runs one lease loop per slot. On graceful shutdown it leases nothing
+/// more, lets running cases finish within the grace period, then stops them and hands them back.
+struct AgentService: Service {
+    let config: AgentConfiguration
+    let client: AgentClient
+    let logger: Logger
+
+    func run() async throws {
+        try FileManager.default.createDirectory(at: config.spoolURL, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: config.workURL, withIntermediateDirectories: true)
+        let shutdownExpired = OneShot<Void>()
+        let running = RunningCount()
+        logger.info(
+            "agent \(config.name) started with \(config.slots) slot(s), controller \(config.controller)")
+        try await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await redeliverSpool(shutdownExpired: shutdownExpired) }
+                group.addTask { await reportInventory() }
+                for slot in 0..<config.slots {
+                    group.addTask {
+                        await work(slot: slot, running: running, shutdownExpired: shutdownExpired)
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            logger.notice("shutting down: leasing nothing more; running cases have \(config.shutdownGraceSeconds) s to finish")
+            Task {
+                try? await Task.sleep(for: .seconds(config.shutdownGraceSeconds))
+                shutdownExpired.fire(())
+            }
+        }
+        logger.info("agent stopped")
+    }
+
+    /// One slot: lease, run, repeat.
+    private func work(slot: Int, running: RunningCount, shutdownExpired: OneShot<Void>) async {
+        var backoff = Backoff()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let lease: Lease?
+            do {
+                let free = config.slots - running.value
+                lease = try await cancelWhenGracefulShutdown {
+                    try await client.lease(wait: config.leaseWaitSeconds, freeSlots: free)
+                }
+                backoff.reset()
+            } catch {
+                if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                if let error = error as? ClientError, error.status == 401 {
+                    logger.error("the controller refuses this node's credential: \(error.message)")
+                } else {
+                    logger.warning("lease request failed: \(error)")
+                }
+                try? await Task.sleep(for: backoff.next())
+                continue
+            }
+            guard let lease else { continue }
+            running.add(1)
+            await CaseExecution(
+                lease: lease, client: client, config: config, logger: logger, shutdownExpired: shutdownExpired
+            ).run()
+            running.add(-1)
+        }
+    }
+
+    /// Posts the inventory now and whenever the config file's inventory changes.
+    private func reportInventory() async {
+        var posted: [InventoryProduct]?
+        var current = config.products
+        var backoff = Backoff()
+        var lastModified = Self.modificationDate(config.path)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if posted != current {
+                do {
+                    let answer = try await client.inventory(
+                        Inventory(facts: LocalFacts.collect(slots: config.slots), products: current))
+                    posted = current
+                    backoff.reset()
+                    let count = current.reduce(0) { $0 + $1.tools.count }
+                    logger.info("inventory reported: \(current.count) product(s), \(count) tool(s)")
+                    if !answer.unknown.isEmpty {
+                        logger.warning(
+                            "not in the controller's catalog (no case will match them until it is): \(answer.unknown.joined(separator: ", "))")
+                    }
+                } catch {
+                    logger.warning("cannot report the inventory; retrying: \(error)")
+                    let delay = backoff.next()
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                    continue
+                }
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
+            let modified = Self.modificationDate(config.path)
+            if modified != lastModified {
+                lastModified = modified
+                do {
+                    current = try AgentConfiguration.load(path: config.path.path).products
+                } catch {
+                    logger.error("ignoring the changed config file: \(error)")
+                }
+            }
+        }
+    }
+
+    private static func modificationDate(_ url: URL) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
+    }
+
+    /// Delivers logs and results an earlier run of the agent could not, and stops cases it left running.
+    private func redeliverSpool(shutdownExpired: OneShot<Void>) async {
+        for entry in SpoolEntry.all(in: config.spoolURL) {
+            guard let lease = try? entry.lease() else {
+                entry.remove()
+                continue
+            }
+            if let group = entry.group(), group > 0, kill(-group, 0) == 0 {
+                logger.warning("stopping the processes of case \(lease.caseName) left by an earlier run")
+                kill(-group, SIGKILL)
+            }
+            let result =
+                entry.result()
+                ?? CaseResult(
+                    token: lease.token, status: .error, exitCode: nil, durationMs: 0,
+                    message: "the agent stopped while the case ran")
+            let shipper = LogShipper(client: client, lease: lease, entry: entry, logger: logger)
+            if case .refused = await shipper.run(outputComplete: { true }) {
+                logger.info("the controller no longer takes case \(lease.caseName) of an earlier run")
+            }
+            await CaseExecution(
+                lease: lease, client: client, config: config, logger: logger, shutdownExpired: shutdownExpired
+            ).deliver(result, entry: entry, logger: logger)
+        }
+    }
+}
+
+/// How many cases this agent runs right now.
+final class RunningCount: Sendable {
+    private let count = Mutex(0)
+
+    var value: Int { count.withLock { $0 } }
+
+    func add(_ delta: Int) { count.withLock { $0 += delta } }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Synchronization
+
+/// Reads a pipe to its end on a thread of its own and appends what it reads to a file, so a case's output
+/// (from every process holding the pipe, not only the first) lands on disk while the agent ships it.
+final class PipeDrain: Sendable {
+    private let readFD: Int32
+    private let eof = OneShot<Void>()
+    private let total = ByteCount()
+
+    /// Bytes written to the file so far.
+    var bytesRead: Int64 { total.value }
+
+    init(readFD: Int32, appendingTo file: URL) throws {
+        self.readFD = readFD
+        let output = open(file.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard output >= 0 else { throw AgentError("cannot open \(file.path): \(String(cString: strerror(errno)))") }
+        let thread = Thread { [eof, total] in
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = read(readFD, &buffer, buffer.count)
+                if count > 0 {
+                    var written = 0
+                    while written < count {
+                        let result = buffer.withUnsafeBytes { write(output, $0.baseAddress! + written, count - written) }
+                        if result < 0 && errno == EINTR { continue }
+                        if result <= 0 { break }
+                        written += result
+                    }
+                    total.add(Int64(count))
+                } else if count == 0 || errno != EINTR {
+                    break
+                }
+            }
+            close(output)
+            close(readFD)
+            eof.fire(())
+        }
+        thread.name = "testfleet-case-output"
+        thread.start()
+    }
+
+    /// Waits until every writer closed the pipe.
+    func finished() async { await eof.wait() }
+
+    var isFinished: Bool { eof.value != nil }
+}
+
+/// An error with a message for the operator.
+struct AgentError: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) { self.description = description }
+}
+
+/// A byte count shared between the reading thread and the agent.
+final class ByteCount: Sendable {
+    private let count = Atomic<Int64>(0)
+
+    var value: Int64 { count.load(ordering: .acquiring) }
+
+    func add(_ delta: Int64) { count.add(delta, ordering: .releasing) }
+}

@@ -1,0 +1,125 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOSSL
+import WireProtocol
+
+/// Talks to a Testfleet controller over HTTPS: JSON in and out, errors carrying the controller's message.
+/// Shared by the agent and the `testfleet` CLI.
+public final class ControllerClient: Sendable {
+    public let baseURL: String
+    private let authorization: String?
+    private let http: HTTPClient
+
+    /// - Parameters:
+    ///   - caCertificatePEM: the one CA to trust; `nil` trusts the system's roots.
+    ///   - bearer: the credential sent as `Authorization: Bearer`.
+    public init(baseURL: String, caCertificatePEM: String?, bearer: String?, maxConnections: Int = 16) throws {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.authorization = bearer.map { "Bearer \($0)" }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caCertificatePEM {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caCertificatePEM.utf8)))
+        }
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
+        configuration.timeout = .init(connect: .seconds(10))
+        configuration.decompression = .disabled
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// Closes connections; call before dropping the client.
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    /// A raw answer.
+    public struct Answer: Sendable {
+        public var status: Int
+        public var body: Data
+        public var headers: [(String, String)]
+
+        public func header(_ name: String) -> String? {
+            headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        }
+    }
+
+    /// Sends a request and returns whatever came back; throws only when no answer came.
+    public func send(
+        _ method: HTTPMethod, _ path: String, body: Data? = nil, contentType: String = "application/json",
+        headers extra: [(String, String)] = [], timeout: Duration = .seconds(30)
+    ) async throws -> Answer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+        request.headers.add(name: "User-Agent", value: "testfleet/\(TestfleetVersion.current)")
+        for (name, value) in extra { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(data: body))
+        }
+        do {
+            let response = try await http.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
+            let buffer = try await response.body.collect(upTo: 256 << 20)
+            return Answer(
+                status: Int(response.status.code), body: Data(buffer: buffer),
+                headers: response.headers.map { ($0.name, $0.value) })
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw ClientError(status: nil, message: "cannot reach \(baseURL): \(Self.describe(error))")
+        }
+    }
+
+    /// Sends JSON and decodes the JSON answer; a non-2xx answer throws with the controller's message.
+    public func call<Response: Decodable>(
+        _ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Empty>.none, as type: Response.Type,
+        timeout: Duration = .seconds(30)
+    ) async throws -> Response {
+        let answer = try await send(
+            method, path, body: try body.map { try WireJSON.encoder().encode($0) }, timeout: timeout)
+        guard (200..<300).contains(answer.status) else { throw ClientError.fromBody(status: answer.status, body: answer.body) }
+        do {
+            return try WireJSON.decoder().decode(Response.self, from: answer.body)
+        } catch {
+            throw ClientError(status: answer.status, message: "unexpected answer from the controller: \(error)")
+        }
+    }
+
+    /// Sends JSON and expects a 2xx with any body.
+    public func perform(
+        _ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Empty>.none, timeout: Duration = .seconds(30)
+    ) async throws {
+        let answer = try await send(
+            method, path, body: try body.map { try WireJSON.encoder().encode($0) }, timeout: timeout)
+        guard (200..<300).contains(answer.status) else { throw ClientError.fromBody(status: answer.status, body: answer.body) }
+    }
+
+    /// An empty JSON body placeholder.
+    public struct Empty: Codable, Sendable {}
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded: return "timed out"
+            case .connectTimeout: return "connection timed out"
+            case .remoteConnectionClosed: return "connection closed"
+            default: return "\(error)"
+            }
+        }
+        if let error = error as? NIOSSLError { return "TLS: \(error)" }
+        if let error = error as? BoringSSLError { return "TLS: \(error)" }
+        return "\(error)"
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -14,6 +14,8 @@ struct ControllerApplication {
     var services: ControllerServices
     /// Runs after the application stopped (stops an embedded PostgreSQL).
     var cleanup: @Sendable () -> Void
+    /// Every route as `METHOD /path/{param}`, for comparing with the OpenAPI document.
+    var routes: [String]
 
     /// Builds the application. With no database URL, starts (or reuses) the embedded PostgreSQL cluster.
     static func build(
@@ -90,8 +92,12 @@ struct ControllerApplication {
                 metrics: services.metrics, logger: logger),
             Reaper(services: services))
         let cluster = embedded
+        let routes = router.routes.map { route in
+            let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+            return "\(route.method) /" + path.joined(separator: "/")
+        }
         return ControllerApplication(
-            application: application, services: services, cleanup: { cluster?.stop() })
+            application: application, services: services, cleanup: { cluster?.stop() }, routes: routes)
     }
 }
 

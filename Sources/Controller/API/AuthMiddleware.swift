@@ -24,7 +24,7 @@ struct AuthMiddleware: RouterMiddleware {
         } else if let cookie = request.cookies[Self.sessionCookie]?.value,
             let user = try await users.user(forSession: cookie)
         {
-            if request.uri.path.hasPrefix("/api/"), !request.method.isSafe,
+            if request.uri.path.hasPrefix("/api/"), !request.method.isSafe, request.uri.path != "/api/v1/auth/logout",
                 case .session(let csrf) = user.method, request.headers[Self.csrfHeader] != csrf
             {
                 throw AppError.forbidden("missing or wrong X-CSRF-Token header for a session-authenticated request")

@@ -22,6 +22,6 @@ extension TaskReport: ResponseGenerator, ResponseEncodable {}
 extension LoginAnswer: ResponseGenerator, ResponseEncodable {}
 
 /// A list answer that is not paginated.
-struct ItemsResponse<Item: Encodable & Sendable>: ResponseEncodable {
+struct ItemsResponse<Item: Codable & Sendable>: ResponseEncodable, Decodable {
     var items: [Item]
 }

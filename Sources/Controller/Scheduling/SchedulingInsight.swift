@@ -40,7 +40,9 @@ struct SchedulingInsight: Sendable {
     }
 
     func insight(for task: TaskInfo) async throws -> Answer {
-        let progress = try await progress(taskID: task.id)
+        var progress = try await progress(taskID: task.id)
+        // Throughput is measured over the last five minutes, or since the task started when that is shorter.
+        if let started = task.startedAt { progress.window = min(300, max(1, Date().timeIntervalSince(started))) }
         guard progress.queued + progress.active > 0 else { return Answer() }
         let fleet = try await fleet(for: task)
         return Answer(

@@ -1,0 +1,130 @@
+import AsyncHTTPClient
+import ControllerClient
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import WireProtocol
+
+@testable import testfleet_controller
+
+/// A real controller for a test: its own database, HTTPS on a loopback port, its own data directory and CA;
+/// and a client holding an admin API token.
+final class TestController: Sendable {
+    let url: String
+    let port: Int
+    let dataDirectory: URL
+    let databaseURL: String
+    let services: ControllerServices
+    let admin: ControllerClient
+    let adminToken: String
+    let caPEM: String
+    let fingerprint: String
+    let routes: [String]
+    private let group: ServiceGroup
+    private let running: Task<Void, any Error>
+
+    static let adminPassword = "admin-password-for-tests"
+
+    static func start(
+        databaseURL: String? = nil, dataDirectory: URL? = nil,
+        configure: (inout ControllerConfiguration) -> Void = { _ in }
+    ) async throws -> TestController {
+        let database: String
+        if let databaseURL { database = databaseURL } else { database = try await TestDatabase.fresh() }
+        let data = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("tf-ctl-\(UUID().uuidString)")
+        var config = ControllerConfiguration()
+        config.dataDirectory = data
+        config.host = "127.0.0.1"
+        config.port = 0
+        config.databaseURL = database
+        config.databasePoolSize = 8
+        config.adminPassword = adminPassword
+        config.reaperIntervalSeconds = 0.5
+        configure(&config)
+        var logger = Logger(label: "testfleet.test-controller")
+        logger.logLevel = ProcessInfo.processInfo.environment["TESTFLEET_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
+        let portBox = PortBox()
+        let built = try await ControllerApplication.build(config: config, logger: logger) { port in portBox.set(port) }
+        let group = ServiceGroup(configuration: .init(services: [built.application], logger: logger))
+        let running = Task { try await group.run() }
+        let port = try await portBox.wait()
+        let url = "https://127.0.0.1:\(port)"
+        let caPEM = try String(contentsOf: data.appendingPathComponent("tls/ca.crt"), encoding: .utf8)
+        let bootstrap = try ControllerClient(baseURL: url, caCertificatePEM: caPEM, bearer: nil)
+        // Wait until migrated and ready.
+        for _ in 0..<200 {
+            if let answer = try? await bootstrap.send(.GET, "/readyz"), answer.status == 200 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let basic = Data("admin:\(adminPassword)".utf8).base64EncodedString()
+        let answer = try await bootstrap.send(
+            .POST, "/api/v1/tokens", body: Data(#"{"name":"tests"}"#.utf8), headers: [("Authorization", "Basic \(basic)")])
+        await bootstrap.shutdown()
+        guard answer.status == 201 else { throw TestFailure("token creation failed: \(answer.status)") }
+        let token = try WireJSON.decoder().decode(CreatedToken.self, from: answer.body).token
+        return TestController(
+            url: url, port: port, dataDirectory: data, databaseURL: database, services: built.services,
+            admin: try ControllerClient(baseURL: url, caCertificatePEM: caPEM, bearer: token), adminToken: token,
+            caPEM: caPEM, fingerprint: built.services.tlsFingerprint ?? "", routes: built.routes, group: group,
+            running: running)
+    }
+
+    private init(
+        url: String, port: Int, dataDirectory: URL, databaseURL: String, services: ControllerServices,
+        admin: ControllerClient, adminToken: String, caPEM: String, fingerprint: String, routes: [String],
+        group: ServiceGroup, running: Task<Void, any Error>
+    ) {
+        self.routes = routes
+        self.url = url
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.databaseURL = databaseURL
+        self.services = services
+        self.admin = admin
+        self.adminToken = adminToken
+        self.caPEM = caPEM
+        self.fingerprint = fingerprint
+        self.group = group
+        self.running = running
+    }
+
+    /// A client with another credential (or none).
+    func client(bearer: String?) throws -> ControllerClient {
+        try ControllerClient(baseURL: url, caCertificatePEM: caPEM, bearer: bearer)
+    }
+
+    func stop() async {
+        await admin.shutdown()
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
+    }
+}
+
+/// Carries the bound port out of the server's start callback.
+final class PortBox: Sendable {
+    private let port = OneShotValue<Int>()
+
+    func set(_ value: Int) { port.set(value) }
+
+    func wait() async throws -> Int {
+        for _ in 0..<600 {
+            if let value = port.get() { return value }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("the controller did not start listening")
+    }
+}
+
+final class OneShotValue<T: Sendable>: Sendable {
+    private let value = Synchronization.Mutex<T?>(nil)
+
+    func set(_ newValue: T) { value.withLock { $0 = newValue } }
+    func get() -> T? { value.withLock { $0 } }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) { self.description = description }
+}

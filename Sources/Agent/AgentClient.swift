@@ -28,15 +28,22 @@ struct AgentClient: Sendable {
 
     func heartbeat(_ lease: Lease) async throws -> HeartbeatResponse {
         try await client.call(
-            .POST, "/api/v1/agent/leases/\(lease.leaseId.uuidString.lowercased())/heartbeat",
-            body: HeartbeatRequest(token: lease.token), as: HeartbeatResponse.self)
+            .POST,
+            "/api/v1/agent/leases/\(lease.leaseId.uuidString.lowercased())/heartbeat",
+            body: HeartbeatRequest(token: lease.token),
+            as: HeartbeatResponse.self
+        )
     }
 
     /// Appends a log chunk; a gap answers with the controller's end in the error's `offset`.
     func appendLog(_ lease: Lease, offset: Int64, bytes: Data) async throws -> Int64 {
         let answer = try await client.send(
-            .POST, "/api/v1/agent/leases/\(lease.leaseId.uuidString.lowercased())/log?offset=\(offset)", body: bytes,
-            contentType: "application/octet-stream", headers: [("X-Testfleet-Lease-Token", String(lease.token))])
+            .POST,
+            "/api/v1/agent/leases/\(lease.leaseId.uuidString.lowercased())/log?offset=\(offset)",
+            body: bytes,
+            contentType: "application/octet-stream",
+            headers: [("X-Testfleet-Lease-Token", String(lease.token))]
+        )
         guard answer.status == 200 else { throw ClientError(answer: answer) }
         return try WireJSON.decoder().decode(LogAck.self, from: answer.body).offset
     }
@@ -49,4 +56,3 @@ struct AgentClient: Sendable {
         try await client.call(.GET, "/api/v1/agent/node", as: AgentSelf.self)
     }
 }
-

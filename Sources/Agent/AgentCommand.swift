@@ -12,7 +12,8 @@ struct AgentCommand: AsyncParsableCommand {
         commandName: "testfleet-agent",
         abstract: "The Testfleet agent: takes cases from the controller and runs them on this machine.",
         version: TestfleetVersion.current,
-        subcommands: [Enroll.self, Run.self, Status.self])
+        subcommands: [Enroll.self, Run.self, Status.self]
+    )
 
     static let defaultConfig = geteuid() == 0 ? "/etc/testfleet/agent.toml" : "agent.toml"
 }
@@ -20,7 +21,8 @@ struct AgentCommand: AsyncParsableCommand {
 extension AgentCommand {
     struct Enroll: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Enroll this machine with a controller and write the agent's config file.")
+            abstract: "Enroll this machine with a controller and write the agent's config file."
+        )
 
         @Option(help: "The controller's URL, e.g. https://controller:8443.") var controller: String
         @Option(help: "An enrollment token from the controller.") var token: String
@@ -50,7 +52,10 @@ extension AgentCommand {
             if url.scheme == "https" {
                 do {
                     caPEM = try await CertificatePin.fetch(
-                        host: url.host!, port: url.port ?? 443, expected: caSHA256 ?? "")
+                        host: url.host!,
+                        port: url.port ?? 443,
+                        expected: caSHA256 ?? ""
+                    )
                 } catch let mismatch as CertificatePin.Mismatch {
                     throw CleanExit.message("refusing to enroll: \(mismatch)")
                 } catch {
@@ -63,9 +68,11 @@ extension AgentCommand {
             let answer: EnrollResponse
             do {
                 answer = try await client.call(
-                    .POST, "/api/v1/agent/enroll",
+                    .POST,
+                    "/api/v1/agent/enroll",
                     body: EnrollRequest(name: nodeName, facts: LocalFacts.collect(slots: slots)),
-                    as: EnrollResponse.self)
+                    as: EnrollResponse.self
+                )
             } catch let error as ClientError {
                 await client.shutdown()
                 throw CleanExit.message("enrollment refused: \(error)")
@@ -92,7 +99,7 @@ extension AgentCommand {
 
         private func writePrivate(_ url: URL, _ text: String) throws {
             try? FileManager.default.removeItem(at: url)
-            FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
         }
     }
 
@@ -113,12 +120,19 @@ extension AgentCommand {
                 throw CleanExit.message("\(error)")
             }
             let client = try ControllerClient(
-                baseURL: settings.controller, caCertificatePEM: try settings.readCA(),
-                bearer: try settings.readCredential(), maxConnections: settings.slots * 3 + 4)
+                baseURL: settings.controller,
+                caCertificatePEM: try settings.readCA(),
+                bearer: try settings.readCredential(),
+                maxConnections: settings.slots * 3 + 4
+            )
             let service = AgentService(config: settings, client: AgentClient(client: client), logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                    services: [.init(service: service)],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger
+                )
+            )
             do {
                 try await group.run()
             } catch {
@@ -131,7 +145,8 @@ extension AgentCommand {
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show enrollment, controller reachability, inventory and running cases.")
+            abstract: "Show enrollment, controller reachability, inventory and running cases."
+        )
 
         @Option(help: "The agent's config file.") var config: String = AgentCommand.defaultConfig
 
@@ -147,13 +162,17 @@ extension AgentCommand {
             print("slots:       \(settings.slots)")
             print("config:      \(settings.path.path)")
             let client = try ControllerClient(
-                baseURL: settings.controller, caCertificatePEM: try settings.readCA(),
-                bearer: try settings.readCredential())
+                baseURL: settings.controller,
+                caCertificatePEM: try settings.readCA(),
+                bearer: try settings.readCredential()
+            )
             var failed = false
             do {
                 let me = try await AgentClient(client: client).node()
-                print("reachable:   yes; node \(me.node.id) is \(me.node.state.rawValue)"
-                    + (me.node.stateReason.map { " (\($0))" } ?? ""))
+                print(
+                    "reachable:   yes; node \(me.node.id) is \(me.node.state.rawValue)"
+                        + (me.node.stateReason.map { " (\($0))" } ?? "")
+                )
                 if me.node.runningCases.isEmpty {
                     print("running:     nothing")
                 } else {

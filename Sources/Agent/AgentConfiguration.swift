@@ -88,7 +88,8 @@ struct AgentConfiguration: Sendable, Equatable {
         }
         var config = AgentConfiguration(
             controller: try string("controller", in: table, required: true)!,
-            name: try string("name", in: table, required: true)!)
+            name: try string("name", in: table, required: true)!
+        )
         config.slots = try integer("slots", in: table, range: 1...1024) ?? config.slots
         config.caFile = try string("ca_file", in: table) ?? config.caFile
         config.credentialFile = try string("credential_file", in: table) ?? config.credentialFile

@@ -19,8 +19,9 @@ struct AgentService: Service {
         let shutdownExpired = OneShot<Void>()
         let running = RunningCount()
         logger.info(
-            "agent \(config.name) started with \(config.slots) slot(s), controller \(config.controller)")
-        try await withGracefulShutdownHandler {
+            "agent \(config.name) started with \(config.slots) slot(s), controller \(config.controller)"
+        )
+        await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await redeliverSpool(shutdownExpired: shutdownExpired) }
                 group.addTask { await reportInventory() }
@@ -64,7 +65,11 @@ struct AgentService: Service {
             guard let lease else { continue }
             running.add(1)
             await CaseExecution(
-                lease: lease, client: client, config: config, logger: logger, shutdownExpired: shutdownExpired
+                lease: lease,
+                client: client,
+                config: config,
+                logger: logger,
+                shutdownExpired: shutdownExpired
             ).run()
             running.add(-1)
         }
@@ -80,14 +85,16 @@ struct AgentService: Service {
             if posted != current {
                 do {
                     let answer = try await client.inventory(
-                        Inventory(facts: LocalFacts.collect(slots: config.slots), products: current))
+                        Inventory(facts: LocalFacts.collect(slots: config.slots), products: current)
+                    )
                     posted = current
                     backoff.reset()
                     let count = current.reduce(0) { $0 + $1.tools.count }
                     logger.info("inventory reported: \(current.count) product(s), \(count) tool(s)")
                     if !answer.unknown.isEmpty {
                         logger.warning(
-                            "not in the controller's catalog (no case will match them until it is): \(answer.unknown.joined(separator: ", "))")
+                            "not in the controller's catalog (no case will match them until it is): \(answer.unknown.joined(separator: ", "))"
+                        )
                     }
                 } catch {
                     logger.warning("cannot report the inventory; retrying: \(error)")
@@ -127,14 +134,22 @@ struct AgentService: Service {
             let result =
                 entry.result()
                 ?? CaseResult(
-                    token: lease.token, status: .error, exitCode: nil, durationMs: 0,
-                    message: "the agent stopped while the case ran")
+                    token: lease.token,
+                    status: .error,
+                    exitCode: nil,
+                    durationMs: 0,
+                    message: "the agent stopped while the case ran"
+                )
             let shipper = LogShipper(client: client, lease: lease, entry: entry, logger: logger)
             if case .refused = await shipper.run(outputComplete: { true }) {
                 logger.info("the controller no longer takes case \(lease.caseName) of an earlier run")
             }
             await CaseExecution(
-                lease: lease, client: client, config: config, logger: logger, shutdownExpired: shutdownExpired
+                lease: lease,
+                client: client,
+                config: config,
+                logger: logger,
+                shutdownExpired: shutdownExpired
             ).deliver(result, entry: entry, logger: logger)
         }
     }

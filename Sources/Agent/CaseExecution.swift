@@ -25,7 +25,9 @@ struct CaseExecution: Sendable {
             logger.error("cannot write the spool: \(error)")
             await deliver(
                 CaseResult(token: lease.token, status: .error, exitCode: nil, durationMs: 0, message: "agent spool: \(error)"),
-                entry: nil, logger: logger)
+                entry: nil,
+                logger: logger
+            )
             return
         }
         logger.info("running case \(lease.caseName)")
@@ -38,8 +40,13 @@ struct CaseExecution: Sendable {
         let work = config.workURL.appendingPathComponent(lease.leaseId.uuidString.lowercased())
         let resultFile = work.appendingPathComponent(".testfleet-result.json")
         let values = CommandTemplate.Values(
-            caseName: lease.caseName, productDirectory: lease.product.path, toolDirectory: lease.tool.path,
-            productVersion: lease.product.version, workDirectory: work.path, resultFile: resultFile.path)
+            caseName: lease.caseName,
+            productDirectory: lease.product.path,
+            toolDirectory: lease.tool.path,
+            productVersion: lease.product.version,
+            workDirectory: work.path,
+            resultFile: resultFile.path
+        )
         var environment = values.environment
         environment["TESTFLEET_TASK_ID"] = String(lease.taskId)
         environment["TESTFLEET_CASE_ID"] = String(lease.caseId)
@@ -52,9 +59,13 @@ struct CaseExecution: Sendable {
         do {
             try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
             let process = CaseProcess(
-                command: CommandTemplate.render(lease.commandTemplate, values), environment: environment,
-                workDirectory: work, outputFile: entry.outputFile, timeout: timeout,
-                killGrace: .seconds(config.killGraceSeconds))
+                command: CommandTemplate.render(lease.commandTemplate, values),
+                environment: environment,
+                workDirectory: work,
+                outputFile: entry.outputFile,
+                timeout: timeout,
+                killGrace: .seconds(config.killGraceSeconds)
+            )
             let shipper = LogShipper(client: client, lease: lease, entry: entry, logger: logger)
             let processDone = OneShot<Void>()
             let shipping = Task { await shipper.run { processDone.value != nil } }
@@ -77,9 +88,12 @@ struct CaseExecution: Sendable {
         }
         let duration = ContinuousClock.now - started
         let result = CaseResult(
-            token: lease.token, status: verdict.status, exitCode: verdict.exitCode,
+            token: lease.token,
+            status: verdict.status,
+            exitCode: verdict.exitCode,
             durationMs: duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000,
-            message: verdict.message)
+            message: verdict.message
+        )
         try? entry.saveResult(result)
         logger.info("case \(lease.caseName) \(verdict.status.rawValue)")
         await deliver(result, entry: entry, logger: logger)
@@ -111,7 +125,10 @@ struct CaseExecution: Sendable {
 
     /// Renews the lease until `finished`: at once, then every interval. Cancellation or loss stops the case.
     private func heartbeat(
-        stop: OneShot<CaseProcess.Stop>, lost: OneShot<String>, until finished: OneShot<Void>, logger: Logger
+        stop: OneShot<CaseProcess.Stop>,
+        lost: OneShot<String>,
+        until finished: OneShot<Void>,
+        logger: Logger
     ) async {
         let interval = Duration.seconds(max(1, lease.heartbeatIntervalS))
         var next = ContinuousClock.now

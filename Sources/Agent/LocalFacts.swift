@@ -8,14 +8,19 @@ enum LocalFacts {
         uname(&system)
         let machine = withUnsafeBytes(of: &system.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         return NodeFacts(
-            hostname: hostname(), ip: primaryAddress() ?? "", os: operatingSystem(), arch: machine,
-            agentVersion: TestfleetVersion.current, slots: slots)
+            hostname: hostname(),
+            ip: primaryAddress() ?? "",
+            os: operatingSystem(),
+            arch: machine,
+            agentVersion: TestfleetVersion.current,
+            slots: slots
+        )
     }
 
     static func hostname() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         gethostname(&buffer, buffer.count)
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// `PRETTY_NAME` from os-release, else the kernel's name and release.
@@ -46,7 +51,7 @@ enum LocalFacts {
             else { continue }
             var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
             if getnameinfo(address, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 {
-                return String(cString: host)
+                return String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             }
         }
         return nil

@@ -15,9 +15,12 @@ struct SpoolEntry: Sendable {
     static func create(in spool: URL, lease: Lease) throws -> SpoolEntry {
         let entry = SpoolEntry(directory: spool.appendingPathComponent(lease.leaseId.uuidString.lowercased()))
         try FileManager.default.createDirectory(
-            at: entry.directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            at: entry.directory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
         try WireJSON.encoder().encode(lease).write(to: entry.leaseFile, options: .atomic)
-        FileManager.default.createFile(atPath: entry.outputFile.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: entry.outputFile.path, contents: nil, attributes: [.posixPermissions: 0o600])
         return entry
     }
 

@@ -41,7 +41,8 @@ public enum CertificatePin {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handler = try NIOSSLClientHandler(
-                        context: context, serverHostname: serverName,
+                        context: context,
+                        serverHostname: serverName,
                         customVerificationCallback: { certificates, promise in
                             let prints = certificates.map { (try? fingerprint(der: $0.toDERBytes())) ?? "?" }
                             found.presented = prints
@@ -51,7 +52,8 @@ public enum CertificatePin {
                             } else {
                                 promise.succeed(.failed)
                             }
-                        })
+                        }
+                    )
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }

@@ -26,7 +26,9 @@ public final class ControllerClient: Sendable {
         }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.connectionPool = .init(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
+            idleTimeout: .seconds(60),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections
+        )
         configuration.timeout = .init(connect: .seconds(10))
         configuration.decompression = .disabled
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -50,8 +52,12 @@ public final class ControllerClient: Sendable {
 
     /// Sends a request and returns whatever came back; throws only when no answer came.
     public func send(
-        _ method: HTTPMethod, _ path: String, body: Data? = nil, contentType: String = "application/json",
-        headers extra: [(String, String)] = [], timeout: Duration = .seconds(30)
+        _ method: HTTPMethod,
+        _ path: String,
+        body: Data? = nil,
+        contentType: String = "application/json",
+        headers extra: [(String, String)] = [],
+        timeout: Duration = .seconds(30)
     ) async throws -> Answer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
@@ -66,8 +72,10 @@ public final class ControllerClient: Sendable {
             let response = try await http.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
             let buffer = try await response.body.collect(upTo: 256 << 20)
             return Answer(
-                status: Int(response.status.code), body: Data(buffer: buffer),
-                headers: response.headers.map { ($0.name, $0.value) })
+                status: Int(response.status.code),
+                body: Data(buffer: buffer),
+                headers: response.headers.map { ($0.name, $0.value) }
+            )
         } catch let error as ClientError {
             throw error
         } catch {
@@ -77,11 +85,18 @@ public final class ControllerClient: Sendable {
 
     /// Sends JSON and decodes the JSON answer; a non-2xx answer throws with the controller's message.
     public func call<Response: Decodable>(
-        _ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Empty>.none, as type: Response.Type,
+        _ method: HTTPMethod,
+        _ path: String,
+        body: (some Encodable)? = Optional<Empty>.none,
+        as type: Response.Type,
         timeout: Duration = .seconds(30)
     ) async throws -> Response {
         let answer = try await send(
-            method, path, body: try body.map { try WireJSON.encoder().encode($0) }, timeout: timeout)
+            method,
+            path,
+            body: try body.map { try WireJSON.encoder().encode($0) },
+            timeout: timeout
+        )
         guard (200..<300).contains(answer.status) else { throw ClientError.fromBody(status: answer.status, body: answer.body) }
         do {
             return try WireJSON.decoder().decode(Response.self, from: answer.body)
@@ -92,10 +107,17 @@ public final class ControllerClient: Sendable {
 
     /// Sends JSON and expects a 2xx with any body.
     public func perform(
-        _ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<Empty>.none, timeout: Duration = .seconds(30)
+        _ method: HTTPMethod,
+        _ path: String,
+        body: (some Encodable)? = Optional<Empty>.none,
+        timeout: Duration = .seconds(30)
     ) async throws {
         let answer = try await send(
-            method, path, body: try body.map { try WireJSON.encoder().encode($0) }, timeout: timeout)
+            method,
+            path,
+            body: try body.map { try WireJSON.encoder().encode($0) },
+            timeout: timeout
+        )
         guard (200..<300).contains(answer.status) else { throw ClientError.fromBody(status: answer.status, body: answer.body) }
     }
 

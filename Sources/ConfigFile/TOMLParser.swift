@@ -95,7 +95,11 @@ struct TOMLParser {
         }.joined(separator: "\u{1}")
     }
 
-    private mutating func insert(_ value: TOMLValue, at keys: [String], under base: [PathStep])
+    private mutating func insert(
+        _ value: TOMLValue,
+        at keys: [String],
+        under base: [PathStep]
+    )
         throws(TOMLError)
     {
         let path = base + keys.dropLast().map { PathStep.key($0) }
@@ -111,7 +115,8 @@ struct TOMLParser {
 
     /// Walks (and creates) the tables along `path` and lets `body` change the last one.
     private mutating func modifyTable(
-        at path: [PathStep], _ body: (inout TOMLTable) throws(TOMLError) -> Void
+        at path: [PathStep],
+        _ body: (inout TOMLTable) throws(TOMLError) -> Void
     ) throws(TOMLError) {
         let currentLine = line
         func walk(_ table: inout TOMLTable, _ steps: ArraySlice<PathStep>) throws(TOMLError) {
@@ -255,7 +260,12 @@ struct TOMLParser {
         }
     }
 
-    private static func set(_ value: TOMLValue, at keys: ArraySlice<String>, in table: inout TOMLTable, line: Int)
+    private static func set(
+        _ value: TOMLValue,
+        at keys: ArraySlice<String>,
+        in table: inout TOMLTable,
+        line: Int
+    )
         throws(TOMLError)
     {
         let key = keys.first!

@@ -19,11 +19,15 @@ struct ControllerApplication {
 
     /// Builds the application. With no database URL, starts (or reuses) the embedded PostgreSQL cluster.
     static func build(
-        config: ControllerConfiguration, logger: Logger,
+        config: ControllerConfiguration,
+        logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> ControllerApplication {
         try FileManager.default.createDirectory(
-            at: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+            at: config.dataDirectory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o750]
+        )
         var embedded: EmbeddedPostgres?
         let postgres: PostgresClient.Configuration
         if let url = config.databaseURL {
@@ -41,7 +45,11 @@ struct ControllerApplication {
 
         let tls: TLSSetup? = config.insecureHTTP ? nil : try TLSSetup.prepare(config, logger: logger)
         let services = ControllerServices(
-            config: config, client: client, tlsFingerprint: tls?.fingerprint, logger: logger)
+            config: config,
+            client: client,
+            tlsFingerprint: tls?.fingerprint,
+            logger: logger
+        )
 
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
@@ -65,7 +73,8 @@ struct ControllerApplication {
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "testfleet"),
             services: [client],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
-            logger: logger)
+            logger: logger
+        )
         application.beforeServerStarts {
             try await Migrator().migrate(services.database, logger: logger)
             services.migrated.open()
@@ -81,23 +90,33 @@ struct ControllerApplication {
             if let tls {
                 logger.notice(
                     "serving HTTPS; agents pin the CA with --ca-sha256 \(tls.fingerprint)",
-                    metadata: ["testfleet.tls.ca": .string(tls.caCertificatePath)])
+                    metadata: ["testfleet.tls.ca": .string(tls.caCertificatePath)]
+                )
             } else {
                 logger.warning("serving plain HTTP (insecure_http): credentials cross the network in clear")
             }
         }
         application.addServices(
             NotificationListener(
-                client: client, waiters: services.waiters, capabilities: services.capabilities,
-                metrics: services.metrics, logger: logger),
-            Reaper(services: services))
+                client: client,
+                waiters: services.waiters,
+                capabilities: services.capabilities,
+                metrics: services.metrics,
+                logger: logger
+            ),
+            Reaper(services: services)
+        )
         let cluster = embedded
         let routes = router.routes.map { route in
             let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
             return "\(route.method) /" + path.joined(separator: "/")
         }
         return ControllerApplication(
-            application: application, services: services, cleanup: { cluster?.stop() }, routes: routes)
+            application: application,
+            services: services,
+            cleanup: { cluster?.stop() },
+            routes: routes
+        )
     }
 }
 

@@ -11,7 +11,8 @@ struct ControllerCommand: AsyncParsableCommand {
         abstract: "The Testfleet controller: catalog, fleet, tasks, scheduling and reports over HTTPS.",
         version: TestfleetVersion.current,
         subcommands: [Serve.self, Migrate.self, UserCommand.self, TokenCommand.self, DemoCommand.self],
-        defaultSubcommand: Serve.self)
+        defaultSubcommand: Serve.self
+    )
 }
 
 /// Options every subcommand that touches the configuration shares.
@@ -96,7 +97,10 @@ extension ControllerCommand {
 
     struct UserCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "user", abstract: "Manage users.", subcommands: [Create.self, SetPassword.self])
+            commandName: "user",
+            abstract: "Manage users.",
+            subcommands: [Create.self, SetPassword.self]
+        )
 
         struct Create: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Create a user; reads the password from stdin.")
@@ -109,7 +113,10 @@ extension ControllerCommand {
                 let password = readLine(strippingNewline: true) ?? ""
                 try await withDatabase(config: config, logger: ControllerLogging.logger(config)) { database in
                     let user = try await UserRepository(database: database).create(
-                        username: username, password: password, role: role)
+                        username: username,
+                        password: password,
+                        role: role
+                    )
                     print("created \(user.role.rawValue) \(user.username) (id \(user.id))")
                 }
             }
@@ -133,7 +140,10 @@ extension ControllerCommand {
 
     struct TokenCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "token", abstract: "Manage API tokens.", subcommands: [Create.self])
+            commandName: "token",
+            abstract: "Manage API tokens.",
+            subcommands: [Create.self]
+        )
 
         struct Create: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Print a new API token of a user, for scripts.")
@@ -159,7 +169,9 @@ extension UserRole: ExpressibleByArgument {}
 
 /// Runs `body` with a migrated database from the configuration (embedded or not), outside the server.
 func withDatabase(
-    config: ControllerConfiguration, logger: Logger, _ body: @Sendable (Database) async throws -> Void
+    config: ControllerConfiguration,
+    logger: Logger,
+    _ body: @Sendable (Database) async throws -> Void
 ) async throws {
     var adjusted = logger
     adjusted.logLevel = max(logger.logLevel, .warning)

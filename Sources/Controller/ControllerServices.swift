@@ -25,8 +25,13 @@ struct ControllerServices: Sendable {
     /// Fires once the schema is migrated: background work waits for it.
     let migrated = Gate()
 
-    init(config: ControllerConfiguration, client: PostgresClient, tlsFingerprint: String?, logger: Logger,
-         metrics: ControllerMetrics = ControllerMetrics()) {
+    init(
+        config: ControllerConfiguration,
+        client: PostgresClient,
+        tlsFingerprint: String?,
+        logger: Logger,
+        metrics: ControllerMetrics = ControllerMetrics()
+    ) {
         self.config = config
         self.logger = logger
         self.metrics = metrics
@@ -41,10 +46,14 @@ struct ControllerServices: Sendable {
         leases = LeaseStore(
             database: database,
             policy: LeasePolicy(
-                leaseTTLSeconds: config.leaseTTLSeconds, heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
-                agingIntervalSeconds: config.agingIntervalSeconds, retryAvoidSeconds: config.retryAvoidSeconds,
-                nodeMaxInfraFailures: config.nodeMaxInfraFailures),
-            completion: completion)
+                leaseTTLSeconds: config.leaseTTLSeconds,
+                heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
+                agingIntervalSeconds: config.agingIntervalSeconds,
+                retryAvoidSeconds: config.retryAvoidSeconds,
+                nodeMaxInfraFailures: config.nodeMaxInfraFailures
+            ),
+            completion: completion
+        )
         waiters = LeaseWaiters()
         capabilities = NodeCapabilities { try await nodes.capabilities(nodeID: $0) }
         artifacts = ArtifactStore(directory: config.dataDirectory.appendingPathComponent("artifacts"))

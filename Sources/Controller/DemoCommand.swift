@@ -9,7 +9,9 @@ import WireProtocol
 /// with passing, failing, skipped and slow cases; it prints where to watch and the final counts.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Run the controller with three local agents and sample tasks.")
+        commandName: "demo",
+        abstract: "Run the controller with three local agents and sample tasks."
+    )
 
     @Option(help: "Data directory of the demo.") var dataDir = "testfleet-demo"
     @Option(help: "Port (default 8443, or a free one when it is taken).") var port: Int?
@@ -27,7 +29,11 @@ struct DemoCommand: AsyncParsableCommand {
         defer { built.cleanup() }
         let group = ServiceGroup(
             configuration: .init(
-                services: [built.application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: [built.application],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
         let server = Task { try await group.run() }
         let demo = DemoScenario(services: built.services, config: config)
         do {
@@ -61,19 +67,30 @@ struct DemoScenario {
         for (name, versions) in inventories {
             try await startAgent(name: name, versions: versions, toolDirectory: toolDirectory, createdBy: admin.id)
         }
-        let cases1 = (1...8).map { "checkout-\($0)" } + ["login", "search", "cart-add", "cart-remove"]
+        let cases1 =
+            (1...8).map { "checkout-\($0)" } + ["login", "search", "cart-add", "cart-remove"]
             + ["payment-fail", "refund-fail", "inventory-slow", "report-slow", "legacy-export-skip"]
         let cases2 = (1...6).map { "checkout-\($0)" } + ["payment-fail", "migration-slow"]
         let first = try await services.tasks.submit(
             TaskSubmission(
-                name: "demo-shop 1.0 regression", product: ItemReference(id: catalog.version1),
-                tool: ItemReference(id: catalog.tool), cases: cases1, caseTimeoutS: 60),
-            userID: admin.id)
+                name: "demo-shop 1.0 regression",
+                product: ItemReference(id: catalog.version1),
+                tool: ItemReference(id: catalog.tool),
+                cases: cases1,
+                caseTimeoutS: 60
+            ),
+            userID: admin.id
+        )
         let second = try await services.tasks.submit(
             TaskSubmission(
-                name: "demo-shop 2.0 smoke", product: ItemReference(id: catalog.version2),
-                tool: ItemReference(id: catalog.tool), cases: cases2, caseTimeoutS: 60),
-            userID: admin.id)
+                name: "demo-shop 2.0 smoke",
+                product: ItemReference(id: catalog.version2),
+                tool: ItemReference(id: catalog.tool),
+                cases: cases2,
+                caseTimeoutS: 60
+            ),
+            userID: admin.id
+        )
         let password = config.dataDirectory.appendingPathComponent("initial-admin-password")
         print(
             """
@@ -84,7 +101,8 @@ struct DemoScenario {
               agents:      3 local agents, logs under \(demoDirectory.appendingPathComponent("agents").path)
               tasks:       \(first) (demo-shop 1.0, runs on demo-node-1 and -2), \(second) (demo-shop 2.0, on -2 and -3)
 
-            """)
+            """
+        )
         var done: Set<Int64> = []
         while done.count < 2 {
             try await Task.sleep(for: .seconds(2))
@@ -102,7 +120,9 @@ struct DemoScenario {
         for id in [first, second] {
             let task = try await services.tasks.get(id: id)
             let c = task.counts
-            print("  task \(id) \(task.name): \(c.total) cases — passed \(c.passed), failed \(c.failed), error \(c.error), timed out \(c.timedOut), skipped \(c.skipped)")
+            print(
+                "  task \(id) \(task.name): \(c.total) cases — passed \(c.passed), failed \(c.failed), error \(c.error), timed out \(c.timedOut), skipped \(c.skipped)"
+            )
             print("    report: \(url)/api/v1/tasks/\(id)/report.html")
         }
         if !exitWhenDone {
@@ -131,8 +151,9 @@ struct DemoScenario {
     private func installTool() throws -> URL {
         let directory = demoDirectory.appendingPathComponent("tool")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        guard let source = Bundle.module.url(forResource: "run-case", withExtension: "sh", subdirectory: "Resources/demo")
-            ?? Bundle.module.url(forResource: "run-case", withExtension: "sh", subdirectory: "demo")
+        guard
+            let source = Bundle.module.url(forResource: "run-case", withExtension: "sh", subdirectory: "Resources/demo")
+                ?? Bundle.module.url(forResource: "run-case", withExtension: "sh", subdirectory: "demo")
         else { throw DemoError("the demo tool script is missing from the resource bundle") }
         let target = directory.appendingPathComponent("run-case.sh")
         try? FileManager.default.removeItem(at: target)
@@ -154,7 +175,8 @@ struct DemoScenario {
             tool = existing.id
         } else {
             tool = try await catalog.createTool(
-                ToolInput(name: "demo-runner", version: "1.0", runCommand: "{tool_dir}/run-case.sh {case}", defaultTimeoutS: 60)).id
+                ToolInput(name: "demo-runner", version: "1.0", runCommand: "{tool_dir}/run-case.sh {case}", defaultTimeoutS: 60)
+            ).id
         }
         let version1 = try await product("1.0")
         let version2 = try await product("2.0")
@@ -169,14 +191,17 @@ struct DemoScenario {
         let configFile = directory.appendingPathComponent("agent.toml")
         try? FileManager.default.removeItem(at: configFile)
         let (_, token) = try await services.nodes.createEnrollmentToken(
-            EnrollmentTokenInput(ttlS: 600, maxUses: 1, note: "demo \(name)"), createdBy: createdBy)
+            EnrollmentTokenInput(ttlS: 600, maxUses: 1, note: "demo \(name)"),
+            createdBy: createdBy
+        )
         let agent = AgentProcesses.agentBinary()
         let enroll = try ProcessRunner.run(
             agent.path,
             [
                 "enroll", "--controller", url, "--token", token, "--ca-sha256", services.tlsFingerprint ?? "",
                 "--config", configFile.path, "--name", name, "--slots", "2",
-            ])
+            ]
+        )
         guard enroll.status == 0 else { throw DemoError("enrolling \(name) failed: \(enroll.output)") }
         var inventory = ""
         for version in versions {
@@ -201,8 +226,10 @@ struct DemoScenario {
         try handle.write(contentsOf: Data(inventory.utf8))
         try handle.close()
         try agents.start(
-            executable: agent.path, arguments: ["run", "--config", configFile.path],
-            log: directory.appendingPathComponent("agent.log"))
+            executable: agent.path,
+            arguments: ["run", "--config", configFile.path],
+            log: directory.appendingPathComponent("agent.log")
+        )
     }
 }
 

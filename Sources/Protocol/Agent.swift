@@ -123,8 +123,18 @@ public struct Lease: Codable, Sendable, Equatable {
     public var timeoutS: Int
 
     public init(
-        leaseId: UUID, token: Int64, expiresAt: Date, heartbeatIntervalS: Int, caseId: Int64, caseName: String,
-        taskId: Int64, attempt: Int, commandTemplate: String, product: LeasedItem, tool: LeasedItem, timeoutS: Int
+        leaseId: UUID,
+        token: Int64,
+        expiresAt: Date,
+        heartbeatIntervalS: Int,
+        caseId: Int64,
+        caseName: String,
+        taskId: Int64,
+        attempt: Int,
+        commandTemplate: String,
+        product: LeasedItem,
+        tool: LeasedItem,
+        timeoutS: Int
     ) {
         self.leaseId = leaseId
         self.token = token

@@ -24,8 +24,14 @@ public struct Product: Codable, Sendable, Equatable {
     public var updatedAt: Date
 
     public init(
-        id: Int64, name: String, version: String, downloadUrl: String?, installScript: String?,
-        artifact: Artifact?, createdAt: Date, updatedAt: Date
+        id: Int64,
+        name: String,
+        version: String,
+        downloadUrl: String?,
+        installScript: String?,
+        artifact: Artifact?,
+        createdAt: Date,
+        updatedAt: Date
     ) {
         self.id = id
         self.name = name
@@ -66,8 +72,16 @@ public struct Tool: Codable, Sendable, Equatable {
     public var updatedAt: Date
 
     public init(
-        id: Int64, name: String, version: String, runCommand: String, defaultTimeoutS: Int, downloadUrl: String?,
-        installScript: String?, artifact: Artifact?, createdAt: Date, updatedAt: Date
+        id: Int64,
+        name: String,
+        version: String,
+        runCommand: String,
+        defaultTimeoutS: Int,
+        downloadUrl: String?,
+        installScript: String?,
+        artifact: Artifact?,
+        createdAt: Date,
+        updatedAt: Date
     ) {
         self.id = id
         self.name = name
@@ -92,7 +106,11 @@ public struct ToolInput: Codable, Sendable {
     public var installScript: String?
 
     public init(
-        name: String, version: String, runCommand: String, defaultTimeoutS: Int? = nil, downloadUrl: String? = nil,
+        name: String,
+        version: String,
+        runCommand: String,
+        defaultTimeoutS: Int? = nil,
+        downloadUrl: String? = nil,
         installScript: String? = nil
     ) {
         self.name = name

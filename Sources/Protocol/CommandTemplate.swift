@@ -14,8 +14,12 @@ public enum CommandTemplate {
         public var resultFile: String?
 
         public init(
-            caseName: String? = nil, productDirectory: String? = nil, toolDirectory: String? = nil,
-            productVersion: String? = nil, workDirectory: String? = nil, resultFile: String? = nil
+            caseName: String? = nil,
+            productDirectory: String? = nil,
+            toolDirectory: String? = nil,
+            productVersion: String? = nil,
+            workDirectory: String? = nil,
+            resultFile: String? = nil
         ) {
             self.caseName = caseName
             self.productDirectory = productDirectory

@@ -20,9 +20,22 @@ public struct NodeInfo: Codable, Sendable {
     public var createdAt: Date
 
     public init(
-        id: Int64, name: String, hostname: String, ip: String, os: String, arch: String, agentVersion: String,
-        slots: Int, labels: [String], state: NodeState, stateReason: String?, lastSeenAt: Date?, revoked: Bool,
-        runningCases: [RunningCase], inventory: [NodeProduct]?, createdAt: Date
+        id: Int64,
+        name: String,
+        hostname: String,
+        ip: String,
+        os: String,
+        arch: String,
+        agentVersion: String,
+        slots: Int,
+        labels: [String],
+        state: NodeState,
+        stateReason: String?,
+        lastSeenAt: Date?,
+        revoked: Bool,
+        runningCases: [RunningCase],
+        inventory: [NodeProduct]?,
+        createdAt: Date
     ) {
         self.id = id
         self.name = name
@@ -78,7 +91,11 @@ public struct NodeTool: Codable, Sendable, Equatable {
     public var source: InstallSource
 
     public init(
-        toolId: Int64?, name: String, version: String, installPath: String, state: InstallState,
+        toolId: Int64?,
+        name: String,
+        version: String,
+        installPath: String,
+        state: InstallState,
         source: InstallSource
     ) {
         self.toolId = toolId
@@ -100,8 +117,13 @@ public struct NodeProduct: Codable, Sendable, Equatable {
     public var tools: [NodeTool]
 
     public init(
-        productId: Int64?, name: String, version: String, installPath: String, state: InstallState,
-        source: InstallSource, tools: [NodeTool]
+        productId: Int64?,
+        name: String,
+        version: String,
+        installPath: String,
+        state: InstallState,
+        source: InstallSource,
+        tools: [NodeTool]
     ) {
         self.productId = productId
         self.name = name

@@ -40,8 +40,15 @@ public struct TaskReport: Codable, Sendable {
         public var logUrl: String
 
         public init(
-            caseId: Int64, name: String, state: CaseState, node: NodeSummary?, attempts: Int, durationMs: Int64?,
-            exitCode: Int?, message: String?, logUrl: String
+            caseId: Int64,
+            name: String,
+            state: CaseState,
+            node: NodeSummary?,
+            attempts: Int,
+            durationMs: Int64?,
+            exitCode: Int?,
+            message: String?,
+            logUrl: String
         ) {
             self.caseId = caseId
             self.name = name
@@ -75,8 +82,12 @@ public struct TaskReport: Codable, Sendable {
         public var missingCases: [String]
 
         public init(
-            baselineTaskId: Int64, baselineVersion: String, newlyFailing: [String], newlyPassing: [String],
-            newCases: [String], missingCases: [String]
+            baselineTaskId: Int64,
+            baselineVersion: String,
+            newlyFailing: [String],
+            newlyPassing: [String],
+            newCases: [String],
+            missingCases: [String]
         ) {
             self.baselineTaskId = baselineTaskId
             self.baselineVersion = baselineVersion
@@ -112,11 +123,27 @@ public struct TaskReport: Codable, Sendable {
     public var reportUrl: String
 
     public init(
-        taskId: Int64, taskName: String, state: TaskState, product: ItemSummary, tool: ItemSummary,
-        submittedBy: String, createdAt: Date, startedAt: Date?, finishedAt: Date?, generatedAt: Date,
-        counts: CaseCounts, passRate: Double?, durations: Durations, wallTimeMs: Int64?, nodes: [NodeBreakdown],
-        failures: [CaseEntry], slowest: [CaseEntry], passedOnRetry: [CaseEntry], flaky: [FlakyCase],
-        comparison: Comparison?, reportUrl: String
+        taskId: Int64,
+        taskName: String,
+        state: TaskState,
+        product: ItemSummary,
+        tool: ItemSummary,
+        submittedBy: String,
+        createdAt: Date,
+        startedAt: Date?,
+        finishedAt: Date?,
+        generatedAt: Date,
+        counts: CaseCounts,
+        passRate: Double?,
+        durations: Durations,
+        wallTimeMs: Int64?,
+        nodes: [NodeBreakdown],
+        failures: [CaseEntry],
+        slowest: [CaseEntry],
+        passedOnRetry: [CaseEntry],
+        flaky: [FlakyCase],
+        comparison: Comparison?,
+        reportUrl: String
     ) {
         self.taskId = taskId
         self.taskName = taskName

@@ -24,8 +24,13 @@ public struct TaskSubmission: Codable, Sendable {
     public var maxInfraRetries: Int?
 
     public init(
-        name: String? = nil, product: ItemReference, tool: ItemReference, cases: [String], priority: Int? = nil,
-        caseTimeoutS: Int? = nil, maxInfraRetries: Int? = nil
+        name: String? = nil,
+        product: ItemReference,
+        tool: ItemReference,
+        cases: [String],
+        priority: Int? = nil,
+        caseTimeoutS: Int? = nil,
+        maxInfraRetries: Int? = nil
     ) {
         self.name = name
         self.product = product
@@ -130,9 +135,22 @@ public struct TaskInfo: Codable, Sendable {
     public var reportUrl: String?
 
     public init(
-        id: Int64, name: String, state: TaskState, product: ItemSummary, tool: ItemSummary, submittedBy: String,
-        priority: Int, caseTimeoutS: Int, maxInfraRetries: Int, counts: CaseCounts, createdAt: Date,
-        startedAt: Date?, finishedAt: Date?, etaS: Int? = nil, pendingReason: String? = nil, reportUrl: String? = nil
+        id: Int64,
+        name: String,
+        state: TaskState,
+        product: ItemSummary,
+        tool: ItemSummary,
+        submittedBy: String,
+        priority: Int,
+        caseTimeoutS: Int,
+        maxInfraRetries: Int,
+        counts: CaseCounts,
+        createdAt: Date,
+        startedAt: Date?,
+        finishedAt: Date?,
+        etaS: Int? = nil,
+        pendingReason: String? = nil,
+        reportUrl: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -168,8 +186,18 @@ public struct CaseInfo: Codable, Sendable {
     public var finishedAt: Date?
 
     public init(
-        id: Int64, taskId: Int64, ordinal: Int, name: String, state: CaseState, node: NodeSummary?, attempts: Int,
-        durationMs: Int64?, exitCode: Int?, message: String?, startedAt: Date?, finishedAt: Date?
+        id: Int64,
+        taskId: Int64,
+        ordinal: Int,
+        name: String,
+        state: CaseState,
+        node: NodeSummary?,
+        attempts: Int,
+        durationMs: Int64?,
+        exitCode: Int?,
+        message: String?,
+        startedAt: Date?,
+        finishedAt: Date?
     ) {
         self.id = id
         self.taskId = taskId
@@ -203,8 +231,18 @@ public struct CaseRun: Codable, Sendable {
     public var logBytes: Int64
 
     public init(
-        id: UUID, attempt: Int, node: NodeSummary, outcome: RunOutcome?, exitCode: Int?, durationMs: Int64?,
-        message: String?, leasedAt: Date, startedAt: Date?, endedAt: Date?, leaseExpiresAt: Date, logBytes: Int64
+        id: UUID,
+        attempt: Int,
+        node: NodeSummary,
+        outcome: RunOutcome?,
+        exitCode: Int?,
+        durationMs: Int64?,
+        message: String?,
+        leasedAt: Date,
+        startedAt: Date?,
+        endedAt: Date?,
+        leaseExpiresAt: Date,
+        logBytes: Int64
     ) {
         self.id = id
         self.attempt = attempt

@@ -102,8 +102,15 @@ public struct EnrollmentToken: Codable, Sendable {
     public var command: String?
 
     public init(
-        id: Int64, note: String, expiresAt: Date, maxUses: Int, uses: Int, revoked: Bool, createdAt: Date,
-        token: String? = nil, command: String? = nil
+        id: Int64,
+        note: String,
+        expiresAt: Date,
+        maxUses: Int,
+        uses: Int,
+        revoked: Bool,
+        createdAt: Date,
+        token: String? = nil,
+        command: String? = nil
     ) {
         self.id = id
         self.note = note

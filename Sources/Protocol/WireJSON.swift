@@ -21,7 +21,9 @@ public enum WireJSON {
             let text = try container.decode(String.self)
             guard let date = parseTimestamp(text) else {
                 throw DecodingError.dataCorruptedError(
-                    in: container, debugDescription: "expected an ISO 8601 timestamp, got \(text)")
+                    in: container,
+                    debugDescription: "expected an ISO 8601 timestamp, got \(text)"
+                )
             }
             return date
         }
@@ -31,7 +33,8 @@ public enum WireJSON {
     /// Formats a date as ISO 8601 with milliseconds in UTC, e.g. `2026-11-29T10:00:00.123Z`.
     public static func formatTimestamp(_ date: Date) -> String {
         date.formatted(
-            Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
+            Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!)
+        )
     }
 
     public static func parseTimestamp(_ text: String) -> Date? {

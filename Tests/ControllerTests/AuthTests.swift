@@ -21,18 +21,27 @@ struct AuthTests {
         #expect(try await bad.request(.GET, "/api/v1/products").status == 401)
 
         let member = try await controller.admin.request(
-            .POST, "/api/v1/users", json: UserInput(username: "mia", password: "member-password", role: .member))
+            .POST,
+            "/api/v1/users",
+            json: UserInput(username: "mia", password: "member-password", role: .member)
+        )
         #expect(member.status == 201)
         #expect(try member.decode(User.self).role == .member)
         #expect(
             try await controller.admin.request(.POST, "/api/v1/users", json: UserInput(username: "mia", password: "other-password"))
-                .status == 409)
+                .status == 409
+        )
         #expect(
             try await controller.admin.request(.POST, "/api/v1/users", json: UserInput(username: "short", password: "x")).status
-                == 422)
+                == 422
+        )
         let basic = "Basic " + Data("mia:member-password".utf8).base64EncodedString()
         let tokenAnswer = try await anonymous.request(
-            .POST, "/api/v1/tokens", json: TokenInput(name: "ci"), headers: [("Authorization", basic)])
+            .POST,
+            "/api/v1/tokens",
+            json: TokenInput(name: "ci"),
+            headers: [("Authorization", basic)]
+        )
         #expect(tokenAnswer.status == 201)
         let token = try tokenAnswer.decode(CreatedToken.self)
         #expect(token.token.hasPrefix("tfu_"))
@@ -68,7 +77,10 @@ struct AuthTests {
         let wrong = try await anonymous.request(.POST, "/api/v1/auth/login", json: LoginInput(username: "admin", password: "nope-nope"))
         #expect(wrong.status == 401)
         let login = try await anonymous.request(
-            .POST, "/api/v1/auth/login", json: LoginInput(username: "admin", password: TestController.adminPassword))
+            .POST,
+            "/api/v1/auth/login",
+            json: LoginInput(username: "admin", password: TestController.adminPassword)
+        )
         #expect(login.status == 200)
         let cookie = try #require(login.header("Set-Cookie"))
         #expect(cookie.contains("HttpOnly") && cookie.contains("Secure") && cookie.contains("SameSite=Strict"))
@@ -79,7 +91,11 @@ struct AuthTests {
         let noCSRF = try await anonymous.request(.POST, "/api/v1/tokens", json: TokenInput(name: "x"), headers: [("Cookie", pair)])
         #expect(noCSRF.status == 403)
         let withCSRF = try await anonymous.request(
-            .POST, "/api/v1/tokens", json: TokenInput(name: "x"), headers: [("Cookie", pair), ("X-CSRF-Token", csrf)])
+            .POST,
+            "/api/v1/tokens",
+            json: TokenInput(name: "x"),
+            headers: [("Cookie", pair), ("X-CSRF-Token", csrf)]
+        )
         #expect(withCSRF.status == 201)
         #expect(try await anonymous.request(.POST, "/api/v1/auth/logout", headers: [("Cookie", pair)]).status == 204)
         #expect(try await anonymous.request(.GET, "/api/v1/auth/me", headers: [("Cookie", pair)]).status == 401)

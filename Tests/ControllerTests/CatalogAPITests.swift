@@ -35,7 +35,10 @@ struct CatalogAPITests {
         #expect(wrongType.errorMessage?.hasPrefix("name:") == true)
 
         let badURL = try await api.request(
-            .POST, "/api/v1/products", json: ProductInput(name: "x", version: "1", downloadUrl: "ftp:/nope"))
+            .POST,
+            "/api/v1/products",
+            json: ProductInput(name: "x", version: "1", downloadUrl: "ftp:/nope")
+        )
         #expect(badURL.status == 422)
 
         for version in 2...5 {
@@ -64,8 +67,10 @@ struct CatalogAPITests {
         #expect(try await api.request(.GET, "/api/v1/products/abc").status == 404)
 
         let updated = try await api.request(
-            .PUT, "/api/v1/products/\(product.id)",
-            json: ProductInput(name: "shop", version: "1.0", downloadUrl: "https://example.com/shop-1.0.tgz"))
+            .PUT,
+            "/api/v1/products/\(product.id)",
+            json: ProductInput(name: "shop", version: "1.0", downloadUrl: "https://example.com/shop-1.0.tgz")
+        )
         #expect(updated.status == 200)
         #expect(try updated.decode(Product.self).downloadUrl == "https://example.com/shop-1.0.tgz")
         let clash = try await api.request(.PUT, "/api/v1/products/\(product.id)", json: ProductInput(name: "shop", version: "2.0"))
@@ -84,21 +89,28 @@ struct CatalogAPITests {
         let product = try await api.request(.POST, "/api/v1/products", json: ProductInput(name: "app", version: "2.1"))
             .decode(Product.self)
         let tool = try await api.request(
-            .POST, "/api/v1/tools",
+            .POST,
+            "/api/v1/tools",
             json: ToolInput(name: "pytest", version: "8", runCommand: "{tool_dir}/run {case}", defaultTimeoutS: 120)
         ).decode(Tool.self)
         #expect(tool.defaultTimeoutS == 120 && tool.runCommand == "{tool_dir}/run {case}")
         let second = try await api.request(
-            .POST, "/api/v1/tools", json: ToolInput(name: "robot", version: "7", runCommand: "robot {case}")
+            .POST,
+            "/api/v1/tools",
+            json: ToolInput(name: "robot", version: "7", runCommand: "robot {case}")
         ).decode(Tool.self)
         #expect(second.defaultTimeoutS == 600)
         #expect(try await api.request(.POST, "/api/v1/tools", json: ToolInput(name: "x", version: "1", runCommand: " ")).status == 422)
         #expect(
             try await api.request(.POST, "/api/v1/tools", json: ToolInput(name: "x", version: "1", runCommand: "x", defaultTimeoutS: 0))
-                .status == 422)
+                .status == 422
+        )
 
         let linked = try await api.request(
-            .PUT, "/api/v1/products/\(product.id)/tools", json: ProductToolsInput(toolIds: [tool.id, second.id]))
+            .PUT,
+            "/api/v1/products/\(product.id)/tools",
+            json: ProductToolsInput(toolIds: [tool.id, second.id])
+        )
         #expect(linked.status == 200)
         let listed = try await api.request(.GET, "/api/v1/products/\(product.id)/tools").decode(ItemsResponse<Tool>.self)
         #expect(Set(listed.items.map(\.id)) == [tool.id, second.id])
@@ -115,10 +127,15 @@ struct CatalogAPITests {
         let empty = try await api.request(.GET, "/api/v1/products/\(product.id)/test-result").decode(TestResult.self)
         #expect(empty.passRate == nil && empty.history.isEmpty)
         _ = try await api.request(
-            .PUT, "/api/v1/products/\(product.id)/test-result",
-            json: TestResultInput(passRate: 0.9, reportUrl: "https://ci.example.com/1", source: "ci"))
+            .PUT,
+            "/api/v1/products/\(product.id)/test-result",
+            json: TestResultInput(passRate: 0.9, reportUrl: "https://ci.example.com/1", source: "ci")
+        )
         let set = try await api.request(
-            .PUT, "/api/v1/products/\(product.id)/test-result", json: TestResultInput(passRate: 0.97, reportUrl: "https://ci.example.com/2"))
+            .PUT,
+            "/api/v1/products/\(product.id)/test-result",
+            json: TestResultInput(passRate: 0.97, reportUrl: "https://ci.example.com/2")
+        )
         #expect(set.status == 200)
         let current = try await api.request(.GET, "/api/v1/products/\(product.id)/test-result").decode(TestResult.self)
         #expect(current.passRate == 0.97 && current.reportUrl == "https://ci.example.com/2")
@@ -141,8 +158,11 @@ struct CatalogAPITests {
         body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"art-1.tar.gz\"\r\n".utf8)
         body += Data("Content-Type: application/gzip\r\n\r\n".utf8) + content + Data("\r\n--\(boundary)--\r\n".utf8)
         let upload = try await api.send(
-            .POST, "/api/v1/products/\(product.id)/artifact", body: body,
-            contentType: "multipart/form-data; boundary=\(boundary)")
+            .POST,
+            "/api/v1/products/\(product.id)/artifact",
+            body: body,
+            contentType: "multipart/form-data; boundary=\(boundary)"
+        )
         #expect(upload.status == 201)
         let artifact = try WireJSON.decoder().decode(Artifact.self, from: upload.body)
         #expect(artifact.filename == "art-1.tar.gz")
@@ -154,8 +174,11 @@ struct CatalogAPITests {
         #expect(again.artifact == artifact)
 
         let tooLarge = try await api.send(
-            .POST, "/api/v1/products/\(product.id)/artifact?filename=big.bin", body: Data(count: 2 << 20),
-            contentType: "application/octet-stream")
+            .POST,
+            "/api/v1/products/\(product.id)/artifact?filename=big.bin",
+            body: Data(count: 2 << 20),
+            contentType: "application/octet-stream"
+        )
         #expect(tooLarge.status == 413)
         let unchanged = try await api.request(.GET, "/api/v1/products/\(product.id)").decode(Product.self)
         #expect(unchanged.artifact == artifact)

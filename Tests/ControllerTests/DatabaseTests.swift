@@ -92,8 +92,11 @@ struct DatabaseTests {
             config.port = 0
             if round == 1 { config.adminPassword = nil }
             let built = try await ControllerApplication.build(config: config, logger: Self.logger)
-            try await PostgresClientRunner(configuration: try DatabaseURL.parse(
-                try EmbeddedPostgres(dataDirectory: directory, logger: Self.logger).start().url), logger: Self.logger
+            try await PostgresClientRunner(
+                configuration: try DatabaseURL.parse(
+                    try EmbeddedPostgres(dataDirectory: directory, logger: Self.logger).start().url
+                ),
+                logger: Self.logger
             ).run { client in
                 let database = Database(client: client, logger: Self.logger, metrics: ControllerMetrics())
                 try await Migrator().migrate(database, logger: Self.logger)

@@ -1,5 +1,6 @@
 import Foundation
 import Subprocess
+
 #if canImport(System)
 import System
 #else
@@ -53,12 +54,17 @@ struct CaseProcess: Sendable {
         let pid = OneShot<pid_t>()
         let writer = FileDescriptor(rawValue: writeEnd)
         let environment = Environment.inherit.updating(
-            Dictionary(uniqueKeysWithValues: self.environment.map { (Environment.Key(rawValue: $0.key)!, Optional($0.value)) }))
+            Dictionary(uniqueKeysWithValues: self.environment.map { (Environment.Key(rawValue: $0.key)!, Optional($0.value)) })
+        )
         let execution = Task<Outcome, Never> {
             do {
                 let result = try await Subprocess.run(
-                    .path("/bin/sh"), arguments: ["-c", command], environment: environment,
-                    workingDirectory: FilePath(workDirectory.path), platformOptions: options, input: .none,
+                    .path("/bin/sh"),
+                    arguments: ["-c", command],
+                    environment: environment,
+                    workingDirectory: FilePath(workDirectory.path),
+                    platformOptions: options,
+                    input: .none,
                     output: .fileDescriptor(writer, closeAfterSpawningProcess: true),
                     error: .fileDescriptor(writer, closeAfterSpawningProcess: false)
                 ) { execution in

@@ -22,7 +22,8 @@ struct AgentRoutes {
             let answer = try await services.nodes.enroll(token: token, request: input)
             context.logger.info(
                 "node enrolled",
-                metadata: ["testfleet.node.id": .stringConvertible(answer.nodeId), "testfleet.node.name": .string(answer.name)])
+                metadata: ["testfleet.node.id": .stringConvertible(answer.nodeId), "testfleet.node.name": .string(answer.name)]
+            )
             return EditedResponse(status: .created, response: answer)
         }
         api.get("agent/node") { _, context -> AgentSelf in
@@ -72,7 +73,12 @@ struct AgentRoutes {
                 throw AppError(.contentTooLarge, "log chunk larger than \(limit) bytes; send smaller chunks")
             }
             let end = try await services.logs.append(
-                runID: runID, nodeID: node.id, token: token, offset: offset, bytes: body)
+                runID: runID,
+                nodeID: node.id,
+                token: token,
+                offset: offset,
+                bytes: body
+            )
             return LogAck(offset: end)
         }
         api.post("agent/leases/:id/result") { request, context -> Response in
@@ -108,7 +114,7 @@ struct AgentRoutes {
                 return lease
             }
             guard ContinuousClock.now < deadline else { return nil }
-            let outcome = try await cancelWhenGracefulShutdown { await waiters.wait(fresh, until: deadline) }
+            let outcome = await cancelWhenGracefulShutdown { await waiters.wait(fresh, until: deadline) }
             switch outcome {
             case .woken:
                 services.metrics.wakeups.increment()

@@ -143,6 +143,7 @@ struct WireResponseEncoder: ResponseEncoder {
         return Response(
             status: .ok,
             headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(data.count)],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
     }
 }

@@ -15,7 +15,8 @@ struct AuthMiddleware: RouterMiddleware {
     let nodes: NodeRepository
 
     func handle(
-        _ request: Request, context: AppRequestContext,
+        _ request: Request,
+        context: AppRequestContext,
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         var context = context

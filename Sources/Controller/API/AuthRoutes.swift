@@ -14,7 +14,9 @@ struct AuthRoutes {
             let session = try await services.users.createSession(userID: user.id, ttlSeconds: services.config.sessionTTLSeconds)
             var response = try context.responseEncoder.encode(
                 LoginAnswer(username: user.username, role: user.role, csrfToken: session.csrfToken),
-                from: request, context: context)
+                from: request,
+                context: context
+            )
             response.setCookie(sessionCookie(session.token, maxAge: services.config.sessionTTLSeconds))
             return response
         }
@@ -41,7 +43,10 @@ struct AuthRoutes {
             _ = try context.requireAdmin()
             let input = try await request.decode(as: UserInput.self, context: context)
             let user = try await services.users.create(
-                username: input.username, password: input.password, role: input.role ?? .member)
+                username: input.username,
+                password: input.password,
+                role: input.role ?? .member
+            )
             return EditedResponse(status: .created, response: user)
         }
         api.post("tokens") { request, context -> EditedResponse<CreatedToken> in
@@ -63,12 +68,22 @@ struct AuthRoutes {
 
     private func sessionCookie(_ value: String, maxAge: Int) -> Cookie {
         Cookie(
-            name: AuthMiddleware.sessionCookie, value: value, maxAge: maxAge, path: "/",
-            secure: !services.config.insecureHTTP, httpOnly: true, sameSite: .strict)
+            name: AuthMiddleware.sessionCookie,
+            value: value,
+            maxAge: maxAge,
+            path: "/",
+            secure: !services.config.insecureHTTP,
+            httpOnly: true,
+            sameSite: .strict
+        )
     }
 
     /// Decodes a JSON body when there is one.
-    static func optionalBody<T: Decodable>(_ type: T.Type, _ request: Request, _ context: AppRequestContext)
+    static func optionalBody<T: Decodable>(
+        _ type: T.Type,
+        _ request: Request,
+        _ context: AppRequestContext
+    )
         async throws -> T?
     {
         var request = request

@@ -87,7 +87,11 @@ struct CatalogRoutes {
                 let id = try request.id(context)
                 _ = try await catalog.artifact(kind: kind, id: id)  // 404 before reading the body
                 let artifact = try await services.artifacts.receive(
-                    kind: kind, id: id, request: request, maxBytes: services.config.artifactMaxBytes)
+                    kind: kind,
+                    id: id,
+                    request: request,
+                    maxBytes: services.config.artifactMaxBytes
+                )
                 try await catalog.setArtifact(kind: kind, id: id, artifact: artifact)
                 return EditedResponse(status: .created, response: artifact)
             }

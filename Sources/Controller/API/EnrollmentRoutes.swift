@@ -9,7 +9,8 @@ struct EnrollmentRoutes {
     func addRoutes(to api: RouterGroup<AppRequestContext>) {
         api.post("enrollment-tokens") { request, context -> EditedResponse<EnrollmentToken> in
             let admin = try context.requireAdmin()
-            let input = try await AuthRoutes.optionalBody(EnrollmentTokenInput.self, request, context)
+            let input =
+                try await AuthRoutes.optionalBody(EnrollmentTokenInput.self, request, context)
                 ?? EnrollmentTokenInput()
             var (token, secret) = try await services.nodes.createEnrollmentToken(input, createdBy: admin.id)
             token.token = secret

@@ -10,7 +10,8 @@ struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
     func handle(
-        _ request: Request, context: AppRequestContext,
+        _ request: Request,
+        context: AppRequestContext,
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         do {
@@ -32,7 +33,9 @@ struct ErrorMiddleware: RouterMiddleware {
                 throw unavailable
             }
             context.logger.error(
-                "database error", metadata: ["testfleet.error": .string(String(reflecting: error))])
+                "database error",
+                metadata: ["testfleet.error": .string(String(reflecting: error))]
+            )
             throw AppError(.internalServerError, "internal error (database); see the controller log")
         } catch is CancellationError {
             var unavailable = AppError(.serviceUnavailable, "the controller is shutting down")
@@ -61,7 +64,8 @@ struct RequestMetricsMiddleware: RouterMiddleware {
     let metrics: ControllerMetrics
 
     func handle(
-        _ request: Request, context: AppRequestContext,
+        _ request: Request,
+        context: AppRequestContext,
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         let start = ContinuousClock.now

@@ -24,55 +24,238 @@ enum OpenAPIDocument {
         .init(method: "GET", path: "/readyz", summary: "Readiness: database reachable and migrated", access: .anyone, response: "text"),
         .init(method: "GET", path: "/metrics", summary: "Prometheus metrics", access: .anyone, response: "text"),
         .init(method: "GET", path: "/api/v1/openapi.json", summary: "This document", access: .anyone, response: "object"),
-        .init(method: "POST", path: "/api/v1/auth/login", summary: "Log in; sets the session cookie", access: .anyone, request: "LoginInput", response: "LoginAnswer"),
+        .init(
+            method: "POST",
+            path: "/api/v1/auth/login",
+            summary: "Log in; sets the session cookie",
+            access: .anyone,
+            request: "LoginInput",
+            response: "LoginAnswer"
+        ),
         .init(method: "POST", path: "/api/v1/auth/logout", summary: "Log out", access: .anyone, status: 204),
         .init(method: "GET", path: "/api/v1/auth/me", summary: "The calling user", access: .user, response: "User"),
         .init(method: "GET", path: "/api/v1/users", summary: "List users", access: .admin, response: "UserPage", query: ["limit", "cursor"]),
         .init(method: "POST", path: "/api/v1/users", summary: "Create a user", access: .admin, request: "UserInput", response: "User", status: 201),
-        .init(method: "POST", path: "/api/v1/tokens", summary: "Create an API token (shown once)", access: .user, request: "TokenInput", response: "CreatedToken", status: 201),
+        .init(
+            method: "POST",
+            path: "/api/v1/tokens",
+            summary: "Create an API token (shown once)",
+            access: .user,
+            request: "TokenInput",
+            response: "CreatedToken",
+            status: 201
+        ),
         .init(method: "GET", path: "/api/v1/tokens", summary: "List your API tokens", access: .user, response: "APITokenPage"),
         .init(method: "DELETE", path: "/api/v1/tokens/{id}", summary: "Revoke an API token", access: .user, status: 204),
-        .init(method: "POST", path: "/api/v1/products", summary: "Create a product", access: .admin, request: "ProductInput", response: "Product", status: 201),
-        .init(method: "GET", path: "/api/v1/products", summary: "List products", access: .user, response: "ProductPage", query: ["limit", "cursor", "name"]),
+        .init(
+            method: "POST",
+            path: "/api/v1/products",
+            summary: "Create a product",
+            access: .admin,
+            request: "ProductInput",
+            response: "Product",
+            status: 201
+        ),
+        .init(
+            method: "GET",
+            path: "/api/v1/products",
+            summary: "List products",
+            access: .user,
+            response: "ProductPage",
+            query: ["limit", "cursor", "name"]
+        ),
         .init(method: "GET", path: "/api/v1/products/{id}", summary: "A product", access: .user, response: "Product"),
-        .init(method: "PUT", path: "/api/v1/products/{id}", summary: "Change a product", access: .admin, request: "ProductInput", response: "Product"),
+        .init(
+            method: "PUT",
+            path: "/api/v1/products/{id}",
+            summary: "Change a product",
+            access: .admin,
+            request: "ProductInput",
+            response: "Product"
+        ),
         .init(method: "DELETE", path: "/api/v1/products/{id}", summary: "Delete a product", access: .admin, status: 204),
-        .init(method: "PUT", path: "/api/v1/products/{id}/tools", summary: "Set the tools linked to a product", access: .admin, request: "ProductToolsInput", response: "ToolList"),
+        .init(
+            method: "PUT",
+            path: "/api/v1/products/{id}/tools",
+            summary: "Set the tools linked to a product",
+            access: .admin,
+            request: "ProductToolsInput",
+            response: "ToolList"
+        ),
         .init(method: "GET", path: "/api/v1/products/{id}/tools", summary: "Tools linked to a product", access: .user, response: "ToolList"),
-        .init(method: "PUT", path: "/api/v1/products/{id}/test-result", summary: "Record a test result", access: .user, request: "TestResultInput", response: "TestResult"),
-        .init(method: "GET", path: "/api/v1/products/{id}/test-result", summary: "Current test result and history", access: .user, response: "TestResult"),
-        .init(method: "POST", path: "/api/v1/products/{id}/artifact", summary: "Upload the product's artifact (multipart or raw)", access: .admin, request: "upload", response: "Artifact", status: 201),
+        .init(
+            method: "PUT",
+            path: "/api/v1/products/{id}/test-result",
+            summary: "Record a test result",
+            access: .user,
+            request: "TestResultInput",
+            response: "TestResult"
+        ),
+        .init(
+            method: "GET",
+            path: "/api/v1/products/{id}/test-result",
+            summary: "Current test result and history",
+            access: .user,
+            response: "TestResult"
+        ),
+        .init(
+            method: "POST",
+            path: "/api/v1/products/{id}/artifact",
+            summary: "Upload the product's artifact (multipart or raw)",
+            access: .admin,
+            request: "upload",
+            response: "Artifact",
+            status: 201
+        ),
         .init(method: "GET", path: "/api/v1/products/{id}/artifact", summary: "Download the product's artifact", access: .user, response: "binary"),
-        .init(method: "POST", path: "/api/v1/tools", summary: "Create a test tool", access: .admin, request: "ToolInput", response: "Tool", status: 201),
-        .init(method: "GET", path: "/api/v1/tools", summary: "List test tools", access: .user, response: "ToolPage", query: ["limit", "cursor", "name"]),
+        .init(
+            method: "POST",
+            path: "/api/v1/tools",
+            summary: "Create a test tool",
+            access: .admin,
+            request: "ToolInput",
+            response: "Tool",
+            status: 201
+        ),
+        .init(
+            method: "GET",
+            path: "/api/v1/tools",
+            summary: "List test tools",
+            access: .user,
+            response: "ToolPage",
+            query: ["limit", "cursor", "name"]
+        ),
         .init(method: "GET", path: "/api/v1/tools/{id}", summary: "A test tool", access: .user, response: "Tool"),
         .init(method: "PUT", path: "/api/v1/tools/{id}", summary: "Change a test tool", access: .admin, request: "ToolInput", response: "Tool"),
         .init(method: "DELETE", path: "/api/v1/tools/{id}", summary: "Delete a test tool", access: .admin, status: 204),
-        .init(method: "POST", path: "/api/v1/tools/{id}/artifact", summary: "Upload the tool's artifact (multipart or raw)", access: .admin, request: "upload", response: "Artifact", status: 201),
+        .init(
+            method: "POST",
+            path: "/api/v1/tools/{id}/artifact",
+            summary: "Upload the tool's artifact (multipart or raw)",
+            access: .admin,
+            request: "upload",
+            response: "Artifact",
+            status: 201
+        ),
         .init(method: "GET", path: "/api/v1/tools/{id}/artifact", summary: "Download the tool's artifact", access: .user, response: "binary"),
-        .init(method: "POST", path: "/api/v1/enrollment-tokens", summary: "Create an enrollment token with its ready command", access: .admin, request: "EnrollmentTokenInput", response: "EnrollmentToken", status: 201),
-        .init(method: "GET", path: "/api/v1/enrollment-tokens", summary: "List enrollment tokens", access: .admin, response: "EnrollmentTokenPage", query: ["limit", "cursor"]),
+        .init(
+            method: "POST",
+            path: "/api/v1/enrollment-tokens",
+            summary: "Create an enrollment token with its ready command",
+            access: .admin,
+            request: "EnrollmentTokenInput",
+            response: "EnrollmentToken",
+            status: 201
+        ),
+        .init(
+            method: "GET",
+            path: "/api/v1/enrollment-tokens",
+            summary: "List enrollment tokens",
+            access: .admin,
+            response: "EnrollmentTokenPage",
+            query: ["limit", "cursor"]
+        ),
         .init(method: "DELETE", path: "/api/v1/enrollment-tokens/{id}", summary: "Revoke an enrollment token", access: .admin, status: 204),
-        .init(method: "POST", path: "/api/v1/agent/enroll", summary: "Enroll a node (bearer: enrollment token)", access: .enrollment, request: "EnrollRequest", response: "EnrollResponse", status: 201),
+        .init(
+            method: "POST",
+            path: "/api/v1/agent/enroll",
+            summary: "Enroll a node (bearer: enrollment token)",
+            access: .enrollment,
+            request: "EnrollRequest",
+            response: "EnrollResponse",
+            status: 201
+        ),
         .init(method: "GET", path: "/api/v1/agent/node", summary: "The calling node", access: .node, response: "AgentSelf"),
-        .init(method: "POST", path: "/api/v1/agent/inventory", summary: "Report what is installed on the node", access: .node, request: "Inventory", response: "InventoryResponse"),
-        .init(method: "POST", path: "/api/v1/agent/lease", summary: "Lease the next case (long-poll; 204 when none)", access: .node, request: "LeaseRequest", response: "Lease"),
-        .init(method: "POST", path: "/api/v1/agent/leases/{id}/heartbeat", summary: "Renew a lease", access: .node, request: "HeartbeatRequest", response: "HeartbeatResponse"),
-        .init(method: "POST", path: "/api/v1/agent/leases/{id}/log", summary: "Append a log chunk at a byte offset", access: .node, request: "bytes", response: "LogAck", query: ["offset", "token"]),
-        .init(method: "POST", path: "/api/v1/agent/leases/{id}/result", summary: "Post a case's result", access: .node, request: "CaseResult", response: "object"),
-        .init(method: "POST", path: "/api/v1/tasks", summary: "Submit a task (JSON, text/plain or multipart)", access: .user, request: "TaskSubmission", response: "TaskInfo", status: 201),
-        .init(method: "GET", path: "/api/v1/tasks", summary: "List tasks, newest first", access: .user, response: "TaskPage", query: ["limit", "cursor", "state", "product_id", "user"]),
+        .init(
+            method: "POST",
+            path: "/api/v1/agent/inventory",
+            summary: "Report what is installed on the node",
+            access: .node,
+            request: "Inventory",
+            response: "InventoryResponse"
+        ),
+        .init(
+            method: "POST",
+            path: "/api/v1/agent/lease",
+            summary: "Lease the next case (long-poll; 204 when none)",
+            access: .node,
+            request: "LeaseRequest",
+            response: "Lease"
+        ),
+        .init(
+            method: "POST",
+            path: "/api/v1/agent/leases/{id}/heartbeat",
+            summary: "Renew a lease",
+            access: .node,
+            request: "HeartbeatRequest",
+            response: "HeartbeatResponse"
+        ),
+        .init(
+            method: "POST",
+            path: "/api/v1/agent/leases/{id}/log",
+            summary: "Append a log chunk at a byte offset",
+            access: .node,
+            request: "bytes",
+            response: "LogAck",
+            query: ["offset", "token"]
+        ),
+        .init(
+            method: "POST",
+            path: "/api/v1/agent/leases/{id}/result",
+            summary: "Post a case's result",
+            access: .node,
+            request: "CaseResult",
+            response: "object"
+        ),
+        .init(
+            method: "POST",
+            path: "/api/v1/tasks",
+            summary: "Submit a task (JSON, text/plain or multipart)",
+            access: .user,
+            request: "TaskSubmission",
+            response: "TaskInfo",
+            status: 201
+        ),
+        .init(
+            method: "GET",
+            path: "/api/v1/tasks",
+            summary: "List tasks, newest first",
+            access: .user,
+            response: "TaskPage",
+            query: ["limit", "cursor", "state", "product_id", "user"]
+        ),
         .init(method: "GET", path: "/api/v1/tasks/{id}", summary: "A task with counts, ETA and pending reason", access: .user, response: "TaskInfo"),
         .init(method: "POST", path: "/api/v1/tasks/{id}/cancel", summary: "Cancel a task", access: .user, response: "TaskInfo"),
-        .init(method: "GET", path: "/api/v1/tasks/{id}/cases", summary: "A task's cases", access: .user, response: "CasePage", query: ["limit", "cursor", "state"]),
+        .init(
+            method: "GET",
+            path: "/api/v1/tasks/{id}/cases",
+            summary: "A task's cases",
+            access: .user,
+            response: "CasePage",
+            query: ["limit", "cursor", "state"]
+        ),
         .init(method: "GET", path: "/api/v1/tasks/{id}/report", summary: "A finished task's report (JSON)", access: .user, response: "TaskReport"),
         .init(method: "GET", path: "/api/v1/tasks/{id}/report.html", summary: "A finished task's report (HTML)", access: .user, response: "html"),
         .init(method: "GET", path: "/api/v1/tasks/{id}/report.xml", summary: "A finished task's report (JUnit XML)", access: .user, response: "xml"),
         .init(method: "GET", path: "/api/v1/cases/{id}", summary: "A case with its runs", access: .user, response: "CaseDetail"),
-        .init(method: "GET", path: "/api/v1/cases/{id}/log", summary: "A case's log (from ?offset=N)", access: .user, response: "text", query: ["offset", "attempt"]),
+        .init(
+            method: "GET",
+            path: "/api/v1/cases/{id}/log",
+            summary: "A case's log (from ?offset=N)",
+            access: .user,
+            response: "text",
+            query: ["offset", "attempt"]
+        ),
         .init(method: "GET", path: "/api/v1/nodes", summary: "List nodes", access: .user, response: "NodePage", query: ["limit", "cursor", "state"]),
         .init(method: "GET", path: "/api/v1/nodes/{id}", summary: "A node with inventory and running cases", access: .user, response: "NodeInfo"),
-        .init(method: "PATCH", path: "/api/v1/nodes/{id}", summary: "Change a node's state, slots or labels", access: .admin, request: "NodePatch", response: "NodeInfo"),
+        .init(
+            method: "PATCH",
+            path: "/api/v1/nodes/{id}",
+            summary: "Change a node's state, slots or labels",
+            access: .admin,
+            request: "NodePatch",
+            response: "NodeInfo"
+        ),
         .init(method: "DELETE", path: "/api/v1/nodes/{id}", summary: "Revoke a node's credential", access: .admin, status: 204),
     ]
 
@@ -97,7 +280,10 @@ enum OpenAPIDocument {
             for name in operation.query {
                 let integer = ["limit", "offset", "product_id", "attempt", "token"].contains(name)
                 var schema: [String: Any] = ["type": integer ? "integer" : "string"]
-                if name == "limit" { schema["minimum"] = 1; schema["maximum"] = Pagination.maximumLimit }
+                if name == "limit" {
+                    schema["minimum"] = 1
+                    schema["maximum"] = Pagination.maximumLimit
+                }
                 if name == "offset" { schema["minimum"] = 0 }
                 parameters.append([
                     "name": name, "in": "query", "required": name == "offset" && operation.path.hasSuffix("/log") && operation.method == "POST",
@@ -156,8 +342,10 @@ enum OpenAPIDocument {
                 ],
             ]
         default:
-            return ["required": name != "LeaseRequest" && name != "TokenInput" && name != "EnrollmentTokenInput",
-                    "content": ["application/json": ["schema": ["$ref": "#/components/schemas/\(name)"]]]]
+            return [
+                "required": name != "LeaseRequest" && name != "TokenInput" && name != "EnrollmentTokenInput",
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/\(name)"]]],
+            ]
         }
     }
 
@@ -170,7 +358,8 @@ enum OpenAPIDocument {
         case "text": success = ["description": "Text", "content": ["text/plain": ["schema": ["type": "string"]]]]
         case "html": success = ["description": "HTML", "content": ["text/html": ["schema": ["type": "string"]]]]
         case "xml": success = ["description": "JUnit XML", "content": ["application/xml": ["schema": ["type": "string"]]]]
-        case "binary": success = ["description": "File", "content": ["application/octet-stream": ["schema": ["type": "string", "format": "binary"]]]]
+        case "binary":
+            success = ["description": "File", "content": ["application/octet-stream": ["schema": ["type": "string", "format": "binary"]]]]
         case "object": success = ["description": "OK", "content": ["application/json": ["schema": ["type": "object"]]]]
         case let name?: success = ["description": "OK", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/\(name)"]]]]
         }
@@ -180,10 +369,15 @@ enum OpenAPIDocument {
             out["401"] = error
             out["403"] = error
         }
-        if operation.request != nil { out["400"] = error; out["422"] = error }
+        if operation.request != nil {
+            out["400"] = error
+            out["422"] = error
+        }
         if operation.path.contains("{id}") { out["404"] = error }
         if operation.method == "POST" || operation.method == "PUT" { out["409"] = error }
-        if operation.path == "/readyz" { out["503"] = ["description": "Not ready", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]] }
+        if operation.path == "/readyz" {
+            out["503"] = ["description": "Not ready", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
+        }
         return out
     }
 }

@@ -35,7 +35,9 @@ enum OpenAPISchemas {
                 "attempts": integer, "duration_ms": nullable("integer"), "exit_code": nullable("integer"),
                 "message": nullable("string"), "started_at": nullable("string", format: "date-time"),
                 "finished_at": nullable("string", format: "date-time"),
-            ], required: ["id", "task_id", "name", "state", "attempts"])
+            ],
+            required: ["id", "task_id", "name", "state", "attempts"]
+        )
         let task = object(
             [
                 "id": integer, "name": string, "state": ["type": "string", "enum": ["queued", "running", "completed", "cancelled"]],
@@ -43,19 +45,25 @@ enum OpenAPISchemas {
                 "max_infra_retries": integer, "counts": counts, "created_at": time,
                 "started_at": nullable("string", format: "date-time"), "finished_at": nullable("string", format: "date-time"),
                 "eta_s": nullable("integer"), "pending_reason": nullable("string"), "report_url": nullable("string"),
-            ], required: ["id", "name", "state", "product", "tool", "counts", "created_at"])
+            ],
+            required: ["id", "name", "state", "product", "tool", "counts", "created_at"]
+        )
         let product = object(
             [
                 "id": integer, "name": string, "version": string, "download_url": nullable("string"),
                 "install_script": nullable("string"), "artifact": ["oneOf": [artifact, ["type": "null"]]],
                 "created_at": time, "updated_at": time,
-            ], required: ["id", "name", "version", "created_at", "updated_at"])
+            ],
+            required: ["id", "name", "version", "created_at", "updated_at"]
+        )
         let tool = object(
             [
                 "id": integer, "name": string, "version": string, "run_command": string, "default_timeout_s": integer,
                 "download_url": nullable("string"), "install_script": nullable("string"),
                 "artifact": ["oneOf": [artifact, ["type": "null"]]], "created_at": time, "updated_at": time,
-            ], required: ["id", "name", "version", "run_command", "default_timeout_s"])
+            ],
+            required: ["id", "name", "version", "run_command", "default_timeout_s"]
+        )
         let node = object(
             [
                 "id": integer, "name": string, "hostname": string, "ip": string, "os": string, "arch": string,
@@ -64,26 +72,37 @@ enum OpenAPISchemas {
                 "state_reason": nullable("string"), "last_seen_at": nullable("string", format: "date-time"),
                 "revoked": boolean, "running_cases": array(["type": "object"]),
                 "inventory": ["oneOf": [array(["type": "object"]), ["type": "null"]]], "created_at": time,
-            ], required: ["id", "name", "state", "slots"])
+            ],
+            required: ["id", "name", "state", "slots"]
+        )
         let reference = object(["id": integer, "name": string, "version": string])
         let facts = object(
             ["hostname": string, "ip": string, "os": string, "arch": string, "agent_version": string, "slots": integer],
-            required: ["hostname", "ip", "os", "arch", "agent_version", "slots"])
+            required: ["hostname", "ip", "os", "arch", "agent_version", "slots"]
+        )
         let inventoryTool = object(["name": string, "version": string, "path": string], required: ["name", "version", "path"])
         let inventoryProduct = object(
             ["name": string, "version": string, "path": string, "tools": array(inventoryTool)],
-            required: ["name", "version", "path", "tools"])
+            required: ["name", "version", "path", "tools"]
+        )
         let user = object(
             ["id": integer, "username": string, "role": ["type": "string", "enum": ["admin", "member"]], "created_at": time],
-            required: ["id", "username", "role"])
+            required: ["id", "username", "role"]
+        )
         let enrollmentToken = object(
             [
                 "id": integer, "note": string, "expires_at": time, "max_uses": integer, "uses": integer, "revoked": boolean,
                 "created_at": time, "token": nullable("string"), "command": nullable("string"),
-            ], required: ["id", "expires_at", "max_uses", "uses"])
+            ],
+            required: ["id", "expires_at", "max_uses", "uses"]
+        )
         let testResultEntry = object(
-            ["pass_rate": number, "report_url": nullable("string"), "source": nullable("string"), "task_id": nullable("integer"), "updated_at": time],
-            required: ["pass_rate", "updated_at"])
+            [
+                "pass_rate": number, "report_url": nullable("string"), "source": nullable("string"), "task_id": nullable("integer"),
+                "updated_at": time,
+            ],
+            required: ["pass_rate", "updated_at"]
+        )
         return [
             "Error": object(["error": object(["message": string, "offset": integer], required: ["message"])], required: ["error"]),
             "LoginInput": object(["username": string, "password": string], required: ["username", "password"]),
@@ -92,19 +111,22 @@ enum OpenAPISchemas {
             "UserPage": page("User"),
             "UserInput": object(
                 ["username": string, "password": string, "role": ["type": "string", "enum": ["admin", "member"]]],
-                required: ["username", "password"]),
+                required: ["username", "password"]
+            ),
             "TokenInput": object(["name": string]),
             "CreatedToken": object(["id": integer, "name": string, "token": string], required: ["id", "name", "token"]),
             "APIToken": object(
                 ["id": integer, "name": string, "prefix": string, "created_at": time, "last_used_at": nullable("string", format: "date-time")],
-                required: ["id", "name", "prefix"]),
+                required: ["id", "name", "prefix"]
+            ),
             "APITokenPage": page("APIToken"),
             "Artifact": artifact,
             "Product": product,
             "ProductPage": page("Product"),
             "ProductInput": object(
                 ["name": string, "version": string, "download_url": nullable("string"), "install_script": nullable("string")],
-                required: ["name", "version"]),
+                required: ["name", "version"]
+            ),
             "Tool": tool,
             "ToolPage": page("Tool"),
             "ToolList": object(["items": array(ref("Tool"))], required: ["items"]),
@@ -112,17 +134,22 @@ enum OpenAPISchemas {
                 [
                     "name": string, "version": string, "run_command": string, "default_timeout_s": integer,
                     "download_url": nullable("string"), "install_script": nullable("string"),
-                ], required: ["name", "version", "run_command"]),
+                ],
+                required: ["name", "version", "run_command"]
+            ),
             "ProductToolsInput": object(["tool_ids": array(integer)], required: ["tool_ids"]),
             "TestResultInput": object(
                 ["pass_rate": ["type": "number", "minimum": 0, "maximum": 1], "report_url": nullable("string"), "source": nullable("string")],
-                required: ["pass_rate"]),
+                required: ["pass_rate"]
+            ),
             "TestResult": object(
                 [
                     "product_id": integer, "pass_rate": nullable("number"), "report_url": nullable("string"),
                     "source": nullable("string"), "updated_at": nullable("string", format: "date-time"),
                     "history": array(testResultEntry),
-                ], required: ["product_id", "history"]),
+                ],
+                required: ["product_id", "history"]
+            ),
             "EnrollmentTokenInput": object(["ttl_s": integer, "max_uses": integer, "note": string]),
             "EnrollmentToken": enrollmentToken,
             "EnrollmentTokenPage": page("EnrollmentToken"),
@@ -137,7 +164,9 @@ enum OpenAPISchemas {
                     "heartbeat_interval_s": integer, "case_id": integer, "case_name": string, "task_id": integer,
                     "attempt": integer, "command_template": string, "product": inventoryTool, "tool": inventoryTool,
                     "timeout_s": integer,
-                ], required: ["lease_id", "token", "expires_at", "case_id", "case_name", "command_template"]),
+                ],
+                required: ["lease_id", "token", "expires_at", "case_id", "case_name", "command_template"]
+            ),
             "HeartbeatRequest": object(["token": integer], required: ["token"]),
             "HeartbeatResponse": object(["cancel": boolean, "expires_at": time], required: ["cancel", "expires_at"]),
             "LogAck": object(["offset": integer], required: ["offset"]),
@@ -145,18 +174,25 @@ enum OpenAPISchemas {
                 [
                     "token": integer, "status": ["type": "string", "enum": ["passed", "failed", "error", "skipped", "timed_out", "cancelled"]],
                     "exit_code": nullable("integer"), "duration_ms": integer, "message": nullable("string"),
-                ], required: ["token", "status", "duration_ms"]),
+                ],
+                required: ["token", "status", "duration_ms"]
+            ),
             "AgentSelf": object(["node": ref("NodeInfo")], required: ["node"]),
             "TaskSubmission": object(
                 [
                     "name": string, "product": reference, "tool": reference, "cases": array(string), "priority": integer,
                     "case_timeout_s": integer, "max_infra_retries": integer,
-                ], required: ["product", "tool", "cases"]),
+                ],
+                required: ["product", "tool", "cases"]
+            ),
             "TaskInfo": task,
             "TaskPage": page("TaskInfo"),
             "CaseInfo": caseInfo,
             "CasePage": page("CaseInfo"),
-            "CaseDetail": object(["case": caseInfo, "task": object(["id": integer, "name": string, "state": string]), "runs": array(["type": "object"])], required: ["case", "task", "runs"]),
+            "CaseDetail": object(
+                ["case": caseInfo, "task": object(["id": integer, "name": string, "state": string]), "runs": array(["type": "object"])],
+                required: ["case", "task", "runs"]
+            ),
             "NodeInfo": node,
             "NodePage": page("NodeInfo"),
             "NodePatch": object(
@@ -166,7 +202,9 @@ enum OpenAPISchemas {
                     "task_id": integer, "task_name": string, "state": string, "counts": counts, "pass_rate": nullable("number"),
                     "durations": ["type": "object"], "nodes": array(["type": "object"]), "failures": array(["type": "object"]),
                     "flaky": array(["type": "object"]), "report_url": string,
-                ], required: ["task_id", "counts", "report_url"]),
+                ],
+                required: ["task_id", "counts", "report_url"]
+            ),
         ]
     }
 }

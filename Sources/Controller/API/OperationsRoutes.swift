@@ -17,8 +17,10 @@ struct OperationsRoutes {
                     throw AppError(.serviceUnavailable, "database schema not migrated (pending: \(pending))")
                 }
                 return Response(
-                    status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+                    status: .ok,
+                    headers: [.contentType: "text/plain; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(string: "ready\n"))
+                )
             } catch let error as AppError {
                 throw error
             } catch {
@@ -31,14 +33,18 @@ struct OperationsRoutes {
             var buffer = ByteBuffer()
             buffer.writeBytes(services.metrics.registry.emitToBuffer())
             return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: buffer))
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: buffer)
+            )
         }
         router.get("/api/v1/openapi.json") { _, _ in
             let data = try OpenAPIDocument.json()
             return Response(
-                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: data)))
+                status: .ok,
+                headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data))
+            )
         }
     }
 }

@@ -12,15 +12,19 @@ struct ReportRoutes {
             _ = try context.requireUser()
             let body = try await reportBody(try request.id(context))
             return Response(
-                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: body)))
+                status: .ok,
+                headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: body))
+            )
         }
         api.get("tasks/:id/report.html") { request, context -> Response in
             _ = try context.requireUser()
             let report = try await report(try request.id(context))
             return Response(
-                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: HTMLReportRenderer.render(report))))
+                status: .ok,
+                headers: [.contentType: "text/html; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: HTMLReportRenderer.render(report)))
+            )
         }
         api.get("tasks/:id/report.xml") { request, context -> Response in
             _ = try context.requireUser()
@@ -28,8 +32,10 @@ struct ReportRoutes {
             let report = try await report(id)
             let cases = try await junitCases(taskID: id, withPassingTails: report.counts.total <= 5000)
             return Response(
-                status: .ok, headers: [.contentType: "application/xml; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: JUnitRenderer.render(report: report, cases: cases))))
+                status: .ok,
+                headers: [.contentType: "application/xml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: JUnitRenderer.render(report: report, cases: cases)))
+            )
         }
     }
 
@@ -65,8 +71,15 @@ struct ReportRoutes {
         ).decode((String, String, Int64?, String?, Int?, String?, ByteBuffer?).self) {
             cases.append(
                 .init(
-                    name: name, state: CaseState(rawValue: state) ?? .error, durationMs: duration, message: message,
-                    exitCode: exitCode, node: node, logTail: tail.map { String(buffer: $0) }))
+                    name: name,
+                    state: CaseState(rawValue: state) ?? .error,
+                    durationMs: duration,
+                    message: message,
+                    exitCode: exitCode,
+                    node: node,
+                    logTail: tail.map { String(buffer: $0) }
+                )
+            )
         }
         return cases
     }

@@ -93,7 +93,8 @@ struct TaskRoutes {
                 .contentType: "text/plain; charset=utf-8", logEndHeader: String(end),
                 logCompleteHeader: complete ? "true" : "false", .cacheControl: "no-store",
             ],
-            body: .init(byteBuffer: text))
+            body: .init(byteBuffer: text)
+        )
     }
 
     /// A task from JSON, or from a plain-text case list (body or query) with the rest in the query string.
@@ -138,9 +139,14 @@ struct TaskRoutes {
             return value
         }
         return TaskSubmission(
-            name: fields["name"], product: try reference("product"), tool: try reference("tool"),
-            cases: TaskRepository.parseCaseList(fields["cases"] ?? ""), priority: try integer("priority"),
-            caseTimeoutS: try integer("case_timeout_s"), maxInfraRetries: try integer("max_infra_retries"))
+            name: fields["name"],
+            product: try reference("product"),
+            tool: try reference("tool"),
+            cases: TaskRepository.parseCaseList(fields["cases"] ?? ""),
+            priority: try integer("priority"),
+            caseTimeoutS: try integer("case_timeout_s"),
+            maxInfraRetries: try integer("max_infra_retries")
+        )
     }
 }
 

@@ -74,7 +74,12 @@ struct ArtifactStore: Sendable {
     }
 
     /// A download of a stored artifact.
-    func download(kind: CatalogRepository.Kind, id: Int64, artifact: Artifact, context: AppRequestContext) async throws
+    func download(
+        kind: CatalogRepository.Kind,
+        id: Int64,
+        artifact: Artifact,
+        context: AppRequestContext
+    ) async throws
         -> Response
     {
         let path = file(kind: kind, id: id).path
@@ -90,7 +95,8 @@ struct ArtifactStore: Sendable {
                 .contentLength: String(artifact.size),
                 HTTPField.Name("X-Testfleet-SHA256")!: artifact.sha256,
             ],
-            body: body)
+            body: body
+        )
     }
 
     func remove(kind: CatalogRepository.Kind, id: Int64) throws {

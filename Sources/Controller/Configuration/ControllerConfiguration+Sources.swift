@@ -103,7 +103,8 @@ extension ControllerConfiguration {
 
     /// Defaults, then the config file, then `TESTFLEET_*` variables, then `overrides` (flags).
     static func load(
-        file: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+        file: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
         overrides: [(key: String, values: [String])] = []
     ) throws -> ControllerConfiguration {
         var config = ControllerConfiguration()

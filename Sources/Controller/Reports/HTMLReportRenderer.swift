@@ -42,9 +42,11 @@ enum HTMLReportRenderer {
         if report.nodes.isEmpty {
             html += "<p class=\"muted\">No case ran on a node.</p>\n"
         } else {
-            html += "<table><tr><th>node</th><th class=\"num\">cases</th><th class=\"num\">passed</th><th class=\"num\">failed</th><th class=\"num\">error</th><th class=\"num\">timed out</th><th class=\"num\">busy</th></tr>\n"
+            html +=
+                "<table><tr><th>node</th><th class=\"num\">cases</th><th class=\"num\">passed</th><th class=\"num\">failed</th><th class=\"num\">error</th><th class=\"num\">timed out</th><th class=\"num\">busy</th></tr>\n"
             for node in report.nodes {
-                html += "<tr><td>\(e(node.node.name))</td><td class=\"num\">\(node.counts.total)</td><td class=\"num\">\(node.counts.passed)</td><td class=\"num\">\(node.counts.failed)</td><td class=\"num\">\(node.counts.error)</td><td class=\"num\">\(node.counts.timedOut)</td><td class=\"num\">\(duration(node.durationMs))</td></tr>\n"
+                html +=
+                    "<tr><td>\(e(node.node.name))</td><td class=\"num\">\(node.counts.total)</td><td class=\"num\">\(node.counts.passed)</td><td class=\"num\">\(node.counts.failed)</td><td class=\"num\">\(node.counts.error)</td><td class=\"num\">\(node.counts.timedOut)</td><td class=\"num\">\(duration(node.durationMs))</td></tr>\n"
             }
             html += "</table>\n"
         }

@@ -64,17 +64,33 @@ struct ReportBuilder {
             task.finishedAt.map { Int64(($0.timeIntervalSince(start) * 1000).rounded()) }
         }
         return TaskReport(
-            taskId: task.id, taskName: task.name, state: task.state, product: task.product, tool: task.tool,
-            submittedBy: task.submittedBy, createdAt: task.createdAt, startedAt: task.startedAt,
-            finishedAt: task.finishedAt, generatedAt: generatedAt, counts: counts,
+            taskId: task.id,
+            taskName: task.name,
+            state: task.state,
+            product: task.product,
+            tool: task.tool,
+            submittedBy: task.submittedBy,
+            createdAt: task.createdAt,
+            startedAt: task.startedAt,
+            finishedAt: task.finishedAt,
+            generatedAt: generatedAt,
+            counts: counts,
             passRate: Self.passRate(counts),
             durations: .init(
-                sumMs: durations.reduce(0, +), medianMs: Self.percentile(durations, 0.5),
-                p95Ms: Self.percentile(durations, 0.95), maxMs: durations.last),
+                sumMs: durations.reduce(0, +),
+                medianMs: Self.percentile(durations, 0.5),
+                p95Ms: Self.percentile(durations, 0.95),
+                maxMs: durations.last
+            ),
             wallTimeMs: wall,
             nodes: byNode.values.sorted { $0.node.name < $1.node.name },
-            failures: failures, slowest: Array(slowest), passedOnRetry: passedOnRetry, flaky: flaky,
-            comparison: baseline.map(compare), reportUrl: Self.reportPath(taskID: task.id))
+            failures: failures,
+            slowest: Array(slowest),
+            passedOnRetry: passedOnRetry,
+            flaky: flaky,
+            comparison: baseline.map(compare),
+            reportUrl: Self.reportPath(taskID: task.id)
+        )
     }
 
     /// passed / (passed + failed + error + timed_out), or `nil` when nothing counted.
@@ -92,9 +108,16 @@ struct ReportBuilder {
 
     private func entry(_ row: CaseRow) -> TaskReport.CaseEntry {
         TaskReport.CaseEntry(
-            caseId: row.id, name: row.name, state: row.state, node: row.node, attempts: row.attempts,
-            durationMs: row.durationMs, exitCode: row.exitCode, message: row.message,
-            logUrl: Self.logPath(caseID: row.id))
+            caseId: row.id,
+            name: row.name,
+            state: row.state,
+            node: row.node,
+            attempts: row.attempts,
+            durationMs: row.durationMs,
+            exitCode: row.exitCode,
+            message: row.message,
+            logUrl: Self.logPath(caseID: row.id)
+        )
     }
 
     private func compare(_ baseline: Baseline) -> TaskReport.Comparison {
@@ -114,7 +137,12 @@ struct ReportBuilder {
         }
         let missing = baseline.states.keys.filter { !current.contains($0) }.sorted()
         return .init(
-            baselineTaskId: baseline.taskID, baselineVersion: baseline.version, newlyFailing: newlyFailing,
-            newlyPassing: newlyPassing, newCases: newCases, missingCases: missing)
+            baselineTaskId: baseline.taskID,
+            baselineVersion: baseline.version,
+            newlyFailing: newlyFailing,
+            newlyPassing: newlyPassing,
+            newCases: newCases,
+            missingCases: missing
+        )
     }
 }

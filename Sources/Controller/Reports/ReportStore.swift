@@ -11,38 +11,54 @@ struct ReportStore: Sendable {
 
     /// Builds and stores the report of an ended task, unless it has one.
     func write(taskID: Int64, connection: PostgresConnection) async throws {
-        let exists = try await connection.query(
-            "SELECT EXISTS (SELECT 1 FROM reports WHERE task_id = \(taskID))", logger: logger
-        ).collect(Bool.self).first ?? false
+        let exists =
+            try await connection.query(
+                "SELECT EXISTS (SELECT 1 FROM reports WHERE task_id = \(taskID))",
+                logger: logger
+            ).collect(Bool.self).first ?? false
         if exists { return }
         guard
             let row = try await connection.query(
                 """
                 SELECT \(unescaped: TaskRepository.taskColumns) \(unescaped: TaskRepository.taskJoins)
                 WHERE t.id = \(taskID)
-                """, logger: logger
+                """,
+                logger: logger
             ).first()
         else { return }
         let task = try TaskRepository.task(row)
         var cases: [ReportBuilder.CaseRow] = []
         cases.reserveCapacity(task.counts.total)
-        for try await (id, name, state, nodeID, nodeName, attempts, duration, exitCode, message) in try await connection
+        for try await (id, name, state, nodeID, nodeName, attempts, duration, exitCode, message)
+            in try await connection
             .query(
                 """
                 SELECT k.id, k.name, k.state, n.id, n.name, k.attempts, k.duration_ms, k.exit_code, k.message
                 FROM cases k LEFT JOIN nodes n ON n.id = k.node_id WHERE k.task_id = \(taskID) ORDER BY k.ordinal
-                """, logger: logger
+                """,
+                logger: logger
             ).decode((Int64, String, String, Int64?, String?, Int, Int64?, Int?, String?).self)
         {
             cases.append(
                 .init(
-                    id: id, name: name, state: CaseState(rawValue: state) ?? .error,
+                    id: id,
+                    name: name,
+                    state: CaseState(rawValue: state) ?? .error,
                     node: nodeID.flatMap { id in nodeName.map { NodeSummary(id: id, name: $0) } },
-                    attempts: attempts, durationMs: duration, exitCode: exitCode, message: message))
+                    attempts: attempts,
+                    durationMs: duration,
+                    exitCode: exitCode,
+                    message: message
+                )
+            )
         }
         let builder = ReportBuilder(
-            task: task, cases: cases, baseline: try await baseline(for: task, connection: connection),
-            flippedCases: try await flippedCases(for: task, connection: connection), generatedAt: Date())
+            task: task,
+            cases: cases,
+            baseline: try await baseline(for: task, connection: connection),
+            flippedCases: try await flippedCases(for: task, connection: connection),
+            generatedAt: Date()
+        )
         let report = builder.build()
         let body = String(decoding: try WireJSON.encoder().encode(report), as: UTF8.self)
         try await connection.query(
@@ -54,13 +70,17 @@ struct ReportStore: Sendable {
                 \(report.passRate), \(report.durations.sumMs), \(report.durations.medianMs), \(report.durations.p95Ms),
                 \(report.durations.maxMs), \(report.reportUrl), \(body)::jsonb)
             ON CONFLICT (task_id) DO NOTHING
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         if task.state == .completed, let passRate = report.passRate {
             try await connection.query(
                 """
                 INSERT INTO product_test_results (product_id, pass_rate, report_url, source, task_id)
                 VALUES (\(task.product.id), \(passRate), \(report.reportUrl), \("testfleet task \(taskID)"), \(taskID))
-                """, logger: logger)
+                """,
+                logger: logger
+            )
         }
     }
 
@@ -73,13 +93,15 @@ struct ReportStore: Sendable {
                 WHERE p.name = \(task.product.name) AND tl.name = \(task.tool.name) AND p.version <> \(task.product.version)
                   AND t.state = 'completed' AND t.id <> \(task.id)
                 ORDER BY t.finished_at DESC, t.id DESC LIMIT 1
-                """, logger: logger
+                """,
+                logger: logger
             ).first()
         else { return nil }
         let (baselineID, version) = try row.decode((Int64, String).self)
         var states: [String: CaseState] = [:]
         for try await (name, state) in try await connection.query(
-            "SELECT name, state FROM cases WHERE task_id = \(baselineID)", logger: logger
+            "SELECT name, state FROM cases WHERE task_id = \(baselineID)",
+            logger: logger
         ).decode((String, String).self) {
             states[name] = CaseState(rawValue: state)
         }
@@ -99,7 +121,8 @@ struct ReportStore: Sendable {
             SELECT k.name FROM cases k JOIN recent r ON r.id = k.task_id
             WHERE k.state IN ('passed', 'failed') AND k.name IN (SELECT name FROM cases WHERE task_id = \(task.id))
             GROUP BY k.name HAVING count(DISTINCT k.state) > 1
-            """, logger: logger
+            """,
+            logger: logger
         ).collect(String.self)
     }
 }

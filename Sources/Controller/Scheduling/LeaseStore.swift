@@ -100,18 +100,32 @@ struct LeaseStore: Sendable {
             """
         ).all()
         guard let row = rows.first else { return nil }
-        let (caseID, caseName, taskID, attempt, expires, productPath, toolPath, productName, productVersion, toolName,
-            toolVersion, runCommand, timeout) = try row.decode(
-                (Int64, String, Int64, Int, Date, String, String, String, String, String, String, String, Int).self)
+        let (
+            caseID, caseName, taskID, attempt, expires, productPath, toolPath, productName, productVersion, toolName,
+            toolVersion, runCommand, timeout
+        ) = try row.decode(
+            (Int64, String, Int64, Int, Date, String, String, String, String, String, String, String, Int).self
+        )
         let values = CommandTemplate.Values(
-            caseName: caseName, productDirectory: productPath, toolDirectory: toolPath, productVersion: productVersion)
+            caseName: caseName,
+            productDirectory: productPath,
+            toolDirectory: toolPath,
+            productVersion: productVersion
+        )
         return Lease(
-            leaseId: runID, token: token, expiresAt: expires, heartbeatIntervalS: policy.heartbeatIntervalSeconds,
-            caseId: caseID, caseName: caseName, taskId: taskID, attempt: attempt,
+            leaseId: runID,
+            token: token,
+            expiresAt: expires,
+            heartbeatIntervalS: policy.heartbeatIntervalSeconds,
+            caseId: caseID,
+            caseName: caseName,
+            taskId: taskID,
+            attempt: attempt,
             commandTemplate: CommandTemplate.render(runCommand, values),
             product: LeasedItem(name: productName, version: productVersion, path: productPath),
             tool: LeasedItem(name: toolName, version: toolVersion, path: toolPath),
-            timeoutS: timeout)
+            timeoutS: timeout
+        )
     }
 
     /// Why a lease id cannot be acted on, for 403/404/409 answers.
@@ -170,12 +184,16 @@ struct LeaseStore: Sendable {
                     FROM case_runs r JOIN cases k ON k.id = r.case_id JOIN tasks t ON t.id = k.task_id
                     WHERE r.id = \(runID)
                     FOR UPDATE OF r, k
-                    """, logger: logger
+                    """,
+                    logger: logger
                 ).first()
             else { throw AppError.notFound("no lease \(runID)") }
-            let (caseID, owner, token, outcome, exitCode, storedMessage, currentRun, taskID, attempts, maxRetries,
-                taskState, caseName) = try row.decode(
-                    (Int64, Int64, Int64, String?, Int?, String?, UUID?, Int64, Int, Int, String, String).self)
+            let (
+                caseID, owner, token, outcome, exitCode, storedMessage, currentRun, taskID, attempts, maxRetries,
+                taskState, caseName
+            ) = try row.decode(
+                (Int64, Int64, Int64, String?, Int?, String?, UUID?, Int64, Int, Int, String, String).self
+            )
             guard owner == nodeID else { throw AppError.forbidden("lease \(runID) belongs to another node") }
             guard token == result.token else { throw AppError.conflict("stale fencing token for lease \(runID)") }
             if let outcome {
@@ -193,15 +211,23 @@ struct LeaseStore: Sendable {
                 UPDATE case_runs SET outcome = \(result.status.rawValue), exit_code = \(result.exitCode),
                     duration_ms = \(result.durationMs), message = \(message), ended_at = now()
                 WHERE id = \(runID)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             let decision = policy.afterResult(
-                status: result.status, attempts: attempts, maxInfraRetries: maxRetries,
-                taskCancelled: taskState == TaskState.cancelled.rawValue)
+                status: result.status,
+                attempts: attempts,
+                maxInfraRetries: maxRetries,
+                taskCancelled: taskState == TaskState.cancelled.rawValue
+            )
             switch decision {
             case .retry:
                 try await requeue(
-                    caseID: caseID, nodeID: nodeID, message: "retrying after error on node \(nodeID): \(message ?? "")",
-                    connection: connection)
+                    caseID: caseID,
+                    nodeID: nodeID,
+                    message: "retrying after error on node \(nodeID): \(message ?? "")",
+                    connection: connection
+                )
             case .finish(let state, let note):
                 let finalMessage = note.map { n in message.map { "\(n): \($0)" } ?? n } ?? message
                 try await connection.query(
@@ -209,7 +235,9 @@ struct LeaseStore: Sendable {
                     UPDATE cases SET state = \(state.rawValue), current_run_id = NULL, duration_ms = \(result.durationMs),
                         exit_code = \(result.exitCode), message = \(finalMessage), finished_at = now(), updated_at = now()
                     WHERE id = \(caseID)
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
                 if state == .passed || state == .failed {
                     try await recordDuration(caseID: caseID, caseName: caseName, durationMs: result.durationMs, connection: connection)
                 }
@@ -233,14 +261,17 @@ struct LeaseStore: Sendable {
                 avoid_until = now() + make_interval(secs => \(avoid)), updated_at = now()
             FROM tasks t WHERE k.id = \(caseID) AND t.id = k.task_id
             RETURNING t.product_id, t.tool_id
-            """, logger: database.logger
+            """,
+            logger: database.logger
         ).first()
         if let row {
             let (product, tool) = try row.decode((Int64, Int64).self)
             try await connection.query(
                 """
                 SELECT pg_notify(\(Notifications.channel), \(Notifications.work(WorkKey(productID: product, toolID: tool), count: 1)))
-                """, logger: database.logger)
+                """,
+                logger: database.logger
+            )
             database.metrics.casesRequeued.increment()
         }
     }
@@ -261,16 +292,24 @@ struct LeaseStore: Sendable {
                         ELSE state_reason END,
                     updated_at = now()
                 WHERE id = \(nodeID)
-                """, logger: database.logger)
+                """,
+                logger: database.logger
+            )
         } else {
             try await connection.query(
                 "UPDATE nodes SET consecutive_infra_failures = 0 WHERE id = \(nodeID) AND consecutive_infra_failures > 0",
-                logger: database.logger)
+                logger: database.logger
+            )
         }
     }
 
     /// Adds a run's duration to the history of (product name, tool name, case name).
-    private func recordDuration(caseID: Int64, caseName: String, durationMs: Int64, connection: PostgresConnection)
+    private func recordDuration(
+        caseID: Int64,
+        caseName: String,
+        durationMs: Int64,
+        connection: PostgresConnection
+    )
         async throws
     {
         try await connection.query(
@@ -282,7 +321,9 @@ struct LeaseStore: Sendable {
             ON CONFLICT (product_name, tool_name, case_name) DO UPDATE SET
                 mean_ms = case_durations.mean_ms * 0.7 + excluded.mean_ms * 0.3,
                 last_ms = excluded.last_ms, samples = case_durations.samples + 1, updated_at = now()
-            """, logger: database.logger)
+            """,
+            logger: database.logger
+        )
     }
 }
 

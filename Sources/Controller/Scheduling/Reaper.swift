@@ -15,7 +15,7 @@ struct Reaper: Service {
 
     func run() async throws {
         let interval = Duration.milliseconds(Int64(services.config.reaperIntervalSeconds * 1000))
-        try await cancelWhenGracefulShutdown { await services.migrated.wait() }
+        await cancelWhenGracefulShutdown { await services.migrated.wait() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await tick()
@@ -31,9 +31,11 @@ struct Reaper: Service {
     func tick() async throws -> Int {
         let logger = services.logger
         return try await services.database.client.withConnection { connection in
-            let locked = try await connection.query(
-                "SELECT pg_try_advisory_lock(\(Self.lockKey))", logger: logger
-            ).collect(Bool.self).first ?? false
+            let locked =
+                try await connection.query(
+                    "SELECT pg_try_advisory_lock(\(Self.lockKey))",
+                    logger: logger
+                ).collect(Bool.self).first ?? false
             guard locked else { return 0 }
             do {
                 let lost = try await reap(connection)
@@ -54,7 +56,8 @@ struct Reaper: Service {
             """
             SELECT id FROM case_runs WHERE outcome IS NULL AND lease_expires_at < now()
             ORDER BY lease_expires_at LIMIT 1000
-            """, logger: logger
+            """,
+            logger: logger
         ).collect(UUID.self)
         var count = 0
         for runID in expired {
@@ -67,31 +70,43 @@ struct Reaper: Service {
                         FROM case_runs r JOIN cases k ON k.id = r.case_id JOIN tasks t ON t.id = k.task_id
                         WHERE r.id = \(runID) AND r.outcome IS NULL AND r.lease_expires_at < now()
                         FOR UPDATE OF r, k SKIP LOCKED
-                        """, logger: logger
+                        """,
+                        logger: logger
                     ).first()
                 else { return false }
                 let (caseID, nodeID, expiredAt, isCurrent, attempts, maxRetries, taskState, taskID) = try row.decode(
-                    (Int64, Int64, Date, Bool, Int, Int, String, Int64).self)
+                    (Int64, Int64, Date, Bool, Int, Int, String, Int64).self
+                )
                 let message = "lease expired at \(WireJSON.formatTimestamp(expiredAt)): no heartbeat from the node"
                 try await connection.query(
                     """
                     UPDATE case_runs SET outcome = 'lost', ended_at = now(), message = \(message) WHERE id = \(runID)
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
                 guard isCurrent else { return true }
                 let decision = services.leases.policy.afterLostRun(
-                    attempts: attempts, maxInfraRetries: maxRetries,
-                    taskCancelled: taskState == TaskState.cancelled.rawValue)
+                    attempts: attempts,
+                    maxInfraRetries: maxRetries,
+                    taskCancelled: taskState == TaskState.cancelled.rawValue
+                )
                 switch decision {
                 case .retry:
                     try await services.leases.requeue(
-                        caseID: caseID, nodeID: nodeID, message: "requeued: \(message)", connection: connection)
+                        caseID: caseID,
+                        nodeID: nodeID,
+                        message: "requeued: \(message)",
+                        connection: connection
+                    )
                 case .finish(let state, let note):
                     try await connection.query(
                         """
                         UPDATE cases SET state = \(state.rawValue), current_run_id = NULL, message = \(note ?? message),
                             finished_at = now(), updated_at = now()
                         WHERE id = \(caseID)
-                        """, logger: logger)
+                        """,
+                        logger: logger
+                    )
                     try await services.completion.completeIfDone(taskID: taskID, connection: connection)
                 }
                 try await services.leases.recordNodeHealth(nodeID: nodeID, infraFailure: true, connection: connection)
@@ -114,7 +129,8 @@ struct Reaper: Service {
                 updated_at = now()
             WHERE state = 'online' AND last_seen_at < now() - make_interval(secs => \(after))
             RETURNING id
-            """, logger: services.logger
+            """,
+            logger: services.logger
         ).collect(Int64.self)
         for id in rows { services.logger.notice("node offline", metadata: ["testfleet.node.id": .stringConvertible(id)]) }
     }
@@ -129,14 +145,17 @@ struct Reaper: Service {
             )
             SELECT t.product_id, t.tool_id, count(*)::int FROM lifted l JOIN tasks t ON t.id = l.task_id
             GROUP BY t.product_id, t.tool_id
-            """, logger: services.logger
+            """,
+            logger: services.logger
         ).all()
         for row in rows {
             let (product, tool, count) = try row.decode((Int64, Int64, Int).self)
             try await connection.query(
                 """
                 SELECT pg_notify(\(Notifications.channel), \(Notifications.work(WorkKey(productID: product, toolID: tool), count: count)))
-                """, logger: services.logger)
+                """,
+                logger: services.logger
+            )
         }
     }
 }

@@ -47,7 +47,8 @@ struct SchedulingInsight: Sendable {
         let fleet = try await fleet(for: task)
         return Answer(
             etaSeconds: Self.eta(progress, fleet: fleet),
-            pendingReason: Self.pendingReason(task: task, progress: progress, fleet: fleet))
+            pendingReason: Self.pendingReason(task: task, progress: progress, fleet: fleet)
+        )
     }
 
     /// Seconds until the last case should end: from live throughput when cases have been finishing, else
@@ -59,7 +60,8 @@ struct SchedulingInsight: Sendable {
             return Int((remaining / rate).rounded(.up))
         }
         let unknown = Double(progress.queued + progress.active - progress.expectedCount)
-        let perUnknown = progress.finishedMeanMs
+        let perUnknown =
+            progress.finishedMeanMs
             ?? (progress.expectedCount > 0 ? progress.expectedMs / Double(progress.expectedCount) : nil)
         guard let perUnknown else { return nil }
         let work = progress.expectedMs + unknown * perUnknown
@@ -82,7 +84,8 @@ struct SchedulingInsight: Sendable {
                 + parts.joined(separator: ", ")
         }
         if fleet.busySlots >= fleet.onlineSlots {
-            let slots = "all \(fleet.onlineSlots) matching slot\(fleet.onlineSlots == 1 ? "" : "s") on "
+            let slots =
+                "all \(fleet.onlineSlots) matching slot\(fleet.onlineSlots == 1 ? "" : "s") on "
                 + "\(fleet.online) online node\(fleet.online == 1 ? "" : "s")"
             if fleet.busyWithHigherPriority > 0 {
                 return "\(slots) are busy; \(fleet.busyWithHigherPriority) with higher-priority work"
@@ -105,10 +108,16 @@ struct SchedulingInsight: Sendable {
             """
         ).first()!
         let (queued, active, expected, expectedCount, mean, recent) = try row.decode(
-            (Int, Int, Double, Int, Double?, Int).self)
+            (Int, Int, Double, Int, Double?, Int).self
+        )
         return Progress(
-            queued: queued, active: active, expectedMs: expected, expectedCount: expectedCount, finishedMeanMs: mean,
-            recentlyFinished: recent)
+            queued: queued,
+            active: active,
+            expectedMs: expected,
+            expectedCount: expectedCount,
+            finishedMeanMs: mean,
+            recentlyFinished: recent
+        )
     }
 
     private func fleet(for task: TaskInfo) async throws -> Fleet {
@@ -139,9 +148,17 @@ struct SchedulingInsight: Sendable {
             """
         ).first()!
         let (matching, online, offline, draining, disabled, slots, busy, higher) = try row.decode(
-            (Int, Int, Int, Int, Int, Int, Int, Int).self)
+            (Int, Int, Int, Int, Int, Int, Int, Int).self
+        )
         return Fleet(
-            matching: matching, online: online, offline: offline, draining: draining, disabled: disabled,
-            onlineSlots: slots, busySlots: busy, busyWithHigherPriority: higher)
+            matching: matching,
+            online: online,
+            offline: offline,
+            draining: draining,
+            disabled: disabled,
+            onlineSlots: slots,
+            busySlots: busy,
+            busyWithHigherPriority: higher
+        )
     }
 }

@@ -12,26 +12,33 @@ struct TaskCompletion: Sendable {
     let logger: Logger
 
     func completeIfDone(taskID: Int64, connection: PostgresConnection) async throws {
-        let queuedLeft = try await connection.query(
-            "SELECT EXISTS (SELECT 1 FROM cases WHERE task_id = \(taskID) AND state = 'queued')", logger: logger
-        ).collect(Bool.self).first ?? false
+        let queuedLeft =
+            try await connection.query(
+                "SELECT EXISTS (SELECT 1 FROM cases WHERE task_id = \(taskID) AND state = 'queued')",
+                logger: logger
+            ).collect(Bool.self).first ?? false
         if queuedLeft { return }
         guard
             let state = try await connection.query(
-                "SELECT state FROM tasks WHERE id = \(taskID) FOR UPDATE", logger: logger
+                "SELECT state FROM tasks WHERE id = \(taskID) FOR UPDATE",
+                logger: logger
             ).collect(String.self).first
         else { return }
-        let unfinished = try await connection.query(
-            """
-            SELECT EXISTS (SELECT 1 FROM cases WHERE task_id = \(taskID) AND state IN ('queued', 'leased', 'running'))
-            """, logger: logger
-        ).collect(Bool.self).first ?? true
+        let unfinished =
+            try await connection.query(
+                """
+                SELECT EXISTS (SELECT 1 FROM cases WHERE task_id = \(taskID) AND state IN ('queued', 'leased', 'running'))
+                """,
+                logger: logger
+            ).collect(Bool.self).first ?? true
         if unfinished { return }
         if state == TaskState.queued.rawValue || state == TaskState.running.rawValue {
             try await connection.query(
                 """
                 UPDATE tasks SET state = 'completed', finished_at = now(), updated_at = now() WHERE id = \(taskID)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
         }
         try await reports.write(taskID: taskID, connection: connection)
     }

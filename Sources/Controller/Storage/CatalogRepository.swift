@@ -39,11 +39,19 @@ struct CatalogRepository: Sendable {
 
     static func product(_ row: PostgresRow) throws -> Product {
         let (id, name, version, url, script, filename, size, sha, created, updated) = try row.decode(
-            (Int64, String, String, String?, String?, String?, Int64?, String?, Date, Date).self)
+            (Int64, String, String, String?, String?, String?, Int64?, String?, Date, Date).self
+        )
         let artifact = filename.flatMap { f in size.flatMap { s in sha.map { Artifact(filename: f, size: s, sha256: $0) } } }
         return Product(
-            id: id, name: name, version: version, downloadUrl: url, installScript: script, artifact: artifact,
-            createdAt: created, updatedAt: updated)
+            id: id,
+            name: name,
+            version: version,
+            downloadUrl: url,
+            installScript: script,
+            artifact: artifact,
+            createdAt: created,
+            updatedAt: updated
+        )
     }
 
     func createProduct(_ input: ProductInput) async throws -> Product {
@@ -56,7 +64,8 @@ struct CatalogRepository: Sendable {
                     INSERT INTO products (name, version, download_url, install_script)
                     VALUES (\(input.name), \(input.version), \(input.downloadUrl), \(input.installScript))
                     RETURNING \(unescaped: Self.productColumns)
-                    """, logger: database.logger
+                    """,
+                    logger: database.logger
                 ).first()!
                 let product = try Self.product(row)
                 // Nodes that already reported this product now match it.
@@ -64,10 +73,13 @@ struct CatalogRepository: Sendable {
                     """
                     UPDATE node_products SET product_id = \(product.id)
                     WHERE product_name = \(product.name) AND product_version = \(product.version) AND product_id IS NULL
-                    """, logger: database.logger)
+                    """,
+                    logger: database.logger
+                )
                 try await connection.query(
                     "SELECT pg_notify(\(Notifications.channel), \(Notifications.catalogChanged))",
-                    logger: database.logger)
+                    logger: database.logger
+                )
                 return product
             }
         } catch let error as AppError where error.status == .conflict {
@@ -140,8 +152,17 @@ struct CatalogRepository: Sendable {
             try row.decode((Int64, String, String, String, Int, String?, String?, String?, Int64?, String?, Date, Date).self)
         let artifact = filename.flatMap { f in size.flatMap { s in sha.map { Artifact(filename: f, size: s, sha256: $0) } } }
         return Tool(
-            id: id, name: name, version: version, runCommand: command, defaultTimeoutS: timeout, downloadUrl: url,
-            installScript: script, artifact: artifact, createdAt: created, updatedAt: updated)
+            id: id,
+            name: name,
+            version: version,
+            runCommand: command,
+            defaultTimeoutS: timeout,
+            downloadUrl: url,
+            installScript: script,
+            artifact: artifact,
+            createdAt: created,
+            updatedAt: updated
+        )
     }
 
     private static func validate(_ input: ToolInput) throws {
@@ -166,17 +187,21 @@ struct CatalogRepository: Sendable {
                     VALUES (\(input.name), \(input.version), \(input.runCommand), \(input.defaultTimeoutS ?? 600),
                             \(input.downloadUrl), \(input.installScript))
                     RETURNING \(unescaped: Self.toolColumns)
-                    """, logger: database.logger
+                    """,
+                    logger: database.logger
                 ).first()!
                 let tool = try Self.tool(row)
                 try await connection.query(
                     """
                     UPDATE node_tools SET tool_id = \(tool.id)
                     WHERE tool_name = \(tool.name) AND tool_version = \(tool.version) AND tool_id IS NULL
-                    """, logger: database.logger)
+                    """,
+                    logger: database.logger
+                )
                 try await connection.query(
                     "SELECT pg_notify(\(Notifications.channel), \(Notifications.catalogChanged))",
-                    logger: database.logger)
+                    logger: database.logger
+                )
                 return tool
             }
         } catch let error as AppError where error.status == .conflict {
@@ -241,18 +266,22 @@ struct CatalogRepository: Sendable {
             else { throw AppError.notFound("no product \(productID)") }
             let known = Set(
                 try await connection.query("SELECT id FROM tools WHERE id = ANY(\(unique))", logger: logger)
-                    .collect(Int64.self))
+                    .collect(Int64.self)
+            )
             if let missing = unique.first(where: { !known.contains($0) }) {
                 throw AppError.unprocessable("tool_ids: no tool \(missing)")
             }
             try await connection.query(
                 "DELETE FROM product_tools WHERE product_id = \(productID) AND NOT (tool_id = ANY(\(unique)))",
-                logger: logger)
+                logger: logger
+            )
             try await connection.query(
                 """
                 INSERT INTO product_tools (product_id, tool_id) SELECT \(productID), unnest(\(unique)::bigint[])
                 ON CONFLICT DO NOTHING
-                """, logger: logger)
+                """,
+                logger: logger
+            )
         }
         return try await linkedTools(productID: productID)
     }
@@ -312,7 +341,11 @@ struct CatalogRepository: Sendable {
 
     // MARK: Test results
 
-    func setTestResult(productID: Int64, _ input: TestResultInput, source defaultSource: String) async throws
+    func setTestResult(
+        productID: Int64,
+        _ input: TestResultInput,
+        source defaultSource: String
+    ) async throws
         -> TestResult
     {
         guard input.passRate.isFinite, (0...1).contains(input.passRate) else {
@@ -324,7 +357,8 @@ struct CatalogRepository: Sendable {
             """
             INSERT INTO product_test_results (product_id, pass_rate, report_url, source)
             VALUES (\(productID), \(input.passRate), \(input.reportUrl), \(input.source ?? defaultSource))
-            """)
+            """
+        )
         return try await testResult(productID: productID)
     }
 

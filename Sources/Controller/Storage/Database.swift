@@ -17,8 +17,7 @@ struct Database: Sendable {
 
     /// Runs one statement on a pooled connection.
     @discardableResult
-    func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence
-    {
+    func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
         let start = ContinuousClock.now
         metrics.dbInFlight.increment()
         defer {
@@ -34,7 +33,9 @@ struct Database: Sendable {
 
     /// Runs `body` in a transaction; an error thrown inside rolls it back and comes out as itself.
     func transaction<Result: Sendable>(
-        file: String = #file, line: Int = #line, _ body: (PostgresConnection) async throws -> Result
+        file: String = #file,
+        line: Int = #line,
+        _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let start = ContinuousClock.now
         metrics.dbInFlight.increment()
@@ -69,7 +70,7 @@ struct Database: Sendable {
 
 extension PostgresRowSequence {
     /// All rows decoded as `T`.
-    func collect<T: PostgresDecodable>(_ type: T.Type) async throws -> [T] {
+    func collect<T: PostgresDecodable & Sendable>(_ type: T.Type) async throws -> [T] {
         var out: [T] = []
         for try await value in self.decode(T.self) { out.append(value) }
         return out

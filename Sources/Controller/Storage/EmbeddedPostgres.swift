@@ -41,7 +41,8 @@ struct EmbeddedPostgres: Sendable {
             throw Failure(
                 description:
                     "no PostgreSQL server binaries (initdb, pg_ctl) on PATH or under /usr/lib/postgresql/*/bin: "
-                    + "install the postgresql package (apt-get install postgresql) or pass --database-url")
+                    + "install the postgresql package (apt-get install postgresql) or pass --database-url"
+            )
         }
         self.binDirectory = bin
         self.clusterDirectory = dataDirectory.appendingPathComponent("postgres")
@@ -53,7 +54,8 @@ struct EmbeddedPostgres: Sendable {
             throw Failure(
                 description:
                     "running as root, the embedded PostgreSQL needs the system user 'postgres' (created by the "
-                    + "postgresql package); install it, run the controller as another user, or pass --database-url")
+                    + "postgresql package); install it, run the controller as another user, or pass --database-url"
+            )
         }
     }
 
@@ -96,7 +98,8 @@ struct EmbeddedPostgres: Sendable {
         if let port = runningPort() {
             logger.info(
                 "embedded PostgreSQL already running",
-                metadata: ["testfleet.postgres.dir": "\(clusterDirectory.path)", "testfleet.postgres.port": "\(port)"])
+                metadata: ["testfleet.postgres.dir": "\(clusterDirectory.path)", "testfleet.postgres.port": "\(port)"]
+            )
             return Connection(port: port, username: Self.superuser, password: password, database: "postgres")
         }
         var port = Int((try? String(contentsOf: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
@@ -107,10 +110,12 @@ struct EmbeddedPostgres: Sendable {
         let logFile = clusterDirectory.appendingPathComponent("log/server.log")
         try run(
             "pg_ctl",
-            ["-D", clusterDirectory.path, "-l", logFile.path, "-o", "-p \(port)", "-w", "-t", "120", "start"])
+            ["-D", clusterDirectory.path, "-l", logFile.path, "-o", "-p \(port)", "-w", "-t", "120", "start"]
+        )
         logger.info(
             "embedded PostgreSQL started",
-            metadata: ["testfleet.postgres.dir": "\(clusterDirectory.path)", "testfleet.postgres.port": "\(port)"])
+            metadata: ["testfleet.postgres.dir": "\(clusterDirectory.path)", "testfleet.postgres.port": "\(port)"]
+        )
         return Connection(port: port, username: Self.superuser, password: password, database: "postgres")
     }
 
@@ -128,7 +133,9 @@ struct EmbeddedPostgres: Sendable {
     func runningPort() -> Int? {
         guard
             let text = try? String(
-                contentsOf: clusterDirectory.appendingPathComponent("postmaster.pid"), encoding: .utf8)
+                contentsOf: clusterDirectory.appendingPathComponent("postmaster.pid"),
+                encoding: .utf8
+            )
         else { return nil }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.count > 7, let pid = Int32(lines[0].trimmingCharacters(in: .whitespaces)),
@@ -145,7 +152,10 @@ struct EmbeddedPostgres: Sendable {
         // A directory left by an interrupted initdb is started over.
         try? fileManager.removeItem(at: clusterDirectory)
         try fileManager.createDirectory(
-            at: clusterDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            at: clusterDirectory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
         let password = Secrets.randomToken(bytes: 24)
         try Secrets.writePrivateFile(passwordFile, contents: password + "\n")
         // initdb reads the password from a file the server's user can read (outside the cluster directory,
@@ -165,7 +175,8 @@ struct EmbeddedPostgres: Sendable {
                 "-D", clusterDirectory.path, "-U", Self.superuser, "--pwfile", initPasswordFile.path,
                 "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
                 "--no-sync",
-            ])
+            ]
+        )
         let settings = """
 
             # Written by testfleet-controller for its embedded cluster.
@@ -180,7 +191,9 @@ struct EmbeddedPostgres: Sendable {
         try handle.write(contentsOf: Data(settings.utf8))
         try handle.close()
         try fileManager.createDirectory(
-            at: clusterDirectory.appendingPathComponent("log"), withIntermediateDirectories: true)
+            at: clusterDirectory.appendingPathComponent("log"),
+            withIntermediateDirectories: true
+        )
         if let user = runAsUser {
             try chown(clusterDirectory.appendingPathComponent("log"), to: user)
         }
@@ -195,7 +208,8 @@ struct EmbeddedPostgres: Sendable {
             if stat(directory.path, &info) == 0, info.st_mode & S_IXOTH == 0 {
                 logger.notice(
                     "granting others search permission so the postgres user can reach its cluster",
-                    metadata: ["testfleet.path": "\(directory.path)"])
+                    metadata: ["testfleet.path": "\(directory.path)"]
+                )
                 guard chmod(directory.path, info.st_mode & 0o7777 | S_IXOTH) == 0 else {
                     throw Failure(description: "cannot make \(directory.path) searchable for \(user)")
                 }

@@ -73,7 +73,8 @@ struct LogStore: Sendable {
             """
             DELETE FROM case_logs WHERE run_id = \(runID) AND byte_offset >= \(half)
               AND byte_offset + length(data) <= \(end - half)
-            """)
+            """
+        )
     }
 
     /// The log of a run from `offset`, with a marker where the middle was dropped; and the log's end.

@@ -25,8 +25,7 @@ struct NodeRepository: Sendable {
 
     // MARK: Enrollment tokens
 
-    func createEnrollmentToken(_ input: EnrollmentTokenInput, createdBy: Int64) async throws -> (EnrollmentToken, String)
-    {
+    func createEnrollmentToken(_ input: EnrollmentTokenInput, createdBy: Int64) async throws -> (EnrollmentToken, String) {
         let ttl = input.ttlS ?? 3600
         let maxUses = input.maxUses ?? 1
         guard (60...(365 * 86400)).contains(ttl) else {
@@ -67,10 +66,17 @@ struct NodeRepository: Sendable {
 
     private static func enrollmentToken(_ row: PostgresRow) throws -> EnrollmentToken {
         let (id, note, expires, maxUses, uses, revoked, created) = try row.decode(
-            (Int64, String, Date, Int, Int, Bool, Date).self)
+            (Int64, String, Date, Int, Int, Bool, Date).self
+        )
         return EnrollmentToken(
-            id: id, note: note, expiresAt: expires, maxUses: maxUses, uses: uses, revoked: revoked,
-            createdAt: created)
+            id: id,
+            note: note,
+            expiresAt: expires,
+            maxUses: maxUses,
+            uses: uses,
+            revoked: revoked,
+            createdAt: created
+        )
     }
 
     /// Spends one use of an enrollment token and enrolls (or re-keys) the node named in the request.
@@ -90,22 +96,28 @@ struct NodeRepository: Sendable {
                     """
                     SELECT id, expires_at < now(), expires_at, uses >= max_uses, max_uses, revoked_at IS NOT NULL
                     FROM enrollment_tokens WHERE token_hash = \(Secrets.hash(token)) FOR UPDATE
-                    """, logger: database.logger
+                    """,
+                    logger: database.logger
                 ).first()
             else { throw AppError.unauthorized("unknown enrollment token") }
             let (tokenID, expired, expiresAt, usedUp, maxUses, revoked) = try row.decode(
-                (Int64, Bool, Date, Bool, Int, Bool).self)
+                (Int64, Bool, Date, Bool, Int, Bool).self
+            )
             if revoked { throw AppError.unauthorized("enrollment token \(tokenID) was revoked") }
             if expired {
                 throw AppError.unauthorized(
-                    "enrollment token \(tokenID) expired at \(WireJSON.formatTimestamp(expiresAt))")
+                    "enrollment token \(tokenID) expired at \(WireJSON.formatTimestamp(expiresAt))"
+                )
             }
             if usedUp {
                 throw AppError.unauthorized(
-                    "enrollment token \(tokenID) is used up (\(maxUses) of \(maxUses) uses)")
+                    "enrollment token \(tokenID) is used up (\(maxUses) of \(maxUses) uses)"
+                )
             }
             try await connection.query(
-                "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = \(tokenID)", logger: database.logger)
+                "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = \(tokenID)",
+                logger: database.logger
+            )
             let nodeID = try await connection.query(
                 """
                 INSERT INTO nodes (name, hostname, ip, os, arch, agent_version, slots, credential_hash, last_seen_at)
@@ -117,7 +129,8 @@ struct NodeRepository: Sendable {
                     credential_hash = excluded.credential_hash, revoked_at = NULL, state = 'online',
                     state_reason = NULL, consecutive_infra_failures = 0, last_seen_at = now(), updated_at = now()
                 RETURNING id
-                """, logger: database.logger
+                """,
+                logger: database.logger
             ).collect(Int64.self)[0]
             return EnrollResponse(nodeId: nodeID, name: name, credential: credential)
         }
@@ -140,10 +153,14 @@ struct NodeRepository: Sendable {
                     UPDATE nodes SET hostname = \(facts.hostname), ip = \(facts.ip), os = \(facts.os),
                         arch = \(facts.arch), agent_version = \(facts.agentVersion), updated_at = now()
                     WHERE id = \(nodeID)
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
             }
             try await connection.query(
-                "DELETE FROM node_products WHERE node_id = \(nodeID) AND source = 'agent-config'", logger: logger)
+                "DELETE FROM node_products WHERE node_id = \(nodeID) AND source = 'agent-config'",
+                logger: logger
+            )
             var unknown: [String] = []
             for product in inventory.products {
                 let inserted = try await connection.query(
@@ -153,26 +170,31 @@ struct NodeRepository: Sendable {
                         \(product.name), \(product.version), \(product.path), 'installed', 'agent-config'
                     ON CONFLICT (node_id, product_name, product_version) DO NOTHING
                     RETURNING id, product_id IS NOT NULL
-                    """, logger: logger
+                    """,
+                    logger: logger
                 ).first()
                 guard let inserted else { continue }  // managed install of the same product stays as it is
                 let (nodeProductID, known) = try inserted.decode((Int64, Bool).self)
                 if !known { unknown.append("product \(product.name) \(product.version)") }
                 for tool in product.tools {
-                    let toolKnown = try await connection.query(
-                        """
-                        INSERT INTO node_tools (node_product_id, tool_id, tool_name, tool_version, install_path, state, source)
-                        SELECT \(nodeProductID), (SELECT id FROM tools WHERE name = \(tool.name) AND version = \(tool.version)),
-                            \(tool.name), \(tool.version), \(tool.path), 'installed', 'agent-config'
-                        ON CONFLICT (node_product_id, tool_name, tool_version) DO UPDATE SET install_path = excluded.install_path
-                        RETURNING tool_id IS NOT NULL
-                        """, logger: logger
-                    ).collect(Bool.self).first ?? true
+                    let toolKnown =
+                        try await connection.query(
+                            """
+                            INSERT INTO node_tools (node_product_id, tool_id, tool_name, tool_version, install_path, state, source)
+                            SELECT \(nodeProductID), (SELECT id FROM tools WHERE name = \(tool.name) AND version = \(tool.version)),
+                                \(tool.name), \(tool.version), \(tool.path), 'installed', 'agent-config'
+                            ON CONFLICT (node_product_id, tool_name, tool_version) DO UPDATE SET install_path = excluded.install_path
+                            RETURNING tool_id IS NOT NULL
+                            """,
+                            logger: logger
+                        ).collect(Bool.self).first ?? true
                     if !toolKnown { unknown.append("tool \(tool.name) \(tool.version)") }
                 }
             }
             try await connection.query(
-                "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(nodeID)))", logger: logger)
+                "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(nodeID)))",
+                logger: logger
+            )
             return unknown
         }
     }
@@ -199,26 +221,40 @@ struct NodeRepository: Sendable {
         var products: [NodeProduct] = []
         var lastID: Int64?
         for row in rows {
-            let (npID, productID, name, version, path, state, source, toolID, toolName, toolVersion, toolPath,
-                toolState, toolSource) = try row.decode(
-                    (
-                        Int64, Int64?, String, String, String, String, String, Int64?, String?, String?, String?,
-                        String?, String?
-                    ).self)
+            let (
+                npID, productID, name, version, path, state, source, toolID, toolName, toolVersion, toolPath,
+                toolState, toolSource
+            ) = try row.decode(
+                (
+                    Int64, Int64?, String, String, String, String, String, Int64?, String?, String?, String?,
+                    String?, String?
+                ).self
+            )
             if npID != lastID {
                 products.append(
                     NodeProduct(
-                        productId: productID, name: name, version: version, installPath: path,
+                        productId: productID,
+                        name: name,
+                        version: version,
+                        installPath: path,
                         state: InstallState(rawValue: state) ?? .installed,
-                        source: InstallSource(rawValue: source) ?? .agentConfig, tools: []))
+                        source: InstallSource(rawValue: source) ?? .agentConfig,
+                        tools: []
+                    )
+                )
                 lastID = npID
             }
             if let toolName, let toolVersion {
                 products[products.count - 1].tools.append(
                     NodeTool(
-                        toolId: toolID, name: toolName, version: toolVersion, installPath: toolPath ?? "",
+                        toolId: toolID,
+                        name: toolName,
+                        version: toolVersion,
+                        installPath: toolPath ?? "",
                         state: InstallState(rawValue: toolState ?? "") ?? .installed,
-                        source: InstallSource(rawValue: toolSource ?? "") ?? .agentConfig))
+                        source: InstallSource(rawValue: toolSource ?? "") ?? .agentConfig
+                    )
+                )
             }
         }
         return products
@@ -279,11 +315,17 @@ struct NodeRepository: Sendable {
             """
         ).all() {
             let (nodeID, caseID, name, taskID, state, leasedAt) = try row.decode(
-                (Int64, Int64, String, Int64, String, Date?).self)
+                (Int64, Int64, String, Int64, String, Date?).self
+            )
             out[nodeID, default: []].append(
                 RunningCase(
-                    caseId: caseID, name: name, taskId: taskID, state: CaseState(rawValue: state) ?? .running,
-                    leasedAt: leasedAt))
+                    caseId: caseID,
+                    name: name,
+                    taskId: taskID,
+                    state: CaseState(rawValue: state) ?? .running,
+                    leasedAt: leasedAt
+                )
+            )
         }
         return out
     }
@@ -294,11 +336,26 @@ struct NodeRepository: Sendable {
                 (
                     Int64, String, String, String, String, String, String, Int, [String], String, String?, Date?,
                     Bool, Date
-                ).self)
+                ).self
+            )
         return NodeInfo(
-            id: id, name: name, hostname: hostname, ip: ip, os: os, arch: arch, agentVersion: version, slots: slots,
-            labels: labels, state: NodeState(rawValue: state) ?? .offline, stateReason: reason, lastSeenAt: lastSeen,
-            revoked: revoked, runningCases: [], inventory: nil, createdAt: created)
+            id: id,
+            name: name,
+            hostname: hostname,
+            ip: ip,
+            os: os,
+            arch: arch,
+            agentVersion: version,
+            slots: slots,
+            labels: labels,
+            state: NodeState(rawValue: state) ?? .offline,
+            stateReason: reason,
+            lastSeenAt: lastSeen,
+            revoked: revoked,
+            runningCases: [],
+            inventory: nil,
+            createdAt: created
+        )
     }
 
     /// Changes a node's state, slots or labels (admin).
@@ -325,12 +382,14 @@ struct NodeRepository: Sendable {
                     labels = coalesce(\(patch.labels), labels),
                     updated_at = now()
                 WHERE id = \(id) RETURNING id
-                """, logger: database.logger
+                """,
+                logger: database.logger
             ).collect(Int64.self)
             if !rows.isEmpty {
                 try await connection.query(
                     "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(id)))",
-                    logger: database.logger)
+                    logger: database.logger
+                )
             }
             return !rows.isEmpty
         }
@@ -359,6 +418,7 @@ struct NodeRepository: Sendable {
                 state = CASE WHEN state = 'offline' THEN 'online' ELSE state END,
                 state_reason = CASE WHEN state = 'offline' THEN NULL ELSE state_reason END
             WHERE id = \(nodeID) AND (last_seen_at IS NULL OR last_seen_at < now() - interval '5 seconds' OR state = 'offline')
-            """)
+            """
+        )
     }
 }

@@ -33,7 +33,8 @@ struct TaskRepository: Sendable {
         let tool = try await catalog.resolveTool(submission.tool)
         guard try await catalog.isLinked(productID: product.id, toolID: tool.id) else {
             throw AppError.unprocessable(
-                "tool \(tool.name) \(tool.version) is not linked to product \(product.name) \(product.version)")
+                "tool \(tool.name) \(tool.version) is not linked to product \(product.name) \(product.version)"
+            )
         }
         guard !submission.cases.isEmpty else { throw AppError.unprocessable("cases: the list of cases is empty") }
         guard submission.cases.count <= Self.maxCases else {
@@ -64,13 +65,19 @@ struct TaskRepository: Sendable {
         guard (0...100).contains(retries) else {
             throw AppError.unprocessable("max_infra_retries: expected 0 to 100, got \(retries)")
         }
-        let name = (submission.name?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 }
+        let name =
+            (submission.name?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 }
             ?? "\(product.name) \(product.version) with \(tool.name) \(tool.version)"
         guard name.count <= 500 else { throw AppError.unprocessable("name: at most 500 characters") }
         return Validated(
-            name: name, product: ItemSummary(id: product.id, name: product.name, version: product.version),
-            tool: ItemSummary(id: tool.id, name: tool.name, version: tool.version), cases: submission.cases,
-            priority: priority, caseTimeoutS: timeout, maxInfraRetries: retries)
+            name: name,
+            product: ItemSummary(id: product.id, name: product.name, version: product.version),
+            tool: ItemSummary(id: tool.id, name: tool.name, version: tool.version),
+            cases: submission.cases,
+            priority: priority,
+            caseTimeoutS: timeout,
+            maxInfraRetries: retries
+        )
     }
 
     /// Stores a task and all its cases (one statement for the cases), then tells waiting agents.
@@ -84,7 +91,8 @@ struct TaskRepository: Sendable {
                 VALUES (\(task.name), \(task.product.id), \(task.tool.id), \(userID), \(task.priority),
                         \(task.caseTimeoutS), \(task.maxInfraRetries), \(task.cases.count))
                 RETURNING id
-                """, logger: logger
+                """,
+                logger: logger
             ).collect(Int64.self)[0]
             try await connection.query(
                 """
@@ -93,11 +101,14 @@ struct TaskRepository: Sendable {
                 FROM unnest(\(task.cases)::text[]) WITH ORDINALITY AS u(name, ordinal)
                 LEFT JOIN case_durations d ON d.product_name = \(task.product.name)
                     AND d.tool_name = \(task.tool.name) AND d.case_name = u.name
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             let key = WorkKey(productID: task.product.id, toolID: task.tool.id)
             try await connection.query(
                 "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: task.cases.count)))",
-                logger: logger)
+                logger: logger
+            )
             return taskID
         }
     }
@@ -113,20 +124,33 @@ struct TaskRepository: Sendable {
         """
 
     static func task(_ row: PostgresRow) throws -> TaskInfo {
-        let (id, name, state, priority, timeout, retries, created, started, finished, productID, productName,
-            productVersion, toolID, toolName, toolVersion, user, caseCount, reportURL) = try row.decode(
-                (
-                    Int64, String, String, Int, Int, Int, Date, Date?, Date?, Int64, String, String, Int64, String,
-                    String, String, Int, String?
-                ).self)
+        let (
+            id, name, state, priority, timeout, retries, created, started, finished, productID, productName,
+            productVersion, toolID, toolName, toolVersion, user, caseCount, reportURL
+        ) = try row.decode(
+            (
+                Int64, String, String, Int, Int, Int, Date, Date?, Date?, Int64, String, String, Int64, String,
+                String, String, Int, String?
+            ).self
+        )
         var counts = CaseCounts()
         counts.total = caseCount
         return TaskInfo(
-            id: id, name: name, state: TaskState(rawValue: state) ?? .queued,
+            id: id,
+            name: name,
+            state: TaskState(rawValue: state) ?? .queued,
             product: ItemSummary(id: productID, name: productName, version: productVersion),
-            tool: ItemSummary(id: toolID, name: toolName, version: toolVersion), submittedBy: user,
-            priority: priority, caseTimeoutS: timeout, maxInfraRetries: retries, counts: counts, createdAt: created,
-            startedAt: started, finishedAt: finished, reportUrl: reportURL)
+            tool: ItemSummary(id: toolID, name: toolName, version: toolVersion),
+            submittedBy: user,
+            priority: priority,
+            caseTimeoutS: timeout,
+            maxInfraRetries: retries,
+            counts: counts,
+            createdAt: created,
+            startedAt: started,
+            finishedAt: finished,
+            reportUrl: reportURL
+        )
     }
 
     struct ListFilter: Sendable {
@@ -187,14 +211,27 @@ struct TaskRepository: Sendable {
         """
 
     static func caseInfo(_ row: PostgresRow) throws -> CaseInfo {
-        let (id, taskID, ordinal, name, state, nodeID, nodeName, attempts, duration, exitCode, message, started,
-            finished) = try row.decode(
-                (Int64, Int64, Int, String, String, Int64?, String?, Int, Int64?, Int?, String?, Date?, Date?).self)
+        let (
+            id, taskID, ordinal, name, state, nodeID, nodeName, attempts, duration, exitCode, message, started,
+            finished
+        ) = try row.decode(
+            (Int64, Int64, Int, String, String, Int64?, String?, Int, Int64?, Int?, String?, Date?, Date?).self
+        )
         let node = nodeID.flatMap { id in nodeName.map { NodeSummary(id: id, name: $0) } }
         return CaseInfo(
-            id: id, taskId: taskID, ordinal: ordinal, name: name, state: CaseState(rawValue: state) ?? .queued,
-            node: node, attempts: attempts, durationMs: duration, exitCode: exitCode, message: message,
-            startedAt: started, finishedAt: finished)
+            id: id,
+            taskId: taskID,
+            ordinal: ordinal,
+            name: name,
+            state: CaseState(rawValue: state) ?? .queued,
+            node: node,
+            attempts: attempts,
+            durationMs: duration,
+            exitCode: exitCode,
+            message: message,
+            startedAt: started,
+            finishedAt: finished
+        )
     }
 
     /// A task's cases in submission order; the cursor is the last ordinal.
@@ -232,19 +269,32 @@ struct TaskRepository: Sendable {
             FROM case_runs r JOIN nodes n ON n.id = r.node_id WHERE r.case_id = \(id) ORDER BY r.attempt
             """
         ).all().map { row in
-            let (runID, attempt, nodeID, nodeName, outcome, exitCode, duration, message, leased, started, ended,
-                expires, logBytes) = try row.decode(
-                    (UUID, Int, Int64, String, String?, Int?, Int64?, String?, Date, Date?, Date?, Date, Int64).self)
+            let (
+                runID, attempt, nodeID, nodeName, outcome, exitCode, duration, message, leased, started, ended,
+                expires, logBytes
+            ) = try row.decode(
+                (UUID, Int, Int64, String, String?, Int?, Int64?, String?, Date, Date?, Date?, Date, Int64).self
+            )
             return CaseRun(
-                id: runID, attempt: attempt, node: NodeSummary(id: nodeID, name: nodeName),
-                outcome: outcome.flatMap(RunOutcome.init(rawValue:)), exitCode: exitCode, durationMs: duration,
-                message: message, leasedAt: leased, startedAt: started, endedAt: ended, leaseExpiresAt: expires,
-                logBytes: logBytes)
+                id: runID,
+                attempt: attempt,
+                node: NodeSummary(id: nodeID, name: nodeName),
+                outcome: outcome.flatMap(RunOutcome.init(rawValue:)),
+                exitCode: exitCode,
+                durationMs: duration,
+                message: message,
+                leasedAt: leased,
+                startedAt: started,
+                endedAt: ended,
+                leaseExpiresAt: expires,
+                logBytes: logBytes
+            )
         }
         return CaseDetail(
             case: info,
             task: TaskSummary(id: info.taskId, name: taskName, state: TaskState(rawValue: taskState) ?? .queued),
-            runs: runs)
+            runs: runs
+        )
     }
 
     /// Cancels a task: queued cases end `cancelled` now; running ones are told through their heartbeat.
@@ -253,7 +303,8 @@ struct TaskRepository: Sendable {
             let logger = database.logger
             guard
                 let state = try await connection.query(
-                    "SELECT state FROM tasks WHERE id = \(id) FOR UPDATE", logger: logger
+                    "SELECT state FROM tasks WHERE id = \(id) FOR UPDATE",
+                    logger: logger
                 ).collect(String.self).first
             else { throw AppError.notFound("no task \(id)") }
             if state == TaskState.completed.rawValue {
@@ -263,13 +314,17 @@ struct TaskRepository: Sendable {
             try await connection.query(
                 """
                 UPDATE tasks SET state = 'cancelled', finished_at = now(), updated_at = now() WHERE id = \(id)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             try await connection.query(
                 """
                 UPDATE cases SET state = 'cancelled', message = 'cancelled before it ran', finished_at = now(),
                     updated_at = now()
                 WHERE task_id = \(id) AND state = 'queued'
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             try await completion.completeIfDone(taskID: id, connection: connection)
         }
     }

@@ -22,7 +22,8 @@ struct UserRepository: Sendable {
     static func validate(username: String, password: String) throws {
         guard username.range(of: #"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"#, options: .regularExpression) != nil else {
             throw AppError.unprocessable(
-                "username: 1 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit")
+                "username: 1 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"
+            )
         }
         guard password.count >= 8 else { throw AppError.unprocessable("password: at least 8 characters") }
         guard password.utf8.count <= 72 else { throw AppError.unprocessable("password: at most 72 bytes") }
@@ -190,7 +191,11 @@ struct UserRepository: Sendable {
         else { return nil }
         let (id, name, role, csrf) = try row.decode((Int64, String, String, String).self)
         return AuthenticatedUser(
-            id: id, username: name, role: UserRole(rawValue: role) ?? .member, method: .session(csrfToken: csrf))
+            id: id,
+            username: name,
+            role: UserRole(rawValue: role) ?? .member,
+            method: .session(csrfToken: csrf)
+        )
     }
 
     func deleteSession(token: String) async throws {

@@ -28,7 +28,10 @@ struct CertificateAuthority {
     static func loadOrCreate(in directory: URL, now: Date = Date()) throws -> CertificateAuthority {
         let files = Files(directory: directory)
         try FileManager.default.createDirectory(
-            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            at: directory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
         if FileManager.default.fileExists(atPath: files.caCertificate.path),
             FileManager.default.fileExists(atPath: files.caKey.path)
         {
@@ -56,7 +59,8 @@ struct CertificateAuthority {
                 Critical(KeyUsage(keyCertSign: true, cRLSign: true))
                 SubjectKeyIdentifier(hash: publicKey)
             },
-            issuerPrivateKey: Certificate.PrivateKey(key))
+            issuerPrivateKey: Certificate.PrivateKey(key)
+        )
         try Secrets.writePrivateFile(files.caKey, contents: key.pemRepresentation + "\n")
         try certificate.serializeAsPEM().pemString.appending("\n")
             .write(to: files.caCertificate, atomically: true, encoding: .utf8)
@@ -110,7 +114,8 @@ struct CertificateAuthority {
                 SubjectKeyIdentifier(hash: publicKey)
                 AuthorityKeyIdentifier(keyIdentifier: issuerKeyIdentifier)
             },
-            issuerPrivateKey: Certificate.PrivateKey(self.key))
+            issuerPrivateKey: Certificate.PrivateKey(self.key)
+        )
         try Secrets.writePrivateFile(files.serverKey, contents: key.pemRepresentation + "\n")
         try server.serializeAsPEM().pemString.appending("\n")
             .write(to: files.serverCertificate, atomically: true, encoding: .utf8)

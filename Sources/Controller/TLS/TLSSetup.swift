@@ -21,8 +21,12 @@ struct TLSSetup {
             let fingerprint = SHA256.hash(data: try top.toDERBytes()).map { String(format: "%02x", $0) }.joined()
             return TLSSetup(
                 configuration: .makeServerConfiguration(
-                    certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key)),
-                fingerprint: fingerprint, caCertificatePath: certPath)
+                    certificateChain: chain.map { .certificate($0) },
+                    privateKey: .privateKey(key)
+                ),
+                fingerprint: fingerprint,
+                caCertificatePath: certPath
+            )
         }
         if config.tlsCertificate != nil || config.tlsKey != nil {
             throw ConfigurationError("tls_cert and tls_key go together: give both or neither")
@@ -36,23 +40,25 @@ struct TLSSetup {
         }
         if config.host != "0.0.0.0" && config.host != "::" { names.append(config.host) }
         try authority.ensureServerCertificate(names: names)
-        let chain = [
-            try NIOSSLCertificate(file: authority.files.serverCertificate.path, format: .pem),
-            try NIOSSLCertificate(file: authority.files.caCertificate.path, format: .pem),
-        ]
+        let chain =
+            try NIOSSLCertificate.fromPEMFile(authority.files.serverCertificate.path)
+            + NIOSSLCertificate.fromPEMFile(authority.files.caCertificate.path)
         let key = try NIOSSLPrivateKey(file: authority.files.serverKey.path, format: .pem)
         return TLSSetup(
             configuration: .makeServerConfiguration(
-                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key)),
+                certificateChain: chain.map { .certificate($0) },
+                privateKey: .privateKey(key)
+            ),
             fingerprint: try authority.fingerprint,
-            caCertificatePath: authority.files.caCertificate.path)
+            caCertificatePath: authority.files.caCertificate.path
+        )
     }
 
     /// This machine's host names: short and fully qualified.
     static func hostNames() -> [String] {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count) == 0 else { return [] }
-        let name = String(cString: buffer)
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return name.isEmpty ? [] : [name]
     }
 }

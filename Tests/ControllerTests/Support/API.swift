@@ -25,14 +25,24 @@ struct APIAnswer {
 extension ControllerClient {
     /// Sends `json` (an Encodable, a raw JSON string, or nothing) and returns whatever came back.
     func request(
-        _ method: HTTPMethodName, _ path: String, json: (any Encodable)? = nil, raw: String? = nil,
-        contentType: String = "application/json", headers: [(String, String)] = []
+        _ method: HTTPMethodName,
+        _ path: String,
+        json: (any Encodable)? = nil,
+        raw: String? = nil,
+        contentType: String = "application/json",
+        headers: [(String, String)] = []
     ) async throws -> APIAnswer {
         var body: Data?
         if let json { body = try WireJSON.encoder().encode(json) }
         if let raw { body = Data(raw.utf8) }
         let answer = try await send(
-            method.nio, path, body: body, contentType: contentType, headers: headers, timeout: .seconds(60))
+            method.nio,
+            path,
+            body: body,
+            contentType: contentType,
+            headers: headers,
+            timeout: .seconds(60)
+        )
         return APIAnswer(status: answer.status, body: answer.body, headers: answer.headers)
     }
 }

@@ -27,7 +27,8 @@ final class TestController: Sendable {
     static let adminPassword = "admin-password-for-tests"
 
     static func start(
-        databaseURL: String? = nil, dataDirectory: URL? = nil,
+        databaseURL: String? = nil,
+        dataDirectory: URL? = nil,
         configure: (inout ControllerConfiguration) -> Void = { _ in }
     ) async throws -> TestController {
         let database: String
@@ -59,21 +60,43 @@ final class TestController: Sendable {
         }
         let basic = Data("admin:\(adminPassword)".utf8).base64EncodedString()
         let answer = try await bootstrap.send(
-            .POST, "/api/v1/tokens", body: Data(#"{"name":"tests"}"#.utf8), headers: [("Authorization", "Basic \(basic)")])
+            .POST,
+            "/api/v1/tokens",
+            body: Data(#"{"name":"tests"}"#.utf8),
+            headers: [("Authorization", "Basic \(basic)")]
+        )
         await bootstrap.shutdown()
         guard answer.status == 201 else { throw TestFailure("token creation failed: \(answer.status)") }
         let token = try WireJSON.decoder().decode(CreatedToken.self, from: answer.body).token
         return TestController(
-            url: url, port: port, dataDirectory: data, databaseURL: database, services: built.services,
-            admin: try ControllerClient(baseURL: url, caCertificatePEM: caPEM, bearer: token), adminToken: token,
-            caPEM: caPEM, fingerprint: built.services.tlsFingerprint ?? "", routes: built.routes, group: group,
-            running: running)
+            url: url,
+            port: port,
+            dataDirectory: data,
+            databaseURL: database,
+            services: built.services,
+            admin: try ControllerClient(baseURL: url, caCertificatePEM: caPEM, bearer: token),
+            adminToken: token,
+            caPEM: caPEM,
+            fingerprint: built.services.tlsFingerprint ?? "",
+            routes: built.routes,
+            group: group,
+            running: running
+        )
     }
 
     private init(
-        url: String, port: Int, dataDirectory: URL, databaseURL: String, services: ControllerServices,
-        admin: ControllerClient, adminToken: String, caPEM: String, fingerprint: String, routes: [String],
-        group: ServiceGroup, running: Task<Void, any Error>
+        url: String,
+        port: Int,
+        dataDirectory: URL,
+        databaseURL: String,
+        services: ControllerServices,
+        admin: ControllerClient,
+        adminToken: String,
+        caPEM: String,
+        fingerprint: String,
+        routes: [String],
+        group: ServiceGroup,
+        running: Task<Void, any Error>
     ) {
         self.routes = routes
         self.url = url

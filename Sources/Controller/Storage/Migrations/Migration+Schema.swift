@@ -1,7 +1,8 @@
 extension Migration {
     /// The whole domain model of SPEC §3.
     static let schema = Migration(
-        version: 1, name: "schema",
+        version: 1,
+        name: "schema",
         sql: #"""
             CREATE TABLE users (
                 id bigserial PRIMARY KEY,
@@ -294,5 +295,6 @@ extension Migration {
             );
             CREATE INDEX install_jobs_node_idx ON install_jobs (node_id, id) WHERE state IN ('queued', 'leased', 'running');
             CREATE INDEX install_jobs_expiry_idx ON install_jobs (lease_expires_at) WHERE state IN ('leased', 'running');
-            """#)
+            """#
+    )
 }

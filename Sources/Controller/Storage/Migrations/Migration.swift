@@ -8,7 +8,7 @@ struct Migration: Sendable {
 
     /// Every migration, oldest first. Append new ones; never edit one that has shipped.
     static let all: [Migration] = [
-        .schema,
+        .schema
     ]
 }
 

@@ -21,10 +21,13 @@ struct Migrator: Sendable {
                     name text NOT NULL,
                     applied_at timestamptz NOT NULL DEFAULT now()
                 )
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             var applied: Set<Int> = []
             for try await version in try await connection.query(
-                "SELECT version FROM schema_migrations", logger: logger
+                "SELECT version FROM schema_migrations",
+                logger: logger
             ).decode(Int.self) {
                 applied.insert(version)
             }
@@ -33,13 +36,15 @@ struct Migrator: Sendable {
             where !applied.contains(migration.version) {
                 logger.info(
                     "applying migration",
-                    metadata: ["testfleet.migration": "\(migration.version) \(migration.name)"])
+                    metadata: ["testfleet.migration": "\(migration.version) \(migration.name)"]
+                )
                 for statement in migration.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 try await connection.query(
                     "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
-                    logger: logger)
+                    logger: logger
+                )
                 done.append(migration.version)
             }
             return done
@@ -49,7 +54,8 @@ struct Migrator: Sendable {
     /// The versions still to apply, or `nil` when the schema table does not exist yet.
     func pending(_ database: Database) async throws -> [Int] {
         let rows = try await database.query(
-            "SELECT to_regclass('schema_migrations') IS NOT NULL")
+            "SELECT to_regclass('schema_migrations') IS NOT NULL"
+        )
         var exists = false
         for try await value in rows.decode(Bool.self) { exists = value }
         guard exists else { return migrations.map(\.version) }

@@ -133,13 +133,15 @@ extension AgentCommand {
                     logger: logger
                 )
             )
+            var failure: (any Error)?
             do {
                 try await group.run()
             } catch {
-                await client.shutdown()
-                throw error
+                failure = error
             }
-            await client.shutdown()
+            // Closing TLS connections waits for the peer; the agent's work is done, so it waits briefly.
+            _ = await CaseProcess.race({ await client.shutdown() }, within: .seconds(1))
+            if let failure { throw failure }
         }
     }
 

@@ -45,10 +45,20 @@ struct AgentRoutes {
             let maxWait = services.config.leaseWaitSeconds
             let wait = min(max(input.waitS ?? maxWait, 0), maxWait)
             try await services.nodes.touch(nodeID: node.id)
-            if let lease = try await lease(node: node.id, wait: wait) {
-                return try context.responseEncoder.encode(lease, from: request, context: context)
+            // A client that hangs up stops its wait, so no case is leased to a closed connection.
+            let polling = Task { try await awaitLease(node: node.id, wait: wait) }
+            context.channel?.closeFuture.whenComplete { _ in polling.cancel() }
+            let granted = try await withTaskCancellationHandler {
+                try await polling.value
+            } onCancel: {
+                polling.cancel()
             }
-            return Response(status: .noContent)
+            guard let granted else { return Response(status: .noContent) }
+            if let channel = context.channel, !channel.isActive {
+                try await services.leases.release(runID: granted.leaseId)
+                throw AppError(.serviceUnavailable, "the agent hung up before the lease was delivered")
+            }
+            return try context.responseEncoder.encode(granted, from: request, context: context)
         }
         api.post("agent/leases/:id/heartbeat") { request, context -> HeartbeatResponse in
             let node = try context.requireNode()
@@ -98,7 +108,7 @@ struct AgentRoutes {
     }
 
     /// Leases now, or waits for work this node can run until `wait` seconds have passed.
-    private func lease(node: Int64, wait: Double) async throws -> Lease? {
+    private func awaitLease(node: Int64, wait: Double) async throws -> Lease? {
         let waiters = services.waiters
         let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
         var ticket: LeaseWaiters.Ticket?

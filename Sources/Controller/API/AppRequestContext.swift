@@ -33,9 +33,12 @@ struct AuthenticatedNode: Sendable {
 struct AppRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     var identity: Identity?
+    /// The connection the request came on: a long-poll stops when it closes.
+    let channel: (any Channel)?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
     }
 
     /// Large enough for a task of 100,000 cases posted as JSON.

@@ -128,6 +128,38 @@ struct LeaseStore: Sendable {
         )
     }
 
+    /// Takes back a lease that never reached its agent: the case is queued again as if never leased.
+    func release(runID: UUID) async throws {
+        try await database.transaction { connection in
+            let rows = try await connection.query(
+                """
+                DELETE FROM case_runs r USING cases k
+                WHERE r.id = \(runID) AND r.outcome IS NULL AND k.id = r.case_id AND k.current_run_id = r.id
+                RETURNING k.id
+                """,
+                logger: database.logger
+            ).collect(Int64.self)
+            guard let caseID = rows.first else { return }
+            let row = try await connection.query(
+                """
+                UPDATE cases k SET state = 'queued', current_run_id = NULL, node_id = NULL, leased_at = NULL,
+                    attempts = k.attempts - 1, updated_at = now()
+                FROM tasks t WHERE k.id = \(caseID) AND t.id = k.task_id
+                RETURNING t.product_id, t.tool_id
+                """,
+                logger: database.logger
+            ).first()
+            if let row {
+                let (product, tool) = try row.decode((Int64, Int64).self)
+                let key = WorkKey(productID: product, toolID: tool)
+                try await connection.query(
+                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: 1)))",
+                    logger: database.logger
+                )
+            }
+        }
+    }
+
     /// Why a lease id cannot be acted on, for 403/404/409 answers.
     private func refusal(runID: UUID, nodeID: Int64, token: Int64) async throws -> AppError {
         guard

@@ -22,6 +22,11 @@ final class AgentProcesses: Sendable {
     }
 
     func start(executable: String, arguments: [String], log: URL) throws {
+        _ = try startReturningPID(executable: executable, arguments: arguments, log: log)
+    }
+
+    /// Starts a process with its output appended to `log`, in its own process group; returns its pid.
+    func startReturningPID(executable: String, arguments: [String], log: URL) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -42,6 +47,7 @@ final class AgentProcesses: Sendable {
             throw DemoError("cannot start \(executable): \(String(cString: strerror(result)))")
         }
         pids.withLock { $0.append(pid) }
+        return pid
     }
 
     var allExited: Bool {

@@ -155,7 +155,6 @@ struct AgentEndToEndTests {
         let credential = try String(contentsOf: doomed.directory.appendingPathComponent("agent.credential"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let ghost = try controller.client(bearer: credential)
-        defer { Task { await ghost.shutdown() } }
         let lease = try WireJSON.decoder().decode(
             Lease.self,
             from: Data(contentsOf: doomed.directory.appendingPathComponent("agent-data/spool/\(lostRun.id.uuidString.lowercased())/lease.json"))

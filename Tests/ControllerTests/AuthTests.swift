@@ -12,12 +12,10 @@ struct AuthTests {
         let controller = try await TestController.start()
         defer { Task { await controller.stop() } }
         let anonymous = try controller.client(bearer: nil)
-        defer { Task { await anonymous.shutdown() } }
         let none = try await anonymous.request(.GET, "/api/v1/products")
         #expect(none.status == 401)
         #expect(none.header("WWW-Authenticate") != nil)
         let bad = try controller.client(bearer: "tfu_not-a-token")
-        defer { Task { await bad.shutdown() } }
         #expect(try await bad.request(.GET, "/api/v1/products").status == 401)
 
         let member = try await controller.admin.request(
@@ -49,7 +47,6 @@ struct AuthTests {
         #expect(try await anonymous.request(.GET, "/api/v1/products", headers: [("Authorization", wrongPassword)]).status == 401)
 
         let mia = try controller.client(bearer: token.token)
-        defer { Task { await mia.shutdown() } }
         #expect(try await mia.request(.GET, "/api/v1/products").status == 200)
         let forbidden = try await mia.request(.POST, "/api/v1/products", json: ProductInput(name: "p", version: "1"))
         #expect(forbidden.status == 403)
@@ -73,7 +70,6 @@ struct AuthTests {
         let controller = try await TestController.start()
         defer { Task { await controller.stop() } }
         let anonymous = try controller.client(bearer: nil)
-        defer { Task { await anonymous.shutdown() } }
         let wrong = try await anonymous.request(.POST, "/api/v1/auth/login", json: LoginInput(username: "admin", password: "nope-nope"))
         #expect(wrong.status == 401)
         let login = try await anonymous.request(

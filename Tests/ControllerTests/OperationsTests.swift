@@ -12,7 +12,6 @@ struct OperationsTests {
         let controller = try await TestController.start()
         defer { Task { await controller.stop() } }
         let anonymous = try controller.client(bearer: nil)
-        defer { Task { await anonymous.shutdown() } }
         #expect(try await anonymous.request(.GET, "/healthz").status == 200)
         #expect(try await anonymous.request(.GET, "/readyz").text == "ready\n")
         _ = try await controller.admin.request(.GET, "/api/v1/products")

@@ -52,7 +52,7 @@ final class TestController: Sendable {
         let port = try await portBox.wait()
         let url = "https://127.0.0.1:\(port)"
         let caPEM = try String(contentsOf: data.appendingPathComponent("tls/ca.crt"), encoding: .utf8)
-        let bootstrap = try ControllerClient(baseURL: url, caCertificatePEM: caPEM, bearer: nil)
+        let bootstrap = TestClients.keep(try ControllerClient(baseURL: url, caCertificatePEM: caPEM, bearer: nil))
         // Wait until migrated and ready.
         for _ in 0..<200 {
             if let answer = try? await bootstrap.send(.GET, "/readyz"), answer.status == 200 { break }
@@ -65,7 +65,6 @@ final class TestController: Sendable {
             body: Data(#"{"name":"tests"}"#.utf8),
             headers: [("Authorization", "Basic \(basic)")]
         )
-        await bootstrap.shutdown()
         guard answer.status == 201 else { throw TestFailure("token creation failed: \(answer.status)") }
         let token = try WireJSON.decoder().decode(CreatedToken.self, from: answer.body).token
         return TestController(
@@ -74,7 +73,7 @@ final class TestController: Sendable {
             dataDirectory: data,
             databaseURL: database,
             services: built.services,
-            admin: try ControllerClient(baseURL: url, caCertificatePEM: caPEM, bearer: token),
+            admin: TestClients.keep(try ControllerClient(baseURL: url, caCertificatePEM: caPEM, bearer: token)),
             adminToken: token,
             caPEM: caPEM,
             fingerprint: built.services.tlsFingerprint ?? "",
@@ -112,13 +111,13 @@ final class TestController: Sendable {
         self.running = running
     }
 
-    /// A client with another credential (or none).
+    /// A client with another credential (or none). It stays open until the test process ends, so a test
+    /// that fails early does not have to shut it down.
     func client(bearer: String?) throws -> ControllerClient {
-        try ControllerClient(baseURL: url, caCertificatePEM: caPEM, bearer: bearer)
+        TestClients.keep(try ControllerClient(baseURL: url, caCertificatePEM: caPEM, bearer: bearer))
     }
 
     func stop() async {
-        await admin.shutdown()
         await group.triggerGracefulShutdown()
         _ = try? await running.value
     }
@@ -150,4 +149,15 @@ struct TestFailure: Error, CustomStringConvertible {
     var description: String
 
     init(_ description: String) { self.description = description }
+}
+
+/// Clients live until the test process ends: an HTTP client must be shut down before it is released, and a
+/// failing test may not get that far.
+enum TestClients {
+    private static let clients = Synchronization.Mutex<[ControllerClient]>([])
+
+    static func keep(_ client: ControllerClient) -> ControllerClient {
+        clients.withLock { $0.append(client) }
+        return client
+    }
 }

@@ -129,5 +129,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "AgentTests",
+            dependencies: ["testfleet-agent", "WireProtocol", "ConfigFile"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

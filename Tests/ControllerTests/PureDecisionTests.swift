@@ -1,0 +1,237 @@
+import ConfigFile
+import Foundation
+import Testing
+import WireProtocol
+
+@testable import testfleet_controller
+
+@Suite("Decisions without a database")
+struct PureDecisionTests {
+    @Test("lease policy: only infrastructure errors are retried, up to the limit; cancelled tasks end cases")
+    func leasePolicy() {
+        let policy = LeasePolicy()
+        #expect(policy.afterResult(status: .error, attempts: 1, maxInfraRetries: 2, taskCancelled: false) == .retry)
+        #expect(
+            policy.afterResult(status: .error, attempts: 3, maxInfraRetries: 2, taskCancelled: false)
+                == .finish(.error, note: "failed on infrastructure 3 times")
+        )
+        #expect(policy.afterResult(status: .failed, attempts: 1, maxInfraRetries: 5, taskCancelled: false) == .finish(.failed, note: nil))
+        #expect(policy.afterResult(status: .timedOut, attempts: 1, maxInfraRetries: 5, taskCancelled: false) == .finish(.timedOut, note: nil))
+        #expect(
+            policy.afterResult(status: .error, attempts: 1, maxInfraRetries: 5, taskCancelled: true) == .finish(.cancelled, note: "task cancelled")
+        )
+        #expect(policy.afterResult(status: .passed, attempts: 1, maxInfraRetries: 5, taskCancelled: true) == .finish(.passed, note: nil))
+        #expect(
+            policy.afterLostRun(attempts: 1, maxInfraRetries: 0, taskCancelled: false)
+                == .finish(.error, note: "lost 1 times: the node running it stopped answering")
+        )
+        #expect(policy.afterLostRun(attempts: 2, maxInfraRetries: 2, taskCancelled: false) == .retry)
+    }
+
+    @Test("lease waiters: registered before the query, woken oldest first, only when they can run the work")
+    func waiters() async {
+        let waiters = LeaseWaiters()
+        let key = WorkKey(productID: 1, toolID: 2)
+        let other = WorkKey(productID: 9, toolID: 9)
+        let first = waiters.register(node: 1, capabilities: [key])
+        let second = waiters.register(node: 2, capabilities: [key])
+        let third = waiters.register(node: 3, capabilities: [other])
+        // Work arriving before the wait is not lost.
+        waiters.wake(key: key, count: 1)
+        #expect(await waiters.wait(first, until: .now + .seconds(5)) == .woken)
+        // A woken request queries again with a fresh ticket; the old one goes.
+        waiters.remove(first)
+        #expect(await waiters.wait(second, until: .now + .milliseconds(50)) == .timedOut)
+        async let waiting = waiters.wait(second, until: .now + .seconds(5))
+        try? await Task.sleep(for: .milliseconds(50))
+        waiters.wake(key: key, count: 1)
+        #expect(await waiting == .woken)
+        waiters.wake(key: key, count: 5)
+        #expect(await waiters.wait(third, until: .now + .milliseconds(50)) == .timedOut)
+        waiters.wake(node: 3)
+        #expect(await waiters.wait(third, until: .now + .seconds(5)) == .woken)
+        for ticket in [second, third] { waiters.remove(ticket) }
+        #expect(waiters.count == 0)
+        let cancelled = waiters.register(node: 4, capabilities: [key])
+        let task = Task { await waiters.wait(cancelled, until: .now + .seconds(30)) }
+        try? await Task.sleep(for: .milliseconds(50))
+        task.cancel()
+        #expect(await task.value == .cancelled)
+    }
+
+    @Test("notifications parse back")
+    func notifications() {
+        let key = WorkKey(productID: 3, toolID: 4)
+        #expect(Notifications.parse(Notifications.work(key, count: 7)) == .work(key, count: 7))
+        #expect(Notifications.parse(Notifications.nodeChanged(12)) == .nodeChanged(12))
+        #expect(Notifications.parse(Notifications.catalogChanged) == .catalogChanged)
+        #expect(Notifications.parse("work:x") == nil)
+    }
+
+    @Test("log placement: append, duplicate, overlap, gap")
+    func logPlacement() {
+        #expect(LogStore.Placement.decide(offset: 10, length: 5, end: 10) == .append(skip: 0, at: 10))
+        #expect(LogStore.Placement.decide(offset: 0, length: 5, end: 10) == .duplicate)
+        #expect(LogStore.Placement.decide(offset: 8, length: 5, end: 10) == .append(skip: 2, at: 10))
+        #expect(LogStore.Placement.decide(offset: 11, length: 5, end: 10) == .gap(end: 10))
+    }
+
+    @Test("run command templates quote every value for the shell")
+    func commandTemplate() {
+        let values = CommandTemplate.Values(
+            caseName: "it's a $case",
+            productDirectory: "/opt/p 1",
+            toolDirectory: "/opt/tool",
+            productVersion: "1.0"
+        )
+        let rendered = CommandTemplate.render("{tool_dir}/run --case {case} --in {product_dir} -v {product_version} {work_dir}", values)
+        #expect(rendered == #"/opt/tool/run --case 'it'\''s a $case' --in '/opt/p 1' -v 1.0 {work_dir}"#)
+        #expect(CommandTemplate.render("{unknown} {case", values) == "{unknown} {case")
+        #expect(values.environment["TESTFLEET_CASE"] == "it's a $case")
+    }
+
+    @Test("multipart bodies split across chunks at any byte")
+    func multipart() throws {
+        let body = Array(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nalpha\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.txt\"\r\n\r\nline1\r\n--XyX\r\n--XyZ--\r\n"
+                .utf8
+        )
+        for size in [1, 2, 3, 7, 64, body.count] {
+            var scanner = MultipartScanner(boundary: "XyZ")
+            var parts: [(String?, [UInt8])] = []
+            var index = 0
+            while index < body.count {
+                for event in try scanner.feed(body[index..<min(index + size, body.count)]) {
+                    switch event {
+                    case .partStart(let headers): parts.append((MultipartScanner.disposition(headers["content-disposition"]).name, []))
+                    case .bytes(let bytes): parts[parts.count - 1].1 += bytes
+                    case .partEnd: break
+                    }
+                }
+                index += size
+            }
+            #expect(scanner.isDone)
+            #expect(parts.map(\.0) == ["a", "file"])
+            #expect(String(decoding: parts[0].1, as: UTF8.self) == "alpha")
+            #expect(String(decoding: parts[1].1, as: UTF8.self) == "line1\r\n--XyX")
+        }
+        #expect(MultipartScanner.boundary(contentType: "multipart/form-data; boundary=\"q\"") == "q")
+        #expect(MultipartScanner.boundary(contentType: "text/plain") == nil)
+    }
+
+    @Test("why pending and ETA from figures")
+    func insight() {
+        let task = TaskInfo(
+            id: 1,
+            name: "t",
+            state: .queued,
+            product: .init(id: 1, name: "p", version: "1"),
+            tool: .init(id: 2, name: "t", version: "2"),
+            submittedBy: "u",
+            priority: 0,
+            caseTimeoutS: 60,
+            maxInfraRetries: 2,
+            counts: CaseCounts(),
+            createdAt: Date(),
+            startedAt: nil,
+            finishedAt: nil
+        )
+        let waiting = SchedulingInsight.Progress(queued: 4)
+        #expect(SchedulingInsight.pendingReason(task: task, progress: waiting, fleet: .init()) == "no node has product p 1 with tool t 2 installed")
+        #expect(
+            SchedulingInsight.pendingReason(task: task, progress: waiting, fleet: .init(matching: 3, offline: 2, disabled: 1))
+                == "all 3 nodes with product p 1 with tool t 2 are unavailable: 2 offline, 1 disabled"
+        )
+        #expect(SchedulingInsight.pendingReason(task: task, progress: waiting, fleet: .init(matching: 1, online: 1, onlineSlots: 2)) == nil)
+        #expect(SchedulingInsight.pendingReason(task: task, progress: .init(queued: 4, active: 1), fleet: .init()) == nil)
+        // History: 10 s known + 2 unknown at the 5 s mean, on 2 slots.
+        let history = SchedulingInsight.Progress(queued: 4, expectedMs: 10_000, expectedCount: 2, finishedMeanMs: nil)
+        #expect(SchedulingInsight.eta(history, fleet: .init(onlineSlots: 2)) == 10)
+        // Live throughput wins once cases finish: 6 in 60 s, 4 left.
+        let live = SchedulingInsight.Progress(queued: 4, recentlyFinished: 6, window: 60)
+        #expect(SchedulingInsight.eta(live, fleet: .init()) == 40)
+        #expect(SchedulingInsight.eta(.init(queued: 3), fleet: .init()) == nil)
+    }
+
+    @Test("configuration: defaults, file, environment and flags, in that order; mistakes name the key")
+    func configuration() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tf-config-\(UUID().uuidString).toml")
+        try """
+        port = 9000
+        host = "127.0.0.1"
+        tls_san = ["ci.example.com", "10.0.0.5"]
+        lease_ttl_s = 30
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let config = try ControllerConfiguration.load(
+            file: file.path,
+            environment: ["TESTFLEET_PORT": "9100", "TESTFLEET_LOG_LEVEL": "debug"],
+            overrides: [("port", ["9200"]), ("tls_san", ["a.example.com"])]
+        )
+        #expect(config.port == 9200 && config.host == "127.0.0.1" && config.leaseTTLSeconds == 30 && config.logLevel == .debug)
+        #expect(config.tlsSubjectAlternativeNames == ["ci.example.com", "10.0.0.5", "a.example.com"])
+        #expect(ControllerConfiguration().port == 8443 && ControllerConfiguration().databaseURL == nil)
+        #expect(throws: ConfigurationError.self) { try ControllerConfiguration.load(file: nil, environment: ["TESTFLEET_PORT": "http"]) }
+        try "colour = 1".write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: ConfigurationError.self) { try ControllerConfiguration.load(file: file.path, environment: [:]) }
+        #expect(ControllerConfiguration.keys.count == Set(ControllerConfiguration.keys.map(\.name)).count)
+        let readme = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md"),
+            encoding: .utf8
+        )
+        for key in ControllerConfiguration.keys {
+            #expect(readme.contains("`\(key.name)`"), "README does not document \(key.name)")
+        }
+    }
+
+    @Test("TOML: tables, arrays of tables, strings, numbers, inline tables; errors name the line")
+    func toml() throws {
+        let table = try TOML.parse(
+            #"""
+            # comment
+            title = "a \"quoted\" \u00e9"
+            literal = 'C:\path'
+            multi = """
+            one
+            two"""
+            count = 1_000
+            ratio = 0.5
+            on = true
+            list = [1, 2,
+              3,]
+            point = { x = 1, y = "z" }
+            a.b.c = "dotted"
+
+            [server]
+            port = 80
+
+            [[product]]
+            name = "p1"
+            [[product.tool]]
+            name = "t1"
+            [[product]]
+            name = "p2"
+            """#
+        )
+        #expect(table["title"]?.string == "a \"quoted\" é")
+        #expect(table["literal"]?.string == #"C:\path"#)
+        #expect(table["multi"]?.string == "one\ntwo")
+        #expect(table["count"]?.integer == 1000 && table["ratio"]?.double == 0.5 && table["on"]?.boolean == true)
+        #expect(table["list"]?.array?.compactMap(\.integer) == [1, 2, 3])
+        #expect(table["point"]?.table?["y"]?.string == "z")
+        #expect(table["a"]?.table?["b"]?.table?["c"]?.string == "dotted")
+        #expect(table["server"]?.table?["port"]?.integer == 80)
+        let products = table.tables("product")
+        #expect(products.map { $0["name"]?.string } == ["p1", "p2"])
+        #expect(products[0].tables("tool").first?["name"]?.string == "t1")
+        #expect(products[1].tables("tool").isEmpty)
+        do {
+            _ = try TOML.parse("ok = 1\nbroken = \n")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.line == 2)
+        }
+        #expect(throws: TOMLError.self) { try TOML.parse("a = 1\na = 2") }
+        #expect(throws: TOMLError.self) { try TOML.parse("[t]\n[t]") }
+        #expect(TOML.quote("a\"b\\c\n") == #""a\"b\\c\n""#)
+    }
+}

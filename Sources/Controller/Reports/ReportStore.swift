@@ -10,33 +10,27 @@ struct ReportStore: Sendable {
     var flakyWindow = 5
 
     /// Builds and stores the report of an ended task, unless it has one.
-    func write(taskID: Int64, connection: PostgresConnection) async throws {
+    func write(taskID: Int64, transaction: Transaction) async throws {
         let exists =
-            try await connection.query(
-                "SELECT EXISTS (SELECT 1 FROM reports WHERE task_id = \(taskID))",
-                logger: logger
-            ).collect(Bool.self).first ?? false
+            try await transaction.query(
+                "SELECT EXISTS (SELECT 1 FROM reports WHERE task_id = \(taskID))").collect(Bool.self).first ?? false
         if exists { return }
         guard
-            let row = try await connection.query(
+            let row = try await transaction.query(
                 """
                 SELECT \(unescaped: TaskRepository.taskColumns) \(unescaped: TaskRepository.taskJoins)
                 WHERE t.id = \(taskID)
-                """,
-                logger: logger
-            ).first()
+                """).first()
         else { return }
         let task = try TaskRepository.task(row)
         var cases: [ReportBuilder.CaseRow] = []
         cases.reserveCapacity(task.counts.total)
         for try await (id, name, state, nodeID, nodeName, attempts, duration, exitCode, message)
-            in try await connection
-            .query(
+            in try await transaction.query(
                 """
                 SELECT k.id, k.name, k.state, n.id, n.name, k.attempts, k.duration_ms, k.exit_code, k.message
                 FROM cases k LEFT JOIN nodes n ON n.id = k.node_id WHERE k.task_id = \(taskID) ORDER BY k.ordinal
-                """,
-                logger: logger
+                """
             ).decode((Int64, String, String, Int64?, String?, Int, Int64?, Int?, String?).self)
         {
             cases.append(
@@ -55,13 +49,13 @@ struct ReportStore: Sendable {
         let builder = ReportBuilder(
             task: task,
             cases: cases,
-            baseline: try await baseline(for: task, connection: connection),
-            flippedCases: try await flippedCases(for: task, connection: connection),
+            baseline: try await baseline(for: task, transaction: transaction),
+            flippedCases: try await flippedCases(for: task, transaction: transaction),
             generatedAt: Date()
         )
         let report = builder.build()
         let body = String(decoding: try WireJSON.encoder().encode(report), as: UTF8.self)
-        try await connection.query(
+        try await transaction.query(
             """
             INSERT INTO reports (task_id, total, passed, failed, errored, skipped, timed_out, cancelled, pass_rate,
                 duration_sum_ms, duration_median_ms, duration_p95_ms, duration_max_ms, report_url, body)
@@ -70,47 +64,39 @@ struct ReportStore: Sendable {
                 \(report.passRate), \(report.durations.sumMs), \(report.durations.medianMs), \(report.durations.p95Ms),
                 \(report.durations.maxMs), \(report.reportUrl), \(body)::jsonb)
             ON CONFLICT (task_id) DO NOTHING
-            """,
-            logger: logger
-        )
+            """)
         if task.state == .completed, let passRate = report.passRate {
-            try await connection.query(
+            try await transaction.query(
                 """
                 INSERT INTO product_test_results (product_id, pass_rate, report_url, source, task_id)
                 VALUES (\(task.product.id), \(passRate), \(report.reportUrl), \("testfleet task \(taskID)"), \(taskID))
-                """,
-                logger: logger
-            )
+                """)
         }
     }
 
     /// The latest completed task of the same product name and tool name at another version, finished earlier.
-    private func baseline(for task: TaskInfo, connection: PostgresConnection) async throws -> ReportBuilder.Baseline? {
+    private func baseline(for task: TaskInfo, transaction: Transaction) async throws -> ReportBuilder.Baseline? {
         guard
-            let row = try await connection.query(
+            let row = try await transaction.query(
                 """
                 SELECT t.id, p.version FROM tasks t JOIN products p ON p.id = t.product_id JOIN tools tl ON tl.id = t.tool_id
                 WHERE p.name = \(task.product.name) AND tl.name = \(task.tool.name) AND p.version <> \(task.product.version)
                   AND t.state = 'completed' AND t.id <> \(task.id)
                 ORDER BY t.finished_at DESC, t.id DESC LIMIT 1
-                """,
-                logger: logger
-            ).first()
+                """).first()
         else { return nil }
         let (baselineID, version) = try row.decode((Int64, String).self)
         var states: [String: CaseState] = [:]
-        for try await (name, state) in try await connection.query(
-            "SELECT name, state FROM cases WHERE task_id = \(baselineID)",
-            logger: logger
-        ).decode((String, String).self) {
+        for try await (name, state) in try await transaction.query(
+            "SELECT name, state FROM cases WHERE task_id = \(baselineID)").decode((String, String).self) {
             states[name] = CaseState(rawValue: state)
         }
         return .init(taskID: baselineID, version: version, states: states)
     }
 
     /// Case names that both passed and failed across the last runs of the same product name and tool name.
-    private func flippedCases(for task: TaskInfo, connection: PostgresConnection) async throws -> [String] {
-        try await connection.query(
+    private func flippedCases(for task: TaskInfo, transaction: Transaction) async throws -> [String] {
+        try await transaction.query(
             """
             WITH recent AS (
                 SELECT t.id FROM tasks t JOIN products p ON p.id = t.product_id JOIN tools tl ON tl.id = t.tool_id
@@ -121,8 +107,6 @@ struct ReportStore: Sendable {
             SELECT k.name FROM cases k JOIN recent r ON r.id = k.task_id
             WHERE k.state IN ('passed', 'failed') AND k.name IN (SELECT name FROM cases WHERE task_id = \(task.id))
             GROUP BY k.name HAVING count(DISTINCT k.state) > 1
-            """,
-            logger: logger
-        ).collect(String.self)
+            """).collect(String.self)
     }
 }

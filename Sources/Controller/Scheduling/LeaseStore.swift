@@ -130,32 +130,26 @@ struct LeaseStore: Sendable {
 
     /// Takes back a lease that never reached its agent: the case is queued again as if never leased.
     func release(runID: UUID) async throws {
-        try await database.transaction { connection in
-            let rows = try await connection.query(
+        try await database.transaction { transaction in
+            let rows = try await transaction.query(
                 """
                 DELETE FROM case_runs r USING cases k
                 WHERE r.id = \(runID) AND r.outcome IS NULL AND k.id = r.case_id AND k.current_run_id = r.id
                 RETURNING k.id
-                """,
-                logger: database.logger
-            ).collect(Int64.self)
+                """).collect(Int64.self)
             guard let caseID = rows.first else { return }
-            let row = try await connection.query(
+            let row = try await transaction.query(
                 """
                 UPDATE cases k SET state = 'queued', current_run_id = NULL, node_id = NULL, leased_at = NULL,
                     attempts = k.attempts - 1, updated_at = now()
                 FROM tasks t WHERE k.id = \(caseID) AND t.id = k.task_id
                 RETURNING t.product_id, t.tool_id
-                """,
-                logger: database.logger
-            ).first()
+                """).first()
             if let row {
                 let (product, tool) = try row.decode((Int64, Int64).self)
                 let key = WorkKey(productID: product, toolID: tool)
-                try await connection.query(
-                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: 1)))",
-                    logger: database.logger
-                )
+                try await transaction.query(
+                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: 1)))")
             }
         }
     }
@@ -206,19 +200,17 @@ struct LeaseStore: Sendable {
     func finish(runID: UUID, nodeID: Int64, result: CaseResult) async throws {
         try CaseResultValidation.validate(result)
         let message = result.message.map { String($0.prefix(4000)) }
-        try await database.transaction { connection in
+        try await database.transaction { transaction in
             let logger = database.logger
             guard
-                let row = try await connection.query(
+                let row = try await transaction.query(
                     """
                     SELECT r.case_id, r.node_id, r.lease_token, r.outcome, r.exit_code, r.message, k.current_run_id,
                            k.task_id, k.attempts, t.max_infra_retries, t.state, k.name
                     FROM case_runs r JOIN cases k ON k.id = r.case_id JOIN tasks t ON t.id = k.task_id
                     WHERE r.id = \(runID)
                     FOR UPDATE OF r, k
-                    """,
-                    logger: logger
-                ).first()
+                    """).first()
             else { throw AppError.notFound("no lease \(runID)") }
             let (
                 caseID, owner, token, outcome, exitCode, storedMessage, currentRun, taskID, attempts, maxRetries,
@@ -238,14 +230,12 @@ struct LeaseStore: Sendable {
                 throw AppError.conflict("lease \(runID) already ended as \(outcome)")
             }
             guard currentRun == runID else { throw AppError.conflict("lease \(runID) is no longer the case's lease") }
-            try await connection.query(
+            try await transaction.query(
                 """
                 UPDATE case_runs SET outcome = \(result.status.rawValue), exit_code = \(result.exitCode),
                     duration_ms = \(result.durationMs), message = \(message), ended_at = now()
                 WHERE id = \(runID)
-                """,
-                logger: logger
-            )
+                """)
             let decision = policy.afterResult(
                 status: result.status,
                 attempts: attempts,
@@ -258,25 +248,23 @@ struct LeaseStore: Sendable {
                     caseID: caseID,
                     nodeID: nodeID,
                     message: "retrying after error on node \(nodeID): \(message ?? "")",
-                    connection: connection
+                    transaction: transaction
                 )
             case .finish(let state, let note):
                 let finalMessage = note.map { n in message.map { "\(n): \($0)" } ?? n } ?? message
-                try await connection.query(
+                try await transaction.query(
                     """
                     UPDATE cases SET state = \(state.rawValue), current_run_id = NULL, duration_ms = \(result.durationMs),
                         exit_code = \(result.exitCode), message = \(finalMessage), finished_at = now(), updated_at = now()
                     WHERE id = \(caseID)
-                    """,
-                    logger: logger
-                )
+                    """)
                 if state == .passed || state == .failed {
-                    try await recordDuration(caseID: caseID, caseName: caseName, durationMs: result.durationMs, connection: connection)
+                    try await recordDuration(caseID: caseID, caseName: caseName, durationMs: result.durationMs, transaction: transaction)
                 }
             }
-            try await recordNodeHealth(nodeID: nodeID, infraFailure: result.status == .error, connection: connection)
+            try await recordNodeHealth(nodeID: nodeID, infraFailure: result.status == .error, transaction: transaction)
             if case .finish = decision {
-                try await completion.completeIfDone(taskID: taskID, connection: connection)
+                try await completion.completeIfDone(taskID: taskID, transaction: transaction)
             }
         }
         database.metrics.results(status: result.status.rawValue).increment()
@@ -284,35 +272,31 @@ struct LeaseStore: Sendable {
 
     /// Puts a case back in the queue after an infrastructure failure on `nodeID`, to avoid that node for a
     /// while, and tells waiting agents.
-    func requeue(caseID: Int64, nodeID: Int64, message: String, connection: PostgresConnection) async throws {
+    func requeue(caseID: Int64, nodeID: Int64, message: String, transaction: Transaction) async throws {
         let avoid = Double(policy.retryAvoidSeconds)
-        let row = try await connection.query(
+        let row = try await transaction.query(
             """
             UPDATE cases k SET state = 'queued', current_run_id = NULL, node_id = NULL, leased_at = NULL,
                 started_at = NULL, message = \(String(message.prefix(4000))), avoid_node_id = \(nodeID),
                 avoid_until = now() + make_interval(secs => \(avoid)), updated_at = now()
             FROM tasks t WHERE k.id = \(caseID) AND t.id = k.task_id
             RETURNING t.product_id, t.tool_id
-            """,
-            logger: database.logger
-        ).first()
+            """).first()
         if let row {
             let (product, tool) = try row.decode((Int64, Int64).self)
-            try await connection.query(
+            try await transaction.query(
                 """
                 SELECT pg_notify(\(Notifications.channel), \(Notifications.work(WorkKey(productID: product, toolID: tool), count: 1)))
-                """,
-                logger: database.logger
-            )
+                """)
             database.metrics.casesRequeued.increment()
         }
     }
 
     /// Counts consecutive infrastructure failures of a node and disables it past the limit; any other
     /// outcome resets the count.
-    func recordNodeHealth(nodeID: Int64, infraFailure: Bool, connection: PostgresConnection) async throws {
+    func recordNodeHealth(nodeID: Int64, infraFailure: Bool, transaction: Transaction) async throws {
         if infraFailure {
-            try await connection.query(
+            try await transaction.query(
                 """
                 UPDATE nodes SET consecutive_infra_failures = consecutive_infra_failures + 1,
                     state = CASE WHEN consecutive_infra_failures + 1 >= \(policy.nodeMaxInfraFailures)
@@ -324,14 +308,10 @@ struct LeaseStore: Sendable {
                         ELSE state_reason END,
                     updated_at = now()
                 WHERE id = \(nodeID)
-                """,
-                logger: database.logger
-            )
+                """)
         } else {
-            try await connection.query(
-                "UPDATE nodes SET consecutive_infra_failures = 0 WHERE id = \(nodeID) AND consecutive_infra_failures > 0",
-                logger: database.logger
-            )
+            try await transaction.query(
+                "UPDATE nodes SET consecutive_infra_failures = 0 WHERE id = \(nodeID) AND consecutive_infra_failures > 0")
         }
     }
 
@@ -340,11 +320,11 @@ struct LeaseStore: Sendable {
         caseID: Int64,
         caseName: String,
         durationMs: Int64,
-        connection: PostgresConnection
+        transaction: Transaction
     )
         async throws
     {
-        try await connection.query(
+        try await transaction.query(
             """
             INSERT INTO case_durations (product_name, tool_name, case_name, mean_ms, last_ms, samples)
             SELECT p.name, tl.name, \(caseName), \(Double(durationMs)), \(durationMs), 1
@@ -353,9 +333,7 @@ struct LeaseStore: Sendable {
             ON CONFLICT (product_name, tool_name, case_name) DO UPDATE SET
                 mean_ms = case_durations.mean_ms * 0.7 + excluded.mean_ms * 0.3,
                 last_ms = excluded.last_ms, samples = case_durations.samples + 1, updated_at = now()
-            """,
-            logger: database.logger
-        )
+            """)
     }
 }
 

@@ -14,76 +14,78 @@ struct Reaper: Service {
     let services: ControllerServices
 
     func run() async throws {
-        let interval = Duration.milliseconds(Int64(services.config.reaperIntervalSeconds * 1000))
         await cancelWhenGracefulShutdown { await services.migrated.wait() }
+        var backoff = Duration.milliseconds(500)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await tick()
+                try await services.database.withConnection { session in try await lead(session) }
+            } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                services.logger.warning("reaper lost its connection; retrying: \(String(reflecting: error))")
+                let delay = backoff
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                backoff = min(backoff * 2, .seconds(10))
+            }
+        }
+    }
+
+    /// Waits to become the one reaper (the advisory lock stays with this connection), then reaps every
+    /// interval and does the slower housekeeping every tenth pass.
+    private func lead(_ session: Session) async throws {
+        let interval = Duration.milliseconds(Int64(services.config.reaperIntervalSeconds * 1000))
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let locked = try await session.query("SELECT pg_try_advisory_lock(\(Self.lockKey))").collect(Bool.self)
+            if locked.first == true { break }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(10)) }
+        }
+        var pass = 0
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await reap(session)
+                if pass % 10 == 0 {
+                    try await markSilentNodesOffline(session)
+                    try await liftAvoidances(session)
+                }
+            } catch let error as PSQLError {
+                throw error
             } catch {
                 services.logger.warning("reaper pass failed: \(String(reflecting: error))")
             }
+            pass += 1
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
+        _ = try? await session.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
     }
 
-    /// One pass; returns how many runs it found lost.
     @discardableResult
-    func tick() async throws -> Int {
+    private func reap(_ session: Session) async throws -> Int {
         let logger = services.logger
-        return try await services.database.client.withConnection { connection in
-            let locked =
-                try await connection.query(
-                    "SELECT pg_try_advisory_lock(\(Self.lockKey))",
-                    logger: logger
-                ).collect(Bool.self).first ?? false
-            guard locked else { return 0 }
-            do {
-                let lost = try await reap(connection)
-                try await markSilentNodesOffline(connection)
-                try await liftAvoidances(connection)
-                _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
-                return lost
-            } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
-                throw error
-            }
-        }
-    }
-
-    private func reap(_ connection: PostgresConnection) async throws -> Int {
-        let logger = services.logger
-        let expired = try await connection.query(
+        let expired = try await session.query(
             """
             SELECT id FROM case_runs WHERE outcome IS NULL AND lease_expires_at < now()
             ORDER BY lease_expires_at LIMIT 1000
-            """,
-            logger: logger
-        ).collect(UUID.self)
+            """).collect(UUID.self)
         var count = 0
         for runID in expired {
-            let handled = try await connection.withTransaction(logger: logger) { connection in
+            let handled = try await session.transaction { transaction in
                 guard
-                    let row = try await connection.query(
+                    let row = try await transaction.query(
                         """
                         SELECT r.case_id, r.node_id, r.lease_expires_at, k.current_run_id = r.id, k.attempts,
                                t.max_infra_retries, t.state, k.task_id
                         FROM case_runs r JOIN cases k ON k.id = r.case_id JOIN tasks t ON t.id = k.task_id
                         WHERE r.id = \(runID) AND r.outcome IS NULL AND r.lease_expires_at < now()
                         FOR UPDATE OF r, k SKIP LOCKED
-                        """,
-                        logger: logger
-                    ).first()
+                        """).first()
                 else { return false }
                 let (caseID, nodeID, expiredAt, isCurrent, attempts, maxRetries, taskState, taskID) = try row.decode(
                     (Int64, Int64, Date, Bool, Int, Int, String, Int64).self
                 )
                 let message = "lease expired at \(WireJSON.formatTimestamp(expiredAt)): no heartbeat from the node"
-                try await connection.query(
+                try await transaction.query(
                     """
                     UPDATE case_runs SET outcome = 'lost', ended_at = now(), message = \(message) WHERE id = \(runID)
-                    """,
-                    logger: logger
-                )
+                    """)
                 guard isCurrent else { return true }
                 let decision = services.leases.policy.afterLostRun(
                     attempts: attempts,
@@ -96,20 +98,18 @@ struct Reaper: Service {
                         caseID: caseID,
                         nodeID: nodeID,
                         message: "requeued: \(message)",
-                        connection: connection
+                        transaction: transaction
                     )
                 case .finish(let state, let note):
-                    try await connection.query(
+                    try await transaction.query(
                         """
                         UPDATE cases SET state = \(state.rawValue), current_run_id = NULL, message = \(note ?? message),
                             finished_at = now(), updated_at = now()
                         WHERE id = \(caseID)
-                        """,
-                        logger: logger
-                    )
-                    try await services.completion.completeIfDone(taskID: taskID, connection: connection)
+                        """)
+                    try await services.completion.completeIfDone(taskID: taskID, transaction: transaction)
                 }
-                try await services.leases.recordNodeHealth(nodeID: nodeID, infraFailure: true, connection: connection)
+                try await services.leases.recordNodeHealth(nodeID: nodeID, infraFailure: true, transaction: transaction)
                 return true
             }
             if handled {
@@ -121,22 +121,20 @@ struct Reaper: Service {
         return count
     }
 
-    private func markSilentNodesOffline(_ connection: PostgresConnection) async throws {
+    private func markSilentNodesOffline(_ session: Session) async throws {
         let after = Double(services.config.nodeOfflineAfterSeconds)
-        let rows = try await connection.query(
+        let rows = try await session.query(
             """
             UPDATE nodes SET state = 'offline', state_reason = 'no contact for ' || \(Int(after)) || ' s',
                 updated_at = now()
             WHERE state = 'online' AND last_seen_at < now() - make_interval(secs => \(after))
             RETURNING id
-            """,
-            logger: services.logger
-        ).collect(Int64.self)
+            """).collect(Int64.self)
         for id in rows { services.logger.notice("node offline", metadata: ["testfleet.node.id": .stringConvertible(id)]) }
     }
 
-    private func liftAvoidances(_ connection: PostgresConnection) async throws {
-        let rows = try await connection.query(
+    private func liftAvoidances(_ session: Session) async throws {
+        let rows = try await session.query(
             """
             WITH lifted AS (
                 UPDATE cases SET avoid_node_id = NULL, avoid_until = NULL
@@ -145,17 +143,13 @@ struct Reaper: Service {
             )
             SELECT t.product_id, t.tool_id, count(*)::int FROM lifted l JOIN tasks t ON t.id = l.task_id
             GROUP BY t.product_id, t.tool_id
-            """,
-            logger: services.logger
-        ).all()
+            """).all()
         for row in rows {
             let (product, tool, count) = try row.decode((Int64, Int64, Int).self)
-            try await connection.query(
+            try await session.query(
                 """
                 SELECT pg_notify(\(Notifications.channel), \(Notifications.work(WorkKey(productID: product, toolID: tool), count: count)))
-                """,
-                logger: services.logger
-            )
+                """)
         }
     }
 }

@@ -11,35 +11,27 @@ struct TaskCompletion: Sendable {
     let reports: ReportStore
     let logger: Logger
 
-    func completeIfDone(taskID: Int64, connection: PostgresConnection) async throws {
+    func completeIfDone(taskID: Int64, transaction: Transaction) async throws {
         let queuedLeft =
-            try await connection.query(
-                "SELECT EXISTS (SELECT 1 FROM cases WHERE task_id = \(taskID) AND state = 'queued')",
-                logger: logger
-            ).collect(Bool.self).first ?? false
+            try await transaction.query(
+                "SELECT EXISTS (SELECT 1 FROM cases WHERE task_id = \(taskID) AND state = 'queued')").collect(Bool.self).first ?? false
         if queuedLeft { return }
         guard
-            let state = try await connection.query(
-                "SELECT state FROM tasks WHERE id = \(taskID) FOR UPDATE",
-                logger: logger
-            ).collect(String.self).first
+            let state = try await transaction.query(
+                "SELECT state FROM tasks WHERE id = \(taskID) FOR UPDATE").collect(String.self).first
         else { return }
         let unfinished =
-            try await connection.query(
+            try await transaction.query(
                 """
                 SELECT EXISTS (SELECT 1 FROM cases WHERE task_id = \(taskID) AND state IN ('queued', 'leased', 'running'))
-                """,
-                logger: logger
-            ).collect(Bool.self).first ?? true
+                """).collect(Bool.self).first ?? true
         if unfinished { return }
         if state == TaskState.queued.rawValue || state == TaskState.running.rawValue {
-            try await connection.query(
+            try await transaction.query(
                 """
                 UPDATE tasks SET state = 'completed', finished_at = now(), updated_at = now() WHERE id = \(taskID)
-                """,
-                logger: logger
-            )
+                """)
         }
-        try await reports.write(taskID: taskID, connection: connection)
+        try await reports.write(taskID: taskID, transaction: transaction)
     }
 }

@@ -58,28 +58,22 @@ struct CatalogRepository: Sendable {
         try Self.validateName(input.name, version: input.version, kind: .product)
         try Self.validateURL(input.downloadUrl)
         do {
-            return try await database.transaction { connection in
-                let row = try await connection.query(
+            return try await database.transaction { transaction in
+                let row = try await transaction.query(
                     """
                     INSERT INTO products (name, version, download_url, install_script)
                     VALUES (\(input.name), \(input.version), \(input.downloadUrl), \(input.installScript))
                     RETURNING \(unescaped: Self.productColumns)
-                    """,
-                    logger: database.logger
-                ).first()!
+                    """).first()!
                 let product = try Self.product(row)
                 // Nodes that already reported this product now match it.
-                try await connection.query(
+                try await transaction.query(
                     """
                     UPDATE node_products SET product_id = \(product.id)
                     WHERE product_name = \(product.name) AND product_version = \(product.version) AND product_id IS NULL
-                    """,
-                    logger: database.logger
-                )
-                try await connection.query(
-                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.catalogChanged))",
-                    logger: database.logger
-                )
+                    """)
+                try await transaction.query(
+                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.catalogChanged))")
                 return product
             }
         } catch let error as AppError where error.status == .conflict {
@@ -180,28 +174,22 @@ struct CatalogRepository: Sendable {
     func createTool(_ input: ToolInput) async throws -> Tool {
         try Self.validate(input)
         do {
-            return try await database.transaction { connection in
-                let row = try await connection.query(
+            return try await database.transaction { transaction in
+                let row = try await transaction.query(
                     """
                     INSERT INTO tools (name, version, run_command, default_timeout_s, download_url, install_script)
                     VALUES (\(input.name), \(input.version), \(input.runCommand), \(input.defaultTimeoutS ?? 600),
                             \(input.downloadUrl), \(input.installScript))
                     RETURNING \(unescaped: Self.toolColumns)
-                    """,
-                    logger: database.logger
-                ).first()!
+                    """).first()!
                 let tool = try Self.tool(row)
-                try await connection.query(
+                try await transaction.query(
                     """
                     UPDATE node_tools SET tool_id = \(tool.id)
                     WHERE tool_name = \(tool.name) AND tool_version = \(tool.version) AND tool_id IS NULL
-                    """,
-                    logger: database.logger
-                )
-                try await connection.query(
-                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.catalogChanged))",
-                    logger: database.logger
-                )
+                    """)
+                try await transaction.query(
+                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.catalogChanged))")
                 return tool
             }
         } catch let error as AppError where error.status == .conflict {
@@ -258,30 +246,26 @@ struct CatalogRepository: Sendable {
 
     func setLinks(productID: Int64, toolIDs: [Int64]) async throws -> [Tool] {
         let unique = Array(Set(toolIDs)).sorted()
-        try await database.transaction { connection in
+        try await database.transaction { transaction in
             let logger = database.logger
             guard
-                try await connection.query("SELECT id FROM products WHERE id = \(productID) FOR UPDATE", logger: logger)
+                try await transaction.query("SELECT id FROM products WHERE id = \(productID) FOR UPDATE")
                     .first() != nil
             else { throw AppError.notFound("no product \(productID)") }
             let known = Set(
-                try await connection.query("SELECT id FROM tools WHERE id = ANY(\(unique))", logger: logger)
+                try await transaction.query("SELECT id FROM tools WHERE id = ANY(\(unique))")
                     .collect(Int64.self)
             )
             if let missing = unique.first(where: { !known.contains($0) }) {
                 throw AppError.unprocessable("tool_ids: no tool \(missing)")
             }
-            try await connection.query(
-                "DELETE FROM product_tools WHERE product_id = \(productID) AND NOT (tool_id = ANY(\(unique)))",
-                logger: logger
-            )
-            try await connection.query(
+            try await transaction.query(
+                "DELETE FROM product_tools WHERE product_id = \(productID) AND NOT (tool_id = ANY(\(unique)))")
+            try await transaction.query(
                 """
                 INSERT INTO product_tools (product_id, tool_id) SELECT \(productID), unnest(\(unique)::bigint[])
                 ON CONFLICT DO NOTHING
-                """,
-                logger: logger
-            )
+                """)
         }
         return try await linkedTools(productID: productID)
     }

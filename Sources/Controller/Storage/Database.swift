@@ -19,6 +19,7 @@ struct Database: Sendable {
     @discardableResult
     func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
         let start = ContinuousClock.now
+        metrics.dbStatements.increment()
         metrics.dbInFlight.increment()
         defer {
             metrics.dbInFlight.decrement()
@@ -35,9 +36,10 @@ struct Database: Sendable {
     func transaction<Result: Sendable>(
         file: String = #file,
         line: Int = #line,
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: (Transaction) async throws -> Result
     ) async throws -> Result {
         let start = ContinuousClock.now
+        metrics.dbStatements.increment(by: Int64(2))
         metrics.dbInFlight.increment()
         defer {
             metrics.dbInFlight.decrement()
@@ -45,10 +47,21 @@ struct Database: Sendable {
         }
         do {
             return try await client.withTransaction(logger: logger, file: file, line: line) { connection in
-                try await body(connection)
+                try await body(Transaction(connection: connection, database: self))
             }
         } catch let error as PostgresTransactionError {
             throw Self.translate(error.closureError ?? error.commitError ?? error.beginError ?? error)
+        } catch {
+            throw Self.translate(error)
+        }
+    }
+
+    /// Runs `body` with one connection for its length: for session-level work such as advisory locks.
+    func withConnection<Result: Sendable>(_ body: (Session) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withConnection { connection in
+                try await body(Session(connection: connection, database: self))
+            }
         } catch {
             throw Self.translate(error)
         }
@@ -87,5 +100,40 @@ extension PostgresRowSequence {
         var rows: [PostgresRow] = []
         for try await row in self { rows.append(row) }
         return rows
+    }
+}
+
+/// Statements inside one transaction, counted like every other statement.
+struct Transaction {
+    let connection: PostgresConnection
+    let database: Database
+
+    @discardableResult
+    func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
+        database.metrics.dbStatements.increment()
+        return try await connection.query(query, logger: database.logger, file: file, line: line)
+    }
+}
+
+/// One connection held for a while (advisory locks are per connection), with transactions on it.
+struct Session {
+    let connection: PostgresConnection
+    let database: Database
+
+    @discardableResult
+    func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
+        database.metrics.dbStatements.increment()
+        return try await connection.query(query, logger: database.logger, file: file, line: line)
+    }
+
+    func transaction<Result: Sendable>(_ body: (Transaction) async throws -> Result) async throws -> Result {
+        database.metrics.dbStatements.increment(by: Int64(2))
+        do {
+            return try await connection.withTransaction(logger: database.logger) { connection in
+                try await body(Transaction(connection: connection, database: database))
+            }
+        } catch let error as PostgresTransactionError {
+            throw Database.translate(error.closureError ?? error.commitError ?? error.beginError ?? error)
+        }
     }
 }

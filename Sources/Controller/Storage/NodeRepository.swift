@@ -90,15 +90,13 @@ struct NodeRepository: Sendable {
         }
         let credential = Secrets.token(kind: "tfn")
         let facts = request.facts
-        return try await database.transaction { connection in
+        return try await database.transaction { transaction in
             guard
-                let row = try await connection.query(
+                let row = try await transaction.query(
                     """
                     SELECT id, expires_at < now(), expires_at, uses >= max_uses, max_uses, revoked_at IS NOT NULL
                     FROM enrollment_tokens WHERE token_hash = \(Secrets.hash(token)) FOR UPDATE
-                    """,
-                    logger: database.logger
-                ).first()
+                    """).first()
             else { throw AppError.unauthorized("unknown enrollment token") }
             let (tokenID, expired, expiresAt, usedUp, maxUses, revoked) = try row.decode(
                 (Int64, Bool, Date, Bool, Int, Bool).self
@@ -114,11 +112,9 @@ struct NodeRepository: Sendable {
                     "enrollment token \(tokenID) is used up (\(maxUses) of \(maxUses) uses)"
                 )
             }
-            try await connection.query(
-                "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = \(tokenID)",
-                logger: database.logger
-            )
-            let nodeID = try await connection.query(
+            try await transaction.query(
+                "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = \(tokenID)")
+            let nodeID = try await transaction.query(
                 """
                 INSERT INTO nodes (name, hostname, ip, os, arch, agent_version, slots, credential_hash, last_seen_at)
                 VALUES (\(name), \(facts.hostname), \(facts.ip), \(facts.os), \(facts.arch), \(facts.agentVersion),
@@ -129,9 +125,7 @@ struct NodeRepository: Sendable {
                     credential_hash = excluded.credential_hash, revoked_at = NULL, state = 'online',
                     state_reason = NULL, consecutive_infra_failures = 0, last_seen_at = now(), updated_at = now()
                 RETURNING id
-                """,
-                logger: database.logger
-            ).collect(Int64.self)[0]
+                """).collect(Int64.self)[0]
             return EnrollResponse(nodeId: nodeID, name: name, credential: credential)
         }
     }
@@ -145,56 +139,46 @@ struct NodeRepository: Sendable {
             try Self.validate(item: "product", product.name, product.version, product.path)
             for tool in product.tools { try Self.validate(item: "tool", tool.name, tool.version, tool.path) }
         }
-        return try await database.transaction { connection in
+        return try await database.transaction { transaction in
             let logger = database.logger
             if let facts = inventory.facts {
-                try await connection.query(
+                try await transaction.query(
                     """
                     UPDATE nodes SET hostname = \(facts.hostname), ip = \(facts.ip), os = \(facts.os),
                         arch = \(facts.arch), agent_version = \(facts.agentVersion), updated_at = now()
                     WHERE id = \(nodeID)
-                    """,
-                    logger: logger
-                )
+                    """)
             }
-            try await connection.query(
-                "DELETE FROM node_products WHERE node_id = \(nodeID) AND source = 'agent-config'",
-                logger: logger
-            )
+            try await transaction.query(
+                "DELETE FROM node_products WHERE node_id = \(nodeID) AND source = 'agent-config'")
             var unknown: [String] = []
             for product in inventory.products {
-                let inserted = try await connection.query(
+                let inserted = try await transaction.query(
                     """
                     INSERT INTO node_products (node_id, product_id, product_name, product_version, install_path, state, source)
                     SELECT \(nodeID), (SELECT id FROM products WHERE name = \(product.name) AND version = \(product.version)),
                         \(product.name), \(product.version), \(product.path), 'installed', 'agent-config'
                     ON CONFLICT (node_id, product_name, product_version) DO NOTHING
                     RETURNING id, product_id IS NOT NULL
-                    """,
-                    logger: logger
-                ).first()
+                    """).first()
                 guard let inserted else { continue }  // managed install of the same product stays as it is
                 let (nodeProductID, known) = try inserted.decode((Int64, Bool).self)
                 if !known { unknown.append("product \(product.name) \(product.version)") }
                 for tool in product.tools {
                     let toolKnown =
-                        try await connection.query(
+                        try await transaction.query(
                             """
                             INSERT INTO node_tools (node_product_id, tool_id, tool_name, tool_version, install_path, state, source)
                             SELECT \(nodeProductID), (SELECT id FROM tools WHERE name = \(tool.name) AND version = \(tool.version)),
                                 \(tool.name), \(tool.version), \(tool.path), 'installed', 'agent-config'
                             ON CONFLICT (node_product_id, tool_name, tool_version) DO UPDATE SET install_path = excluded.install_path
                             RETURNING tool_id IS NOT NULL
-                            """,
-                            logger: logger
-                        ).collect(Bool.self).first ?? true
+                            """).collect(Bool.self).first ?? true
                     if !toolKnown { unknown.append("tool \(tool.name) \(tool.version)") }
                 }
             }
-            try await connection.query(
-                "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(nodeID)))",
-                logger: logger
-            )
+            try await transaction.query(
+                "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(nodeID)))")
             return unknown
         }
     }
@@ -369,8 +353,8 @@ struct NodeRepository: Sendable {
         if let labels = patch.labels, labels.contains(where: { $0.isEmpty || $0.count > 100 }) {
             throw AppError.unprocessable("labels: each 1 to 100 characters")
         }
-        let updated = try await database.transaction { connection in
-            let rows = try await connection.query(
+        let updated = try await database.transaction { transaction in
+            let rows = try await transaction.query(
                 """
                 UPDATE nodes SET
                     state = coalesce(\(patch.state?.rawValue), state),
@@ -382,14 +366,10 @@ struct NodeRepository: Sendable {
                     labels = coalesce(\(patch.labels), labels),
                     updated_at = now()
                 WHERE id = \(id) RETURNING id
-                """,
-                logger: database.logger
-            ).collect(Int64.self)
+                """).collect(Int64.self)
             if !rows.isEmpty {
-                try await connection.query(
-                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(id)))",
-                    logger: database.logger
-                )
+                try await transaction.query(
+                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(id)))")
             }
             return !rows.isEmpty
         }

@@ -83,32 +83,26 @@ struct TaskRepository: Sendable {
     /// Stores a task and all its cases (one statement for the cases), then tells waiting agents.
     func submit(_ submission: TaskSubmission, userID: Int64) async throws -> Int64 {
         let task = try await validate(submission)
-        return try await database.transaction { connection in
+        return try await database.transaction { transaction in
             let logger = database.logger
-            let taskID = try await connection.query(
+            let taskID = try await transaction.query(
                 """
                 INSERT INTO tasks (name, product_id, tool_id, submitted_by, priority, case_timeout_s, max_infra_retries, case_count)
                 VALUES (\(task.name), \(task.product.id), \(task.tool.id), \(userID), \(task.priority),
                         \(task.caseTimeoutS), \(task.maxInfraRetries), \(task.cases.count))
                 RETURNING id
-                """,
-                logger: logger
-            ).collect(Int64.self)[0]
-            try await connection.query(
+                """).collect(Int64.self)[0]
+            try await transaction.query(
                 """
                 INSERT INTO cases (task_id, ordinal, name, expected_ms)
                 SELECT \(taskID), u.ordinal, u.name, d.mean_ms::bigint
                 FROM unnest(\(task.cases)::text[]) WITH ORDINALITY AS u(name, ordinal)
                 LEFT JOIN case_durations d ON d.product_name = \(task.product.name)
                     AND d.tool_name = \(task.tool.name) AND d.case_name = u.name
-                """,
-                logger: logger
-            )
+                """)
             let key = WorkKey(productID: task.product.id, toolID: task.tool.id)
-            try await connection.query(
-                "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: task.cases.count)))",
-                logger: logger
-            )
+            try await transaction.query(
+                "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: task.cases.count)))")
             return taskID
         }
     }
@@ -299,33 +293,27 @@ struct TaskRepository: Sendable {
 
     /// Cancels a task: queued cases end `cancelled` now; running ones are told through their heartbeat.
     func cancel(id: Int64, completion: TaskCompletion) async throws {
-        try await database.transaction { connection in
+        try await database.transaction { transaction in
             let logger = database.logger
             guard
-                let state = try await connection.query(
-                    "SELECT state FROM tasks WHERE id = \(id) FOR UPDATE",
-                    logger: logger
-                ).collect(String.self).first
+                let state = try await transaction.query(
+                    "SELECT state FROM tasks WHERE id = \(id) FOR UPDATE").collect(String.self).first
             else { throw AppError.notFound("no task \(id)") }
             if state == TaskState.completed.rawValue {
                 throw AppError.conflict("task \(id) has already completed")
             }
             if state == TaskState.cancelled.rawValue { return }
-            try await connection.query(
+            try await transaction.query(
                 """
                 UPDATE tasks SET state = 'cancelled', finished_at = now(), updated_at = now() WHERE id = \(id)
-                """,
-                logger: logger
-            )
-            try await connection.query(
+                """)
+            try await transaction.query(
                 """
                 UPDATE cases SET state = 'cancelled', message = 'cancelled before it ran', finished_at = now(),
                     updated_at = now()
                 WHERE task_id = \(id) AND state = 'queued'
-                """,
-                logger: logger
-            )
-            try await completion.completeIfDone(taskID: id, connection: connection)
+                """)
+            try await completion.completeIfDone(taskID: id, transaction: transaction)
         }
     }
 }

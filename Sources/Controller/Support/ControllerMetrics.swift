@@ -6,6 +6,7 @@ struct ControllerMetrics: Sendable {
 
     let dbQueryDuration: DurationHistogram
     let dbInFlight: Gauge
+    let dbStatements: Counter
     let dbPoolMaxConnections: Gauge
     let leasesGranted: Counter
     let leaseWaiters: Gauge
@@ -33,6 +34,10 @@ struct ControllerMetrics: Sendable {
         dbInFlight = registry.makeGauge(
             descriptor: .init(metricName: "testfleet_db_queries_in_flight", unitName: "", helpText: "Database statements and transactions under way")
         )
+        dbStatements = registry.makeCounter(
+            descriptor: .init(
+                metricName: "testfleet_db_statements", unitName: "total",
+                helpText: "SQL statements sent to PostgreSQL (BEGIN and COMMIT included)"))
         dbPoolMaxConnections = registry.makeGauge(
             descriptor: .init(metricName: "testfleet_db_pool_max_connections", unitName: "", helpText: "Size of the database connection pool")
         )

@@ -12,23 +12,19 @@ struct Migrator: Sendable {
     /// Applies what is missing and returns the versions it applied.
     @discardableResult
     func migrate(_ database: Database, logger: Logger) async throws -> [Int] {
-        try await database.transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
-            try await connection.query(
+        try await database.transaction { transaction in
+            try await transaction.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
+            try await transaction.query(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version integer PRIMARY KEY,
                     name text NOT NULL,
                     applied_at timestamptz NOT NULL DEFAULT now()
                 )
-                """,
-                logger: logger
-            )
+                """)
             var applied: Set<Int> = []
-            for try await version in try await connection.query(
-                "SELECT version FROM schema_migrations",
-                logger: logger
-            ).decode(Int.self) {
+            for try await version in try await transaction.query(
+                "SELECT version FROM schema_migrations").decode(Int.self) {
                 applied.insert(version)
             }
             var done: [Int] = []
@@ -39,12 +35,10 @@ struct Migrator: Sendable {
                     metadata: ["testfleet.migration": "\(migration.version) \(migration.name)"]
                 )
                 for statement in migration.statements {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await transaction.query(PostgresQuery(unsafeSQL: statement))
                 }
-                try await connection.query(
-                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
-                    logger: logger
-                )
+                try await transaction.query(
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))")
                 done.append(migration.version)
             }
             return done

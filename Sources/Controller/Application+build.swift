@@ -101,10 +101,12 @@ struct ControllerApplication {
                 client: client,
                 waiters: services.waiters,
                 capabilities: services.capabilities,
+                activity: services.activity,
                 metrics: services.metrics,
                 logger: logger
             ),
-            Reaper(services: services)
+            Reaper(services: services),
+            PresenceWriter(activity: services.activity, database: services.database, logger: logger)
         )
         let cluster = embedded
         let routes = router.routes.map { route in

@@ -17,6 +17,7 @@ struct ControllerServices: Sendable {
     let completion: TaskCompletion
     let waiters: LeaseWaiters
     let capabilities: NodeCapabilities
+    let activity: NodeActivity
     let artifacts: ArtifactStore
     let logs: LogStore
     let scheduling: SchedulingInsight
@@ -38,7 +39,9 @@ struct ControllerServices: Sendable {
         let database = Database(client: client, logger: logger, metrics: metrics)
         self.database = database
         users = UserRepository(database: database)
-        let nodes = NodeRepository(database: database)
+        let activity = NodeActivity()
+        self.activity = activity
+        let nodes = NodeRepository(database: database, activity: activity)
         self.nodes = nodes
         catalog = CatalogRepository(database: database)
         tasks = TaskRepository(database: database, catalog: catalog)

@@ -37,6 +37,7 @@ struct AgentRoutes {
             try await services.nodes.touch(nodeID: node.id)
             let unknown = try await services.nodes.replaceInventory(nodeID: node.id, inventory: inventory)
             services.capabilities.forget(node: node.id)
+            services.activity.forget(node: node.id)
             return InventoryResponse(unknown: unknown)
         }
         api.post("agent/lease") { request, context -> Response in
@@ -96,6 +97,7 @@ struct AgentRoutes {
             let runID = try leaseID(context)
             let result = try await request.decode(as: CaseResult.self, context: context)
             try await services.leases.finish(runID: runID, nodeID: node.id, result: result)
+            services.activity.slotFreed(node.id)
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
         }
     }
@@ -119,9 +121,13 @@ struct AgentRoutes {
             let fresh = waiters.register(node: node, capabilities: capabilities)
             if let ticket { waiters.remove(ticket) }
             ticket = fresh
-            if let lease = try await services.leases.lease(nodeID: node) {
-                services.metrics.leasesGranted.increment()
-                return lease
+            // A node that found nothing, with no new work for it since, need not ask the database again.
+            if !services.activity.isIdle(node) {
+                if let lease = try await services.leases.lease(nodeID: node) {
+                    services.metrics.leasesGranted.increment()
+                    return lease
+                }
+                services.activity.markIdle(node, keys: capabilities)
             }
             guard ContinuousClock.now < deadline else { return nil }
             let outcome = await cancelWhenGracefulShutdown { await waiters.wait(fresh, until: deadline) }

@@ -28,6 +28,7 @@ struct NodeRoutes {
             let patch = try await request.decode(as: NodePatch.self, context: context)
             let node = try await services.nodes.patch(id: id, patch)
             services.capabilities.forget(node: id)
+            services.activity.forget(node: id)
             return node
         }
         api.delete("nodes/:id") { request, context -> Response in

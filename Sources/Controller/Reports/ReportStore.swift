@@ -13,14 +13,16 @@ struct ReportStore: Sendable {
     func write(taskID: Int64, transaction: Transaction) async throws {
         let exists =
             try await transaction.query(
-                "SELECT EXISTS (SELECT 1 FROM reports WHERE task_id = \(taskID))").collect(Bool.self).first ?? false
+                "SELECT EXISTS (SELECT 1 FROM reports WHERE task_id = \(taskID))"
+            ).collect(Bool.self).first ?? false
         if exists { return }
         guard
             let row = try await transaction.query(
                 """
                 SELECT \(unescaped: TaskRepository.taskColumns) \(unescaped: TaskRepository.taskJoins)
                 WHERE t.id = \(taskID)
-                """).first()
+                """
+            ).first()
         else { return }
         let task = try TaskRepository.task(row)
         var cases: [ReportBuilder.CaseRow] = []
@@ -64,13 +66,15 @@ struct ReportStore: Sendable {
                 \(report.passRate), \(report.durations.sumMs), \(report.durations.medianMs), \(report.durations.p95Ms),
                 \(report.durations.maxMs), \(report.reportUrl), \(body)::jsonb)
             ON CONFLICT (task_id) DO NOTHING
-            """)
+            """
+        )
         if task.state == .completed, let passRate = report.passRate {
             try await transaction.query(
                 """
                 INSERT INTO product_test_results (product_id, pass_rate, report_url, source, task_id)
                 VALUES (\(task.product.id), \(passRate), \(report.reportUrl), \("testfleet task \(taskID)"), \(taskID))
-                """)
+                """
+            )
         }
     }
 
@@ -83,12 +87,14 @@ struct ReportStore: Sendable {
                 WHERE p.name = \(task.product.name) AND tl.name = \(task.tool.name) AND p.version <> \(task.product.version)
                   AND t.state = 'completed' AND t.id <> \(task.id)
                 ORDER BY t.finished_at DESC, t.id DESC LIMIT 1
-                """).first()
+                """
+            ).first()
         else { return nil }
         let (baselineID, version) = try row.decode((Int64, String).self)
         var states: [String: CaseState] = [:]
         for try await (name, state) in try await transaction.query(
-            "SELECT name, state FROM cases WHERE task_id = \(baselineID)").decode((String, String).self) {
+            "SELECT name, state FROM cases WHERE task_id = \(baselineID)"
+        ).decode((String, String).self) {
             states[name] = CaseState(rawValue: state)
         }
         return .init(taskID: baselineID, version: version, states: states)
@@ -107,6 +113,7 @@ struct ReportStore: Sendable {
             SELECT k.name FROM cases k JOIN recent r ON r.id = k.task_id
             WHERE k.state IN ('passed', 'failed') AND k.name IN (SELECT name FROM cases WHERE task_id = \(task.id))
             GROUP BY k.name HAVING count(DISTINCT k.state) > 1
-            """).collect(String.self)
+            """
+        ).collect(String.self)
     }
 }

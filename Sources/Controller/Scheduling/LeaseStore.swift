@@ -136,7 +136,8 @@ struct LeaseStore: Sendable {
                 DELETE FROM case_runs r USING cases k
                 WHERE r.id = \(runID) AND r.outcome IS NULL AND k.id = r.case_id AND k.current_run_id = r.id
                 RETURNING k.id
-                """).collect(Int64.self)
+                """
+            ).collect(Int64.self)
             guard let caseID = rows.first else { return }
             let row = try await transaction.query(
                 """
@@ -144,12 +145,14 @@ struct LeaseStore: Sendable {
                     attempts = k.attempts - 1, updated_at = now()
                 FROM tasks t WHERE k.id = \(caseID) AND t.id = k.task_id
                 RETURNING t.product_id, t.tool_id
-                """).first()
+                """
+            ).first()
             if let row {
                 let (product, tool) = try row.decode((Int64, Int64).self)
                 let key = WorkKey(productID: product, toolID: tool)
                 try await transaction.query(
-                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: 1)))")
+                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: 1)))"
+                )
             }
         }
     }
@@ -210,7 +213,8 @@ struct LeaseStore: Sendable {
                     FROM case_runs r JOIN cases k ON k.id = r.case_id JOIN tasks t ON t.id = k.task_id
                     WHERE r.id = \(runID)
                     FOR UPDATE OF r, k
-                    """).first()
+                    """
+                ).first()
             else { throw AppError.notFound("no lease \(runID)") }
             let (
                 caseID, owner, token, outcome, exitCode, storedMessage, currentRun, taskID, attempts, maxRetries,
@@ -235,7 +239,8 @@ struct LeaseStore: Sendable {
                 UPDATE case_runs SET outcome = \(result.status.rawValue), exit_code = \(result.exitCode),
                     duration_ms = \(result.durationMs), message = \(message), ended_at = now()
                 WHERE id = \(runID)
-                """)
+                """
+            )
             let decision = policy.afterResult(
                 status: result.status,
                 attempts: attempts,
@@ -257,7 +262,8 @@ struct LeaseStore: Sendable {
                     UPDATE cases SET state = \(state.rawValue), current_run_id = NULL, duration_ms = \(result.durationMs),
                         exit_code = \(result.exitCode), message = \(finalMessage), finished_at = now(), updated_at = now()
                     WHERE id = \(caseID)
-                    """)
+                    """
+                )
                 if state == .passed || state == .failed {
                     try await recordDuration(caseID: caseID, caseName: caseName, durationMs: result.durationMs, transaction: transaction)
                 }
@@ -281,13 +287,15 @@ struct LeaseStore: Sendable {
                 avoid_until = now() + make_interval(secs => \(avoid)), updated_at = now()
             FROM tasks t WHERE k.id = \(caseID) AND t.id = k.task_id
             RETURNING t.product_id, t.tool_id
-            """).first()
+            """
+        ).first()
         if let row {
             let (product, tool) = try row.decode((Int64, Int64).self)
             try await transaction.query(
                 """
                 SELECT pg_notify(\(Notifications.channel), \(Notifications.work(WorkKey(productID: product, toolID: tool), count: 1)))
-                """)
+                """
+            )
             database.metrics.casesRequeued.increment()
         }
     }
@@ -308,10 +316,12 @@ struct LeaseStore: Sendable {
                         ELSE state_reason END,
                     updated_at = now()
                 WHERE id = \(nodeID)
-                """)
+                """
+            )
         } else {
             try await transaction.query(
-                "UPDATE nodes SET consecutive_infra_failures = 0 WHERE id = \(nodeID) AND consecutive_infra_failures > 0")
+                "UPDATE nodes SET consecutive_infra_failures = 0 WHERE id = \(nodeID) AND consecutive_infra_failures > 0"
+            )
         }
     }
 
@@ -333,7 +343,8 @@ struct LeaseStore: Sendable {
             ON CONFLICT (product_name, tool_name, case_name) DO UPDATE SET
                 mean_ms = case_durations.mean_ms * 0.7 + excluded.mean_ms * 0.3,
                 last_ms = excluded.last_ms, samples = case_durations.samples + 1, updated_at = now()
-            """)
+            """
+        )
     }
 }
 

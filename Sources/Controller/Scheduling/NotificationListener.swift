@@ -9,6 +9,7 @@ struct NotificationListener: Service {
     let client: PostgresClient
     let waiters: LeaseWaiters
     let capabilities: NodeCapabilities
+    let activity: NodeActivity
     let metrics: ControllerMetrics
     let logger: Logger
 
@@ -23,6 +24,7 @@ struct NotificationListener: Service {
                             logger.debug("listening for work notifications")
                             // Anything sent while not listening is unknown: everyone looks again.
                             capabilities.forgetAll()
+                            activity.forgetAll()
                             waiters.wakeAll()
                             for try await notification in notifications {
                                 handle(notification.payload)
@@ -44,12 +46,15 @@ struct NotificationListener: Service {
         metrics.notificationsReceived.increment()
         switch Notifications.parse(payload) {
         case .work(let key, let count):
+            activity.workAppeared(key)
             waiters.wake(key: key, count: count)
         case .nodeChanged(let node):
             capabilities.forget(node: node)
+            activity.forget(node: node)
             waiters.wake(node: node)
         case .catalogChanged:
             capabilities.forgetAll()
+            activity.forgetAll()
             waiters.wakeAll()
         case nil:
             logger.debug("ignoring unknown notification \(payload)")

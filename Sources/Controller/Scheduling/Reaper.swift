@@ -64,7 +64,8 @@ struct Reaper: Service {
             """
             SELECT id FROM case_runs WHERE outcome IS NULL AND lease_expires_at < now()
             ORDER BY lease_expires_at LIMIT 1000
-            """).collect(UUID.self)
+            """
+        ).collect(UUID.self)
         var count = 0
         for runID in expired {
             let handled = try await session.transaction { transaction in
@@ -76,7 +77,8 @@ struct Reaper: Service {
                         FROM case_runs r JOIN cases k ON k.id = r.case_id JOIN tasks t ON t.id = k.task_id
                         WHERE r.id = \(runID) AND r.outcome IS NULL AND r.lease_expires_at < now()
                         FOR UPDATE OF r, k SKIP LOCKED
-                        """).first()
+                        """
+                    ).first()
                 else { return false }
                 let (caseID, nodeID, expiredAt, isCurrent, attempts, maxRetries, taskState, taskID) = try row.decode(
                     (Int64, Int64, Date, Bool, Int, Int, String, Int64).self
@@ -85,7 +87,8 @@ struct Reaper: Service {
                 try await transaction.query(
                     """
                     UPDATE case_runs SET outcome = 'lost', ended_at = now(), message = \(message) WHERE id = \(runID)
-                    """)
+                    """
+                )
                 guard isCurrent else { return true }
                 let decision = services.leases.policy.afterLostRun(
                     attempts: attempts,
@@ -106,7 +109,8 @@ struct Reaper: Service {
                         UPDATE cases SET state = \(state.rawValue), current_run_id = NULL, message = \(note ?? message),
                             finished_at = now(), updated_at = now()
                         WHERE id = \(caseID)
-                        """)
+                        """
+                    )
                     try await services.completion.completeIfDone(taskID: taskID, transaction: transaction)
                 }
                 try await services.leases.recordNodeHealth(nodeID: nodeID, infraFailure: true, transaction: transaction)
@@ -129,7 +133,8 @@ struct Reaper: Service {
                 updated_at = now()
             WHERE state = 'online' AND last_seen_at < now() - make_interval(secs => \(after))
             RETURNING id
-            """).collect(Int64.self)
+            """
+        ).collect(Int64.self)
         for id in rows { services.logger.notice("node offline", metadata: ["testfleet.node.id": .stringConvertible(id)]) }
     }
 
@@ -143,13 +148,15 @@ struct Reaper: Service {
             )
             SELECT t.product_id, t.tool_id, count(*)::int FROM lifted l JOIN tasks t ON t.id = l.task_id
             GROUP BY t.product_id, t.tool_id
-            """).all()
+            """
+        ).all()
         for row in rows {
             let (product, tool, count) = try row.decode((Int64, Int64, Int).self)
             try await session.query(
                 """
                 SELECT pg_notify(\(Notifications.channel), \(Notifications.work(WorkKey(productID: product, toolID: tool), count: count)))
-                """)
+                """
+            )
         }
     }
 }

@@ -14,23 +14,27 @@ struct TaskCompletion: Sendable {
     func completeIfDone(taskID: Int64, transaction: Transaction) async throws {
         let queuedLeft =
             try await transaction.query(
-                "SELECT EXISTS (SELECT 1 FROM cases WHERE task_id = \(taskID) AND state = 'queued')").collect(Bool.self).first ?? false
+                "SELECT EXISTS (SELECT 1 FROM cases WHERE task_id = \(taskID) AND state = 'queued')"
+            ).collect(Bool.self).first ?? false
         if queuedLeft { return }
         guard
             let state = try await transaction.query(
-                "SELECT state FROM tasks WHERE id = \(taskID) FOR UPDATE").collect(String.self).first
+                "SELECT state FROM tasks WHERE id = \(taskID) FOR UPDATE"
+            ).collect(String.self).first
         else { return }
         let unfinished =
             try await transaction.query(
                 """
                 SELECT EXISTS (SELECT 1 FROM cases WHERE task_id = \(taskID) AND state IN ('queued', 'leased', 'running'))
-                """).collect(Bool.self).first ?? true
+                """
+            ).collect(Bool.self).first ?? true
         if unfinished { return }
         if state == TaskState.queued.rawValue || state == TaskState.running.rawValue {
             try await transaction.query(
                 """
                 UPDATE tasks SET state = 'completed', finished_at = now(), updated_at = now() WHERE id = \(taskID)
-                """)
+                """
+            )
         }
         try await reports.write(taskID: taskID, transaction: transaction)
     }

@@ -64,16 +64,19 @@ struct CatalogRepository: Sendable {
                     INSERT INTO products (name, version, download_url, install_script)
                     VALUES (\(input.name), \(input.version), \(input.downloadUrl), \(input.installScript))
                     RETURNING \(unescaped: Self.productColumns)
-                    """).first()!
+                    """
+                ).first()!
                 let product = try Self.product(row)
                 // Nodes that already reported this product now match it.
                 try await transaction.query(
                     """
                     UPDATE node_products SET product_id = \(product.id)
                     WHERE product_name = \(product.name) AND product_version = \(product.version) AND product_id IS NULL
-                    """)
+                    """
+                )
                 try await transaction.query(
-                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.catalogChanged))")
+                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.catalogChanged))"
+                )
                 return product
             }
         } catch let error as AppError where error.status == .conflict {
@@ -181,15 +184,18 @@ struct CatalogRepository: Sendable {
                     VALUES (\(input.name), \(input.version), \(input.runCommand), \(input.defaultTimeoutS ?? 600),
                             \(input.downloadUrl), \(input.installScript))
                     RETURNING \(unescaped: Self.toolColumns)
-                    """).first()!
+                    """
+                ).first()!
                 let tool = try Self.tool(row)
                 try await transaction.query(
                     """
                     UPDATE node_tools SET tool_id = \(tool.id)
                     WHERE tool_name = \(tool.name) AND tool_version = \(tool.version) AND tool_id IS NULL
-                    """)
+                    """
+                )
                 try await transaction.query(
-                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.catalogChanged))")
+                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.catalogChanged))"
+                )
                 return tool
             }
         } catch let error as AppError where error.status == .conflict {
@@ -260,12 +266,14 @@ struct CatalogRepository: Sendable {
                 throw AppError.unprocessable("tool_ids: no tool \(missing)")
             }
             try await transaction.query(
-                "DELETE FROM product_tools WHERE product_id = \(productID) AND NOT (tool_id = ANY(\(unique)))")
+                "DELETE FROM product_tools WHERE product_id = \(productID) AND NOT (tool_id = ANY(\(unique)))"
+            )
             try await transaction.query(
                 """
                 INSERT INTO product_tools (product_id, tool_id) SELECT \(productID), unnest(\(unique)::bigint[])
                 ON CONFLICT DO NOTHING
-                """)
+                """
+            )
         }
         return try await linkedTools(productID: productID)
     }

@@ -6,6 +6,7 @@ import WireProtocol
 /// Nodes, their enrollment and what they have installed.
 struct NodeRepository: Sendable {
     let database: Database
+    let activity: NodeActivity
 
     enum CredentialCheck: Sendable {
         case node(AuthenticatedNode)
@@ -13,14 +14,23 @@ struct NodeRepository: Sendable {
         case unknown
     }
 
+    /// The node a credential belongs to; known credentials are cached until a notification says the node
+    /// changed.
     func authenticate(credential: String) async throws -> CredentialCheck {
+        let hash = Secrets.hash(credential)
+        if let cached = activity.credential(hash) {
+            if let node = cached.node { return .node(node) }
+            if let name = cached.revokedName { return .revoked(name: name) }
+        }
         guard
             let row = try await database.query(
-                "SELECT id, name, revoked_at IS NOT NULL FROM nodes WHERE credential_hash = \(Secrets.hash(credential))"
+                "SELECT id, name, revoked_at IS NOT NULL FROM nodes WHERE credential_hash = \(hash)"
             ).first()
         else { return .unknown }
         let (id, name, revoked) = try row.decode((Int64, String, Bool).self)
-        return revoked ? .revoked(name: name) : .node(AuthenticatedNode(id: id, name: name))
+        let node = AuthenticatedNode(id: id, name: name)
+        activity.remember(hash, node: revoked ? nil : node, revokedName: revoked ? name : nil)
+        return revoked ? .revoked(name: name) : .node(node)
     }
 
     // MARK: Enrollment tokens
@@ -96,7 +106,8 @@ struct NodeRepository: Sendable {
                     """
                     SELECT id, expires_at < now(), expires_at, uses >= max_uses, max_uses, revoked_at IS NOT NULL
                     FROM enrollment_tokens WHERE token_hash = \(Secrets.hash(token)) FOR UPDATE
-                    """).first()
+                    """
+                ).first()
             else { throw AppError.unauthorized("unknown enrollment token") }
             let (tokenID, expired, expiresAt, usedUp, maxUses, revoked) = try row.decode(
                 (Int64, Bool, Date, Bool, Int, Bool).self
@@ -113,7 +124,8 @@ struct NodeRepository: Sendable {
                 )
             }
             try await transaction.query(
-                "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = \(tokenID)")
+                "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = \(tokenID)"
+            )
             let nodeID = try await transaction.query(
                 """
                 INSERT INTO nodes (name, hostname, ip, os, arch, agent_version, slots, credential_hash, last_seen_at)
@@ -125,7 +137,12 @@ struct NodeRepository: Sendable {
                     credential_hash = excluded.credential_hash, revoked_at = NULL, state = 'online',
                     state_reason = NULL, consecutive_infra_failures = 0, last_seen_at = now(), updated_at = now()
                 RETURNING id
-                """).collect(Int64.self)[0]
+                """
+            ).collect(Int64.self)[0]
+            // A re-enrolled node's old credential stops working on every controller.
+            try await transaction.query(
+                "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(nodeID)))"
+            )
             return EnrollResponse(nodeId: nodeID, name: name, credential: credential)
         }
     }
@@ -147,10 +164,12 @@ struct NodeRepository: Sendable {
                     UPDATE nodes SET hostname = \(facts.hostname), ip = \(facts.ip), os = \(facts.os),
                         arch = \(facts.arch), agent_version = \(facts.agentVersion), updated_at = now()
                     WHERE id = \(nodeID)
-                    """)
+                    """
+                )
             }
             try await transaction.query(
-                "DELETE FROM node_products WHERE node_id = \(nodeID) AND source = 'agent-config'")
+                "DELETE FROM node_products WHERE node_id = \(nodeID) AND source = 'agent-config'"
+            )
             var unknown: [String] = []
             for product in inventory.products {
                 let inserted = try await transaction.query(
@@ -160,7 +179,8 @@ struct NodeRepository: Sendable {
                         \(product.name), \(product.version), \(product.path), 'installed', 'agent-config'
                     ON CONFLICT (node_id, product_name, product_version) DO NOTHING
                     RETURNING id, product_id IS NOT NULL
-                    """).first()
+                    """
+                ).first()
                 guard let inserted else { continue }  // managed install of the same product stays as it is
                 let (nodeProductID, known) = try inserted.decode((Int64, Bool).self)
                 if !known { unknown.append("product \(product.name) \(product.version)") }
@@ -173,12 +193,14 @@ struct NodeRepository: Sendable {
                                 \(tool.name), \(tool.version), \(tool.path), 'installed', 'agent-config'
                             ON CONFLICT (node_product_id, tool_name, tool_version) DO UPDATE SET install_path = excluded.install_path
                             RETURNING tool_id IS NOT NULL
-                            """).collect(Bool.self).first ?? true
+                            """
+                        ).collect(Bool.self).first ?? true
                     if !toolKnown { unknown.append("tool \(tool.name) \(tool.version)") }
                 }
             }
             try await transaction.query(
-                "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(nodeID)))")
+                "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(nodeID)))"
+            )
             return unknown
         }
     }
@@ -366,10 +388,12 @@ struct NodeRepository: Sendable {
                     labels = coalesce(\(patch.labels), labels),
                     updated_at = now()
                 WHERE id = \(id) RETURNING id
-                """).collect(Int64.self)
+                """
+            ).collect(Int64.self)
             if !rows.isEmpty {
                 try await transaction.query(
-                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(id)))")
+                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(id)))"
+                )
             }
             return !rows.isEmpty
         }
@@ -388,16 +412,20 @@ struct NodeRepository: Sendable {
             """
         ).collect(Int64.self)
         guard !rows.isEmpty else { throw AppError.notFound("no node \(id)") }
+        activity.forget(node: id)
+        try await database.query("SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(id)))")
     }
 
-    /// Records that the node was heard from; an offline node comes back online.
+    /// Records that the node was heard from; an offline node comes back online. Visits soon after a
+    /// recorded one are written in batches by ``PresenceWriter``.
     func touch(nodeID: Int64) async throws {
+        guard activity.needsImmediateWrite(nodeID) else { return }
         try await database.query(
             """
             UPDATE nodes SET last_seen_at = now(),
                 state = CASE WHEN state = 'offline' THEN 'online' ELSE state END,
                 state_reason = CASE WHEN state = 'offline' THEN NULL ELSE state_reason END
-            WHERE id = \(nodeID) AND (last_seen_at IS NULL OR last_seen_at < now() - interval '5 seconds' OR state = 'offline')
+            WHERE id = \(nodeID)
             """
         )
     }

@@ -91,7 +91,8 @@ struct TaskRepository: Sendable {
                 VALUES (\(task.name), \(task.product.id), \(task.tool.id), \(userID), \(task.priority),
                         \(task.caseTimeoutS), \(task.maxInfraRetries), \(task.cases.count))
                 RETURNING id
-                """).collect(Int64.self)[0]
+                """
+            ).collect(Int64.self)[0]
             try await transaction.query(
                 """
                 INSERT INTO cases (task_id, ordinal, name, expected_ms)
@@ -99,10 +100,12 @@ struct TaskRepository: Sendable {
                 FROM unnest(\(task.cases)::text[]) WITH ORDINALITY AS u(name, ordinal)
                 LEFT JOIN case_durations d ON d.product_name = \(task.product.name)
                     AND d.tool_name = \(task.tool.name) AND d.case_name = u.name
-                """)
+                """
+            )
             let key = WorkKey(productID: task.product.id, toolID: task.tool.id)
             try await transaction.query(
-                "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: task.cases.count)))")
+                "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: task.cases.count)))"
+            )
             return taskID
         }
     }
@@ -297,7 +300,8 @@ struct TaskRepository: Sendable {
             let logger = database.logger
             guard
                 let state = try await transaction.query(
-                    "SELECT state FROM tasks WHERE id = \(id) FOR UPDATE").collect(String.self).first
+                    "SELECT state FROM tasks WHERE id = \(id) FOR UPDATE"
+                ).collect(String.self).first
             else { throw AppError.notFound("no task \(id)") }
             if state == TaskState.completed.rawValue {
                 throw AppError.conflict("task \(id) has already completed")
@@ -306,13 +310,15 @@ struct TaskRepository: Sendable {
             try await transaction.query(
                 """
                 UPDATE tasks SET state = 'cancelled', finished_at = now(), updated_at = now() WHERE id = \(id)
-                """)
+                """
+            )
             try await transaction.query(
                 """
                 UPDATE cases SET state = 'cancelled', message = 'cancelled before it ran', finished_at = now(),
                     updated_at = now()
                 WHERE task_id = \(id) AND state = 'queued'
-                """)
+                """
+            )
             try await completion.completeIfDone(taskID: id, transaction: transaction)
         }
     }

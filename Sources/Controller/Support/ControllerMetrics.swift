@@ -36,8 +36,11 @@ struct ControllerMetrics: Sendable {
         )
         dbStatements = registry.makeCounter(
             descriptor: .init(
-                metricName: "testfleet_db_statements", unitName: "total",
-                helpText: "SQL statements sent to PostgreSQL (BEGIN and COMMIT included)"))
+                metricName: "testfleet_db_statements",
+                unitName: "total",
+                helpText: "SQL statements sent to PostgreSQL (BEGIN and COMMIT included)"
+            )
+        )
         dbPoolMaxConnections = registry.makeGauge(
             descriptor: .init(metricName: "testfleet_db_pool_max_connections", unitName: "", helpText: "Size of the database connection pool")
         )

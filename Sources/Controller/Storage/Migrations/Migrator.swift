@@ -21,10 +21,12 @@ struct Migrator: Sendable {
                     name text NOT NULL,
                     applied_at timestamptz NOT NULL DEFAULT now()
                 )
-                """)
+                """
+            )
             var applied: Set<Int> = []
             for try await version in try await transaction.query(
-                "SELECT version FROM schema_migrations").decode(Int.self) {
+                "SELECT version FROM schema_migrations"
+            ).decode(Int.self) {
                 applied.insert(version)
             }
             var done: [Int] = []
@@ -38,7 +40,8 @@ struct Migrator: Sendable {
                     try await transaction.query(PostgresQuery(unsafeSQL: statement))
                 }
                 try await transaction.query(
-                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))")
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))"
+                )
                 done.append(migration.version)
             }
             return done

@@ -1,0 +1,159 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// What this controller knows about nodes without asking the database on every request: which credentials
+/// belong to which node, when each node was last recorded as seen, and which nodes just found nothing to
+/// lease. Notifications about a node or about new work clear what they make stale.
+final class NodeActivity: Sendable {
+    struct CachedCredential: Sendable {
+        var node: AuthenticatedNode?
+        var revokedName: String?
+        var cachedAt: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var credentials: [Data: CachedCredential] = [:]
+        /// When this process last wrote each node's `last_seen_at`.
+        var written: [Int64: ContinuousClock.Instant] = [:]
+        /// Nodes seen since the last flush.
+        var pending: Set<Int64> = []
+        /// Nodes whose last lease query found nothing, with what they can run and when.
+        var idle: [Int64: (keys: Set<WorkKey>, since: ContinuousClock.Instant)] = [:]
+    }
+
+    private let state = Mutex(State())
+    /// Credentials are trusted this long without a notification (revocations are notified).
+    let credentialTTL: Duration
+    /// A node seen more recently than this is recorded in the next batch instead of at once.
+    let presenceBatchWindow: Duration
+    /// An idle mark is trusted this long without a notification.
+    let idleTTL: Duration
+
+    init(credentialTTL: Duration = .seconds(600), presenceBatchWindow: Duration = .seconds(60), idleTTL: Duration = .seconds(600)) {
+        self.credentialTTL = credentialTTL
+        self.presenceBatchWindow = presenceBatchWindow
+        self.idleTTL = idleTTL
+    }
+
+    // MARK: Credentials
+
+    func credential(_ hash: Data) -> CachedCredential? {
+        state.withLock { state in
+            guard let cached = state.credentials[hash] else { return nil }
+            guard ContinuousClock.now - cached.cachedAt < credentialTTL else {
+                state.credentials[hash] = nil
+                return nil
+            }
+            return cached
+        }
+    }
+
+    func remember(_ hash: Data, node: AuthenticatedNode?, revokedName: String?) {
+        state.withLock { $0.credentials[hash] = CachedCredential(node: node, revokedName: revokedName, cachedAt: .now) }
+    }
+
+    // MARK: Presence
+
+    /// Whether the node's visit must be written now (first in a while); otherwise it joins the next batch.
+    func needsImmediateWrite(_ node: Int64) -> Bool {
+        state.withLock { state in
+            if let written = state.written[node], ContinuousClock.now - written < presenceBatchWindow {
+                state.pending.insert(node)
+                return false
+            }
+            state.written[node] = .now
+            state.pending.remove(node)
+            return true
+        }
+    }
+
+    /// Takes the nodes to record in the next batch.
+    func takePending() -> [Int64] {
+        state.withLock { state in
+            let nodes = Array(state.pending)
+            state.pending.removeAll()
+            for node in nodes { state.written[node] = .now }
+            return nodes
+        }
+    }
+
+    // MARK: Idle nodes
+
+    func markIdle(_ node: Int64, keys: Set<WorkKey>) {
+        state.withLock { $0.idle[node] = (keys, .now) }
+    }
+
+    /// Whether the node found nothing last time and nothing it could run has appeared since.
+    func isIdle(_ node: Int64) -> Bool {
+        state.withLock { state in
+            guard let mark = state.idle[node] else { return false }
+            guard ContinuousClock.now - mark.since < idleTTL else {
+                state.idle[node] = nil
+                return false
+            }
+            return true
+        }
+    }
+
+    func workAppeared(_ key: WorkKey) {
+        state.withLock { state in
+            state.idle = state.idle.filter { !$0.value.keys.contains(key) }
+        }
+    }
+
+    /// Everything known about the node is stale: state, slots, inventory or credential changed.
+    func forget(node: Int64) {
+        state.withLock { state in
+            state.idle[node] = nil
+            state.credentials = state.credentials.filter { $0.value.node?.id != node }
+        }
+    }
+
+    /// After a missed notification: nothing cached is trusted.
+    func forgetAll() {
+        state.withLock { state in
+            state.idle.removeAll()
+            state.credentials.removeAll()
+        }
+    }
+
+    /// A slot of the node freed up: it may lease again.
+    func slotFreed(_ node: Int64) {
+        _ = state.withLock { $0.idle.removeValue(forKey: node) }
+    }
+}
+
+/// Writes the batched `last_seen_at` of nodes every few seconds.
+struct PresenceWriter: Service {
+    let activity: NodeActivity
+    let database: Database
+    let logger: Logger
+    var interval = Duration.seconds(10)
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            try? await flush()
+        }
+        try? await flush()
+    }
+
+    func flush() async throws {
+        let nodes = activity.takePending()
+        guard !nodes.isEmpty else { return }
+        do {
+            try await database.query(
+                """
+                UPDATE nodes SET last_seen_at = now(),
+                    state = CASE WHEN state = 'offline' THEN 'online' ELSE state END,
+                    state_reason = CASE WHEN state = 'offline' THEN NULL ELSE state_reason END
+                WHERE id = ANY(\(nodes))
+                """
+            )
+        } catch {
+            logger.warning("cannot record node presence: \(error)")
+        }
+    }
+}

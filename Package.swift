@@ -40,6 +40,11 @@ let package = Package(
             path: "Sources/Protocol",
             swiftSettings: swiftSettings
         ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "ConfigFile",
             swiftSettings: swiftSettings
@@ -94,6 +99,7 @@ let package = Package(
             name: "testfleet-agent",
             dependencies: [
                 "WireProtocol",
+                "CZlib",
                 "ConfigFile",
                 "ControllerClient",
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -115,6 +121,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/CLI",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "testfleet-bench",
+            dependencies: [
+                "WireProtocol",
+                "ControllerClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Bench",
             swiftSettings: swiftSettings
         ),
         .testTarget(

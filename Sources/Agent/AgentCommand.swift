@@ -62,16 +62,14 @@ extension AgentCommand {
                     throw CleanExit.message("cannot reach \(controller): \(error)")
                 }
             }
-            let client = try ControllerClient(baseURL: controller, caCertificatePEM: caPEM, bearer: token)
-            defer { Task { await client.shutdown() } }
+            let client = try ControllerClient(baseURL: controller, caCertificatePEM: caPEM, bearer: nil)
             let nodeName = name ?? LocalFacts.hostname()
             let answer: EnrollResponse
             do {
-                answer = try await client.call(
-                    .POST,
-                    "/api/v1/agent/enroll",
-                    body: EnrollRequest(name: nodeName, facts: LocalFacts.collect(slots: slots)),
-                    as: EnrollResponse.self
+                answer = try await AgentClient.enroll(
+                    client: client,
+                    token: token,
+                    request: EnrollRequest(name: nodeName, facts: LocalFacts.collect(slots: slots))
                 )
             } catch let error as ClientError {
                 await client.shutdown()

@@ -13,6 +13,8 @@ struct AgentService: Service {
     let client: AgentClient
     let logger: Logger
 
+    var managed: ManagedInstalls { ManagedInstalls(dataDirectory: config.dataURL) }
+
     func run() async throws {
         try FileManager.default.createDirectory(at: config.spoolURL, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: config.workURL, withIntermediateDirectories: true)
@@ -45,11 +47,11 @@ struct AgentService: Service {
     private func work(slot: Int, running: RunningCount, shutdownExpired: OneShot<Void>) async {
         var backoff = Backoff()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let lease: Lease?
+            let assignment: Assignment?
             do {
                 let free = config.slots - running.value
-                lease = try await cancelWhenGracefulShutdown {
-                    try await client.lease(wait: config.leaseWaitSeconds, freeSlots: free)
+                assignment = try await cancelWhenGracefulShutdown {
+                    try await client.assignment(wait: Double(config.leaseWaitSeconds), freeSlots: free)
                 }
                 backoff.reset()
             } catch {
@@ -62,15 +64,20 @@ struct AgentService: Service {
                 try? await Task.sleep(for: backoff.next())
                 continue
             }
-            guard let lease else { continue }
+            guard let assignment else { continue }
             running.add(1)
-            await CaseExecution(
-                lease: lease,
-                client: client,
-                config: config,
-                logger: logger,
-                shutdownExpired: shutdownExpired
-            ).run()
+            switch assignment {
+            case .run(let lease):
+                await CaseExecution(
+                    lease: lease,
+                    client: client,
+                    config: config,
+                    logger: logger,
+                    shutdownExpired: shutdownExpired
+                ).run()
+            case .install(let job):
+                await InstallExecution(job: job, client: client, config: config, managed: managed, logger: logger).run()
+            }
             running.add(-1)
         }
     }
@@ -78,7 +85,8 @@ struct AgentService: Service {
     /// Posts the inventory now and whenever the config file's inventory changes.
     private func reportInventory() async {
         var posted: [InventoryProduct]?
-        var current = config.products
+        var listed = config.products
+        var current = ManagedInstalls.merge(config: listed, managed: managed.load())
         var backoff = Backoff()
         var lastModified = Self.modificationDate(config.path)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -108,11 +116,12 @@ struct AgentService: Service {
             if modified != lastModified {
                 lastModified = modified
                 do {
-                    current = try AgentConfiguration.load(path: config.path.path).products
+                    listed = try AgentConfiguration.load(path: config.path.path).products
                 } catch {
                     logger.error("ignoring the changed config file: \(error)")
                 }
             }
+            current = ManagedInstalls.merge(config: listed, managed: managed.load())
         }
     }
 

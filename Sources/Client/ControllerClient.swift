@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import Logging
 import NIOCore
@@ -10,6 +11,8 @@ import WireProtocol
 /// Talks to a Testfleet controller over HTTPS: JSON in and out, errors carrying the controller's message.
 /// Shared by the agent and the `testfleet` CLI.
 public final class ControllerClient: Sendable {
+    public typealias Method = HTTPMethod
+
     public let baseURL: String
     private let authorization: String?
     private let http: HTTPClient
@@ -61,7 +64,9 @@ public final class ControllerClient: Sendable {
     ) async throws -> Answer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
-        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+        if let authorization, !extra.contains(where: { $0.0.lowercased() == "authorization" }) {
+            request.headers.add(name: "Authorization", value: authorization)
+        }
         request.headers.add(name: "User-Agent", value: "testfleet/\(TestfleetVersion.current)")
         for (name, value) in extra { request.headers.add(name: name, value: value) }
         if let body {
@@ -119,6 +124,66 @@ public final class ControllerClient: Sendable {
             timeout: timeout
         )
         guard (200..<300).contains(answer.status) else { throw ClientError.fromBody(status: answer.status, body: answer.body) }
+    }
+
+    /// A file downloaded to disk, with its size and SHA-256 (hex).
+    public struct Download: Sendable {
+        public var size: Int64
+        public var sha256: String
+    }
+
+    /// Streams a GET to `file`, hashing as it goes; a non-2xx answer throws with the server's message.
+    public func download(_ path: String, to file: URL, headers extra: [(String, String)] = []) async throws -> Download {
+        try await Self.download(http: http, url: baseURL + path, authorization: authorization, to: file, headers: extra)
+    }
+
+    /// Streams a GET of an absolute URL (outside the controller, trusting the system's roots) to `file`.
+    public static func download(url: String, to file: URL) async throws -> Download {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .follow(max: 5, allowCycles: false)))
+        do {
+            let result = try await download(http: http, url: url, authorization: nil, to: file, headers: [])
+            try await http.shutdown()
+            return result
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    private static func download(
+        http: HTTPClient,
+        url: String,
+        authorization: String?,
+        to file: URL,
+        headers extra: [(String, String)]
+    ) async throws -> Download {
+        var request = HTTPClientRequest(url: url)
+        if let authorization, !extra.contains(where: { $0.0.lowercased() == "authorization" }) {
+            request.headers.add(name: "Authorization", value: authorization)
+        }
+        for (name, value) in extra { request.headers.add(name: name, value: value) }
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: .hours(2))
+        } catch {
+            throw ClientError(status: nil, message: "cannot download \(url): \(describe(error))")
+        }
+        guard (200..<300).contains(Int(response.status.code)) else {
+            let body = try await response.body.collect(upTo: 1 << 20)
+            throw ClientError.fromBody(status: Int(response.status.code), body: Data(buffer: body))
+        }
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        let handle = try FileHandle(forWritingTo: file)
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        for try await chunk in response.body {
+            let data = Data(buffer: chunk)
+            hasher.update(data: data)
+            size += Int64(data.count)
+            try handle.write(contentsOf: data)
+        }
+        return Download(size: size, sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined())
     }
 
     /// An empty JSON body placeholder.

@@ -20,6 +20,7 @@ struct ControllerServices: Sendable {
     let activity: NodeActivity
     let artifacts: ArtifactStore
     let logs: LogStore
+    let installJobs: InstallJobRepository
     let scheduling: SchedulingInsight
     /// SHA-256 of the certificate agents pin; `nil` when serving plain HTTP.
     let tlsFingerprint: String?
@@ -61,6 +62,12 @@ struct ControllerServices: Sendable {
         capabilities = NodeCapabilities { try await nodes.capabilities(nodeID: $0) }
         artifacts = ArtifactStore(directory: config.dataDirectory.appendingPathComponent("artifacts"))
         logs = LogStore(database: database, maxBytesPerRun: config.caseLogMaxBytes)
+        installJobs = InstallJobRepository(
+            database: database,
+            catalog: catalog,
+            leaseTTLSeconds: config.leaseTTLSeconds,
+            heartbeatIntervalSeconds: config.heartbeatIntervalSeconds
+        )
         scheduling = SchedulingInsight(database: database)
         self.tlsFingerprint = tlsFingerprint
         metrics.dbPoolMaxConnections.set(Double(config.databasePoolSize))

@@ -48,11 +48,14 @@ public struct InventoryTool: Codable, Sendable, Equatable {
     public var name: String
     public var version: String
     public var path: String
+    /// Installed by the agent for an install job, rather than listed in its config file.
+    public var managed: Bool?
 
-    public init(name: String, version: String, path: String) {
+    public init(name: String, version: String, path: String, managed: Bool? = nil) {
         self.name = name
         self.version = version
         self.path = path
+        self.managed = managed
     }
 }
 
@@ -62,12 +65,15 @@ public struct InventoryProduct: Codable, Sendable, Equatable {
     public var version: String
     public var path: String
     public var tools: [InventoryTool]
+    /// Installed by the agent for an install job, rather than listed in its config file.
+    public var managed: Bool?
 
-    public init(name: String, version: String, path: String, tools: [InventoryTool]) {
+    public init(name: String, version: String, path: String, tools: [InventoryTool], managed: Bool? = nil) {
         self.name = name
         self.version = version
         self.path = path
         self.tools = tools
+        self.managed = managed
     }
 }
 

@@ -56,7 +56,10 @@ struct AgentRoutes {
             }
             guard let granted else { return Response(status: .noContent) }
             if let channel = context.channel, !channel.isActive {
-                try await services.leases.release(runID: granted.leaseId)
+                switch granted {
+                case .run(let lease): try await services.leases.release(runID: lease.leaseId)
+                case .install(let job): try await services.installJobs.release(jobID: job.jobId)
+                }
                 throw AppError(.serviceUnavailable, "the agent hung up before the lease was delivered")
             }
             return try context.responseEncoder.encode(granted, from: request, context: context)
@@ -92,6 +95,20 @@ struct AgentRoutes {
             )
             return LogAck(offset: end)
         }
+        api.post("agent/install-jobs/:id/progress") { request, context -> Response in
+            let node = try context.requireNode()
+            let input = try await request.decode(as: InstallProgress.self, context: context)
+            try await services.installJobs.progress(jobID: try request.id(context), nodeID: node.id, token: input.token, log: input.log)
+            return Self.emptyJSON
+        }
+        api.post("agent/install-jobs/:id/result") { request, context -> Response in
+            let node = try context.requireNode()
+            let result = try await request.decode(as: InstallResult.self, context: context)
+            try await services.installJobs.finish(jobID: try request.id(context), nodeID: node.id, result: result)
+            services.activity.forget(node: node.id)
+            services.capabilities.forget(node: node.id)
+            return Self.emptyJSON
+        }
         api.post("agent/leases/:id/result") { request, context -> Response in
             let node = try context.requireNode()
             let runID = try leaseID(context)
@@ -102,6 +119,10 @@ struct AgentRoutes {
         }
     }
 
+    static var emptyJSON: Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
+    }
+
     private func leaseID(_ context: AppRequestContext) throws -> UUID {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else {
             throw AppError.notFound("no lease \(context.parameters.get("id") ?? "")")
@@ -110,7 +131,7 @@ struct AgentRoutes {
     }
 
     /// Leases now, or waits for work this node can run until `wait` seconds have passed.
-    private func awaitLease(node: Int64, wait: Double) async throws -> Lease? {
+    private func awaitLease(node: Int64, wait: Double) async throws -> Assignment? {
         let waiters = services.waiters
         let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
         var ticket: LeaseWaiters.Ticket?
@@ -121,11 +142,16 @@ struct AgentRoutes {
             let fresh = waiters.register(node: node, capabilities: capabilities)
             if let ticket { waiters.remove(ticket) }
             ticket = fresh
+            // Environment work goes before cases; most nodes are known to have none.
+            if services.activity.mayHaveInstallJobs(node) {
+                if let job = try await services.installJobs.lease(nodeID: node) { return .install(job) }
+                services.activity.noInstallJobs(node)
+            }
             // A node that found nothing, with no new work for it since, need not ask the database again.
             if !services.activity.isIdle(node) {
                 if let lease = try await services.leases.lease(nodeID: node) {
                     services.metrics.leasesGranted.increment()
-                    return lease
+                    return .run(lease)
                 }
                 services.activity.markIdle(node, keys: capabilities)
             }

@@ -31,6 +31,27 @@ struct NodeRoutes {
             services.activity.forget(node: id)
             return node
         }
+        api.post("nodes/:id/environment") { request, context -> EditedResponse<InstallJob> in
+            let user = try context.requireAdmin()
+            let id = try request.id(context)
+            let change = try await request.decode(as: EnvironmentChange.self, context: context)
+            let job = try await services.installJobs.create(nodeID: id, change: change, userID: user.id)
+            services.activity.installQueued(id)
+            return EditedResponse(status: .accepted, response: job)
+        }
+        api.get("nodes/:id/environment") { request, context -> NodeEnvironment in
+            _ = try context.requireUser()
+            let id = try request.id(context)
+            _ = try await services.nodes.get(id: id)
+            return NodeEnvironment(
+                products: try await services.nodes.inventory(nodeID: id),
+                jobs: try await services.installJobs.list(nodeID: id)
+            )
+        }
+        api.get("install-jobs/:id") { request, context -> InstallJob in
+            _ = try context.requireUser()
+            return try await services.installJobs.get(id: try request.id(context))
+        }
         api.delete("nodes/:id") { request, context -> Response in
             _ = try context.requireAdmin()
             try await services.nodes.revoke(id: try request.id(context))

@@ -257,6 +257,39 @@ enum OpenAPIDocument {
             response: "NodeInfo"
         ),
         .init(method: "DELETE", path: "/api/v1/nodes/{id}", summary: "Revoke a node's credential", access: .admin, status: 204),
+        .init(
+            method: "POST",
+            path: "/api/v1/nodes/{id}/environment",
+            summary: "Install or uninstall a product's tools on a node",
+            access: .admin,
+            request: "EnvironmentChange",
+            response: "InstallJob",
+            status: 202
+        ),
+        .init(
+            method: "GET",
+            path: "/api/v1/nodes/{id}/environment",
+            summary: "What is installed on a node, and its install jobs",
+            access: .user,
+            response: "NodeEnvironment"
+        ),
+        .init(method: "GET", path: "/api/v1/install-jobs/{id}", summary: "An install job with its log", access: .user, response: "InstallJob"),
+        .init(
+            method: "POST",
+            path: "/api/v1/agent/install-jobs/{id}/progress",
+            summary: "Renew an install job and append to its log",
+            access: .node,
+            request: "InstallProgress",
+            response: "object"
+        ),
+        .init(
+            method: "POST",
+            path: "/api/v1/agent/install-jobs/{id}/result",
+            summary: "Post an install job's result",
+            access: .node,
+            request: "InstallResult",
+            response: "object"
+        ),
     ]
 
     static func json() throws -> Data {

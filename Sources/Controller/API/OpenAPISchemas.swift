@@ -167,6 +167,34 @@ enum OpenAPISchemas {
                 ],
                 required: ["lease_id", "token", "expires_at", "case_id", "case_name", "command_template"]
             ),
+            "Assignment": [
+                "oneOf": [
+                    ["allOf": [ref("Lease"), object(["kind": ["type": "string", "enum": ["case"]]])]],
+                    object(["kind": ["type": "string", "enum": ["install"]], "install": ["type": "object"]], required: ["kind", "install"]),
+                ]
+            ],
+            "EnvironmentChange": object(
+                ["product_id": integer, "tool_ids": array(integer), "action": ["type": "string", "enum": ["install", "uninstall"]]],
+                required: ["product_id", "tool_ids", "action"]
+            ),
+            "InstallJob": object(
+                [
+                    "id": integer, "node": nodeRef, "action": string, "product": item, "tools": array(item),
+                    "state": ["type": "string", "enum": ["queued", "leased", "running", "succeeded", "failed", "cancelled"]],
+                    "message": nullable("string"), "log": nullable("string"), "created_at": time,
+                    "started_at": nullable("string", format: "date-time"), "finished_at": nullable("string", format: "date-time"),
+                ],
+                required: ["id", "node", "action", "product", "tools", "state"]
+            ),
+            "NodeEnvironment": object(
+                ["products": array(["type": "object"]), "jobs": array(ref("InstallJob"))],
+                required: ["products", "jobs"]
+            ),
+            "InstallProgress": object(["token": integer, "log": string], required: ["token", "log"]),
+            "InstallResult": object(
+                ["token": integer, "succeeded": boolean, "message": nullable("string"), "paths": ["type": "object"]],
+                required: ["token", "succeeded", "paths"]
+            ),
             "HeartbeatRequest": object(["token": integer], required: ["token"]),
             "HeartbeatResponse": object(["cancel": boolean, "expires_at": time], required: ["cancel", "expires_at"]),
             "LogAck": object(["offset": integer], required: ["offset"]),

@@ -20,6 +20,9 @@ extension CaseDetail: ResponseGenerator, ResponseEncodable {}
 extension NodeInfo: ResponseGenerator, ResponseEncodable {}
 extension TaskReport: ResponseGenerator, ResponseEncodable {}
 extension LoginAnswer: ResponseGenerator, ResponseEncodable {}
+extension Assignment: ResponseGenerator, ResponseEncodable {}
+extension InstallJob: ResponseGenerator, ResponseEncodable {}
+extension NodeEnvironment: ResponseGenerator, ResponseEncodable {}
 
 /// A list answer that is not paginated.
 struct ItemsResponse<Item: Codable & Sendable>: ResponseEncodable, Decodable {

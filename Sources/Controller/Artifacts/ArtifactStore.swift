@@ -92,7 +92,6 @@ struct ArtifactStore: Sendable {
             headers: [
                 .contentType: "application/octet-stream",
                 .contentDisposition: "attachment; filename=\"\(artifact.filename)\"",
-                .contentLength: String(artifact.size),
                 HTTPField.Name("X-Testfleet-SHA256")!: artifact.sha256,
             ],
             body: body

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 import WireProtocol
 
 /// The SQL of the lease life cycle: take the next case, renew, finish. Each step is one statement or one
@@ -19,9 +20,32 @@ struct LeaseStore: Sendable {
     func lease(nodeID: Int64) async throws -> Lease? {
         let runID = UUID()
         let token = Int64.random(in: 1...Int64.max)
+        let rows = try await database.query(leaseQuery(nodeID: nodeID, runID: runID, token: token)).all()
+        return try lease(from: rows.first, runID: runID, token: token)
+    }
+
+    /// The plan of the lease statement as PostgreSQL runs it for `nodeID` (EXPLAIN ANALYZE, BUFFERS), in a
+    /// transaction that is rolled back, so nothing is leased.
+    func explainLease(nodeID: Int64) async throws -> String {
+        let query = leaseQuery(nodeID: nodeID, runID: UUID(), token: 1)
+        let explain = PostgresQuery(unsafeSQL: "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + query.sql, binds: query.binds)
+        struct Rollback: Error {}
+        let plan = Mutex("")
+        do {
+            try await database.transaction { transaction in
+                let lines = try await transaction.query(explain).collect(String.self)
+                plan.withLock { $0 = lines.joined(separator: "\n") }
+                throw Rollback()
+            }
+        } catch is Rollback {}
+        return plan.withLock { $0 }
+    }
+
+    /// The lease statement; see ``lease(nodeID:)``.
+    private func leaseQuery(nodeID: Int64, runID: UUID, token: Int64) -> PostgresQuery {
         let ttl = Double(policy.leaseTTLSeconds)
         let aging = Double(policy.agingIntervalSeconds)
-        let rows = try await database.query(
+        return
             """
             WITH node AS (
                 SELECT n.id FROM nodes n
@@ -98,8 +122,10 @@ struct LeaseStore: Sendable {
             JOIN products pr ON pr.id = t.product_id
             JOIN tools tl ON tl.id = t.tool_id
             """
-        ).all()
-        guard let row = rows.first else { return nil }
+    }
+
+    private func lease(from row: PostgresRow?, runID: UUID, token: Int64) throws -> Lease? {
+        guard let row else { return nil }
         let (
             caseID, caseName, taskID, attempt, expires, productPath, toolPath, productName, productVersion, toolName,
             toolVersion, runCommand, timeout

@@ -21,6 +21,8 @@ final class NodeActivity: Sendable {
         var pending: Set<Int64> = []
         /// Nodes whose last lease query found nothing, with what they can run and when.
         var idle: [Int64: (keys: Set<WorkKey>, since: ContinuousClock.Instant)] = [:]
+        /// Nodes known to have no queued install job.
+        var noInstallJobs: Set<Int64> = []
     }
 
     private let state = Mutex(State())
@@ -103,9 +105,28 @@ final class NodeActivity: Sendable {
         }
     }
 
+    // MARK: Install jobs
+
+    /// Whether the node may have an install job waiting (unknown counts as maybe).
+    func mayHaveInstallJobs(_ node: Int64) -> Bool {
+        state.withLock { !$0.noInstallJobs.contains(node) }
+    }
+
+    func noInstallJobs(_ node: Int64) {
+        _ = state.withLock { $0.noInstallJobs.insert(node) }
+    }
+
+    func installQueued(_ node: Int64) {
+        state.withLock { state in
+            state.noInstallJobs.remove(node)
+            state.idle[node] = nil
+        }
+    }
+
     /// Everything known about the node is stale: state, slots, inventory or credential changed.
     func forget(node: Int64) {
         state.withLock { state in
+            state.noInstallJobs.remove(node)
             state.idle[node] = nil
             state.credentials = state.credentials.filter { $0.value.node?.id != node }
         }
@@ -115,6 +136,7 @@ final class NodeActivity: Sendable {
     func forgetAll() {
         state.withLock { state in
             state.idle.removeAll()
+            state.noInstallJobs.removeAll()
             state.credentials.removeAll()
         }
     }

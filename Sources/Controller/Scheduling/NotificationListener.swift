@@ -56,6 +56,9 @@ struct NotificationListener: Service {
             capabilities.forgetAll()
             activity.forgetAll()
             waiters.wakeAll()
+        case .installQueued(let node):
+            activity.installQueued(node)
+            waiters.wake(node: node)
         case nil:
             logger.debug("ignoring unknown notification \(payload)")
         }

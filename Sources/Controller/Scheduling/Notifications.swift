@@ -8,11 +8,14 @@ enum Notifications {
     static func nodeChanged(_ nodeID: Int64) -> String { "node:\(nodeID)" }
     /// Catalog links or ids changed: every node's capabilities are read again.
     static let catalogChanged = "catalog"
+    /// An install job was queued for a node.
+    static func installQueued(_ nodeID: Int64) -> String { "install:\(nodeID)" }
 
     enum Message: Equatable, Sendable {
         case work(WorkKey, count: Int)
         case nodeChanged(Int64)
         case catalogChanged
+        case installQueued(Int64)
     }
 
     static func parse(_ payload: String) -> Message? {
@@ -28,6 +31,9 @@ enum Notifications {
             return .nodeChanged(id)
         case "catalog":
             return .catalogChanged
+        case "install":
+            guard parts.count == 2, let id = Int64(parts[1]) else { return nil }
+            return .installQueued(id)
         default:
             return nil
         }

@@ -43,6 +43,7 @@ struct Reaper: Service {
             do {
                 try await reap(session)
                 if pass % 10 == 0 {
+                    try await services.installJobs.expire(session: session)
                     try await markSilentNodesOffline(session)
                     try await liftAvoidances(session)
                 }

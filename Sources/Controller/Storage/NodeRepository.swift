@@ -157,7 +157,6 @@ struct NodeRepository: Sendable {
             for tool in product.tools { try Self.validate(item: "tool", tool.name, tool.version, tool.path) }
         }
         return try await database.transaction { transaction in
-            let logger = database.logger
             if let facts = inventory.facts {
                 try await transaction.query(
                     """
@@ -167,37 +166,64 @@ struct NodeRepository: Sendable {
                     """
                 )
             }
-            try await transaction.query(
-                "DELETE FROM node_products WHERE node_id = \(nodeID) AND source = 'agent-config'"
-            )
+            // The agent's report is what is installed; rows an install job is changing stay as they are.
             var unknown: [String] = []
+            var keptProducts: [Int64] = []
             for product in inventory.products {
-                let inserted = try await transaction.query(
+                let source = product.managed == true ? InstallSource.managed : .agentConfig
+                let row = try await transaction.query(
                     """
                     INSERT INTO node_products (node_id, product_id, product_name, product_version, install_path, state, source)
                     SELECT \(nodeID), (SELECT id FROM products WHERE name = \(product.name) AND version = \(product.version)),
-                        \(product.name), \(product.version), \(product.path), 'installed', 'agent-config'
-                    ON CONFLICT (node_id, product_name, product_version) DO NOTHING
+                        \(product.name), \(product.version), \(product.path), 'installed', \(source.rawValue)
+                    ON CONFLICT (node_id, product_name, product_version) DO UPDATE SET
+                        install_path = CASE WHEN node_products.state IN ('installing', 'removing')
+                                            THEN node_products.install_path ELSE excluded.install_path END,
+                        state = CASE WHEN node_products.state IN ('installing', 'removing')
+                                     THEN node_products.state ELSE 'installed' END,
+                        source = excluded.source, product_id = excluded.product_id, updated_at = now()
                     RETURNING id, product_id IS NOT NULL
                     """
-                ).first()
-                guard let inserted else { continue }  // managed install of the same product stays as it is
-                let (nodeProductID, known) = try inserted.decode((Int64, Bool).self)
+                ).first()!
+                let (nodeProductID, known) = try row.decode((Int64, Bool).self)
+                keptProducts.append(nodeProductID)
                 if !known { unknown.append("product \(product.name) \(product.version)") }
+                var keptTools: [Int64] = []
                 for tool in product.tools {
-                    let toolKnown =
-                        try await transaction.query(
-                            """
-                            INSERT INTO node_tools (node_product_id, tool_id, tool_name, tool_version, install_path, state, source)
-                            SELECT \(nodeProductID), (SELECT id FROM tools WHERE name = \(tool.name) AND version = \(tool.version)),
-                                \(tool.name), \(tool.version), \(tool.path), 'installed', 'agent-config'
-                            ON CONFLICT (node_product_id, tool_name, tool_version) DO UPDATE SET install_path = excluded.install_path
-                            RETURNING tool_id IS NOT NULL
-                            """
-                        ).collect(Bool.self).first ?? true
+                    let toolSource = tool.managed == true ? InstallSource.managed : .agentConfig
+                    let toolRow = try await transaction.query(
+                        """
+                        INSERT INTO node_tools (node_product_id, tool_id, tool_name, tool_version, install_path, state, source)
+                        SELECT \(nodeProductID), (SELECT id FROM tools WHERE name = \(tool.name) AND version = \(tool.version)),
+                            \(tool.name), \(tool.version), \(tool.path), 'installed', \(toolSource.rawValue)
+                        ON CONFLICT (node_product_id, tool_name, tool_version) DO UPDATE SET
+                            install_path = CASE WHEN node_tools.state IN ('installing', 'removing')
+                                                THEN node_tools.install_path ELSE excluded.install_path END,
+                            state = CASE WHEN node_tools.state IN ('installing', 'removing')
+                                         THEN node_tools.state ELSE 'installed' END,
+                            source = excluded.source, tool_id = excluded.tool_id, updated_at = now()
+                        RETURNING id, tool_id IS NOT NULL
+                        """
+                    ).first()!
+                    let (toolRowID, toolKnown) = try toolRow.decode((Int64, Bool).self)
+                    keptTools.append(toolRowID)
                     if !toolKnown { unknown.append("tool \(tool.name) \(tool.version)") }
                 }
+                try await transaction.query(
+                    """
+                    DELETE FROM node_tools WHERE node_product_id = \(nodeProductID) AND NOT (id = ANY(\(keptTools)))
+                      AND state NOT IN ('installing', 'removing')
+                    """
+                )
             }
+            try await transaction.query(
+                """
+                DELETE FROM node_products np WHERE np.node_id = \(nodeID) AND NOT (np.id = ANY(\(keptProducts)))
+                  AND np.state NOT IN ('installing', 'removing')
+                  AND NOT EXISTS (
+                      SELECT 1 FROM node_tools nt WHERE nt.node_product_id = np.id AND nt.state IN ('installing', 'removing'))
+                """
+            )
             try await transaction.query(
                 "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(nodeID)))"
             )

@@ -1,0 +1,171 @@
+import ControllerClient
+import Foundation
+import Synchronization
+import WireProtocol
+
+/// A controller seen from the bench: admin calls and simulated nodes on one shared HTTP client.
+struct Bench: Sendable {
+    let client: ControllerClient
+    let admin: [(String, String)]
+
+    struct Setup: Sendable {
+        var product: Int64
+        var tool: Int64
+        var nodes: [AgentClient]
+    }
+
+    func call<Response: Decodable>(
+        _ method: ControllerClient.Method,
+        _ path: String,
+        _ body: (some Encodable)?,
+        as type: Response.Type
+    )
+        async throws -> Response
+    {
+        let answer = try await client.send(
+            method,
+            path,
+            body: try body.map { try WireJSON.encoder().encode($0) },
+            headers: admin,
+            timeout: .seconds(300)
+        )
+        guard (200..<300).contains(answer.status) else { throw ClientError(answer: answer) }
+        return try WireJSON.decoder().decode(Response.self, from: answer.body)
+    }
+
+    /// A fresh product and tool, and `nodes` enrolled nodes that have them.
+    func setUp(nodes: Int) async throws -> Setup {
+        let tag = UUID().uuidString.prefix(8).lowercased()
+        let product = try await call(.POST, "/api/v1/products", ProductInput(name: "bench-\(tag)", version: "1"), as: Product.self)
+        let tool = try await call(.POST, "/api/v1/tools", ToolInput(name: "bench-\(tag)", version: "1", runCommand: "true"), as: Tool.self)
+        _ = try await client.send(
+            .PUT,
+            "/api/v1/products/\(product.id)/tools",
+            body: try WireJSON.encoder().encode(ProductToolsInput(toolIds: [tool.id])),
+            headers: admin
+        )
+        let inventory = Inventory(products: [
+            InventoryProduct(name: product.name, version: "1", path: "/tmp", tools: [InventoryTool(name: tool.name, version: "1", path: "/tmp")])
+        ])
+        var agents: [AgentClient] = []
+        var remaining = nodes
+        while remaining > 0 {
+            let batch = min(remaining, 50)
+            let token = try await call(.POST, "/api/v1/enrollment-tokens", EnrollmentTokenInput(ttlS: 3600, maxUses: batch), as: EnrollmentToken.self)
+            let enrolled = try await withThrowingTaskGroup(of: AgentClient.self) { group in
+                for index in 0..<batch {
+                    let name = "bench-\(tag)-\(nodes - remaining + index)"
+                    group.addTask {
+                        let facts = NodeFacts(hostname: name, ip: "127.0.0.1", os: "bench", arch: "x86_64", agentVersion: "bench", slots: 1)
+                        let answer = try await AgentClient.enroll(
+                            client: client,
+                            token: token.token!,
+                            request: EnrollRequest(name: name, facts: facts)
+                        )
+                        let agent = AgentClient(client: client, credential: answer.credential)
+                        _ = try await agent.inventory(inventory)
+                        return agent
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            agents += enrolled
+            remaining -= batch
+        }
+        return Setup(product: product.id, tool: tool.id, nodes: agents)
+    }
+
+    func submit(_ setup: Setup, cases: [String], name: String = "bench") async throws -> Int64 {
+        try await call(
+            .POST,
+            "/api/v1/tasks",
+            TaskSubmission(name: name, product: ItemReference(id: setup.product), tool: ItemReference(id: setup.tool), cases: cases),
+            as: TaskInfo.self
+        ).id
+    }
+
+    /// Runs every queued case at once, reporting `duration(name)` as its duration.
+    func drain(_ setup: Setup, duration: @escaping @Sendable (String) -> Int) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for node in setup.nodes {
+                group.addTask {
+                    while let lease = try await node.lease(wait: 0) {
+                        try await node.result(
+                            lease,
+                            .init(token: lease.token, status: .passed, exitCode: 0, durationMs: Int64(duration(lease.caseName)), message: nil)
+                        )
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// The controller's count of SQL statements so far.
+    func statements() async throws -> Double {
+        let answer = try await client.send(.GET, "/metrics")
+        for line in String(decoding: answer.body, as: UTF8.self).split(separator: "\n")
+        where line.hasPrefix("testfleet_db_statements_total ") {
+            return Double(line.split(separator: " ").last!) ?? 0
+        }
+        throw BenchError("no testfleet_db_statements_total in /metrics")
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) { self.description = description }
+}
+
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func add(_ delta: Int) { count.withLock { $0 += delta } }
+}
+
+final class Flag: Sendable {
+    private let flag = Mutex(false)
+    var isSet: Bool { flag.withLock { $0 } }
+    func set() { flag.withLock { $0 = true } }
+}
+
+final class Box<Value: Sendable>: Sendable {
+    private let stored = Mutex<Value?>(nil)
+    var value: Value? { stored.withLock { $0 } }
+    func setOnce(_ value: Value) { stored.withLock { if $0 == nil { $0 = value } } }
+}
+
+/// A repeatable random sequence, so runs compare.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+func milliseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+}
+
+func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    let rank = Int((fraction * Double(sorted.count)).rounded(.up))
+    return sorted[min(max(rank, 1), sorted.count) - 1]
+}
+
+func residentMegabytes(_ pid: Int32) -> Double? {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        let kilobytes = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Double($0) }
+        return kilobytes.map { $0 / 1024 }
+    }
+    return nil
+}

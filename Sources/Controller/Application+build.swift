@@ -13,7 +13,7 @@ struct ControllerApplication {
     var application: Application<RouterResponder<AppRequestContext>>
     var services: ControllerServices
     /// Runs after the application stopped (stops an embedded PostgreSQL).
-    var cleanup: @Sendable () -> Void
+    var cleanup: @Sendable () async -> Void
     /// Every route as `METHOD /path/{param}`, for comparing with the OpenAPI document.
     var routes: [String]
 
@@ -34,7 +34,7 @@ struct ControllerApplication {
             postgres = try DatabaseURL.parse(url)
         } else {
             let cluster = try EmbeddedPostgres(dataDirectory: config.dataDirectory, logger: logger)
-            let connection = try cluster.start()
+            let connection = try await Blocking.run { try cluster.start() }
             embedded = cluster
             postgres = try DatabaseURL.parse(connection.url)
         }
@@ -116,7 +116,7 @@ struct ControllerApplication {
         return ControllerApplication(
             application: application,
             services: services,
-            cleanup: { cluster?.stop() },
+            cleanup: { if let cluster { _ = try? await Blocking.run { cluster.stop() } } },
             routes: routes
         )
     }

@@ -75,8 +75,13 @@ extension ControllerCommand {
             let config = try options.load()
             let logger = ControllerLogging.logger(config)
             let built = try await ControllerApplication.build(config: config, logger: logger)
-            defer { built.cleanup() }
-            try await built.application.runService()
+            do {
+                try await built.application.runService()
+            } catch {
+                await built.cleanup()
+                throw error
+            }
+            await built.cleanup()
         }
     }
 
@@ -183,7 +188,7 @@ func withDatabase(
     } else {
         let cluster = try EmbeddedPostgres(dataDirectory: config.dataDirectory, logger: quiet)
         let wasRunning = cluster.runningPort() != nil
-        url = try cluster.start().url
+        url = try await Blocking.run { try cluster.start().url }
         if !wasRunning { embedded = cluster }
     }
     defer { embedded?.stop() }

@@ -26,7 +26,6 @@ struct DemoCommand: AsyncParsableCommand {
         var logger = ControllerLogging.logger(config)
         logger.logLevel = .warning
         let built = try await ControllerApplication.build(config: config, logger: logger)
-        defer { built.cleanup() }
         let group = ServiceGroup(
             configuration: .init(
                 services: [built.application],
@@ -41,9 +40,11 @@ struct DemoCommand: AsyncParsableCommand {
         } catch {
             print("demo failed: \(error)")
         }
-        demo.stopAgents()
+        await demo.stopAgents()
         if exitWhenDone { await group.triggerGracefulShutdown() }
-        try await server.value
+        let outcome = await server.result
+        await built.cleanup()
+        try outcome.get()
     }
 }
 
@@ -134,7 +135,10 @@ struct DemoScenario {
         }
     }
 
-    func stopAgents() { agents.stopAll() }
+    func stopAgents() async {
+        let agents = self.agents
+        _ = try? await Blocking.run { agents.stopAll() }
+    }
 
     private func waitReady() async throws {
         for _ in 0..<600 {
@@ -195,7 +199,7 @@ struct DemoScenario {
             createdBy: createdBy
         )
         let agent = AgentProcesses.agentBinary()
-        let enroll = try ProcessRunner.run(
+        let enroll = try await ProcessRunner.run(
             agent.path,
             [
                 "enroll", "--controller", url, "--token", token, "--ca-sha256", services.tlsFingerprint ?? "",

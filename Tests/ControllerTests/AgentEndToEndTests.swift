@@ -175,8 +175,8 @@ struct AgentEndToEndTests {
         defer { Task { await controller.stop() } }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tf-enroll-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        func enroll(_ token: String, fingerprint: String? = nil) throws -> ProcessRunner.Result {
-            try ProcessRunner.run(
+        func enroll(_ token: String, fingerprint: String? = nil) async throws -> ProcessRunner.Result {
+            try await ProcessRunner.run(
                 TestAgent.binary.path,
                 [
                     "enroll", "--controller", controller.url, "--token", token, "--ca-sha256", fingerprint ?? controller.fingerprint,
@@ -192,27 +192,27 @@ struct AgentEndToEndTests {
         #expect(created.command?.contains("testfleet-agent enroll --controller") == true)
         #expect(created.command?.contains("--ca-sha256 \(controller.fingerprint)") == true)
 
-        let wrong = try enroll(created.token!, fingerprint: String(repeating: "ab", count: 32))
+        let wrong = try await enroll(created.token!, fingerprint: String(repeating: "ab", count: 32))
         #expect(wrong.status != 0 && wrong.output.contains("do not match"))
 
-        let ok = try enroll(created.token!)
+        let ok = try await enroll(created.token!)
         #expect(ok.status == 0, "\(ok.output)")
-        let usedUp = try enroll(created.token!)
+        let usedUp = try await enroll(created.token!)
         #expect(usedUp.status != 0 && usedUp.output.contains("used up"))
 
         let expiring = try await newToken()
         try await controller.services.database.query(
             "UPDATE enrollment_tokens SET expires_at = now() - interval '1 minute' WHERE id = \(expiring.id)"
         )
-        let expired = try enroll(expiring.token!)
+        let expired = try await enroll(expiring.token!)
         #expect(expired.status != 0 && expired.output.contains("expired"))
 
         let revoking = try await newToken()
         #expect(try await controller.admin.request(.DELETE, "/api/v1/enrollment-tokens/\(revoking.id)").status == 204)
-        let revoked = try enroll(revoking.token!)
+        let revoked = try await enroll(revoking.token!)
         #expect(revoked.status != 0 && revoked.output.contains("revoked"))
 
-        let unknown = try enroll("tfe_nope")
+        let unknown = try await enroll("tfe_nope")
         #expect(unknown.status != 0 && unknown.output.contains("unknown enrollment token"))
         let listed = try await controller.admin.request(.GET, "/api/v1/enrollment-tokens").decode(Page<EnrollmentToken>.self)
         #expect(listed.items.count == 3 && listed.items.allSatisfy { $0.token == nil })

@@ -1,7 +1,10 @@
+import ControllerClient
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import Testing
+import WireProtocol
 
 @testable import testfleet_controller
 
@@ -59,29 +62,29 @@ struct DatabaseTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tf-embedded-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let cluster = try EmbeddedPostgres(dataDirectory: directory, logger: Self.logger)
-        let first = try cluster.start()
+        let first = try await Blocking.run { try cluster.start() }
         try await PostgresClientRunner(configuration: try DatabaseURL.parse(first.url), logger: Self.logger).run { client in
             try await client.query("CREATE TABLE kept (value text)")
             try await client.query("INSERT INTO kept VALUES ('survives')")
         }
-        cluster.stop()
+        _ = try await Blocking.run { cluster.stop() }
         #expect(cluster.runningPort() == nil)
-        let second = try EmbeddedPostgres(dataDirectory: directory, logger: Self.logger).start()
+        let second = try await Blocking.run { try EmbeddedPostgres(dataDirectory: directory, logger: Self.logger).start() }
         try await PostgresClientRunner(configuration: try DatabaseURL.parse(second.url), logger: Self.logger).run { client in
             let values = try await client.query("SELECT value FROM kept").collect(String.self)
             #expect(values == ["survives"])
         }
         // A second start while it runs reuses the running server.
-        let third = try EmbeddedPostgres(dataDirectory: directory, logger: Self.logger).start()
+        let third = try await Blocking.run { try EmbeddedPostgres(dataDirectory: directory, logger: Self.logger).start() }
         #expect(third.port == second.port)
-        cluster.stop()
+        _ = try await Blocking.run { cluster.stop() }
         let password = try String(contentsOf: directory.appendingPathComponent("postgres-password"), encoding: .utf8)
         let attributes = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("postgres-password").path)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         #expect(!password.isEmpty)
     }
 
-    @Test("a controller on its embedded default comes up on an empty data directory and again on the same one")
+    @Test("a controller on its embedded default comes up on an empty data directory and again on the same one, data kept")
     func controllerOnEmbedded() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tf-embedded-ctl-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -90,24 +93,34 @@ struct DatabaseTests {
             config.dataDirectory = directory
             config.host = "127.0.0.1"
             config.port = 0
-            if round == 1 { config.adminPassword = nil }
-            let built = try await ControllerApplication.build(config: config, logger: Self.logger)
-            try await PostgresClientRunner(
-                configuration: try DatabaseURL.parse(
-                    try EmbeddedPostgres(dataDirectory: directory, logger: Self.logger).start().url
-                ),
-                logger: Self.logger
-            ).run { client in
-                let database = Database(client: client, logger: Self.logger, metrics: ControllerMetrics())
-                try await Migrator().migrate(database, logger: Self.logger)
-                if round == 0 {
-                    _ = try await UserRepository(database: database).bootstrapAdmin(password: nil)
-                }
-                let users = try await database.query("SELECT username FROM users").collect(String.self)
-                #expect(users == ["admin"])
+            let port = PortBox()
+            let built = try await ControllerApplication.build(config: config, logger: Self.logger) { port.set($0) }
+            let group = ServiceGroup(configuration: .init(services: [built.application], logger: Self.logger))
+            let running = Task { try await group.run() }
+            let url = "https://127.0.0.1:\(try await port.wait())"
+            let ca = try String(contentsOf: directory.appendingPathComponent("tls/ca.crt"), encoding: .utf8)
+            let client = TestClients.keep(try ControllerClient(baseURL: url, caCertificatePEM: ca, bearer: nil))
+            var ready = false
+            for _ in 0..<100 where !ready {
+                ready = (try? await client.send(.GET, "/readyz"))?.status == 200
+                if !ready { try await Task.sleep(for: .milliseconds(100)) }
             }
-            built.cleanup()
+            #expect(ready)
+            let passwordFile = directory.appendingPathComponent("initial-admin-password")
+            let password = try String(contentsOf: passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let mode = try FileManager.default.attributesOfItem(atPath: passwordFile.path)[.posixPermissions] as? NSNumber
+            #expect(mode?.intValue == 0o600)
+            let basic = [("Authorization", "Basic " + Data("admin:\(password)".utf8).base64EncodedString())]
+            if round == 0 {
+                let created = try await client.request(.POST, "/api/v1/products", json: ProductInput(name: "kept", version: "1"), headers: basic)
+                #expect(created.status == 201)
+            } else {
+                let products = try await client.request(.GET, "/api/v1/products", headers: basic).decode(Page<Product>.self)
+                #expect(products.items.map(\.name) == ["kept"])
+            }
+            await group.triggerGracefulShutdown()
+            _ = try? await running.value
+            await built.cleanup()
         }
-        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("tls/ca.crt").path))
     }
 }

@@ -10,7 +10,7 @@ import WireProtocol
 struct InstallJobTests {
     /// A gzipped tarball built by Python's tarfile from `files` (name → content, executable when the name
     /// ends in `.sh`).
-    static func tarball(_ files: [String: String]) throws -> Data {
+    static func tarball(_ files: [String: String]) async throws -> Data {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("tf-tarball-\(UUID().uuidString).tgz")
         let spec = String(decoding: try JSONSerialization.data(withJSONObject: files), as: UTF8.self)
         let script = """
@@ -21,7 +21,7 @@ struct InstallJobTests {
                     info.mode = 0o755 if name.endswith(".sh") else 0o644
                     t.addfile(info, io.BytesIO(data))
             """
-        let result = try ProcessRunner.run("/usr/bin/env", ["python3", "-c", script, output.path, spec])
+        let result = try await ProcessRunner.run("/usr/bin/env", ["python3", "-c", script, output.path, spec])
         guard result.status == 0 else { throw TestFailure("tarball: \(result.output)") }
         return try Data(contentsOf: output)
     }
@@ -65,13 +65,13 @@ struct InstallJobTests {
             json: ToolInput(name: "kit", version: "1", runCommand: "{tool_dir}/bin/run.sh {case} {product_dir}")
         ).decode(Tool.self)
         _ = try await api.request(.PUT, "/api/v1/products/\(product.id)/tools", json: ProductToolsInput(toolIds: [tool.id]))
-        _ = try await upload(controller, "products", product.id, "pkg-1.0.tar.gz", try Self.tarball(["data/answer.txt": "42"]))
+        _ = try await upload(controller, "products", product.id, "pkg-1.0.tar.gz", try await Self.tarball(["data/answer.txt": "42"]))
         _ = try await upload(
             controller,
             "tools",
             tool.id,
             "kit-1.tgz",
-            try Self.tarball(["bin/run.sh": "#!/bin/sh\necho \"case $1: answer $(cat $2/data/answer.txt)\"\n"])
+            try await Self.tarball(["bin/run.sh": "#!/bin/sh\necho \"case $1: answer $(cat $2/data/answer.txt)\"\n"])
         )
         let agent = try await TestAgent.start(controller, name: "blank", products: [])
         defer { agent.terminate() }
@@ -139,10 +139,10 @@ struct InstallJobTests {
             "/api/v1/products/\(product.id)/tools",
             json: ProductToolsInput(toolIds: [fixture.tool.id, tampered.id, evil.id])
         )
-        _ = try await upload(controller, "tools", tampered.id, "t.tgz", try Self.tarball(["bin/t": "real"]))
+        _ = try await upload(controller, "tools", tampered.id, "t.tgz", try await Self.tarball(["bin/t": "real"]))
         // The stored file changes after the upload: what the agent downloads no longer matches.
         try Data("tampered".utf8).write(to: controller.dataDirectory.appendingPathComponent("artifacts/tool-\(tampered.id)"))
-        _ = try await upload(controller, "tools", evil.id, "e.tgz", try Self.tarball(["../outside.txt": "x"]))
+        _ = try await upload(controller, "tools", evil.id, "e.tgz", try await Self.tarball(["../outside.txt": "x"]))
         let agent = try await TestAgent.start(controller, name: "configured", products: [fixture.inventory])
         defer { agent.terminate() }
         let nodeID = try await node(controller, named: "configured")

@@ -75,3 +75,94 @@ struct OperationsTests {
         }
     }
 }
+
+@Suite("Task submission formats and controller commands")
+struct SubmissionFormatTests {
+    @Test("cases as text/plain with the rest in the query string, and as an uploaded file in a form")
+    func textAndForm() async throws {
+        let controller = try await TestController.start()
+        defer { Task { await controller.stop() } }
+        let fixture = try await Fixture.make(controller, product: "fmt", version: "2.0", script: "true")
+        let query = "product=fmt@2.0&tool=\(fixture.tool.name)@1&name=from-text&priority=3"
+        let text = try await controller.admin.request(
+            .POST,
+            "/api/v1/tasks?\(query)",
+            raw: "# smoke list\ncase-a\n\n  case-b  \n# done\n",
+            contentType: "text/plain"
+        )
+        #expect(text.status == 201)
+        let task = try text.decode(TaskInfo.self)
+        #expect(task.name == "from-text" && task.priority == 3 && task.counts.total == 2)
+        #expect(try await controller.cases(task.id).map(\.name) == ["case-a", "case-b"])
+
+        let boundary = "tfboundary"
+        var form = ""
+        for (name, value) in [("product_id", "\(fixture.product.id)"), ("tool_id", "\(fixture.tool.id)"), ("name", "from-form")] {
+            form += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+        }
+        form += "--\(boundary)\r\nContent-Disposition: form-data; name=\"cases\"; filename=\"cases.txt\"\r\n\r\nx1\nx2\nx3\n\r\n--\(boundary)--\r\n"
+        let upload = try await controller.admin.request(
+            .POST,
+            "/api/v1/tasks",
+            raw: form,
+            contentType: "multipart/form-data; boundary=\(boundary)"
+        )
+        #expect(upload.status == 201)
+        #expect(try upload.decode(TaskInfo.self).counts.total == 3)
+
+        let empty = try await controller.admin.request(.POST, "/api/v1/tasks?\(query)", raw: "# nothing\n", contentType: "text/plain")
+        #expect(empty.status == 422 && empty.errorMessage == "cases: the list of cases is empty")
+        let unknown = try await controller.admin.request(
+            .POST,
+            "/api/v1/tasks",
+            json: TaskSubmission(product: .init(name: "nope", version: "1"), tool: .init(id: fixture.tool.id), cases: ["a"])
+        )
+        #expect(unknown.status == 422 && unknown.errorMessage == "product: no product nope 1")
+        let other = try await controller.admin.request(.POST, "/api/v1/tools", json: ToolInput(name: "loose", version: "1", runCommand: "x"))
+            .decode(Tool.self)
+        let unlinked = try await controller.admin.request(
+            .POST,
+            "/api/v1/tasks",
+            json: TaskSubmission(product: .init(id: fixture.product.id), tool: .init(id: other.id), cases: ["a"])
+        )
+        #expect(unlinked.status == 422 && unlinked.errorMessage == "tool loose 1 is not linked to product fmt 2.0")
+        let duplicate = try await controller.admin.request(
+            .POST,
+            "/api/v1/tasks",
+            json: fixture.submission(["same", "same"])
+        )
+        #expect(duplicate.status == 422)
+    }
+
+    @Test("a task of 100,000 cases is accepted in one request")
+    func large() async throws {
+        let controller = try await TestController.start()
+        defer { Task { await controller.stop() } }
+        let fixture = try await Fixture.make(controller, script: "true")
+        let names = (0..<100_000).map { "suite/test_\($0)" }
+        let started = ContinuousClock.now
+        let task = try await controller.submit(fixture.submission(names))
+        let elapsed = ContinuousClock.now - started
+        #expect(task.counts.total == 100_000 && task.counts.queued == 100_000)
+        let page = try await controller.admin.request(.GET, "/api/v1/tasks/\(task.id)/cases?limit=2&state=queued").decode(Page<CaseInfo>.self)
+        #expect(page.items.map(\.name) == ["suite/test_0", "suite/test_1"] && page.nextCursor == "2")
+        print("100,000 cases accepted in \(elapsed)")
+    }
+
+    @Test("testfleet-controller token create prints a working token; migrate reports the schema up to date")
+    func commands() async throws {
+        let controller = try await TestController.start()
+        defer { Task { await controller.stop() } }
+        let binary = TestAgent.binary.deletingLastPathComponent().appendingPathComponent("testfleet-controller").path
+        let created = try await ProcessRunner.run(binary, ["token", "create", "--user", "admin", "--database-url", controller.databaseURL])
+        #expect(created.status == 0, "\(created.output)")
+        let token = try #require(created.output.split(separator: "\n").last.map(String.init))
+        #expect(token.hasPrefix("tfu_"))
+        let client = try controller.client(bearer: token)
+        #expect(try await client.request(.GET, "/api/v1/auth/me").decode(User.self).username == "admin")
+        let migrate = try await ProcessRunner.run(binary, ["migrate", "--database-url", controller.databaseURL])
+        #expect(migrate.status == 0 && migrate.output.contains("schema is up to date"))
+        let unknownUser = try await ProcessRunner.run(binary, ["token", "create", "--user", "ghost", "--database-url", controller.databaseURL])
+        #expect(unknownUser.status != 0 && unknownUser.output.contains("no user named ghost"))
+    }
+}

@@ -18,17 +18,29 @@ struct LeaseStore: Sendable {
     /// task already run (fair share), then by age. For each candidate in rank order, its next queued case
     /// (longest expected first, then submission order) is locked with `SKIP LOCKED`; the first hit is leased.
     func lease(nodeID: Int64) async throws -> Lease? {
-        let runID = UUID()
-        let token = Int64.random(in: 1...Int64.max)
-        let rows = try await database.query(leaseQuery(nodeID: nodeID, runID: runID, token: token)).all()
-        return try lease(from: rows.first, runID: runID, token: token)
+        let statement = leaseStatement(nodeID: nodeID)
+        var row: LeaseStatement.Row?
+        for try await found in try await database.execute(statement) { row = found }
+        return row.map { lease(from: $0, runID: statement.runID, token: statement.token) }
+    }
+
+    private func leaseStatement(nodeID: Int64) -> LeaseStatement {
+        LeaseStatement(
+            nodeID: nodeID,
+            agingSeconds: Double(policy.agingIntervalSeconds),
+            runID: UUID(),
+            ttlSeconds: Double(policy.leaseTTLSeconds),
+            token: Int64.random(in: 1...Int64.max)
+        )
     }
 
     /// The plan of the lease statement as PostgreSQL runs it for `nodeID` (EXPLAIN ANALYZE, BUFFERS), in a
     /// transaction that is rolled back, so nothing is leased.
     func explainLease(nodeID: Int64) async throws -> String {
-        let query = leaseQuery(nodeID: nodeID, runID: UUID(), token: 1)
-        let explain = PostgresQuery(unsafeSQL: "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + query.sql, binds: query.binds)
+        let explain = PostgresQuery(
+            unsafeSQL: "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + LeaseStatement.sql,
+            binds: try leaseStatement(nodeID: nodeID).makeBindings()
+        )
         struct Rollback: Error {}
         let plan = Mutex("")
         do {
@@ -41,97 +53,11 @@ struct LeaseStore: Sendable {
         return plan.withLock { $0 }
     }
 
-    /// The lease statement; see ``lease(nodeID:)``.
-    private func leaseQuery(nodeID: Int64, runID: UUID, token: Int64) -> PostgresQuery {
-        let ttl = Double(policy.leaseTTLSeconds)
-        let aging = Double(policy.agingIntervalSeconds)
-        return
-            """
-            WITH node AS (
-                SELECT n.id FROM nodes n
-                WHERE n.id = \(nodeID) AND n.state = 'online' AND n.revoked_at IS NULL
-                  AND (SELECT count(*) FROM cases b WHERE b.node_id = n.id AND b.state IN ('leased', 'running')) < n.slots
-            ),
-            caps AS (
-                SELECT np.product_id, nt.tool_id, np.install_path AS product_path, nt.install_path AS tool_path
-                FROM node_products np JOIN node_tools nt ON nt.node_product_id = np.id
-                WHERE np.node_id = \(nodeID) AND np.state = 'installed' AND nt.state = 'installed'
-                  AND np.product_id IS NOT NULL AND nt.tool_id IS NOT NULL
-            ),
-            active AS (
-                SELECT a.task_id, count(*) AS running FROM cases a
-                WHERE a.state IN ('leased', 'running') GROUP BY a.task_id
-            ),
-            user_active AS (
-                SELECT t.submitted_by, sum(a.running) AS running FROM active a JOIN tasks t ON t.id = a.task_id
-                GROUP BY t.submitted_by
-            ),
-            candidates AS MATERIALIZED (
-                SELECT t.id AS task_id, c.product_path, c.tool_path
-                FROM tasks t
-                JOIN caps c ON c.product_id = t.product_id AND c.tool_id = t.tool_id
-                CROSS JOIN node
-                LEFT JOIN active a ON a.task_id = t.id
-                LEFT JOIN user_active u ON u.submitted_by = t.submitted_by
-                WHERE t.state IN ('queued', 'running')
-                ORDER BY
-                    t.priority + least(floor(extract(epoch FROM now() - coalesce(t.dispatched_at, t.created_at))
-                        / \(aging)), 1000) DESC,
-                    coalesce(u.running, 0), coalesce(a.running, 0), t.created_at, t.id
-            ),
-            picked AS (
-                SELECT q.id AS case_id, cand.task_id, cand.product_path, cand.tool_path
-                FROM candidates cand
-                CROSS JOIN LATERAL (
-                    SELECT k.id FROM cases k
-                    WHERE k.task_id = cand.task_id AND k.state = 'queued'
-                      AND (k.avoid_node_id IS NULL OR k.avoid_node_id <> \(nodeID) OR k.avoid_until < now())
-                    ORDER BY k.expected_ms DESC NULLS FIRST, k.ordinal
-                    LIMIT 1
-                    FOR UPDATE SKIP LOCKED
-                ) q
-                LIMIT 1
-            ),
-            leased AS (
-                UPDATE cases k SET state = 'leased', node_id = \(nodeID), current_run_id = \(runID),
-                    attempts = k.attempts + 1, leased_at = now(), started_at = NULL, avoid_node_id = NULL,
-                    avoid_until = NULL, updated_at = now()
-                FROM picked p WHERE k.id = p.case_id
-                RETURNING k.id, k.task_id, k.name, k.attempts
-            ),
-            run AS (
-                INSERT INTO case_runs (id, case_id, node_id, attempt, lease_token, lease_expires_at)
-                SELECT \(runID), l.id, \(nodeID), l.attempts, \(token), now() + make_interval(secs => \(ttl))
-                FROM leased l
-                RETURNING lease_expires_at
-            ),
-            touched AS (
-                UPDATE tasks t SET state = CASE WHEN t.state = 'queued' THEN 'running' ELSE t.state END,
-                    started_at = coalesce(t.started_at, now()), dispatched_at = now(), updated_at = now()
-                FROM leased l
-                WHERE t.id = l.task_id
-                  AND (t.state = 'queued' OR t.dispatched_at IS NULL OR t.dispatched_at < now() - interval '1 second')
-                RETURNING t.id
-            )
-            SELECT l.id, l.name, l.task_id, l.attempts, r.lease_expires_at, p.product_path, p.tool_path,
-                   pr.name, pr.version, tl.name, tl.version, tl.run_command, t.case_timeout_s
-            FROM leased l
-            CROSS JOIN run r
-            JOIN picked p ON p.case_id = l.id
-            JOIN tasks t ON t.id = l.task_id
-            JOIN products pr ON pr.id = t.product_id
-            JOIN tools tl ON tl.id = t.tool_id
-            """
-    }
-
-    private func lease(from row: PostgresRow?, runID: UUID, token: Int64) throws -> Lease? {
-        guard let row else { return nil }
+    private func lease(from row: LeaseStatement.Row, runID: UUID, token: Int64) -> Lease {
         let (
             caseID, caseName, taskID, attempt, expires, productPath, toolPath, productName, productVersion, toolName,
             toolVersion, runCommand, timeout
-        ) = try row.decode(
-            (Int64, String, Int64, Int, Date, String, String, String, String, String, String, String, Int).self
-        )
+        ) = row
         let values = CommandTemplate.Values(
             caseName: caseName,
             productDirectory: productPath,
@@ -230,24 +156,10 @@ struct LeaseStore: Sendable {
         try CaseResultValidation.validate(result)
         let message = result.message.map { String($0.prefix(4000)) }
         try await database.transaction { transaction in
-            let logger = database.logger
-            guard
-                let row = try await transaction.query(
-                    """
-                    SELECT r.case_id, r.node_id, r.lease_token, r.outcome, r.exit_code, r.message, k.current_run_id,
-                           k.task_id, k.attempts, t.max_infra_retries, t.state, k.name
-                    FROM case_runs r JOIN cases k ON k.id = r.case_id JOIN tasks t ON t.id = k.task_id
-                    WHERE r.id = \(runID)
-                    FOR UPDATE OF r, k
-                    """
-                ).first()
-            else { throw AppError.notFound("no lease \(runID)") }
-            let (
-                caseID, owner, token, outcome, exitCode, storedMessage, currentRun, taskID, attempts, maxRetries,
-                taskState, caseName
-            ) = try row.decode(
-                (Int64, Int64, Int64, String?, Int?, String?, UUID?, Int64, Int, Int, String, String).self
-            )
+            var loaded: ResultLoadStatement.Row?
+            for try await row in try await transaction.execute(ResultLoadStatement(runID: runID)) { loaded = row }
+            guard let loaded else { throw AppError.notFound("no lease \(runID)") }
+            let (caseID, owner, token, outcome, exitCode, storedMessage, currentRun, taskID, attempts, maxRetries, taskState) = loaded
             guard owner == nodeID else { throw AppError.forbidden("lease \(runID) belongs to another node") }
             guard token == result.token else { throw AppError.conflict("stale fencing token for lease \(runID)") }
             if let outcome {
@@ -260,13 +172,6 @@ struct LeaseStore: Sendable {
                 throw AppError.conflict("lease \(runID) already ended as \(outcome)")
             }
             guard currentRun == runID else { throw AppError.conflict("lease \(runID) is no longer the case's lease") }
-            try await transaction.query(
-                """
-                UPDATE case_runs SET outcome = \(result.status.rawValue), exit_code = \(result.exitCode),
-                    duration_ms = \(result.durationMs), message = \(message), ended_at = now()
-                WHERE id = \(runID)
-                """
-            )
             let decision = policy.afterResult(
                 status: result.status,
                 attempts: attempts,
@@ -274,29 +179,54 @@ struct LeaseStore: Sendable {
                 taskCancelled: taskState == TaskState.cancelled.rawValue
             )
             switch decision {
-            case .retry:
-                try await requeue(
-                    caseID: caseID,
-                    nodeID: nodeID,
-                    message: "retrying after error on node \(nodeID): \(message ?? "")",
-                    transaction: transaction
-                )
-            case .finish(let state, let note):
+            case .finish(let state, let note) where result.status != .error:
+                // The common end of a case: one statement records the run, ends the case, learns the duration
+                // and clears the node's failure count.
                 let finalMessage = note.map { n in message.map { "\(n): \($0)" } ?? n } ?? message
+                var queuedLeft = true
+                for try await left in try await transaction.execute(
+                    ResultFinishStatement(
+                        runID: runID,
+                        status: result.status.rawValue,
+                        exitCode: result.exitCode,
+                        durationMs: result.durationMs,
+                        runMessage: message,
+                        state: state.rawValue,
+                        caseMessage: finalMessage,
+                        learnDuration: state == .passed || state == .failed,
+                        nodeID: nodeID
+                    )
+                ) {
+                    queuedLeft = left
+                }
+                if !queuedLeft { try await completion.completeIfDone(taskID: taskID, transaction: transaction) }
+            default:
                 try await transaction.query(
                     """
-                    UPDATE cases SET state = \(state.rawValue), current_run_id = NULL, duration_ms = \(result.durationMs),
-                        exit_code = \(result.exitCode), message = \(finalMessage), finished_at = now(), updated_at = now()
-                    WHERE id = \(caseID)
+                    UPDATE case_runs SET outcome = \(result.status.rawValue), exit_code = \(result.exitCode),
+                        duration_ms = \(result.durationMs), message = \(message), ended_at = now()
+                    WHERE id = \(runID)
                     """
                 )
-                if state == .passed || state == .failed {
-                    try await recordDuration(caseID: caseID, caseName: caseName, durationMs: result.durationMs, transaction: transaction)
+                if case .finish(let state, let note) = decision {
+                    let finalMessage = note.map { n in message.map { "\(n): \($0)" } ?? n } ?? message
+                    try await transaction.query(
+                        """
+                        UPDATE cases SET state = \(state.rawValue), current_run_id = NULL, duration_ms = \(result.durationMs),
+                            exit_code = \(result.exitCode), message = \(finalMessage), finished_at = now(), updated_at = now()
+                        WHERE id = \(caseID)
+                        """
+                    )
+                } else {
+                    try await requeue(
+                        caseID: caseID,
+                        nodeID: nodeID,
+                        message: "retrying after error on node \(nodeID): \(message ?? "")",
+                        transaction: transaction
+                    )
                 }
-            }
-            try await recordNodeHealth(nodeID: nodeID, infraFailure: result.status == .error, transaction: transaction)
-            if case .finish = decision {
-                try await completion.completeIfDone(taskID: taskID, transaction: transaction)
+                try await recordNodeHealth(nodeID: nodeID, infraFailure: result.status == .error, transaction: transaction)
+                if case .finish = decision { try await completion.completeIfDone(taskID: taskID, transaction: transaction) }
             }
         }
         database.metrics.results(status: result.status.rawValue).increment()
@@ -349,28 +279,6 @@ struct LeaseStore: Sendable {
                 "UPDATE nodes SET consecutive_infra_failures = 0 WHERE id = \(nodeID) AND consecutive_infra_failures > 0"
             )
         }
-    }
-
-    /// Adds a run's duration to the history of (product name, tool name, case name).
-    private func recordDuration(
-        caseID: Int64,
-        caseName: String,
-        durationMs: Int64,
-        transaction: Transaction
-    )
-        async throws
-    {
-        try await transaction.query(
-            """
-            INSERT INTO case_durations (product_name, tool_name, case_name, mean_ms, last_ms, samples)
-            SELECT p.name, tl.name, \(caseName), \(Double(durationMs)), \(durationMs), 1
-            FROM cases k JOIN tasks t ON t.id = k.task_id JOIN products p ON p.id = t.product_id
-            JOIN tools tl ON tl.id = t.tool_id WHERE k.id = \(caseID)
-            ON CONFLICT (product_name, tool_name, case_name) DO UPDATE SET
-                mean_ms = case_durations.mean_ms * 0.7 + excluded.mean_ms * 0.3,
-                last_ms = excluded.last_ms, samples = case_durations.samples + 1, updated_at = now()
-            """
-        )
     }
 }
 

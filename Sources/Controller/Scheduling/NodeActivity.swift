@@ -127,6 +127,7 @@ final class NodeActivity: Sendable {
     func forget(node: Int64) {
         state.withLock { state in
             state.noInstallJobs.remove(node)
+            state.written[node] = nil
             state.idle[node] = nil
             state.credentials = state.credentials.filter { $0.value.node?.id != node }
         }

@@ -32,6 +32,26 @@ struct Database: Sendable {
         }
     }
 
+    /// Runs a prepared statement on a pooled connection (prepared once per connection).
+    func execute<Statement: PostgresPreparedStatement>(
+        _ statement: Statement
+    ) async throws
+        -> AsyncThrowingMapSequence<PostgresRowSequence, Statement.Row>
+    {
+        let start = ContinuousClock.now
+        metrics.dbStatements.increment()
+        metrics.dbInFlight.increment()
+        defer {
+            metrics.dbInFlight.decrement()
+            metrics.dbQueryDuration.record(ContinuousClock.now - start)
+        }
+        do {
+            return try await client.execute(statement, logger: logger)
+        } catch {
+            throw Self.translate(error)
+        }
+    }
+
     /// Runs `body` in a transaction; an error thrown inside rolls it back and comes out as itself.
     func transaction<Result: Sendable>(
         file: String = #file,
@@ -112,6 +132,18 @@ struct Transaction {
     func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
         database.metrics.dbStatements.increment()
         return try await connection.query(query, logger: database.logger, file: file, line: line)
+    }
+}
+
+extension Transaction {
+    /// Runs a prepared statement inside the transaction.
+    func execute<Statement: PostgresPreparedStatement>(
+        _ statement: Statement
+    ) async throws
+        -> AsyncThrowingMapSequence<PostgresRowSequence, Statement.Row>
+    {
+        database.metrics.dbStatements.increment()
+        return try await connection.execute(statement, logger: database.logger)
     }
 }
 

@@ -48,7 +48,7 @@ final class TestAgent: @unchecked Sendable {
             "/api/v1/enrollment-tokens",
             json: EnrollmentTokenInput(ttlS: 600, maxUses: 1)
         ).decode(EnrollmentToken.self).token!
-        let result = try agent.command([
+        let result = try await agent.command([
             "enroll", "--controller", controller.url, "--token", token, "--ca-sha256", controller.fingerprint, "--config",
             agent.config.path, "--name", name, "--slots", String(slots),
         ])
@@ -89,9 +89,10 @@ final class TestAgent: @unchecked Sendable {
         try lines.joined(separator: "\n").write(to: config, atomically: true, encoding: .utf8)
     }
 
-    /// Runs `testfleet-agent` with arguments to completion.
-    func command(_ arguments: [String]) throws -> ProcessRunner.Result {
-        try ProcessRunner.run(Self.binary.path, arguments)
+    /// Runs `testfleet-agent` with arguments to completion, on a thread of its own: the command talks to the
+    /// controller running in this process, which needs the concurrency threads meanwhile.
+    func command(_ arguments: [String]) async throws -> ProcessRunner.Result {
+        try await ProcessRunner.run(Self.binary.path, arguments)
     }
 
     var logFile: URL { directory.appendingPathComponent("agent.log") }

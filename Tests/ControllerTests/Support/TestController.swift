@@ -130,7 +130,7 @@ final class PortBox: Sendable {
     func set(_ value: Int) { port.set(value) }
 
     func wait() async throws -> Int {
-        for _ in 0..<600 {
+        for _ in 0..<3000 {
             if let value = port.get() { return value }
             try await Task.sleep(for: .milliseconds(20))
         }

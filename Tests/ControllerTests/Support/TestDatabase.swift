@@ -66,7 +66,7 @@ enum TestDatabase {
                 .appendingPathComponent("testfleet-tests-\(getpid())")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let cluster = try EmbeddedPostgres(dataDirectory: directory, logger: logger)
-            let connection = try cluster.start()
+            let connection = try await Blocking.run { try cluster.start() }
             started = Server(adminURL: URLComponents(string: connection.url)!, cluster: cluster)
             StopAtExit.register(cluster: cluster, directory: directory)
         }

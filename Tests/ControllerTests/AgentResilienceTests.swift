@@ -1,0 +1,107 @@
+import ControllerClient
+import Foundation
+import Testing
+import WireProtocol
+
+@testable import testfleet_controller
+
+/// The agent when things go wrong: the controller away, the agent told to stop.
+@Suite("Agent resilience", .serialized)
+struct AgentResilienceTests {
+    @Test("a result is spooled while the controller is away and delivered when it is back")
+    func spool() async throws {
+        let first = try await TestController.start()
+        let fixture = try await Fixture.make(first, script: "echo before; sleep 3; echo after")
+        let agent = try await TestAgent.start(first, name: "patient", products: [fixture.inventory])
+        defer { agent.terminate() }
+        let task = try await first.submit(fixture.submission(["survives-outage"]))
+        let caseID = try await first.cases(task.id)[0].id
+        _ = try await first.waitForCase(caseID) { $0.case.state == .running }
+        let port = first.port
+        await first.stop()
+        // The case ends while nobody listens; the agent keeps its log and result on disk.
+        try await Task.sleep(for: .seconds(5))
+        let second = try await TestController.start(databaseURL: first.databaseURL, dataDirectory: first.dataDirectory) {
+            $0.port = port
+            $0.adminPassword = nil
+        }
+        defer { Task { await second.stop() } }
+        let ended = try await second.waitForTask(task.id, timeout: 60)
+        #expect(ended.counts.passed == 1)
+        let log = try await second.log(caseID)
+        #expect(log.contains("before") && log.contains("after"))
+        let detail = try await second.admin.request(.GET, "/api/v1/cases/\(caseID)").decode(CaseDetail.self)
+        #expect(detail.runs.count == 1)
+    }
+
+    @Test("SIGTERM: nothing more is leased, a running case gets the grace period, then is stopped and handed back")
+    func gracefulStop() async throws {
+        let controller = try await TestController.start { $0.retryAvoidSeconds = 0 }
+        defer { Task { await controller.stop() } }
+        let fixture = try await Fixture.make(controller, script: "case $1 in quick) sleep 1 ;; *) sleep 30 ;; esac")
+        let quick = try await TestAgent.start(
+            controller,
+            name: "stopping-quick",
+            products: [fixture.inventory],
+            extra: "shutdown_grace_s = 10"
+        )
+        let task = try await controller.submit(fixture.submission(["quick"]))
+        _ = try await controller.waitForCase(try await controller.cases(task.id)[0].id) { $0.case.state == .running }
+        // A case shorter than the grace period finishes normally.
+        #expect(quick.terminate(timeout: 20) == 0)
+        #expect(try await controller.waitForTask(task.id).counts.passed == 1)
+
+        let slow = try await TestAgent.start(
+            controller,
+            name: "stopping-slow",
+            products: [fixture.inventory],
+            extra: "shutdown_grace_s = 1\nkill_grace_s = 1"
+        )
+        let long = try await controller.submit(fixture.submission(["long"], retries: 1))
+        let longID = try await controller.cases(long.id)[0].id
+        _ = try await controller.waitForCase(longID) { $0.case.state == .running }
+        let started = Date()
+        #expect(slow.terminate(timeout: 20) == 0)
+        #expect(Date().timeIntervalSince(started) < 10)
+        let detail = try await controller.waitForCase(longID) { $0.case.state == .queued }
+        #expect(detail.runs.last?.outcome == .error)
+        #expect(detail.runs.last?.message?.contains("shut down") == true)
+    }
+
+    @Test("agent status shows enrollment, reachability, inventory and running cases")
+    func status() async throws {
+        let controller = try await TestController.start()
+        defer { Task { await controller.stop() } }
+        let fixture = try await Fixture.make(controller, script: "sleep 5")
+        let agent = try await TestAgent.start(controller, name: "reporting", products: [fixture.inventory])
+        defer { agent.terminate() }
+        let task = try await controller.submit(fixture.submission(["visible"]))
+        _ = try await controller.waitForCase(try await controller.cases(task.id)[0].id) { $0.case.state == .running }
+        let status = try await agent.command(["status", "--config", agent.config.path])
+        #expect(status.status == 0)
+        #expect(status.output.contains("reachable:   yes; node") && status.output.contains("is online"))
+        #expect(status.output.contains("case") && status.output.contains("visible"))
+        #expect(status.output.contains("\(fixture.product.name) \(fixture.product.version) at"))
+        let missing = try await agent.command(["status", "--config", "/nonexistent/agent.toml"])
+        #expect(missing.status != 0 && missing.output.contains("not enrolled"))
+    }
+
+    @Test("a node nobody hears from goes offline and comes back when its agent asks again")
+    func offline() async throws {
+        let controller = try await TestController.start { $0.nodeOfflineAfterSeconds = 5 }
+        defer { Task { await controller.stop() } }
+        let fixture = try await Fixture.make(controller, script: "true")
+        let node = try await SimulatedNode.enroll(controller, name: "quiet", products: [fixture.simulatedInventory])
+        try await controller.services.database.query("UPDATE nodes SET last_seen_at = now() - interval '1 minute' WHERE id = \(node.id)")
+        var state = NodeState.online
+        for _ in 0..<100 where state != .offline {
+            try await Task.sleep(for: .milliseconds(200))
+            state = try await controller.admin.request(.GET, "/api/v1/nodes/\(node.id)").decode(NodeInfo.self).state
+        }
+        #expect(state == .offline)
+        // The controller recorded the node's visit recently; a fresh controller process would write at once.
+        controller.services.activity.forget(node: node.id)
+        _ = try await node.lease()
+        #expect(try await controller.admin.request(.GET, "/api/v1/nodes/\(node.id)").decode(NodeInfo.self).state == .online)
+    }
+}

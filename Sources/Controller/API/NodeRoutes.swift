@@ -26,9 +26,7 @@ struct NodeRoutes {
             _ = try context.requireAdmin()
             let id = try request.id(context)
             let patch = try await request.decode(as: NodePatch.self, context: context)
-            let node = try await services.nodes.patch(id: id, patch)
-            services.capabilities.forget(node: id)
-            return node
+            return try await services.patchNode(id: id, patch)
         }
         api.delete("nodes/:id") { request, context -> Response in
             _ = try context.requireAdmin()

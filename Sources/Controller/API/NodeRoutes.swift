@@ -9,14 +9,7 @@ struct NodeRoutes {
     func addRoutes(to api: RouterGroup<AppRequestContext>) {
         api.get("nodes") { request, context -> Page<NodeInfo> in
             _ = try context.requireUser()
-            var state: NodeState?
-            if let text = request.query("state") {
-                guard let parsed = NodeState(rawValue: text) else {
-                    throw AppError.unprocessable("state: expected one of \(NodeState.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                state = parsed
-            }
-            return try await services.nodes.list(Pagination(request), state: state)
+            return try await services.nodes.list(Pagination(request), state: try request.query("state", as: NodeState.self))
         }
         api.get("nodes/:id") { request, context -> NodeInfo in
             _ = try context.requireUser()

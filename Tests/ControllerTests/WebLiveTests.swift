@@ -88,7 +88,8 @@ struct WebLiveTests {
         let last = try await fixture.web.get("/tasks/\(id)?cursor=99900")
         #expect(last.body.contains("suite/case-100000<") && last.body.contains("cursor=99800") && !last.body.contains("rel=\"next\""))
         let queued = try await fixture.web.get("/tasks/\(id)?state=queued&cursor=500&limit=50")
-        #expect(queued.body.contains("suite/case-550<") && queued.body.contains("state=queued&amp;cursor=550"))
+        #expect(queued.body.contains("suite/case-550<") && queued.body.contains("state=queued&amp;limit=50&amp;cursor=550"))
+        #expect(queued.body.contains(#"data-events="/events/tasks/\#(id)?state=queued&amp;limit=50&amp;cursor=500""#))
         let (text, _) = try await fixture.web.events("/events/tasks/\(id)", timeout: .seconds(20)) { $0.contains("case-table") }
         #expect(text.contains("100000 queued"))
     }

@@ -75,7 +75,7 @@ struct WebViewTests {
             nextCursor: "40",
             dense: false
         )
-        #expect(sparse.previous == nil && sparse.next == "/tasks?user=a%20b&cursor=40")
+        #expect(sparse.previous == nil && sparse.next == "/tasks?user=a%20b&limit=10&cursor=40")
     }
 
     @Test("the pass-rate chart puts versions in version order along the axis and rates upwards")

@@ -5,6 +5,7 @@ import WireProtocol
 struct AdminView: Sendable {
     /// What the action before this page made: secrets shown once, a message, or the error of a form.
     struct Created: Sendable {
+        /// A new enrollment token: the command to run with it.
         struct Enrollment: Sendable {
             var id: Int64
             var command: String
@@ -18,12 +19,14 @@ struct AdminView: Sendable {
         var username = ""
     }
 
+    /// A user in the user table.
     struct UserRow: Sendable {
         var username: String
         var role: String
         var created: String
     }
 
+    /// One of the user's API tokens, without its secret.
     struct TokenRow: Sendable {
         var id: Int64
         var name: String
@@ -32,6 +35,7 @@ struct AdminView: Sendable {
         var lastUsed: String
     }
 
+    /// An enrollment token with whether it can still be used.
     struct EnrollmentRow: Sendable {
         var id: Int64
         var note: String

@@ -101,12 +101,14 @@ struct ToolView: Sendable {
 /// A product's page: the product, its tools (checkboxes for admins), its pass rate across versions, and
 /// this version's result history.
 struct ProductPageView: Sendable {
+    /// A tool as a checkbox: linked to the product or not.
     struct ToolChoice: Sendable {
         var id: Int64
         var label: String
         var linked: Bool
     }
 
+    /// One test result of this version.
     struct ResultRow: Sendable {
         var passRate: String
         var source: String?
@@ -114,6 +116,7 @@ struct ProductPageView: Sendable {
         var reportHref: String?
     }
 
+    /// A version of the product with its current pass rate.
     struct VersionRow: Sendable {
         var id: Int64
         var version: String

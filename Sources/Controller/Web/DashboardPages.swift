@@ -10,6 +10,7 @@ struct DashboardPages {
 
     /// What the dashboard shows.
     struct DashboardView: Sendable {
+        /// How many nodes are in a state.
         struct StateCount: Sendable {
             var state: String
             var count: Int

@@ -9,6 +9,7 @@ struct LoginPages {
 
     static let loginCookie = "testfleet_login"
 
+    /// The login form, filled in again after a failed attempt.
     struct LoginView {
         var next: String
         var username: String

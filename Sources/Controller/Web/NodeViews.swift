@@ -10,6 +10,7 @@ struct NodeRow: Sendable {
         var danger: Bool
     }
 
+    /// A case the node runs now.
     struct Running: Sendable {
         var caseID: Int64
         var name: String
@@ -76,6 +77,7 @@ struct NodeRow: Sendable {
 
 /// The node list with its state filter.
 struct NodeListView: Sendable {
+    /// A state filter above the node table.
     struct Filter: Sendable {
         var label: String
         var count: Int
@@ -109,6 +111,7 @@ struct NodeListView: Sendable {
 
 /// A node's page: its facts, what it runs and what is installed on it.
 struct NodePageView: Sendable {
+    /// A product installed on the node, with its tools.
     struct InstalledProduct: Sendable {
         var name: String
         var version: String
@@ -119,6 +122,7 @@ struct NodePageView: Sendable {
         var tools: [InstalledTool]
     }
 
+    /// A tool installed under a product on the node.
     struct InstalledTool: Sendable {
         var name: String
         var version: String

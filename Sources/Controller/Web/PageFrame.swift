@@ -32,12 +32,14 @@ struct PageFrame {
         }
     }
 
+    /// A link of the main navigation.
     struct NavItem {
         var label: String
         var href: String
         var current: Bool
     }
 
+    /// The signed-in user, as the header shows them.
     struct UserView {
         var username: String
         var role: String

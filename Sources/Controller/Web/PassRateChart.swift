@@ -3,12 +3,14 @@ import Foundation
 /// A line chart of a product's pass rate across its versions, laid out for an inline SVG: one point per
 /// version that has a test result, versions in version order, 0–100 % upwards.
 struct PassRateChart: Sendable {
+    /// A version and its pass rate, with a link to its report.
     struct Entry: Sendable {
         var version: String
         var passRate: Double
         var href: String?
     }
 
+    /// A version as a point of the chart, with its label.
     struct Point: Sendable {
         var x: String
         var y: String
@@ -19,6 +21,7 @@ struct PassRateChart: Sendable {
         var labelY: String
     }
 
+    /// A horizontal line at a pass rate, with its label.
     struct GridLine: Sendable {
         var y: String
         var label: String

@@ -4,6 +4,7 @@ import WireProtocol
 /// A stacked progress bar of a task's cases: one segment per state, in a fixed order, with the same figures
 /// in words for screen readers and for the table under it.
 struct ProgressView: Sendable {
+    /// One state's part of the bar.
     struct Segment: Sendable {
         var state: String
         /// CSS width, `12.500%`.
@@ -11,6 +12,7 @@ struct ProgressView: Sendable {
         var count: Int
     }
 
+    /// One state with its count, for the counts table.
     struct Count: Sendable {
         var state: String
         var label: String

@@ -84,8 +84,6 @@ struct TaskPages {
 
     /// A task with its counts (aggregates), ETA and one page of cases: a constant number of queries, however
     /// many cases the task has.
-    /// A task with its counts (aggregates), ETA and one page of cases: a constant number of queries, however
-    /// many cases the task has.
     private func taskView(_ id: Int64, _ request: Request) async throws -> TaskPageView {
         let state = try request.query("state", as: CaseState.self)
         let pagination = try Pagination(request)

@@ -82,8 +82,9 @@ struct PageLinks: Sendable {
     )
         -> PageLinks
     {
+        let size = pagination.limit == Pagination.defaultLimit ? [] : [("limit", String(pagination.limit))]
         func link(_ cursor: Int64?) -> String {
-            let items = query + (cursor.map { [("cursor", String($0))] } ?? [])
+            let items = query + size + (cursor.map { [("cursor", String($0))] } ?? [])
             guard !items.isEmpty else { return base }
             return base + "?" + items.map { "\($0.0)=\(WebRedirect.queryEscape($0.1))" }.joined(separator: "&")
         }
@@ -157,6 +158,7 @@ struct TaskPageView: Sendable {
         pages = PageLinks.make(base: base, query: query, pagination: pagination, nextCursor: cases.nextCursor, dense: state == nil)
         hasPages = pages.any
         var live = query
+        if pagination.limit != Pagination.defaultLimit { live.append(("limit", String(pagination.limit))) }
         if let after = pagination.after { live.append(("cursor", String(after))) }
         events = "/events/tasks/\(info.id)" + (live.isEmpty ? "" : "?" + live.map { "\($0.0)=\($0.1)" }.joined(separator: "&"))
     }

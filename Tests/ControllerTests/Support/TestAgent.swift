@@ -48,7 +48,7 @@ final class TestAgent: @unchecked Sendable {
             "/api/v1/enrollment-tokens",
             json: EnrollmentTokenInput(ttlS: 600, maxUses: 1)
         ).decode(EnrollmentToken.self).token!
-        let result = try agent.command([
+        let result = try await agent.commandOnOwnThread([
             "enroll", "--controller", controller.url, "--token", token, "--ca-sha256", controller.fingerprint, "--config",
             agent.config.path, "--name", name, "--slots", String(slots),
         ])
@@ -92,6 +92,15 @@ final class TestAgent: @unchecked Sendable {
     /// Runs `testfleet-agent` with arguments to completion.
     func command(_ arguments: [String]) throws -> ProcessRunner.Result {
         try ProcessRunner.run(Self.binary.path, arguments)
+    }
+
+    /// Runs `testfleet-agent` to completion on a thread of its own. Waiting for it on one of the few threads
+    /// that run Swift tasks could starve the controller in this process that the command talks to, while other
+    /// tests block the remaining threads.
+    func commandOnOwnThread(_ arguments: [String]) async throws -> ProcessRunner.Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try self.command(arguments) }) }.start()
+        }
     }
 
     var logFile: URL { directory.appendingPathComponent("agent.log") }

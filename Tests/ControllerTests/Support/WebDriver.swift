@@ -68,7 +68,8 @@ final class WebDriver: @unchecked Sendable {
     func quit() async {
         _ = try? await Self.call(http, .DELETE, base)
         process.terminate()
-        process.waitUntilExit()
+        // Waiting without blocking a thread that Swift tasks need.
+        for _ in 0..<100 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
         try? await http.shutdown()
     }
 

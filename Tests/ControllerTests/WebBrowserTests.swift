@@ -46,6 +46,8 @@ struct WebBrowserTests {
         // Submit: choose the product, and the script lists only its tools.
         try await browser.open(controller.url + "/tasks/new")
         try await browser.wait("the submit form", until: "document.getElementById('product')")
+        // The round trip that lists a product's tools without the script is gone with it.
+        #expect(try await browser.script("return document.querySelectorAll('.no-js').length;") as? Int == 0)
         try await browser.click("#product option[value='\(fixture.product.id)']")
         try await browser.wait(
             "the product's tools",

@@ -24,6 +24,15 @@ struct WebFormTests {
         #expect(chosen.body.contains(#"<option value="\#(fixture.tool.id)" selected>runner 2</option>"#))
         #expect(!chosen.body.contains("unlinked"))
         #expect(chosen.body.contains(">kept</textarea>"))
+        let roundTrip = try await web.postMultipart(
+            "/tasks",
+            [("product_id", String(fixture.product.id)), ("step", "tools"), ("name", "typed")],
+            files: [("cases_file", "list.txt", "from-a-file\n")]
+        )
+        #expect(roundTrip.status == 200)
+        #expect(roundTrip.body.contains(#"<option value="\#(fixture.tool.id)" selected>runner 2</option>"#))
+        #expect(roundTrip.body.contains(#"value="typed""#) && roundTrip.body.contains(">from-a-file\n</textarea>"))
+        #expect(try await fixture.controller.admin.request(.GET, "/api/v1/tasks").decode(Page<TaskInfo>.self).items.isEmpty)
 
         let fields = [
             ("product_id", String(fixture.product.id)), ("tool_id", String(fixture.tool.id)), ("name", "from the form"),

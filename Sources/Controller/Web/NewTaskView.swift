@@ -4,7 +4,7 @@ import WireProtocol
 /// The submit form: a product, then one of the tools linked to it, the cases and the task's settings.
 ///
 /// With the script, choosing a product loads its tools from the API. Without it, the form's "Show its tools"
-/// button reloads the form for the chosen product, keeping what was typed.
+/// button posts the form back and gets it again listing the chosen product's tools, keeping what was typed.
 struct NewTaskView: Sendable {
     typealias Option = SelectOption
 

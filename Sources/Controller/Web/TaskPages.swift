@@ -22,15 +22,16 @@ struct TaskPages {
         }
         web.post("tasks") { request, context -> Response in
             let (user, form) = try await context.webForm(request)
+            if form["step"] == "tools" {
+                // Without the script: the form again, listing the chosen product's tools, with what was typed.
+                return try await newTaskPage(user, values: form, error: nil, status: .ok)
+            }
             do {
                 let id = try await services.tasks.submit(try NewTaskView.submission(form), userID: user.id)
                 context.logger.info("task submitted", metadata: ["testfleet.task.id": .stringConvertible(id)])
                 return WebRedirect(location: "/tasks/\(id)").response
             } catch let error as AppError where error.status == .unprocessableContent {
-                var values = form.firstValues
-                values["cases"] = NewTaskView.caseText(form)
-                let view = try await NewTaskView.load(catalog: services.catalog, values: values, error: error.message)
-                return try renderer.page("task-new", frame("New task", user, .submit, view), status: .unprocessableContent)
+                return try await newTaskPage(user, values: form, error: error.message, status: .unprocessableContent)
             }
         }
         web.get("tasks/:id") { request, context -> Response in
@@ -76,6 +77,14 @@ struct TaskPages {
         var taskName: String
         /// Rendered and escaped by ``HTMLReportRenderer``.
         var content: String
+    }
+
+    /// The submit form filled in with a submitted form's values, the uploaded cases in the text area.
+    private func newTaskPage(_ user: WebUser, values form: WebForm, error: String?, status: HTTPResponse.Status) async throws -> Response {
+        var values = form.firstValues
+        values["cases"] = NewTaskView.caseText(form)
+        let view = try await NewTaskView.load(catalog: services.catalog, values: values, error: error)
+        return try renderer.page("task-new", frame("New task", user, .submit, view), status: status)
     }
 
     private func frame(_ title: String, _ user: WebUser, _ section: PageFrame.Section, _ page: Any) -> PageFrame {

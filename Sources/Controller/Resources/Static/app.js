@@ -89,7 +89,14 @@ function confirmForms() {
   }
 }
 
+// What only a page without this script needs (the submit form's "Show its tools" round trip) goes away, so
+// that pressing Enter in a form submits it rather than that button.
+function removeNoScriptParts() {
+  for (const element of document.querySelectorAll(".no-js")) element.remove();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  removeNoScriptParts();
   const live = document.querySelector("[data-events]");
   if (live) followEvents(live.dataset.events);
   const product = document.getElementById("product");

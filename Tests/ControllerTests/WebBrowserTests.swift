@@ -33,8 +33,17 @@ struct WebBrowserTests {
         let agent = try await TestAgent.start(controller, name: "lab-runner-1", products: [fixture.inventory], slots: 2)
         defer { agent.terminate() }
         let browser = try await WebDriver.start()
-        defer { Task { await browser.quit() } }
+        do {
+            try await run(browser, controller: controller, fixture: fixture)
+        } catch {
+            await browser.quit()
+            throw error
+        }
+        await browser.quit()
+    }
 
+    /// The scenario's steps in the browser.
+    private func run(_ browser: WebDriver, controller: TestController, fixture: Fixture) async throws {
         // Log in: the dashboard sends us to the login page and back.
         try await browser.open(controller.url + "/")
         try await browser.wait("the login form", until: "document.querySelector('form[action=\"/login\"]')")

@@ -10,8 +10,9 @@ import NIOHTTP1
 final class WebDriver: @unchecked Sendable {
     private let process: Process
     private let http: HTTPClient
+    /// chromedriver's address, and the session's below it.
+    private let root: String
     private let base: String
-    private let session: String
 
     private static let elementKey = "element-6066-11e4-a52e-4f735466cecf"
 
@@ -49,27 +50,28 @@ final class WebDriver: @unchecked Sendable {
             guard let session = (created["value"] as? [String: Any])?["sessionId"] as? String else {
                 throw TestFailure("chromedriver did not start a session: \(created)")
             }
-            return WebDriver(process: process, http: http, base: base + "/session/" + session, session: session)
+            return WebDriver(process: process, http: http, root: base, base: base + "/session/" + session)
         } catch {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             try? await http.shutdown()
             throw error
         }
     }
 
-    private init(process: Process, http: HTTPClient, base: String, session: String) {
+    private init(process: Process, http: HTTPClient, root: String, base: String) {
         self.process = process
         self.http = http
+        self.root = root
         self.base = base
-        self.session = session
     }
 
-    /// Ends the session and stops chromedriver.
+    /// Ends the session and stops chromedriver (which does not stop on SIGTERM: it is asked to, then killed).
     func quit() async {
         _ = try? await Self.call(http, .DELETE, base)
-        process.terminate()
+        _ = try? await Self.call(http, .GET, root + "/shutdown")
         // Waiting without blocking a thread that Swift tasks need.
-        for _ in 0..<100 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
+        for _ in 0..<40 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? await http.shutdown()
     }
 

@@ -14,7 +14,7 @@ struct ControllerApplication {
     var services: ControllerServices
     /// Runs after the application stopped (stops an embedded PostgreSQL).
     var cleanup: @Sendable () async -> Void
-    /// Every route as `METHOD /path/{param}`, for comparing with the OpenAPI document.
+    /// Every API route as `METHOD /path/{param}`, for comparing with the OpenAPI document.
     var routes: [String]
 
     /// Builds the application. With no database URL, starts (or reuses) the embedded PostgreSQL cluster.
@@ -64,6 +64,9 @@ struct ControllerApplication {
         TaskRoutes(services: services).addRoutes(to: api)
         NodeRoutes(services: services).addRoutes(to: api)
         ReportRoutes(services: services).addRoutes(to: api)
+        // The API document describes the routes so far; the web pages are for browsers.
+        let apiRoutes = router.routes
+        try WebRoutes(services: services).addRoutes(to: router)
 
         let server: HTTPServerBuilder =
             if let tls { try .tls(.http1(), tlsConfiguration: tls.configuration) } else { .http1() }
@@ -109,7 +112,7 @@ struct ControllerApplication {
             PresenceWriter(activity: services.activity, database: services.database, logger: logger)
         )
         let cluster = embedded
-        let routes = router.routes.map { route in
+        let routes = apiRoutes.map { route in
             let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
             return "\(route.method) /" + path.joined(separator: "/")
         }

@@ -33,8 +33,12 @@ struct DemoCommand: AsyncParsableCommand {
                 logger: logger
             )
         )
-        let server = Task { try await group.run() }
-        let demo = DemoScenario(services: built.services, config: config)
+        let stopped = Gate()
+        let server = Task {
+            defer { stopped.open() }
+            try await group.run()
+        }
+        let demo = DemoScenario(services: built.services, config: config, stopped: stopped)
         do {
             try await demo.run(exitWhenDone: exitWhenDone)
         } catch {
@@ -52,6 +56,8 @@ struct DemoCommand: AsyncParsableCommand {
 struct DemoScenario {
     let services: ControllerServices
     let config: ControllerConfiguration
+    /// Opens when the controller stopped (Ctrl-C or SIGTERM).
+    let stopped: Gate
     let agents = AgentProcesses()
 
     var url: String { "https://localhost:\(config.port)" }
@@ -107,6 +113,7 @@ struct DemoScenario {
         var done: Set<Int64> = []
         while done.count < 2 {
             try await Task.sleep(for: .seconds(2))
+            if stopped.isOpen { return }
             for id in [first, second] where !done.contains(id) {
                 let task = try await services.taskDetail(id: id)
                 let counts = task.counts
@@ -128,9 +135,8 @@ struct DemoScenario {
         }
         if !exitWhenDone {
             print("\nThe controller keeps running at \(url); press Ctrl-C to stop it and the agents.")
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                try? await Task.sleep(for: .seconds(1))
-                if agents.allExited { break }
+            while !stopped.isOpen && !agents.allExited {
+                try? await Task.sleep(for: .milliseconds(200))
             }
         }
     }

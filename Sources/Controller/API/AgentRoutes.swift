@@ -142,10 +142,12 @@ struct AgentRoutes {
             let fresh = waiters.register(node: node, capabilities: capabilities)
             if let ticket { waiters.remove(ticket) }
             ticket = fresh
+            // Marks made from a query's answer are void if something relevant happened while it ran.
+            let generation = services.activity.generation
             // Environment work goes before cases; most nodes are known to have none.
             if services.activity.mayHaveInstallJobs(node) {
                 if let job = try await services.installJobs.lease(nodeID: node) { return .install(job) }
-                services.activity.noInstallJobs(node)
+                services.activity.noInstallJobs(node, asOf: generation)
             }
             // A node that found nothing, with no new work for it since, need not ask the database again.
             if !services.activity.isIdle(node) {
@@ -153,7 +155,7 @@ struct AgentRoutes {
                     services.metrics.leasesGranted.increment()
                     return .run(lease)
                 }
-                services.activity.markIdle(node, keys: capabilities)
+                services.activity.markIdle(node, keys: capabilities, asOf: generation)
             }
             guard ContinuousClock.now < deadline else { return nil }
             let outcome = await cancelWhenGracefulShutdown { await waiters.wait(fresh, until: deadline) }

@@ -9,23 +9,18 @@ struct AuthRoutes {
     func addRoutes(to api: RouterGroup<AppRequestContext>) {
         api.post("auth/login") { request, context -> Response in
             let input = try await request.decode(as: LoginInput.self, context: context)
-            guard let user = try await services.users.authenticate(username: input.username, password: input.password)
-            else { throw AppError.unauthorized("wrong username or password") }
-            let session = try await services.users.createSession(userID: user.id, ttlSeconds: services.config.sessionTTLSeconds)
+            let login = try await logIn(username: input.username, password: input.password)
             var response = try context.responseEncoder.encode(
-                LoginAnswer(username: user.username, role: user.role, csrfToken: session.csrfToken),
+                LoginAnswer(username: login.user.username, role: login.user.role, csrfToken: login.csrfToken),
                 from: request,
                 context: context
             )
-            response.setCookie(sessionCookie(session.token, maxAge: services.config.sessionTTLSeconds))
+            response.setCookie(login.cookie)
             return response
         }
-        api.post("auth/logout") { request, context -> Response in
-            if let token = request.cookies[AuthMiddleware.sessionCookie]?.value {
-                try await services.users.deleteSession(token: token)
-            }
+        api.post("auth/logout") { request, _ -> Response in
             var response = Response(status: .noContent)
-            response.setCookie(sessionCookie("", maxAge: 0))
+            response.setCookie(try await logOut(request))
             return response
         }
         api.get("auth/me") { _, context -> User in
@@ -64,6 +59,34 @@ struct AuthRoutes {
             try await services.users.deleteToken(id: try request.id(context), userID: user.id, isAdmin: user.isAdmin)
             return Response(status: .noContent)
         }
+    }
+
+    /// A successful login: the user, the session's CSRF token and the cookie that carries the session.
+    struct Login: Sendable {
+        var user: AuthenticatedUser
+        var csrfToken: String
+        var cookie: Cookie
+    }
+
+    /// Checks the password and opens a session; 401 when the credentials are wrong. The API and the web
+    /// login both start sessions here.
+    func logIn(username: String, password: String) async throws -> Login {
+        guard let user = try await services.users.authenticate(username: username, password: password)
+        else { throw AppError.unauthorized("wrong username or password") }
+        let session = try await services.users.createSession(userID: user.id, ttlSeconds: services.config.sessionTTLSeconds)
+        return Login(
+            user: user,
+            csrfToken: session.csrfToken,
+            cookie: sessionCookie(session.token, maxAge: services.config.sessionTTLSeconds)
+        )
+    }
+
+    /// Ends the request's session, if any; returns the cookie that clears it in the browser.
+    func logOut(_ request: Request) async throws -> Cookie {
+        if let token = request.cookies[AuthMiddleware.sessionCookie]?.value {
+            try await services.users.deleteSession(token: token)
+        }
+        return sessionCookie("", maxAge: 0)
     }
 
     private func sessionCookie(_ value: String, maxAge: Int) -> Cookie {

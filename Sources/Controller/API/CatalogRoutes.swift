@@ -29,9 +29,7 @@ struct CatalogRoutes {
         }
         api.delete("products/:id") { request, context -> Response in
             _ = try context.requireAdmin()
-            let id = try request.id(context)
-            try await catalog.deleteProduct(id: id)
-            try? services.artifacts.remove(kind: .product, id: id)
+            try await services.deleteCatalogItem(kind: .product, id: try request.id(context))
             return Response(status: .noContent)
         }
         api.put("products/:id/tools") { request, context -> ItemsResponse<Tool> in
@@ -75,24 +73,14 @@ struct CatalogRoutes {
         }
         api.delete("tools/:id") { request, context -> Response in
             _ = try context.requireAdmin()
-            let id = try request.id(context)
-            try await catalog.deleteTool(id: id)
-            try? services.artifacts.remove(kind: .tool, id: id)
+            try await services.deleteCatalogItem(kind: .tool, id: try request.id(context))
             return Response(status: .noContent)
         }
         for kind in [CatalogRepository.Kind.product, .tool] {
             let path = "\(kind.table)/:id/artifact"
             api.post(RouterPath(path)) { request, context -> EditedResponse<Artifact> in
                 _ = try context.requireAdmin()
-                let id = try request.id(context)
-                _ = try await catalog.artifact(kind: kind, id: id)  // 404 before reading the body
-                let artifact = try await services.artifacts.receive(
-                    kind: kind,
-                    id: id,
-                    request: request,
-                    maxBytes: services.config.artifactMaxBytes
-                )
-                try await catalog.setArtifact(kind: kind, id: id, artifact: artifact)
+                let artifact = try await services.storeArtifact(kind: kind, id: try request.id(context), request: request)
                 return EditedResponse(status: .created, response: artifact)
             }
             api.get(RouterPath(path)) { request, context -> Response in

@@ -16,34 +16,43 @@ struct ErrorMiddleware: RouterMiddleware {
     ) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as AppError {
-            throw error
-        } catch let error as HTTPError {
+        } catch {
+            throw Self.translate(error, request: request, context: context)
+        }
+    }
+
+    /// Any failure as the error the caller sees: an ``AppError`` with the right status and a safe message.
+    /// Unexpected failures are logged here.
+    static func translate(_ error: any Error, request: Request, context: AppRequestContext) -> AppError {
+        switch error {
+        case let error as AppError:
+            return error
+        case let error as HTTPError:
             // Hummingbird's own errors (unknown route, body too large, bad parameters) in our shape.
             var converted = AppError(error.status, error.body ?? Self.defaultMessage(error.status, request))
             converted.headers = error.headers
-            throw converted
-        } catch let error as PSQLError {
+            return converted
+        case let error as PSQLError:
             let translated = Database.translate(error)
-            if let appError = translated as? AppError { throw appError }
+            if let appError = translated as? AppError { return appError }
             if error.code == .connectionError || error.code == .serverClosedConnection || error.code == .poolClosed {
                 context.logger.error("database unreachable: \(String(reflecting: error))")
                 var unavailable = AppError(.serviceUnavailable, "the database is unreachable; try again shortly")
                 unavailable.headers[.retryAfter] = "2"
-                throw unavailable
+                return unavailable
             }
             context.logger.error(
                 "database error",
                 metadata: ["testfleet.error": .string(String(reflecting: error))]
             )
-            throw AppError(.internalServerError, "internal error (database); see the controller log")
-        } catch is CancellationError {
+            return AppError(.internalServerError, "internal error (database); see the controller log")
+        case is CancellationError:
             var unavailable = AppError(.serviceUnavailable, "the controller is shutting down")
             unavailable.headers[.retryAfter] = "2"
-            throw unavailable
-        } catch {
+            return unavailable
+        default:
             context.logger.error("unexpected error", metadata: ["testfleet.error": .string(String(reflecting: error))])
-            throw AppError(.internalServerError, "internal error; see the controller log")
+            return AppError(.internalServerError, "internal error; see the controller log")
         }
     }
 

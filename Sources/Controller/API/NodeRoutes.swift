@@ -9,14 +9,7 @@ struct NodeRoutes {
     func addRoutes(to api: RouterGroup<AppRequestContext>) {
         api.get("nodes") { request, context -> Page<NodeInfo> in
             _ = try context.requireUser()
-            var state: NodeState?
-            if let text = request.query("state") {
-                guard let parsed = NodeState(rawValue: text) else {
-                    throw AppError.unprocessable("state: expected one of \(NodeState.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                state = parsed
-            }
-            return try await services.nodes.list(Pagination(request), state: state)
+            return try await services.nodes.list(Pagination(request), state: try request.query("state", as: NodeState.self))
         }
         api.get("nodes/:id") { request, context -> NodeInfo in
             _ = try context.requireUser()
@@ -26,10 +19,7 @@ struct NodeRoutes {
             _ = try context.requireAdmin()
             let id = try request.id(context)
             let patch = try await request.decode(as: NodePatch.self, context: context)
-            let node = try await services.nodes.patch(id: id, patch)
-            services.capabilities.forget(node: id)
-            services.activity.forget(node: id)
-            return node
+            return try await services.patchNode(id: id, patch)
         }
         api.post("nodes/:id/environment") { request, context -> EditedResponse<InstallJob> in
             let user = try context.requireAdmin()

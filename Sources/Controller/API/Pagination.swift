@@ -45,6 +45,17 @@ extension Request {
         return String(value)
     }
 
+    /// A query parameter that names one of an enumeration's values; `nil` when absent, 422 listing the values
+    /// when it is something else.
+    func query<Value: RawRepresentable & CaseIterable>(_ name: String, as type: Value.Type) throws -> Value?
+    where Value.RawValue == String {
+        guard let text = query(name) else { return nil }
+        guard let value = Value(rawValue: text) else {
+            throw AppError.unprocessable("\(name): expected one of \(Value.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
     /// A path parameter parsed as an id; 404 when it is not a number.
     func id(_ context: AppRequestContext, _ name: String = "id") throws -> Int64 {
         guard let text = context.parameters.get(name), let value = Int64(text), value > 0 else {

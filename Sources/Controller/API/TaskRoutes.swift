@@ -19,19 +19,7 @@ struct TaskRoutes {
         }
         api.get("tasks") { request, context -> Page<TaskInfo> in
             _ = try context.requireUser()
-            var filter = TaskRepository.ListFilter()
-            if let state = request.query("state") {
-                guard let parsed = TaskState(rawValue: state) else {
-                    throw AppError.unprocessable("state: expected one of \(TaskState.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                filter.state = parsed
-            }
-            if let product = request.query("product_id") {
-                guard let id = Int64(product) else { throw AppError.unprocessable("product_id: expected a number") }
-                filter.productID = id
-            }
-            filter.user = request.query("user")
-            return try await tasks.list(Pagination(request), filter: filter)
+            return try await tasks.list(Pagination(request), filter: try TaskRepository.ListFilter(request))
         }
         api.get("tasks/:id") { request, context -> TaskInfo in
             _ = try context.requireUser()
@@ -45,13 +33,7 @@ struct TaskRoutes {
         }
         api.get("tasks/:id/cases") { request, context -> Page<CaseInfo> in
             _ = try context.requireUser()
-            var state: CaseState?
-            if let text = request.query("state") {
-                guard let parsed = CaseState(rawValue: text) else {
-                    throw AppError.unprocessable("state: expected one of \(CaseState.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                state = parsed
-            }
+            let state = try request.query("state", as: CaseState.self)
             return try await tasks.cases(taskID: try request.id(context), Pagination(request), state: state)
         }
         api.get("cases/:id") { request, context -> CaseDetail in
@@ -147,6 +129,17 @@ struct TaskRoutes {
             caseTimeoutS: try integer("case_timeout_s"),
             maxInfraRetries: try integer("max_infra_retries")
         )
+    }
+}
+
+extension TaskRepository.ListFilter {
+    /// The filter of a task list request: `state`, `product_id` and `user`.
+    init(_ request: Request) throws {
+        self.init(state: try request.query("state", as: TaskState.self), user: request.query("user"))
+        if let product = request.query("product_id") {
+            guard let id = Int64(product) else { throw AppError.unprocessable("product_id: expected a number") }
+            productID = id
+        }
     }
 }
 

@@ -4,10 +4,10 @@ import WireProtocol
 /// A report as one self-contained HTML page: summary, counts, per-node table, durations, slowest cases,
 /// failures with log links, comparison and flaky cases.
 enum HTMLReportRenderer {
+    /// The report as a standalone HTML document with its own styles.
     static func render(_ report: TaskReport) -> String {
         let e = JUnitRenderer.escape
-        let rate = report.passRate.map { String(format: "%.1f %%", $0 * 100) } ?? "—"
-        var html = """
+        return """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Report — \(e(report.taskName))</title>
@@ -21,6 +21,17 @@ enum HTMLReportRenderer {
             .big { font-size: 2rem; font-weight: 600; } .cards { display: flex; gap: 2rem; flex-wrap: wrap; }
             code { font-size: .9em; }
             </style></head><body>
+            \(content(report))</body></html>
+
+            """
+    }
+
+    /// The report's content without a document around it, for embedding in a page whose stylesheet has the
+    /// same classes (`muted`, `ok`, `bad`, `num`, `big`, `cards`).
+    static func content(_ report: TaskReport) -> String {
+        let e = JUnitRenderer.escape
+        let rate = report.passRate.map { String(format: "%.1f %%", $0 * 100) } ?? "—"
+        var html = """
             <h1>\(e(report.taskName))</h1>
             <p class="muted">Task \(report.taskId) · \(e(report.product.name)) \(e(report.product.version)) with \(e(report.tool.name)) \(e(report.tool.version)) · submitted by \(e(report.submittedBy)) · \(report.state.rawValue)</p>
             <p><a href="\(e(report.reportUrl))">JSON</a> · <a href="\(e(report.reportUrl)).xml">JUnit XML</a></p>
@@ -69,7 +80,7 @@ enum HTMLReportRenderer {
         } else {
             html += "<ul>" + report.flaky.map { "<li><code>\(e($0.name))</code> — \(e($0.reason))</li>" }.joined() + "</ul>\n"
         }
-        html += "<p class=\"muted\">Generated \(WireJSON.formatTimestamp(report.generatedAt)) by Testfleet.</p>\n</body></html>\n"
+        html += "<p class=\"muted\">Generated \(WireJSON.formatTimestamp(report.generatedAt)) by Testfleet.</p>\n"
         return html
     }
 

@@ -19,10 +19,26 @@ final class NodeActivity: Sendable {
         var written: [Int64: ContinuousClock.Instant] = [:]
         /// Nodes seen since the last flush.
         var pending: Set<Int64> = []
-        /// Nodes whose last lease query found nothing, with what they can run and when.
-        var idle: [Int64: (keys: Set<WorkKey>, since: ContinuousClock.Instant)] = [:]
-        /// Nodes known to have no queued install job.
-        var noInstallJobs: Set<Int64> = []
+        /// Nodes whose last lease query found nothing: what they can run, the generation before the query,
+        /// and when.
+        var idle: [Int64: (keys: Set<WorkKey>, generation: UInt64, since: ContinuousClock.Instant)] = [:]
+        /// Nodes known to have no queued install job, as of a generation.
+        var noInstallJobs: [Int64: UInt64] = [:]
+        /// Counts events; a mark made from a query is void when a relevant event came after the query began.
+        var generation: UInt64 = 0
+        var lastWork: [WorkKey: UInt64] = [:]
+        var lastNodeEvent: [Int64: UInt64] = [:]
+        var lastGlobalEvent: UInt64 = 0
+
+        mutating func bump() -> UInt64 {
+            generation += 1
+            return generation
+        }
+
+        func eventAfter(_ generation: UInt64, node: Int64, keys: Set<WorkKey> = []) -> Bool {
+            lastGlobalEvent > generation || (lastNodeEvent[node] ?? 0) > generation
+                || keys.contains { (lastWork[$0] ?? 0) > generation }
+        }
     }
 
     private let state = Mutex(State())
@@ -83,15 +99,21 @@ final class NodeActivity: Sendable {
 
     // MARK: Idle nodes
 
-    func markIdle(_ node: Int64, keys: Set<WorkKey>) {
-        state.withLock { $0.idle[node] = (keys, .now) }
+    /// Read before a lease query; marks made from the query's answer carry it.
+    var generation: UInt64 { state.withLock { $0.generation } }
+
+    /// Records that a query begun at `generation` found nothing for the node.
+    func markIdle(_ node: Int64, keys: Set<WorkKey>, asOf generation: UInt64) {
+        state.withLock { $0.idle[node] = (keys, generation, .now) }
     }
 
-    /// Whether the node found nothing last time and nothing it could run has appeared since.
+    /// Whether the node found nothing last time and nothing it could run has appeared since that query began.
     func isIdle(_ node: Int64) -> Bool {
         state.withLock { state in
             guard let mark = state.idle[node] else { return false }
-            guard ContinuousClock.now - mark.since < idleTTL else {
+            guard ContinuousClock.now - mark.since < idleTTL,
+                !state.eventAfter(mark.generation, node: node, keys: mark.keys)
+            else {
                 state.idle[node] = nil
                 return false
             }
@@ -101,7 +123,7 @@ final class NodeActivity: Sendable {
 
     func workAppeared(_ key: WorkKey) {
         state.withLock { state in
-            state.idle = state.idle.filter { !$0.value.keys.contains(key) }
+            state.lastWork[key] = state.bump()
         }
     }
 
@@ -109,24 +131,28 @@ final class NodeActivity: Sendable {
 
     /// Whether the node may have an install job waiting (unknown counts as maybe).
     func mayHaveInstallJobs(_ node: Int64) -> Bool {
-        state.withLock { !$0.noInstallJobs.contains(node) }
+        state.withLock { state in
+            guard let checked = state.noInstallJobs[node] else { return true }
+            return state.eventAfter(checked, node: node)
+        }
     }
 
-    func noInstallJobs(_ node: Int64) {
-        _ = state.withLock { $0.noInstallJobs.insert(node) }
+    /// Records that a query begun at `generation` found no install job for the node.
+    func noInstallJobs(_ node: Int64, asOf generation: UInt64) {
+        state.withLock { $0.noInstallJobs[node] = generation }
     }
 
     func installQueued(_ node: Int64) {
         state.withLock { state in
-            state.noInstallJobs.remove(node)
-            state.idle[node] = nil
+            state.lastNodeEvent[node] = state.bump()
         }
     }
 
     /// Everything known about the node is stale: state, slots, inventory or credential changed.
     func forget(node: Int64) {
         state.withLock { state in
-            state.noInstallJobs.remove(node)
+            state.lastNodeEvent[node] = state.bump()
+            state.noInstallJobs[node] = nil
             state.written[node] = nil
             state.idle[node] = nil
             state.credentials = state.credentials.filter { $0.value.node?.id != node }
@@ -136,6 +162,7 @@ final class NodeActivity: Sendable {
     /// After a missed notification: nothing cached is trusted.
     func forgetAll() {
         state.withLock { state in
+            state.lastGlobalEvent = state.bump()
             state.idle.removeAll()
             state.noInstallJobs.removeAll()
             state.credentials.removeAll()
@@ -144,7 +171,9 @@ final class NodeActivity: Sendable {
 
     /// A slot of the node freed up: it may lease again.
     func slotFreed(_ node: Int64) {
-        _ = state.withLock { $0.idle.removeValue(forKey: node) }
+        state.withLock { state in
+            state.lastNodeEvent[node] = state.bump()
+        }
     }
 }
 

@@ -102,24 +102,36 @@ struct Database: Sendable {
 }
 
 extension PostgresRowSequence {
-    /// All rows decoded as `T`.
+    /// All rows decoded as `T`. Errors that arrive with the rows are translated like those of the query.
     func collect<T: PostgresDecodable & Sendable>(_ type: T.Type) async throws -> [T] {
-        var out: [T] = []
-        for try await value in self.decode(T.self) { out.append(value) }
-        return out
+        do {
+            var out: [T] = []
+            for try await value in self.decode(T.self) { out.append(value) }
+            return out
+        } catch {
+            throw Database.translate(error)
+        }
     }
 
     /// The first row, or `nil`.
     func first() async throws -> PostgresRow? {
-        for try await row in self { return row }
-        return nil
+        do {
+            for try await row in self { return row }
+            return nil
+        } catch {
+            throw Database.translate(error)
+        }
     }
 
     /// Every row.
     func all() async throws -> [PostgresRow] {
-        var rows: [PostgresRow] = []
-        for try await row in self { rows.append(row) }
-        return rows
+        do {
+            var rows: [PostgresRow] = []
+            for try await row in self { rows.append(row) }
+            return rows
+        } catch {
+            throw Database.translate(error)
+        }
     }
 }
 

@@ -328,6 +328,17 @@ struct NodeRepository: Sendable {
         return pagination.page(nodes, id: \.id)
     }
 
+    /// How many nodes are in each state; states without nodes are absent.
+    func countsByState() async throws -> [NodeState: Int] {
+        var counts: [NodeState: Int] = [:]
+        for try await (state, count) in try await database.query(
+            "SELECT state, count(*)::int FROM nodes GROUP BY state"
+        ).decode((String, Int).self) {
+            if let state = NodeState(rawValue: state) { counts[state] = count }
+        }
+        return counts
+    }
+
     func get(id: Int64) async throws -> NodeInfo {
         guard let row = try await database.query("SELECT \(unescaped: Self.nodeColumns) FROM nodes n WHERE n.id = \(id)").first()
         else { throw AppError.notFound("no node \(id)") }

@@ -202,6 +202,11 @@ struct TaskRepository: Sendable {
         return out
     }
 
+    /// Cases waiting for a node, across every task.
+    func queuedCaseCount() async throws -> Int {
+        try await database.query("SELECT count(*)::int FROM cases WHERE state = 'queued'").collect(Int.self).first ?? 0
+    }
+
     static let caseColumns = """
         k.id, k.task_id, k.ordinal, k.name, k.state, n.id, n.name, k.attempts, k.duration_ms, k.exit_code,
         k.message, k.started_at, k.finished_at

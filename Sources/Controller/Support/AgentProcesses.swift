@@ -42,6 +42,7 @@ final class AgentProcesses: Sendable {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
+        InheritedDescriptors.markCloseOnExec()
         let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
         guard result == 0 else {
             throw DemoError("cannot start \(executable): \(String(cString: strerror(result)))")

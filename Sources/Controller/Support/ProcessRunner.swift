@@ -28,6 +28,7 @@ enum ProcessRunner {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
+        InheritedDescriptors.markCloseOnExec()
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
         close(writeEnd)
         guard spawned == 0 else {

@@ -1,0 +1,107 @@
+// Testfleet web UI: live updates over server-sent events, the product → tool selector, copy buttons and
+// delete confirmations.
+// Every page works without this script; it only keeps pages current and saves a round trip.
+"use strict";
+
+document.documentElement.classList.add("js");
+
+// Live updates: the page's <main data-events="URL"> names a stream of server-sent events.
+// "regions" replaces the HTML of elements by id (rendered and escaped by the server),
+// "log" appends text to the log, "log-reset" starts the log of a new attempt, "end" closes the stream.
+// EventSource reconnects by itself when the controller restarts (the server sends "retry:").
+function followEvents(url) {
+  const source = new EventSource(url);
+  source.addEventListener("regions", (event) => {
+    const regions = JSON.parse(event.data);
+    for (const [id, html] of Object.entries(regions)) {
+      const element = document.getElementById(id);
+      if (element) element.innerHTML = html;
+    }
+  });
+  const log = document.getElementById("log");
+  const follow = document.getElementById("log-follow");
+  const scrollLog = () => {
+    if (log && (!follow || follow.checked)) log.scrollTop = log.scrollHeight;
+  };
+  source.addEventListener("log", (event) => {
+    if (!log) return;
+    log.append(JSON.parse(event.data).text);
+    scrollLog();
+  });
+  source.addEventListener("log-reset", (event) => {
+    if (!log) return;
+    const data = JSON.parse(event.data);
+    log.textContent = "";
+    const attempt = document.getElementById("log-attempt");
+    if (attempt) attempt.textContent = data.attempt;
+    const raw = document.getElementById("log-raw");
+    if (raw) raw.href = data.raw;
+    const waiting = document.getElementById("log-waiting");
+    if (waiting) waiting.hidden = true;
+  });
+  source.addEventListener("end", () => source.close());
+  scrollLog();
+}
+
+// The submit form: choosing a product lists only the tools linked to it.
+function linkToolSelector(product, tool) {
+  const fill = (label, items) => {
+    tool.replaceChildren(new Option(label, ""));
+    for (const item of items) tool.append(new Option(`${item.name} ${item.version}`, item.id));
+    if (items.length === 1) tool.value = String(items[0].id);
+  };
+  product.addEventListener("change", async () => {
+    if (!product.value) return fill("Choose a product first", []);
+    fill("Loading tools…", []);
+    try {
+      const response = await fetch(`/api/v1/products/${encodeURIComponent(product.value)}/tools`, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const { items } = await response.json();
+      fill(items.length ? "Choose a tool" : "No tool is linked to this product", items);
+    } catch (error) {
+      fill(`Cannot load the tools (${error.message})`, []);
+    }
+  });
+}
+
+// Copy buttons: <button data-copy="ELEMENT-ID" hidden> copies that element's text.
+function enableCopyButtons() {
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    if (!navigator.clipboard) continue;
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      const text = document.getElementById(button.dataset.copy)?.textContent ?? "";
+      await navigator.clipboard.writeText(text.trim());
+      button.textContent = "Copied";
+    });
+  }
+}
+
+// Forms with data-confirm ask before they are sent (deleting a product or a tool).
+function confirmForms() {
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  }
+}
+
+// What only a page without this script needs (the submit form's "Show its tools" round trip) goes away, so
+// that pressing Enter in a form submits it rather than that button.
+function removeNoScriptParts() {
+  for (const element of document.querySelectorAll(".no-js")) element.remove();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  removeNoScriptParts();
+  const live = document.querySelector("[data-events]");
+  if (live) followEvents(live.dataset.events);
+  const product = document.getElementById("product");
+  const tool = document.getElementById("tool");
+  if (product && tool && product.dataset.toolsFor === tool.id) linkToolSelector(product, tool);
+  enableCopyButtons();
+  confirmForms();
+});

@@ -1,0 +1,116 @@
+import Foundation
+import NIOCore
+import WireProtocol
+
+/// A case's page: what it is, every attempt (where it ran and how it ended) and the log of one attempt.
+struct CasePageView: Sendable {
+    /// One attempt of the case.
+    struct RunRow: Sendable {
+        var attempt: Int
+        var node: NodeSummary
+        var outcome: String
+        var outcomeLabel: String
+        var leased: String
+        var started: String
+        var ended: String
+        var duration: String
+        var exitCode: String
+        var message: String?
+        var logSize: String
+        var href: String
+        var shown: Bool
+    }
+
+    var id: Int64
+    var name: String
+    var taskID: Int64
+    var taskName: String
+    var state: String
+    var stateLabel: String
+    var node: NodeSummary?
+    var attempts: Int
+    var duration: String
+    var exitCode: String
+    var message: String?
+    var started: String
+    var finished: String
+    var runs: [RunRow]
+    /// The attempt whose log is shown; `nil` before the first run.
+    var shownAttempt: Int?
+    var rawLogHref: String
+    /// The case ended and its last run's log is complete.
+    var settled: Bool
+
+    init(_ detail: CaseDetail, shown: CaseRun?) {
+        let info = detail.case
+        id = info.id
+        name = info.name
+        taskID = detail.task.id
+        taskName = detail.task.name
+        state = info.state.rawValue
+        stateLabel = WebFormat.state(info.state.rawValue)
+        node = info.node
+        attempts = info.attempts
+        duration = WebFormat.duration(info.durationMs)
+        exitCode = info.exitCode.map(String.init) ?? "—"
+        message = info.message.flatMap { $0.isEmpty ? nil : $0 }
+        started = WebFormat.time(info.startedAt)
+        finished = WebFormat.time(info.finishedAt)
+        runs = detail.runs.map { run in
+            RunRow(
+                attempt: run.attempt,
+                node: run.node,
+                outcome: run.outcome?.rawValue ?? "running",
+                outcomeLabel: run.outcome.map { WebFormat.state($0.rawValue) } ?? "under way",
+                leased: WebFormat.time(run.leasedAt),
+                started: WebFormat.time(run.startedAt),
+                ended: WebFormat.time(run.endedAt),
+                duration: WebFormat.duration(run.durationMs),
+                exitCode: run.exitCode.map(String.init) ?? "—",
+                message: run.message.flatMap { $0.isEmpty ? nil : $0 },
+                logSize: WebFormat.bytes(run.logBytes),
+                href: "/cases/\(info.id)?attempt=\(run.attempt)",
+                shown: run.attempt == shown?.attempt
+            )
+        }
+        shownAttempt = shown?.attempt
+        rawLogHref = "/api/v1/cases/\(info.id)/log" + (shown.map { "?attempt=\($0.attempt)" } ?? "")
+        settled = info.state.isTerminal && (detail.runs.last?.outcome != nil || detail.runs.isEmpty)
+    }
+
+    /// The run whose log to show: the asked-for attempt, else the latest; 404 for an attempt the case never had.
+    static func run(_ detail: CaseDetail, attempt: Int?) throws -> CaseRun? {
+        guard let attempt else { return detail.runs.last }
+        guard let run = detail.runs.first(where: { $0.attempt == attempt }) else {
+            throw AppError.notFound("case \(detail.case.id) has no attempt \(attempt)")
+        }
+        return run
+    }
+}
+
+/// Log bytes as text for the page: whole UTF-8 characters only, so that a character split between two reads
+/// arrives whole with the second.
+struct LogText: Sendable, Equatable {
+    var text: String
+    /// Where the next read starts.
+    var next: Int64
+
+    /// `bytes` were read from `offset` up to `end`. Leading continuation bytes (when `offset` fell inside a
+    /// character) are dropped; a character cut off at the end is left for the next read unless the log is
+    /// complete.
+    static func decode(_ bytes: ByteBuffer, end: Int64, complete: Bool, startsMidLog: Bool) -> LogText {
+        var view = Array(bytes.readableBytesView)
+        if startsMidLog {
+            let skip = view.prefix(3).prefix { $0 & 0xC0 == 0x80 }.count
+            view.removeFirst(skip)
+        }
+        var held = 0
+        if !complete, let start = view.indices.reversed().prefix(4).first(where: { view[$0] & 0xC0 != 0x80 }) {
+            // The last character starts at `start`; hold it back when its bytes are not all there yet.
+            let lead = view[start]
+            let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
+            if length > view.count - start { held = view.count - start }
+        }
+        return LogText(text: String(decoding: view.dropLast(held), as: UTF8.self), next: end - Int64(held))
+    }
+}

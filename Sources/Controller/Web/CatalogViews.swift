@@ -1,0 +1,203 @@
+import Foundation
+import WireProtocol
+
+/// A product or tool in the catalog lists and pages: the fields both have.
+struct CatalogItemView: Sendable {
+    var id: Int64
+    var name: String
+    var version: String
+    var downloadURL: String?
+    var installScript: String?
+    var artifact: String?
+    var artifactHref: String
+    var created: String
+    var updated: String
+
+    init(
+        kind: CatalogRepository.Kind,
+        id: Int64,
+        name: String,
+        version: String,
+        downloadURL: String?,
+        installScript: String?,
+        artifact: Artifact?,
+        created: Date,
+        updated: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.version = version
+        self.downloadURL = downloadURL
+        self.installScript = installScript
+        self.artifact = artifact.map { "\($0.filename) (\(WebFormat.bytes($0.size)), sha256 \($0.sha256.prefix(12))…)" }
+        artifactHref = "/api/v1/\(kind.table)/\(id)/artifact"
+        self.created = WebFormat.time(created)
+        self.updated = WebFormat.time(updated)
+    }
+
+    init(_ product: Product) {
+        self.init(
+            kind: .product,
+            id: product.id,
+            name: product.name,
+            version: product.version,
+            downloadURL: product.downloadUrl,
+            installScript: product.installScript,
+            artifact: product.artifact,
+            created: product.createdAt,
+            updated: product.updatedAt
+        )
+    }
+
+    init(_ tool: Tool) {
+        self.init(
+            kind: .tool,
+            id: tool.id,
+            name: tool.name,
+            version: tool.version,
+            downloadURL: tool.downloadUrl,
+            installScript: tool.installScript,
+            artifact: tool.artifact,
+            created: tool.createdAt,
+            updated: tool.updatedAt
+        )
+    }
+}
+
+/// A list of products or tools with the create form, holding the values and the error of a failed attempt.
+struct CatalogListView<Item: Sendable>: Sendable {
+    var items: [Item]
+    var isAdmin: Bool
+    var pages: PageLinks
+    var hasPages: Bool
+    var error: String?
+    var form: [String: String]
+
+    init(items: [Item], base: String, pagination: Pagination, nextCursor: String?, isAdmin: Bool, error: String?, form: [String: String]) {
+        self.items = items
+        self.isAdmin = isAdmin
+        pages = PageLinks.make(base: base, query: [], pagination: pagination, nextCursor: nextCursor, dense: false)
+        hasPages = pages.any
+        self.error = error
+        self.form = form
+    }
+}
+
+/// A tool with what only tools have.
+struct ToolView: Sendable {
+    var item: CatalogItemView
+    var runCommand: String
+    var defaultTimeout: String
+    var defaultTimeoutS: Int
+
+    init(_ tool: Tool) {
+        item = CatalogItemView(tool)
+        runCommand = tool.runCommand
+        defaultTimeout = WebFormat.duration(Int64(tool.defaultTimeoutS) * 1000)
+        defaultTimeoutS = tool.defaultTimeoutS
+    }
+}
+
+/// A product's page: the product, its tools (checkboxes for admins), its pass rate across versions, and
+/// this version's result history.
+struct ProductPageView: Sendable {
+    /// A tool as a checkbox: linked to the product or not.
+    struct ToolChoice: Sendable {
+        var id: Int64
+        var label: String
+        var linked: Bool
+    }
+
+    /// One test result of this version.
+    struct ResultRow: Sendable {
+        var passRate: String
+        var source: String?
+        var when: String
+        var reportHref: String?
+    }
+
+    /// A version of the product with its current pass rate.
+    struct VersionRow: Sendable {
+        var id: Int64
+        var version: String
+        var passRate: String
+        var current: Bool
+    }
+
+    var product: CatalogItemView
+    var linked: [ToolView]
+    var choices: [ToolChoice]
+    var chart: PassRateChart?
+    var versions: [VersionRow]
+    var history: [ResultRow]
+    var isAdmin: Bool
+    var error: String?
+
+    /// `results` holds every version of the product's name with its test result.
+    init(product: Product, linked: [Tool], allTools: [Tool], results: [(Product, TestResult)], isAdmin: Bool, error: String? = nil) {
+        self.product = CatalogItemView(product)
+        self.linked = linked.map(ToolView.init)
+        let linkedIDs = Set(linked.map(\.id))
+        choices = allTools.sorted { ($0.name, $0.version) < ($1.name, $1.version) }.map {
+            ToolChoice(id: $0.id, label: "\($0.name) \($0.version)", linked: linkedIDs.contains($0.id))
+        }
+        let ordered = results.sorted { PassRateChart.versionOrder($0.0.version, $1.0.version) }
+        chart = PassRateChart(
+            ordered.compactMap { version, result in
+                result.passRate.map {
+                    PassRateChart.Entry(version: version.version, passRate: $0, href: Self.reportHref(result.history.first))
+                }
+            }
+        )
+        versions = ordered.map { version, result in
+            VersionRow(id: version.id, version: version.version, passRate: WebFormat.percent(result.passRate), current: version.id == product.id)
+        }
+        history = (results.first { $0.0.id == product.id }?.1.history ?? []).map {
+            ResultRow(
+                passRate: WebFormat.percent($0.passRate),
+                source: $0.source,
+                when: WebFormat.time($0.updatedAt),
+                reportHref: Self.reportHref($0)
+            )
+        }
+        self.isAdmin = isAdmin
+        self.error = error
+    }
+
+    /// The web report of the task a result came from; else the URL the result names when it is a web address
+    /// (never a `javascript:` one).
+    static func reportHref(_ entry: TestResultEntry?) -> String? {
+        guard let entry else { return nil }
+        if let task = entry.taskId { return "/tasks/\(task)/report" }
+        guard let url = entry.reportUrl else { return nil }
+        let lowered = url.lowercased()
+        let web = lowered.hasPrefix("https://") || lowered.hasPrefix("http://") || WebRedirect.safeTarget(url) == url
+        return web ? url : nil
+    }
+}
+
+extension ProductInput {
+    /// A product from the product form; blank optional fields are absent.
+    init(form: WebForm) {
+        self.init(
+            name: form.text("name") ?? "",
+            version: form.text("version") ?? "",
+            downloadUrl: form.text("download_url"),
+            installScript: form.text("install_script")
+        )
+    }
+}
+
+extension ToolInput {
+    /// A tool from the tool form; blank optional fields are absent.
+    init(form: WebForm) throws {
+        self.init(
+            name: form.text("name") ?? "",
+            version: form.text("version") ?? "",
+            runCommand: form.text("run_command") ?? "",
+            defaultTimeoutS: try form.integer("default_timeout_s", label: "default_timeout_s"),
+            downloadUrl: form.text("download_url"),
+            installScript: form.text("install_script")
+        )
+    }
+}

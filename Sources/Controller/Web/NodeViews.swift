@@ -1,0 +1,163 @@
+import Foundation
+import WireProtocol
+
+/// A node as the pages show it: its state, how busy it is, what it runs, and what an admin may do with it.
+struct NodeRow: Sendable {
+    /// A state change an admin can make with one button.
+    struct Action: Sendable {
+        var state: String
+        var label: String
+        var danger: Bool
+    }
+
+    /// A case the node runs now.
+    struct Running: Sendable {
+        var caseID: Int64
+        var name: String
+        var taskID: Int64
+    }
+
+    var id: Int64
+    var name: String
+    var hostname: String
+    var ip: String
+    var os: String
+    var arch: String
+    var agentVersion: String
+    var labels: [String]
+    var state: String
+    var stateLabel: String
+    var stateReason: String?
+    var slots: Int
+    var busy: Int
+    var lastSeen: String
+    var lastSeenTime: String
+    var enrolled: String
+    var revoked: Bool
+    var running: [Running]
+    var actions: [Action]
+
+    init(_ node: NodeInfo, canAdminister: Bool, now: Date = Date()) {
+        id = node.id
+        name = node.name
+        hostname = node.hostname
+        ip = node.ip
+        os = node.os
+        arch = node.arch
+        agentVersion = node.agentVersion
+        labels = node.labels
+        state = node.state.rawValue
+        stateLabel = node.revoked ? "revoked" : node.state.rawValue
+        stateReason = node.stateReason
+        slots = node.slots
+        busy = node.runningCases.count
+        lastSeen = WebFormat.ago(node.lastSeenAt, now: now)
+        lastSeenTime = WebFormat.time(node.lastSeenAt)
+        enrolled = WebFormat.time(node.createdAt)
+        revoked = node.revoked
+        running = node.runningCases.map { Running(caseID: $0.caseId, name: $0.name, taskID: $0.taskId) }
+        actions = canAdminister ? Self.actions(state: node.state, revoked: node.revoked) : []
+    }
+
+    /// What an admin may change a node to: drain or disable a working node, enable a stopped one. A revoked
+    /// node has no credential left, so nothing applies.
+    static func actions(state: NodeState, revoked: Bool) -> [Action] {
+        guard !revoked else { return [] }
+        let drain = Action(state: NodeState.draining.rawValue, label: "Drain", danger: false)
+        let disable = Action(state: NodeState.disabled.rawValue, label: "Disable", danger: true)
+        let enable = Action(state: NodeState.online.rawValue, label: "Enable", danger: false)
+        switch state {
+        case .online: return [drain, disable]
+        case .draining: return [enable, disable]
+        case .disabled: return [enable]
+        case .offline: return [disable]
+        }
+    }
+}
+
+/// The node list with its state filter.
+struct NodeListView: Sendable {
+    /// A state filter above the node table.
+    struct Filter: Sendable {
+        var label: String
+        var count: Int
+        var href: String
+        var current: Bool
+    }
+
+    var nodes: [NodeRow]
+    var filters: [Filter]
+    var filtered: Bool
+    var isAdmin: Bool
+    var pages: PageLinks
+    var hasPages: Bool
+    var back: String
+
+    init(nodes: Page<NodeInfo>, counts: [NodeState: Int], state: NodeState?, pagination: Pagination, isAdmin: Bool, now: Date = Date()) {
+        self.nodes = nodes.items.map { NodeRow($0, canAdminister: isAdmin, now: now) }
+        filters =
+            [Filter(label: "all", count: counts.values.reduce(0, +), href: "/nodes", current: state == nil)]
+            + NodeState.allCases.map {
+                Filter(label: $0.rawValue, count: counts[$0] ?? 0, href: "/nodes?state=\($0.rawValue)", current: $0 == state)
+            }
+        filtered = state != nil
+        self.isAdmin = isAdmin
+        let query = state.map { [("state", $0.rawValue)] } ?? []
+        pages = PageLinks.make(base: "/nodes", query: query, pagination: pagination, nextCursor: nodes.nextCursor, dense: false)
+        hasPages = pages.any
+        back = "/nodes" + (state.map { "?state=\($0.rawValue)" } ?? "")
+    }
+}
+
+/// A node's page: its facts, what it runs and what is installed on it.
+struct NodePageView: Sendable {
+    /// A product installed on the node, with its tools.
+    struct InstalledProduct: Sendable {
+        var name: String
+        var version: String
+        var productID: Int64?
+        var path: String
+        var state: String
+        var source: String
+        var tools: [InstalledTool]
+    }
+
+    /// A tool installed under a product on the node.
+    struct InstalledTool: Sendable {
+        var name: String
+        var version: String
+        var toolID: Int64?
+        var path: String
+        var state: String
+        var source: String
+    }
+
+    var node: NodeRow
+    var products: [InstalledProduct]
+    var back: String
+
+    init(_ info: NodeInfo, canAdminister: Bool) {
+        node = NodeRow(info, canAdminister: canAdminister)
+        products = (info.inventory ?? []).map { product in
+            InstalledProduct(
+                name: product.name,
+                version: product.version,
+                productID: product.productId,
+                path: product.installPath,
+                state: product.state.rawValue,
+                source: product.source.rawValue,
+                tools: product.tools.map {
+                    InstalledTool(
+                        name: $0.name,
+                        version: $0.version,
+                        toolID: $0.toolId,
+                        path: $0.installPath,
+                        state: $0.state.rawValue,
+                        source: $0.source.rawValue
+                    )
+                }
+            )
+        }
+        back = "/nodes/\(info.id)"
+    }
+}

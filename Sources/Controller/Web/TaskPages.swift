@@ -1,0 +1,111 @@
+import Foundation
+import Hummingbird
+import WireProtocol
+
+/// Tasks: the list, the submit form, a task's page with its live case table, cancelling, and the report.
+struct TaskPages {
+    let services: ControllerServices
+    let renderer: WebRenderer
+
+    func addRoutes(to web: RouterGroup<AppRequestContext>) {
+        web.get("tasks") { request, context -> Response in
+            let user = try context.webUser(request)
+            let view = try await listView(request)
+            return try renderer.page("tasks", frame("Tasks", user, .tasks, view))
+        }
+        web.get("tasks/new") { request, context -> Response in
+            let user = try context.webUser(request)
+            var values: [String: String] = [:]
+            for (key, value) in request.uri.queryParameters { values[String(key)] = String(value) }
+            let view = try await NewTaskView.load(catalog: services.catalog, values: values, error: nil)
+            return try renderer.page("task-new", frame("New task", user, .submit, view))
+        }
+        web.post("tasks") { request, context -> Response in
+            let (user, form) = try await context.webForm(request)
+            if form["step"] == "tools" {
+                // Without the script: the form again, listing the chosen product's tools, with what was typed.
+                return try await newTaskPage(user, values: form, error: nil, status: .ok)
+            }
+            do {
+                let id = try await services.tasks.submit(try NewTaskView.submission(form), userID: user.id)
+                context.logger.info("task submitted", metadata: ["testfleet.task.id": .stringConvertible(id)])
+                return WebRedirect(location: "/tasks/\(id)").response
+            } catch let error as AppError where error.status == .unprocessableContent {
+                return try await newTaskPage(user, values: form, error: error.message, status: .unprocessableContent)
+            }
+        }
+        web.get("tasks/:id") { request, context -> Response in
+            let user = try context.webUser(request)
+            let view = try await taskView(try request.id(context), request)
+            var page = frame(view.task.name, user, .tasks, view)
+            page.events = view.settled ? nil : view.events
+            return try renderer.page("task", page)
+        }
+        web.post("tasks/:id/cancel") { request, context -> Response in
+            _ = try await context.webForm(request)
+            let id = try request.id(context)
+            try await services.tasks.cancel(id: id, completion: services.completion)
+            context.logger.info("task cancelled", metadata: ["testfleet.task.id": .stringConvertible(id)])
+            return WebRedirect(location: "/tasks/\(id)").response
+        }
+        web.get("tasks/:id/report") { request, context -> Response in
+            let user = try context.webUser(request)
+            let id = try request.id(context)
+            let report = try await ReportRoutes(services: services).report(id)
+            let view = ReportView(taskID: id, taskName: report.taskName, content: HTMLReportRenderer.content(report))
+            return try renderer.page("report", frame("Report — \(report.taskName)", user, .tasks, view))
+        }
+        web.get("events/tasks/:id") { request, context -> Response in
+            let user = try context.webUser(request)
+            let id = try request.id(context)
+            _ = try await taskView(id, request)  // bad parameters fail here, as a page, not inside the stream
+            return EventStream.response(context: context, initial: LiveRegions()) { regions in
+                let view = try await taskView(id, request)
+                let page = frame(view.task.name, user, .tasks, view)
+                let events = try regions.event([
+                    "task-live": try renderer.fragment("task-live", page),
+                    "case-table": try renderer.fragment("case-table", page),
+                ])
+                return .init(events: events + (view.settled ? [.end] : []), done: view.settled)
+            }
+        }
+    }
+
+    /// The report page: the report renderer's HTML inside the site's layout.
+    struct ReportView {
+        var taskID: Int64
+        var taskName: String
+        /// Rendered and escaped by ``HTMLReportRenderer``.
+        var content: String
+    }
+
+    /// The submit form filled in with a submitted form's values, the uploaded cases in the text area.
+    private func newTaskPage(_ user: WebUser, values form: WebForm, error: String?, status: HTTPResponse.Status) async throws -> Response {
+        var values = form.firstValues
+        values["cases"] = NewTaskView.caseText(form)
+        let view = try await NewTaskView.load(catalog: services.catalog, values: values, error: error)
+        return try renderer.page("task-new", frame("New task", user, .submit, view), status: status)
+    }
+
+    private func frame(_ title: String, _ user: WebUser, _ section: PageFrame.Section, _ page: Any) -> PageFrame {
+        PageFrame(title: title, user: user, section: section, assetVersion: renderer.assetVersion, page: page)
+    }
+
+    /// A task with its counts (aggregates), ETA and one page of cases: a constant number of queries, however
+    /// many cases the task has.
+    private func taskView(_ id: Int64, _ request: Request) async throws -> TaskPageView {
+        let state = try request.query("state", as: CaseState.self)
+        let pagination = try Pagination(request)
+        let task = try await services.taskDetail(id: id)
+        let cases = try await services.tasks.cases(taskID: id, pagination, state: state)
+        return TaskPageView(task, cases: cases, state: state, pagination: pagination)
+    }
+
+    private func listView(_ request: Request) async throws -> TaskListView {
+        let filter = try TaskRepository.ListFilter(request)
+        let pagination = try Pagination(request)
+        let tasks = try await services.tasks.list(pagination, filter: filter)
+        let products = try await services.catalog.listProducts(Pagination(limit: Pagination.maximumLimit), name: nil).items
+        return TaskListView(tasks: tasks, filter: filter, products: products, pagination: pagination)
+    }
+}

@@ -1,0 +1,123 @@
+import ControllerClient
+import Foundation
+import Testing
+import WireProtocol
+
+@testable import testfleet_controller
+
+/// The web UI in a real browser (headless Chromium over WebDriver) against a real controller and agent:
+/// log in, submit a task choosing product then tool, watch its cases pass live, follow a case's log. Saves
+/// screenshots of the main pages to `docs/screenshots/`.
+@Suite("Web browser", .serialized)
+struct WebBrowserTests {
+    static let script = #"""
+        echo "start $1"
+        for step in 1 2 3; do echo "step $step of $1"; sleep 0.7; done
+        echo "passed $1"
+        """#
+
+    static var screenshots: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/screenshots")
+    }
+
+    @Test("log in, submit a task through the form, watch it pass live, follow a case's log")
+    func scenario() async throws {
+        // A known port, so that the enroll command the admin page shows names it.
+        let port = try PortProbe.freePort()
+        let controller = try await TestController.start { $0.port = port }
+        defer { Task { await controller.stop() } }
+        let fixture = try await Fixture.make(controller, product: "webshop", version: "2.4", tool: "e2e", script: Self.script)
+        let decoy = try await controller.admin.request(.POST, "/api/v1/tools", json: ToolInput(name: "not-linked", version: "1", runCommand: "x"))
+        #expect(decoy.status == 201)
+        let agent = try await TestAgent.start(controller, name: "lab-runner-1", products: [fixture.inventory], slots: 2)
+        defer { agent.terminate() }
+        let browser = try await WebDriver.start()
+        do {
+            try await run(browser, controller: controller, fixture: fixture)
+        } catch {
+            await browser.quit()
+            throw error
+        }
+        await browser.quit()
+    }
+
+    /// The scenario's steps in the browser.
+    private func run(_ browser: WebDriver, controller: TestController, fixture: Fixture) async throws {
+        // Log in: the dashboard sends us to the login page and back.
+        try await browser.open(controller.url + "/")
+        try await browser.wait("the login form", until: "document.querySelector('form[action=\"/login\"]')")
+        try await browser.type("#username", "admin")
+        try await browser.type("#password", TestController.adminPassword)
+        try await browser.click("form[action='/login'] button[type=submit]")
+        try await browser.wait("the dashboard", until: "document.title.startsWith('Dashboard')")
+
+        // Submit: choose the product, and the script lists only its tools.
+        try await browser.open(controller.url + "/tasks/new")
+        try await browser.wait("the submit form", until: "document.getElementById('product')")
+        // The round trip that lists a product's tools without the script is gone with it.
+        #expect(try await browser.script("return document.querySelectorAll('.no-js').length;") as? Int == 0)
+        try await browser.click("#product option[value='\(fixture.product.id)']")
+        try await browser.wait(
+            "the product's tools",
+            until: "document.querySelector('#tool option[value=\"\(fixture.tool.id)\"]')"
+        )
+        let toolChoices = try await browser.script("return [...document.querySelectorAll('#tool option')].map(o => o.value).filter(v => v);")
+        #expect(toolChoices as? [String] == [String(fixture.tool.id)])
+        try await browser.click("#tool option[value='\(fixture.tool.id)']")
+        try await browser.type("#name", "checkout suite")
+        try await browser.type("#cases", "login\ncart\n# not a case\ncheckout\npayment\nrefund\nlogout")
+        try await browser.click("form[action='/tasks'] button.primary")
+        try await browser.wait("the task page", until: "location.pathname.match(/^\\/tasks\\/\\d+$/)")
+        let taskPath = try await browser.url.replacingOccurrences(of: controller.url, with: "")
+
+        // Watch: the cases turn passed without a reload.
+        try await browser.script("window.testfleetMarker = 'still the same page';")
+        let passedAtFirst = try await browser.script("return document.querySelectorAll('#case-table .badge.s-passed').length;") as? Int
+        #expect((passedAtFirst ?? 6) < 6)
+        try await browser.wait("six passed cases", until: "document.querySelectorAll('#case-table .badge.s-passed').length === 6")
+        try await browser.wait("the report link", until: "document.querySelector('#task-live a[href$=\"/report\"]')")
+        #expect(try await browser.script("return window.testfleetMarker;") as? String == "still the same page")
+        #expect(try await browser.url.hasSuffix(taskPath))
+
+        // A longer task: follow a running case's log as it grows.
+        let longer = try await controller.submit(fixture.submission((1...8).map { "scenario-\($0)" }, name: "nightly regression"))
+        let cases = try await controller.cases(longer.id)
+        try await browser.open(controller.url + "/cases/\(cases[0].id)")
+        try await browser.script("window.testfleetMarker = 'log page';")
+        try await browser.wait("the whole log", until: "document.getElementById('log').textContent.includes('passed scenario-1')")
+        let log = try await browser.script("return document.getElementById('log').textContent;") as? String ?? ""
+        #expect(log.contains("start scenario-1") && log.contains("step 3 of scenario-1"))
+        #expect(try await browser.script("return window.testfleetMarker;") as? String == "log page")
+        try await browser.screenshot(to: Self.screenshots.appendingPathComponent("case-log.png"))
+
+        // The main pages while the longer task runs.
+        try await browser.open(controller.url + "/")
+        try await browser.wait("a running task", until: "document.querySelector('#dashboard-live .task-card')")
+        try await browser.screenshot(to: Self.screenshots.appendingPathComponent("dashboard.png"))
+        try await browser.open(controller.url + "/tasks/\(longer.id)")
+        try await browser.wait("passed cases", until: "document.querySelectorAll('#case-table .badge.s-passed').length >= 2")
+        try await browser.screenshot(to: Self.screenshots.appendingPathComponent("task.png"))
+        try await browser.open(controller.url + "/nodes")
+        try await browser.wait("the node", until: "document.body.textContent.includes('lab-runner-1')")
+        try await browser.screenshot(to: Self.screenshots.appendingPathComponent("nodes.png"))
+        try await browser.resize(width: 390, height: 844)
+        try await browser.prefersDark(true)
+        try await browser.open(controller.url + "/tasks/\(longer.id)")
+        try await browser.wait("the task page", until: "document.getElementById('case-table')")
+        try await browser.screenshot(to: Self.screenshots.appendingPathComponent("task-phone-dark.png"))
+        try await browser.prefersDark(false)
+        try await browser.resize(width: 1280, height: 900)
+
+        // Admin: an enrollment token with the command to run on a test machine.
+        try await browser.open(controller.url + "/admin")
+        try await browser.type("#en-note", "rack 3")
+        try await browser.click("form[action='/admin/enrollment-tokens'] button.primary")
+        try await browser.wait("the enroll command", until: "document.getElementById('enroll-command')")
+        let command = try await browser.script("return document.getElementById('enroll-command').textContent;") as? String ?? ""
+        #expect(command.hasPrefix("testfleet-agent enroll --controller ") && command.contains("--ca-sha256"))
+        try await browser.screenshot(to: Self.screenshots.appendingPathComponent("admin.png"))
+
+        try await controller.waitForTask(longer.id, timeout: 120)
+    }
+}

@@ -29,3 +29,38 @@ extension ControllerServices {
         return artifact
     }
 }
+
+extension ControllerServices {
+    /// Brings the tools of a product on a node to `wanted`: installs the missing ones (and the product when it
+    /// is not there) and removes the others the agent installed. Returns the jobs it queued.
+    func applyEnvironment(nodeID: Int64, productID: Int64, wanted: Set<Int64>, userID: Int64) async throws -> [InstallJob] {
+        let installed = try await nodes.inventory(nodeID: nodeID).first { $0.productId == productID }
+        let present = Set((installed?.tools ?? []).filter { $0.state == .installed }.compactMap(\.toolId))
+        let removable = Set(
+            (installed?.tools ?? []).filter { $0.state == .installed && $0.source == .managed }.compactMap(\.toolId)
+        )
+        var jobs: [InstallJob] = []
+        let toInstall = wanted.subtracting(present)
+        if installed == nil || installed?.state == .failed || !toInstall.isEmpty {
+            jobs.append(
+                try await installJobs.create(
+                    nodeID: nodeID,
+                    change: EnvironmentChange(productId: productID, toolIds: toInstall.sorted(), action: .install),
+                    userID: userID
+                )
+            )
+        }
+        let toRemove = removable.subtracting(wanted)
+        if !toRemove.isEmpty {
+            jobs.append(
+                try await installJobs.create(
+                    nodeID: nodeID,
+                    change: EnvironmentChange(productId: productID, toolIds: toRemove.sorted(), action: .uninstall),
+                    userID: userID
+                )
+            )
+        }
+        if !jobs.isEmpty { activity.installQueued(nodeID) }
+        return jobs
+    }
+}

@@ -18,9 +18,47 @@ struct NodePages {
         }
         web.get("nodes/:id") { request, context -> Response in
             let user = try context.webUser(request)
-            let node = try await services.nodes.get(id: try request.id(context))
-            let view = NodePageView(node, canAdminister: user.isAdmin)
-            return try renderer.page("node", frame(node.name, user, view))
+            let view = try await nodeView(try request.id(context), user: user)
+            var page = frame(view.node.name, user, view)
+            page.events = "/events/nodes/\(view.node.id)"
+            return try renderer.page("node", page)
+        }
+        web.get("events/nodes/:id") { request, context -> Response in
+            let user = try context.webUser(request)
+            let id = try request.id(context)
+            _ = try await nodeView(id, user: user)
+            return EventStream.response(context: context, initial: LiveRegions()) { regions in
+                let view = try await nodeView(id, user: user)
+                let page = frame(view.node.name, user, view)
+                return .init(events: try regions.event(["node-environment": try renderer.fragment("node-environment", page)]))
+            }
+        }
+        web.post("nodes/:id/environment") { request, context -> Response in
+            let (user, form) = try await context.webForm(request, admin: true)
+            let id = try request.id(context)
+            guard let text = form.text("product_id"), let productID = Int64(text) else {
+                throw AppError.unprocessable("product_id: choose a product")
+            }
+            switch form.text("action") ?? "apply" {
+            case "uninstall":
+                _ = try await services.installJobs.create(
+                    nodeID: id,
+                    change: EnvironmentChange(productId: productID, toolIds: [], action: .uninstall),
+                    userID: user.id
+                )
+                services.activity.installQueued(id)
+            case "apply":
+                let wanted = Set(form.values("tool").compactMap { Int64($0) })
+                _ = try await services.applyEnvironment(nodeID: id, productID: productID, wanted: wanted, userID: user.id)
+            default:
+                throw AppError.unprocessable("action: expected apply or uninstall")
+            }
+            return WebRedirect(location: "/nodes/\(id)").response
+        }
+        web.get("install-jobs/:id") { request, context -> Response in
+            let user = try context.webUser(request)
+            let job = try await services.installJobs.get(id: try request.id(context))
+            return try renderer.page("install-job", frame("Install job #\(job.id)", user, InstallJobView(job)))
         }
         web.post("nodes/:id/state") { request, context -> Response in
             let (_, form) = try await context.webForm(request, admin: true)
@@ -43,6 +81,28 @@ struct NodePages {
                 return .init(events: try regions.event(["nodes-live": try renderer.fragment("nodes-live", page)]))
             }
         }
+    }
+
+    /// The node's page, with the environment controls for admins.
+    private func nodeView(_ id: Int64, user: WebUser) async throws -> NodePageView {
+        let node = try await services.nodes.get(id: id)
+        var view = NodePageView(node, canAdminister: user.isAdmin)
+        if user.isAdmin {
+            let installed = node.inventory ?? []
+            var linked: [Int64: [Tool]] = [:]
+            for productID in installed.compactMap(\.productId) {
+                linked[productID] = try await services.catalog.linkedTools(productID: productID)
+            }
+            let catalog = try await services.catalog.listProducts(Pagination(limit: Pagination.maximumLimit), name: nil).items
+            view.environment = EnvironmentView(
+                nodeID: id,
+                installed: installed,
+                linked: linked,
+                catalog: catalog,
+                jobs: try await services.installJobs.list(nodeID: id, limit: 20)
+            )
+        }
+        return view
     }
 
     private func frame(_ title: String, _ user: WebUser, _ page: Any) -> PageFrame {

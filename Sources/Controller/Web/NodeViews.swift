@@ -135,6 +135,8 @@ struct NodePageView: Sendable {
     var node: NodeRow
     var products: [InstalledProduct]
     var back: String
+    /// The controls that install and remove products and tools (admins only).
+    var environment: EnvironmentView?
 
     init(_ info: NodeInfo, canAdminister: Bool) {
         node = NodeRow(info, canAdminister: canAdminister)

@@ -92,8 +92,17 @@ final class WebDriver: @unchecked Sendable {
         return element
     }
 
+    /// Clicks the element; live updates may replace it between finding and clicking, so a stale element is
+    /// found again.
     func click(_ selector: String) async throws {
-        _ = try await command(.POST, "/element/\(try await find(selector))/click", [:])
+        for attempt in 1... {
+            do {
+                _ = try await command(.POST, "/element/\(try await find(selector))/click", [:])
+                return
+            } catch let error as TestFailure where attempt < 5 && error.description.contains("stale element") {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
     }
 
     func type(_ selector: String, _ text: String) async throws {

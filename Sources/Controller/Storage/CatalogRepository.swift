@@ -253,7 +253,6 @@ struct CatalogRepository: Sendable {
     func setLinks(productID: Int64, toolIDs: [Int64]) async throws -> [Tool] {
         let unique = Array(Set(toolIDs)).sorted()
         try await database.transaction { transaction in
-            let logger = database.logger
             guard
                 try await transaction.query("SELECT id FROM products WHERE id = \(productID) FOR UPDATE")
                     .first() != nil

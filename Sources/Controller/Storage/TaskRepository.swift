@@ -84,7 +84,6 @@ struct TaskRepository: Sendable {
     func submit(_ submission: TaskSubmission, userID: Int64) async throws -> Int64 {
         let task = try await validate(submission)
         return try await database.transaction { transaction in
-            let logger = database.logger
             let taskID = try await transaction.query(
                 """
                 INSERT INTO tasks (name, product_id, tool_id, submitted_by, priority, case_timeout_s, max_infra_retries, case_count)
@@ -302,7 +301,6 @@ struct TaskRepository: Sendable {
     /// Cancels a task: queued cases end `cancelled` now; running ones are told through their heartbeat.
     func cancel(id: Int64, completion: TaskCompletion) async throws {
         try await database.transaction { transaction in
-            let logger = database.logger
             guard
                 let state = try await transaction.query(
                     "SELECT state FROM tasks WHERE id = \(id) FOR UPDATE"

@@ -172,3 +172,7 @@ final class RunningCount: Sendable {
 
     func add(_ delta: Int) { count.withLock { $0 += delta } }
 }
+
+extension AgentService: CustomStringConvertible {
+    var description: String { "AgentService(\(config.name))" }
+}

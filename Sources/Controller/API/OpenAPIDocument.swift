@@ -5,6 +5,8 @@ import Foundation
 enum OpenAPIDocument {
     enum Access: String {
         case anyone, user, admin, node, enrollment
+        /// Users, and agents downloading what they install.
+        case userOrNode
     }
 
     struct Operation {
@@ -107,7 +109,13 @@ enum OpenAPIDocument {
             response: "Artifact",
             status: 201
         ),
-        .init(method: "GET", path: "/api/v1/products/{id}/artifact", summary: "Download the product's artifact", access: .user, response: "binary"),
+        .init(
+            method: "GET",
+            path: "/api/v1/products/{id}/artifact",
+            summary: "Download the product's artifact",
+            access: .userOrNode,
+            response: "binary"
+        ),
         .init(
             method: "POST",
             path: "/api/v1/tools",
@@ -137,7 +145,7 @@ enum OpenAPIDocument {
             response: "Artifact",
             status: 201
         ),
-        .init(method: "GET", path: "/api/v1/tools/{id}/artifact", summary: "Download the tool's artifact", access: .user, response: "binary"),
+        .init(method: "GET", path: "/api/v1/tools/{id}/artifact", summary: "Download the tool's artifact", access: .userOrNode, response: "binary"),
         .init(
             method: "POST",
             path: "/api/v1/enrollment-tokens",
@@ -327,7 +335,7 @@ enum OpenAPIDocument {
             if let request = operation.request { entry["requestBody"] = requestBody(request) }
             switch operation.access {
             case .anyone: entry["security"] = [[String: [String]]]()
-            case .user, .admin: entry["security"] = [["bearer": []], ["basic": []], ["session": []]]
+            case .user, .admin, .userOrNode: entry["security"] = [["bearer": []], ["basic": []], ["session": []]]
             case .node, .enrollment: entry["security"] = [["bearer": []]]
             }
             if operation.access == .admin { entry["description"] = "Needs the admin role." }

@@ -27,6 +27,7 @@ final class TestController: Sendable {
     static let adminPassword = "admin-password-for-tests"
 
     static func start(
+        logHandler: (any LogHandler)? = nil,
         databaseURL: String? = nil,
         dataDirectory: URL? = nil,
         configure: (inout ControllerConfiguration) -> Void = { _ in }
@@ -43,8 +44,12 @@ final class TestController: Sendable {
         config.adminPassword = adminPassword
         config.reaperIntervalSeconds = 0.5
         configure(&config)
-        var logger = Logger(label: "testfleet.test-controller")
-        logger.logLevel = ProcessInfo.processInfo.environment["TESTFLEET_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
+        var logger =
+            logHandler.map { handler in Logger(label: "testfleet.test-controller", factory: { _ in handler }) }
+            ?? Logger(label: "testfleet.test-controller")
+        if logHandler == nil {
+            logger.logLevel = ProcessInfo.processInfo.environment["TESTFLEET_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
+        }
         let portBox = PortBox()
         let built = try await ControllerApplication.build(config: config, logger: logger) { port in portBox.set(port) }
         let group = ServiceGroup(configuration: .init(services: [built.application], logger: logger))

@@ -136,6 +136,7 @@ let package = Package(
         .testTarget(
             name: "ControllerTests",
             dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
                 "testfleet-controller",
                 "WireProtocol",
                 "ControllerClient",

@@ -50,6 +50,12 @@ struct ErrorMiddleware: RouterMiddleware {
             var unavailable = AppError(.serviceUnavailable, "the controller is shutting down")
             unavailable.headers[.retryAfter] = "2"
             return unavailable
+        case _ where String(reflecting: type(of: error)).hasSuffix("ConnectionPoolError"):
+            // The pool cannot open connections: PostgreSQL is down or refusing them.
+            context.logger.error("database unreachable: \(String(reflecting: error))")
+            var unavailable = AppError(.serviceUnavailable, "the database is unreachable; try again shortly")
+            unavailable.headers[.retryAfter] = "2"
+            return unavailable
         default:
             context.logger.error("unexpected error", metadata: ["testfleet.error": .string(String(reflecting: error))])
             return AppError(.internalServerError, "internal error; see the controller log")

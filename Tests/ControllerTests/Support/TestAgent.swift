@@ -33,7 +33,7 @@ final class TestAgent: @unchecked Sendable {
 
     /// Enrolls and starts an agent. `extra` lines are added to its config file.
     static func start(
-        _ controller: TestController,
+        _ controller: some ControllerEndpoint,
         name: String,
         products: [Product],
         slots: Int = 1,
@@ -164,7 +164,7 @@ struct Fixture {
 
     /// `script` is the tool's run-case script body (gets the case name as $1).
     static func make(
-        _ controller: TestController,
+        _ controller: some ControllerEndpoint,
         product name: String = "app-\(UUID().uuidString.prefix(6))",
         version: String = "1.0",
         tool toolName: String = "runner",
@@ -221,7 +221,7 @@ struct Fixture {
     }
 }
 
-extension TestController {
+extension ControllerEndpoint {
     func submit(_ submission: TaskSubmission) async throws -> TaskInfo {
         let answer = try await admin.request(.POST, "/api/v1/tasks", json: submission)
         guard answer.status == 201 else { throw TestFailure("submit: \(answer.status) \(answer.text)") }

@@ -1,0 +1,31 @@
+import ControllerClient
+import Crypto
+import Foundation
+
+/// A controller the tests talk to over HTTPS: in this process (``TestController``) or in a process of its own
+/// (``RemoteController``).
+protocol ControllerEndpoint: Sendable {
+    var url: String { get }
+    /// A client holding an admin API token.
+    var admin: ControllerClient { get }
+    /// SHA-256 of the controller's CA, for enrolling agents.
+    var fingerprint: String { get }
+}
+
+extension TestController: ControllerEndpoint {}
+
+/// A controller started as its own `testfleet-controller serve` process.
+struct RemoteController: ControllerEndpoint {
+    let url: String
+    let admin: ControllerClient
+    let fingerprint: String
+
+    init(url: String, client: ControllerClient, dataDirectory: URL) throws {
+        self.url = url
+        self.admin = client
+        let pem = try String(contentsOf: dataDirectory.appendingPathComponent("tls/ca.crt"), encoding: .utf8)
+        let base64 = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        guard let der = Data(base64Encoded: base64) else { throw TestFailure("unreadable CA certificate") }
+        fingerprint = SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined()
+    }
+}

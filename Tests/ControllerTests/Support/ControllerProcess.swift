@@ -1,0 +1,93 @@
+import ControllerClient
+import Foundation
+import Logging
+import Synchronization
+import WireProtocol
+
+@testable import testfleet_controller
+
+/// `testfleet-controller serve` as a process of its own on its embedded PostgreSQL, for tests that kill it.
+final class ControllerProcess: Sendable {
+    let dataDirectory: URL
+    let port: Int
+    let arguments: [String]
+    let cluster: EmbeddedPostgres
+    private let pid: Mutex<pid_t>
+
+    static var binary: String { TestAgent.binary.deletingLastPathComponent().appendingPathComponent("testfleet-controller").path }
+
+    /// Starts a controller with `settings` (`key=value`) on a fresh data directory.
+    static func start(settings: [String]) throws -> ControllerProcess {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("tf-process-\(UUID().uuidString)")
+        let port = try PortProbe.freePort()
+        let arguments =
+            ["serve", "--data-dir", data.path, "--host", "127.0.0.1", "--port", String(port)]
+            + settings.flatMap { ["--set", $0] }
+        return try ControllerProcess(data: data, port: port, arguments: arguments)
+    }
+
+    private init(data: URL, port: Int, arguments: [String]) throws {
+        dataDirectory = data
+        self.port = port
+        self.arguments = arguments
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        cluster = try EmbeddedPostgres(dataDirectory: data, logger: Logger(label: "tests"))
+        pid = Mutex(
+            try AgentProcesses().startReturningPID(executable: Self.binary, arguments: arguments, log: data.appendingPathComponent("controller.log"))
+        )
+    }
+
+    var url: String { "https://127.0.0.1:\(port)" }
+
+    /// Waits for the controller to answer and returns it with an admin token.
+    func connect() async throws -> RemoteController {
+        for _ in 0..<600 {
+            try await Task.sleep(for: .milliseconds(100))
+            guard let ca = try? String(contentsOf: dataDirectory.appendingPathComponent("tls/ca.crt"), encoding: .utf8),
+                let password = try? String(contentsOf: dataDirectory.appendingPathComponent("initial-admin-password"), encoding: .utf8)
+            else { continue }
+            let anonymous = TestClients.keep(try ControllerClient(baseURL: url, caCertificatePEM: ca, bearer: nil))
+            let basic = "Basic " + Data("admin:\(password.trimmingCharacters(in: .whitespacesAndNewlines))".utf8).base64EncodedString()
+            guard let answer = try? await anonymous.request(.POST, "/api/v1/tokens", json: TokenInput(), headers: [("Authorization", basic)]),
+                answer.status == 201
+            else { continue }
+            let admin = TestClients.keep(try ControllerClient(baseURL: url, caCertificatePEM: ca, bearer: try answer.decode(CreatedToken.self).token))
+            return try RemoteController(url: url, client: admin, dataDirectory: dataDirectory)
+        }
+        throw TestFailure(
+            "the controller process did not come up: \(String((try? String(contentsOf: dataDirectory.appendingPathComponent("controller.log"), encoding: .utf8))?.suffix(500) ?? ""))"
+        )
+    }
+
+    /// SIGKILL, as when the machine dies; its PostgreSQL keeps running.
+    func kill9() {
+        let current = pid.withLock { $0 }
+        kill(current, SIGKILL)
+        var status: Int32 = 0
+        waitpid(current, &status, 0)
+    }
+
+    /// Starts the controller again on the same data directory and port.
+    func restart() throws {
+        let started = try AgentProcesses().startReturningPID(
+            executable: Self.binary,
+            arguments: arguments,
+            log: dataDirectory.appendingPathComponent("controller.log")
+        )
+        pid.withLock { $0 = started }
+    }
+
+    /// SIGTERM, then stops its PostgreSQL.
+    func stop() async {
+        let current = pid.withLock { $0 }
+        kill(current, SIGTERM)
+        for _ in 0..<200 {
+            var status: Int32 = 0
+            if waitpid(current, &status, WNOHANG) != 0 { break }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        let cluster = self.cluster
+        _ = try? await Blocking.run { cluster.stop() }
+        try? FileManager.default.removeItem(at: dataDirectory)
+    }
+}

@@ -410,12 +410,13 @@ enum OpenAPIDocument {
             out["401"] = error
             out["403"] = error
         }
-        if operation.request != nil {
+        if operation.request != nil || !operation.query.isEmpty {
             out["400"] = error
             out["422"] = error
         }
+        if operation.path == "/api/v1/auth/login" { out["401"] = error }
         if operation.path.contains("{id}") { out["404"] = error }
-        if operation.method == "POST" || operation.method == "PUT" { out["409"] = error }
+        if operation.method != "GET" { out["409"] = error }
         if operation.path == "/readyz" {
             out["503"] = ["description": "Not ready", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
         }

@@ -1,0 +1,33 @@
+import ArgumentParser
+import WireProtocol
+
+/// A product or tool on the command line: `NAME@VERSION`, or its numeric id.
+struct ItemArgument: ExpressibleByArgument, Equatable, Sendable {
+    var reference: ItemReference
+
+    init?(argument: String) {
+        if let id = Int64(argument), id > 0 {
+            reference = ItemReference(id: id)
+        } else if let named = ItemReference(nameAtVersion: argument) {
+            reference = named
+        } else {
+            return nil
+        }
+    }
+
+    static var defaultValueDescription: String { "NAME@VERSION" }
+}
+
+/// A catalog item to create: `NAME@VERSION` only.
+struct NameAtVersion: ExpressibleByArgument, Equatable, Sendable {
+    var name: String
+    var version: String
+
+    init?(argument: String) {
+        guard let reference = ItemReference(nameAtVersion: argument), let name = reference.name,
+            let version = reference.version
+        else { return nil }
+        self.name = name
+        self.version = version
+    }
+}

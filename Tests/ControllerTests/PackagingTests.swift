@@ -285,16 +285,20 @@ struct PackagingTests {
             arguments: ["serve", "--data-dir", data.path, "--host", "127.0.0.1", "--port", String(port), "--database-url", database],
             log: data.appendingPathComponent("controller.log")
         )
-        defer { Task { try? await Blocking.run { processes.stopAll() } } }
+        // Nothing in between throws: the controller is stopped whatever happens.
         var page: String?
+        var client: ControllerClient?
         for _ in 0..<300 where page == nil {
-            try await Task.sleep(for: .milliseconds(100))
-            guard let ca = try? String(contentsOf: data.appendingPathComponent("tls/ca.crt"), encoding: .utf8) else { continue }
-            let client = TestClients.keep(try ControllerClient(baseURL: "https://127.0.0.1:\(port)", caCertificatePEM: ca, bearer: nil))
-            if let answer = try? await client.send(.GET, "/login"), answer.status == 200 {
+            try? await Task.sleep(for: .milliseconds(100))
+            if client == nil, let ca = try? String(contentsOf: data.appendingPathComponent("tls/ca.crt"), encoding: .utf8) {
+                client = try? ControllerClient(baseURL: "https://127.0.0.1:\(port)", caCertificatePEM: ca, bearer: nil)
+            }
+            if let answer = try? await client?.send(.GET, "/login"), answer.status == 200 {
                 page = String(decoding: answer.body, as: UTF8.self)
             }
         }
+        await client?.shutdown()
+        try await Blocking.run { processes.stopAll() }
         let log = (try? String(contentsOf: data.appendingPathComponent("controller.log"), encoding: .utf8)) ?? ""
         let login = try #require(page, "the packaged controller did not serve its login page:\n\(log)")
         #expect(login.contains(mark), "the page came from another bundle")

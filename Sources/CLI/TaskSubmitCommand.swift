@@ -16,13 +16,15 @@ struct TaskSubmitCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(help: "The product to test, as NAME@VERSION (or its id).") var product: ItemArgument
-    @Option(help: "The test tool, as NAME@VERSION (or its id).") var tool: ItemArgument
+    @Option(help: ArgumentHelp("The product to test, as NAME@VERSION (or its id).", valueName: "name@version"))
+    var product: ItemArgument
+    @Option(help: ArgumentHelp("The test tool, as NAME@VERSION (or its id).", valueName: "name@version")) var tool: ItemArgument
     @Option(help: ArgumentHelp("The case list, one per line; - for standard input.", valueName: "file")) var cases: String
-    @Option(help: "The task's name (default: product, tool and time).") var name: String?
+    @Option(help: "The task's name (default: the product and the tool).") var name: String?
     @Option(help: "Higher runs first (default 0).") var priority: Int?
     @Option(help: ArgumentHelp("Per-case timeout (default: the tool's).", valueName: "seconds")) var timeout: Int?
-    @Option(help: "How often a case lost with its node is retried (default 2).") var maxInfraRetries: Int?
+    @Option(help: ArgumentHelp("How often a case lost with its node is retried (default 2).", valueName: "count"))
+    var maxInfraRetries: Int?
     @Flag(help: "Follow the task until it ends and exit with its result.") var wait = false
     @Option(help: ArgumentHelp("Write the JUnit XML report here when the task ends (- for standard output; implies --wait).", valueName: "path"))
     var junit: String?

@@ -149,6 +149,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CLITests",
+            dependencies: ["testfleet", "WireProtocol"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "AgentTests",
             dependencies: ["testfleet-agent", "WireProtocol", "ConfigFile"],
             swiftSettings: swiftSettings

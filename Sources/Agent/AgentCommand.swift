@@ -12,7 +12,7 @@ struct AgentCommand: AsyncParsableCommand {
         commandName: "testfleet-agent",
         abstract: "The Testfleet agent: takes cases from the controller and runs them on this machine.",
         version: TestfleetVersion.current,
-        subcommands: [Enroll.self, Run.self, Status.self]
+        subcommands: [Enroll.self, Run.self, Status.self, InstallService.self]
     )
 
     static let defaultConfig = geteuid() == 0 ? "/etc/testfleet/agent.toml" : "agent.toml"
@@ -31,6 +31,13 @@ extension AgentCommand {
         @Option(help: "Config file to write.") var config: String = AgentCommand.defaultConfig
         @Option(help: "Node name (default: host name).") var name: String?
         @Option(help: "Cases to run at once.") var slots: Int = 1
+        @Option(
+            help: """
+                The account the agent service runs as: as root, enroll gives it the files it writes \
+                (default: \(ServiceAccount.defaultName) when that account exists).
+                """
+        )
+        var user: String?
 
         func validate() throws {
             guard (1...1024).contains(slots) else { throw ValidationError("--slots must be from 1 to 1024") }
@@ -85,14 +92,30 @@ extension AgentCommand {
             settings.caFile = "\(stem)-ca.crt"
             settings.credentialFile = "\(stem).credential"
             if !FileManager.default.fileExists(atPath: configURL.path) {
-                settings.dataDir = geteuid() == 0 && directory.path == "/etc/testfleet" ? "/var/lib/testfleet-agent" : "\(stem)-data"
+                settings.dataDir = AgentConfiguration.defaultDataDir(configURL: configURL)
             }
             settings.path = configURL
             if let caPEM { try caPEM.write(to: settings.caURL, atomically: true, encoding: .utf8) }
             try writePrivate(settings.credentialURL, answer.credential + "\n")
             try writePrivate(configURL, settings.render())
             print("enrolled as node \(answer.name) (id \(answer.nodeId)); config written to \(configURL.path)")
+            if let account = try serviceAccount() {
+                try account.handOver(settings)
+                print("gave the config, credential and data directory to \(account.name), the account the service runs as")
+            }
             print("list what is installed here as [[product]] tables in it, then run: testfleet-agent run --config \(configURL.path)")
+        }
+
+        /// The account to give the files to: `--user`, else the service's default account when it exists; only
+        /// root can give files away.
+        private func serviceAccount() throws -> ServiceAccount? {
+            guard geteuid() == 0 else {
+                if let user { print("not root: the files stay yours, not \(user)'s") }
+                return nil
+            }
+            guard let user else { return ServiceAccount(name: ServiceAccount.defaultName) }
+            guard let account = ServiceAccount(name: user) else { throw CleanExit.message("no user \(user) on this machine") }
+            return account
         }
 
         private func writePrivate(_ url: URL, _ text: String) throws {

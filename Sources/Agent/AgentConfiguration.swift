@@ -44,6 +44,13 @@ struct AgentConfiguration: Sendable, Equatable {
     var workURL: URL { workDir.map(resolve) ?? dataURL.appendingPathComponent("work") }
     var spoolURL: URL { dataURL.appendingPathComponent("spool") }
 
+    /// The data directory `enroll` writes into a new config file at `configURL`: `/var/lib/testfleet-agent`
+    /// for root's `/etc/testfleet`, else `<stem>-data` beside the file.
+    static func defaultDataDir(configURL: URL, asRoot: Bool = geteuid() == 0) -> String {
+        let directory = configURL.deletingLastPathComponent().standardizedFileURL.path
+        return asRoot && directory == "/etc/testfleet" ? "/var/lib/testfleet-agent" : "\(configURL.deletingPathExtension().lastPathComponent)-data"
+    }
+
     static func load(path: String) throws -> AgentConfiguration {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         let text: String

@@ -62,6 +62,44 @@ public final class ControllerClient: Sendable {
         headers extra: [(String, String)] = [],
         timeout: Duration = .seconds(30)
     ) async throws -> Answer {
+        var request = makeRequest(method, path, headers: extra)
+        if let body {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(data: body))
+        }
+        return try await execute(request, timeout: timeout)
+    }
+
+    /// Streams a file as the request body (it is never read into memory whole) and returns the answer.
+    public func upload(
+        _ method: HTTPMethod,
+        _ path: String,
+        file: URL,
+        contentType: String = "application/octet-stream",
+        timeout: Duration = .seconds(4 * 3600)
+    ) async throws -> Answer {
+        let size: Int64
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
+            guard attributes[.type] as? FileAttributeType == .typeRegular else {
+                throw ClientError(status: nil, message: "\(file.path) is not a regular file")
+            }
+            size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw ClientError(status: nil, message: "cannot read \(file.path): \(error.localizedDescription)")
+        }
+        guard FileManager.default.isReadableFile(atPath: file.path) else {
+            throw ClientError(status: nil, message: "cannot read \(file.path): permission denied")
+        }
+        var request = makeRequest(method, path, headers: [])
+        request.headers.add(name: "Content-Type", value: contentType)
+        request.body = .stream(FileChunks(file: file), length: .known(size))
+        return try await execute(request, timeout: timeout)
+    }
+
+    private func makeRequest(_ method: HTTPMethod, _ path: String, headers extra: [(String, String)]) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if let authorization, !extra.contains(where: { $0.0.lowercased() == "authorization" }) {
@@ -69,10 +107,10 @@ public final class ControllerClient: Sendable {
         }
         request.headers.add(name: "User-Agent", value: "testfleet/\(TestfleetVersion.current)")
         for (name, value) in extra { request.headers.add(name: name, value: value) }
-        if let body {
-            request.headers.add(name: "Content-Type", value: contentType)
-            request.body = .bytes(ByteBuffer(data: body))
-        }
+        return request
+    }
+
+    private func execute(_ request: HTTPClientRequest, timeout: Duration) async throws -> Answer {
         do {
             let response = try await http.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
             let buffer = try await response.body.collect(upTo: 256 << 20)

@@ -11,6 +11,15 @@ public struct ItemReference: Codable, Sendable, Equatable {
         self.name = name
         self.version = version
     }
+
+    /// `NAME@VERSION`, split at the last `@` (names may contain one); `nil` when either part is empty.
+    public init?(nameAtVersion text: String) {
+        guard let at = text.lastIndex(of: "@") else { return nil }
+        let name = String(text[..<at])
+        let version = String(text[text.index(after: at)...])
+        guard !name.isEmpty, !version.isEmpty else { return nil }
+        self.init(name: name, version: version)
+    }
 }
 
 /// Body of `POST /api/v1/tasks` (JSON form).

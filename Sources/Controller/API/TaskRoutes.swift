@@ -110,10 +110,10 @@ struct TaskRoutes {
                 guard let value = Int64(id) else { throw AppError.unprocessable("\(name)_id: expected a number") }
                 return ItemReference(id: value)
             }
-            guard let text = fields[name], let at = text.lastIndex(of: "@") else {
+            guard let text = fields[name], let reference = ItemReference(nameAtVersion: text) else {
                 throw AppError.unprocessable("\(name): give \(name)=NAME@VERSION or \(name)_id=ID")
             }
-            return ItemReference(name: String(text[..<at]), version: String(text[text.index(after: at)...]))
+            return reference
         }
         func integer(_ name: String) throws -> Int? {
             guard let text = fields[name], !text.isEmpty else { return nil }
@@ -124,7 +124,7 @@ struct TaskRoutes {
             name: fields["name"],
             product: try reference("product"),
             tool: try reference("tool"),
-            cases: TaskRepository.parseCaseList(fields["cases"] ?? ""),
+            cases: CaseList.parse(fields["cases"] ?? ""),
             priority: try integer("priority"),
             caseTimeoutS: try integer("case_timeout_s"),
             maxInfraRetries: try integer("max_infra_retries")

@@ -23,8 +23,7 @@ extension LoginAnswer: ResponseGenerator, ResponseEncodable {}
 extension Assignment: ResponseGenerator, ResponseEncodable {}
 extension InstallJob: ResponseGenerator, ResponseEncodable {}
 extension NodeEnvironment: ResponseGenerator, ResponseEncodable {}
+extension ItemList: ResponseGenerator, ResponseEncodable {}
 
 /// A list answer that is not paginated.
-struct ItemsResponse<Item: Codable & Sendable>: ResponseEncodable, Decodable {
-    var items: [Item]
-}
+typealias ItemsResponse = ItemList

@@ -21,13 +21,6 @@ struct TaskRepository: Sendable {
 
     static let maxCases = 1_000_000
 
-    /// Case names from a text list: one per line; blank lines and `#` comments are skipped.
-    static func parseCaseList(_ text: String) -> [String] {
-        text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
-    }
-
     func validate(_ submission: TaskSubmission) async throws -> Validated {
         let product = try await catalog.resolveProduct(submission.product)
         let tool = try await catalog.resolveTool(submission.tool)

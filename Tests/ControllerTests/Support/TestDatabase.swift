@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Synchronization
 
 @testable import testfleet_controller
 
@@ -45,16 +44,10 @@ enum TestDatabase {
     }
 
     /// Starts the server once; every caller waits for the same start.
-    private static let starting = Mutex<Task<Server, any Error>?>(nil)
+    private static let starting = OneShotTask<Server>()
 
     private static func shared() async throws -> Server {
-        let task = starting.withLock { task in
-            if let task { return task }
-            let created = Task { try await start() }
-            task = created
-            return created
-        }
-        return try await task.value
+        try await starting.run { try await start() }
     }
 
     private static func start() async throws -> Server {

@@ -1,0 +1,105 @@
+import ArgumentParser
+import ControllerClient
+import Foundation
+import WireProtocol
+
+/// `testfleet tool`: the test tools in the catalog.
+struct ToolCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tool",
+        abstract: "List, show and create test tools; upload a tool's artifact.",
+        subcommands: [List.self, Show.self, Create.self, Upload.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tools.")
+
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var output: OutputOptions
+        @Option(help: "Only tools of this name.") var name: String?
+        @Option(help: "At most this many.") var limit = 200
+
+        func run() async throws {
+            let tools = try await connection.withClient { client in
+                try await client.list("/api/v1/tools", query: name.map { ["name": $0] } ?? [:], limit: limit, as: Tool.self)
+            }
+            try output.emit(tools) { tools in
+                var table = Table("ID", "NAME", "VERSION", "TIMEOUT", "RUN COMMAND")
+                for tool in tools {
+                    table.add(String(tool.id), tool.name, tool.version, Format.duration(seconds: tool.defaultTimeoutS), tool.runCommand)
+                }
+                return table.render()
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a tool.")
+
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var output: OutputOptions
+        @Argument(help: "The tool's id.") var id: Int64
+
+        func run() async throws {
+            let tool = try await connection.withClient { client in
+                try await client.call(.GET, "/api/v1/tools/\(id)", as: Tool.self)
+            }
+            try output.emit(tool) { tool in
+                var details = Details()
+                details.add("tool", "\(tool.id) \(tool.name)@\(tool.version)")
+                details.add("run command", tool.runCommand)
+                details.add("case timeout", Format.duration(seconds: tool.defaultTimeoutS))
+                details.add("download url", tool.downloadUrl)
+                details.add("artifact", tool.artifact.map { "\($0.filename), \($0.size) bytes, sha256 \($0.sha256)" })
+                details.add("created", Format.time(tool.createdAt))
+                return details.render()
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a tool (admins).",
+            discussion: """
+                The run command is run by /bin/sh -c in a fresh work directory per case, with {case}, \
+                {product_dir}, {tool_dir}, {product_version}, {work_dir} and {result_file} substituted.
+                """
+        )
+
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "NAME@VERSION") var tool: NameAtVersion
+        @Option(help: "The command template that runs one case, e.g. '{tool_dir}/run {case}'.") var runCommand: String
+        @Option(help: ArgumentHelp("Default per-case timeout.", valueName: "seconds")) var timeout: Int?
+        @Option(help: "Where agents download the tool from.") var downloadUrl: String?
+
+        func validate() throws {
+            if let timeout, timeout < 1 { throw ValidationError("--timeout must be at least 1 second") }
+        }
+
+        func run() async throws {
+            let input = ToolInput(
+                name: tool.name,
+                version: tool.version,
+                runCommand: runCommand,
+                defaultTimeoutS: timeout,
+                downloadUrl: downloadUrl
+            )
+            let created = try await connection.withClient { client in
+                try await client.call(.POST, "/api/v1/tools", body: input, as: Tool.self)
+            }
+            Console.out("tool \(created.id) created: \(created.name)@\(created.version)")
+        }
+    }
+
+    struct Upload: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Upload a tool's artifact (admins); streamed, any size.")
+
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The tool's id.") var id: Int64
+        @Argument(help: "The file to upload.") var file: String
+
+        func run() async throws {
+            try await CatalogKind.tool.upload(id: id, file: file, connection)
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import ControllerClient
+import Foundation
+import PostgresNIO
+import Synchronization
+import Testing
+import WireProtocol
+
+@testable import testfleet_controller
+
+/// Two controllers on one database, as replicas behind a load balancer: nodes split between them.
+@Suite("Replicas", .serialized)
+struct ReplicaTests {
+    /// Advisory locks granted on the reaper's key in this database: the backends holding it.
+    static func reaperLockHolders(_ controller: TestController) async throws -> [Int32] {
+        let key = Reaper.lockKey
+        return try await controller.services.database.query(
+            """
+            SELECT pid FROM pg_locks
+            WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND classid::bigint = \(key >> 32) AND objid::bigint = \(key & 0xFFFF_FFFF) AND objsubid = 1
+            """
+        ).collect(Int32.self)
+    }
+
+    /// Polls `condition` every 100 ms for up to `seconds`.
+    static func eventually(within seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try await condition()
+    }
+
+    static func leasesGranted(_ controller: TestController) async throws -> Int {
+        let metrics = try await controller.client(bearer: nil).request(.GET, "/metrics").text
+        let line = metrics.split(separator: "\n").first { $0.hasPrefix("testfleet_leases_granted_total ") }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    /// What the simulated nodes saw: cases held right now, and how often each case was leased.
+    final class Ledger: Sendable {
+        private let state = Mutex<(held: Set<Int64>, leases: [Int64: Int], clashes: [Int64])>(([], [:], []))
+        private let stopped = Mutex(false)
+
+        /// Tells the workers to stop once nothing more comes.
+        func stop() { stopped.withLock { $0 = true } }
+        var isStopped: Bool { stopped.withLock { $0 } }
+
+        func leased(_ caseID: Int64) {
+            state.withLock {
+                if !$0.held.insert(caseID).inserted { $0.clashes.append(caseID) }
+                $0.leases[caseID, default: 0] += 1
+            }
+        }
+
+        func finished(_ caseID: Int64) { _ = state.withLock { $0.held.remove(caseID) } }
+        var leases: [Int64: Int] { state.withLock { $0.leases } }
+        var clashes: [Int64] { state.withLock { $0.clashes } }
+    }
+
+    @Test("thousands of cases across two replicas: each ends exactly once, never held twice; wake-ups cross replicas; one reaper, and it moves")
+    func sharedDatabase() async throws {
+        let first = try await TestController.start()
+        // The first replica's reaper takes the lock before the second one exists.
+        #expect(try await Self.eventually(within: 10) { try await Self.reaperLockHolders(first).count == 1 })
+        let leader = try #require(try await Self.reaperLockHolders(first).first)
+        let second = try await TestController.start(databaseURL: first.databaseURL)
+        let replicas = [first, second]
+        defer { Task { for replica in replicas { await replica.stop() } } }
+        #expect(first.dataDirectory != second.dataDirectory && first.port != second.port)
+
+        // A long-poll on one replica is woken by a case submitted through the other, both ways.
+        for (waitOn, submitTo) in [(first, second), (second, first)] {
+            let quiet = try await Fixture.make(waitOn, script: "true")
+            let waiter = try await SimulatedNode.enroll(waitOn, name: "waiter-\(waitOn.port)", products: [quiet.simulatedInventory])
+            let waiting = Task { try await waiter.lease(wait: 20) }
+            try await Task.sleep(for: .milliseconds(500))
+            let submitted = ContinuousClock.now
+            _ = try await submitTo.submit(quiet.submission(["wake-across"]))
+            let lease = try await waiting.value
+            let latency = ContinuousClock.now - submitted
+            #expect(lease?.caseName == "wake-across")
+            #expect(latency < .seconds(3), "woken on port \(waitOn.port) by port \(submitTo.port) after \(latency)")
+            if let lease { try await waiter.finish(lease, .passed) }
+        }
+        let grantedBefore = [try await Self.leasesGranted(first), try await Self.leasesGranted(second)]
+
+        // Three nodes on each replica, two slots each, working while tasks arrive through both replicas.
+        let fixture = try await Fixture.make(first, script: "true")
+        var nodes: [SimulatedNode] = []
+        for index in 0..<6 {
+            nodes.append(
+                try await SimulatedNode.enroll(replicas[index % 2], name: "replica-node-\(index)", slots: 2, products: [fixture.simulatedInventory])
+            )
+        }
+        let ledger = Ledger()
+        defer { ledger.stop() }
+        let workers = nodes.flatMap { node in
+            (0..<2).map { _ in
+                Task {
+                    var count = 0
+                    while !ledger.isStopped {
+                        guard let lease = try await node.lease(wait: 1) else { continue }
+                        ledger.leased(lease.caseId)
+                        let answer = try await node.finish(lease, lease.caseName.hasSuffix("7") ? .failed : .passed)
+                        ledger.finished(lease.caseId)
+                        guard answer.status == 200 else { throw TestFailure("result refused: \(answer.status) \(answer.text)") }
+                        count += 1
+                    }
+                    return count
+                }
+            }
+        }
+        let sizes = [1500, 1000, 500]
+        var tasks: [TaskInfo] = []
+        for (index, size) in sizes.enumerated() {
+            let through = replicas[index % 2]
+            tasks.append(try await through.submit(fixture.submission((0..<size).map { "t\(index)-case-\($0)" }, name: "replicated-\(index)")))
+        }
+        let ids = tasks.map(\.id)
+        var doubleOpen: [Int64] = []
+        var lockCounts: Set<Int> = []
+        let settled = try await Self.eventually(within: 240) {
+            // While the work runs: no case has two open runs, and one reaper holds its lock.
+            doubleOpen += try await first.services.database.query(
+                "SELECT case_id FROM case_runs WHERE outcome IS NULL GROUP BY case_id HAVING count(*) > 1"
+            ).collect(Int64.self)
+            lockCounts.insert(try await Self.reaperLockHolders(first).count)
+            let states = try await first.services.database.query(
+                "SELECT state FROM tasks WHERE id = ANY(\(ids))"
+            ).collect(String.self)
+            return states.count == ids.count && states.allSatisfy { $0 == TaskState.completed.rawValue }
+        }
+        ledger.stop()
+        var perWorker: [Int] = []
+        for worker in workers { perWorker.append(try await worker.value) }
+        #expect(settled, "the tasks did not complete")
+        let total = sizes.reduce(0, +)
+        #expect(perWorker.reduce(0, +) == total)
+        #expect(doubleOpen.isEmpty, "cases with two open runs at once: \(Set(doubleOpen).sorted().prefix(20))")
+        #expect(ledger.clashes.isEmpty, "cases held by two workers at once: \(ledger.clashes.prefix(20))")
+        #expect(ledger.leases.count == total && ledger.leases.values.allSatisfy { $0 == 1 }, "every case leased exactly once")
+        #expect(lockCounts == [1], "reaper lock holders seen: \(lockCounts)")
+
+        // In the database: every case ended once, with one run that agrees with it; counts and reports add up.
+        let row = try #require(
+            try await first.services.database.query(
+                """
+                SELECT count(*)::int,
+                       count(*) FILTER (WHERE k.state IN ('passed', 'failed'))::int,
+                       count(*) FILTER (WHERE k.attempts = 1 AND k.current_run_id IS NULL AND k.finished_at IS NOT NULL)::int,
+                       (SELECT count(*)::int FROM case_runs r JOIN cases c ON c.id = r.case_id WHERE c.task_id = ANY(\(ids))),
+                       (SELECT count(*)::int FROM case_runs r JOIN cases c ON c.id = r.case_id
+                        WHERE c.task_id = ANY(\(ids)) AND r.outcome = c.state AND r.attempt = 1),
+                       (SELECT count(*)::int FROM reports WHERE task_id = ANY(\(ids)))
+                FROM cases k WHERE k.task_id = ANY(\(ids))
+                """
+            ).first()
+        )
+        let (cases, terminal, once, runs, agreeing, reports) = try row.decode((Int, Int, Int, Int, Int, Int).self)
+        #expect(cases == total && terminal == total && once == total, "cases \(cases), terminal \(terminal), ended once \(once)")
+        #expect(runs == total && agreeing == total, "runs \(runs), agreeing with their case \(agreeing)")
+        #expect(reports == ids.count)
+        for (task, size) in zip(tasks, sizes) {
+            let seen = try await second.admin.request(.GET, "/api/v1/tasks/\(task.id)").decode(TaskInfo.self)
+            let failing = (0..<size).filter { String($0).hasSuffix("7") }.count
+            #expect(seen.counts.total == size && seen.counts.failed == failing && seen.counts.passed == size - failing)
+        }
+        // Both replicas handed out work, and together exactly one lease per case.
+        let granted = [try await Self.leasesGranted(first) - grantedBefore[0], try await Self.leasesGranted(second) - grantedBefore[1]]
+        #expect(granted.allSatisfy { $0 > 0 } && granted.reduce(0, +) == total, "leases granted per replica: \(granted)")
+
+        // The first replica goes away: the second one's reaper takes over the lock and hands back an expired lease.
+        await first.stop()
+        #expect(
+            try await Self.eventually(within: 20) {
+                let holders = try await Self.reaperLockHolders(second)
+                return holders.count == 1 && holders != [leader]
+            },
+            "the second replica's reaper did not take the lock"
+        )
+        let orphan = try await second.submit(fixture.submission(["orphan"]))
+        let lease = try #require(try await nodes[1].lease(wait: 5))
+        #expect(lease.taskId == orphan.id)
+        try await second.services.database.query(
+            "UPDATE case_runs SET lease_expires_at = now() - interval '1 second' WHERE id = \(lease.leaseId)"
+        )
+        let requeued = try await Self.eventually(within: 10) {
+            try await second.admin.request(.GET, "/api/v1/cases/\(lease.caseId)").decode(CaseDetail.self).runs.first?.outcome == .lost
+        }
+        #expect(requeued, "the expired lease was not reaped")
+        // The retry avoids the node that lost it; another node of the second replica takes it.
+        let retry = try #require(try await nodes[3].lease(wait: 5))
+        #expect(retry.caseId == lease.caseId && retry.attempt == 2)
+        #expect(try await nodes[3].finish(retry, .passed).status == 200)
+        #expect(try await nodes[1].finish(lease, .passed).status == 409, "the lost lease's late result is refused")
+    }
+}

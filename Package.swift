@@ -46,6 +46,10 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(
+            name: "AsyncSupport",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ConfigFile",
             swiftSettings: swiftSettings
         ),
@@ -72,6 +76,7 @@ let package = Package(
             dependencies: [
                 "WireProtocol",
                 "ConfigFile",
+                "AsyncSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -101,6 +106,7 @@ let package = Package(
                 "WireProtocol",
                 "CZlib",
                 "ConfigFile",
+                "AsyncSupport",
                 "ControllerClient",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -155,7 +161,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentTests",
-            dependencies: ["testfleet-agent", "WireProtocol", "ConfigFile"],
+            dependencies: ["testfleet-agent", "WireProtocol", "ConfigFile", "AsyncSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncSupport
 import ControllerClient
 import Foundation
 import Logging
@@ -161,7 +162,7 @@ extension AgentCommand {
                 failure = error
             }
             // Closing TLS connections waits for the peer; the agent's work is done, so it waits briefly.
-            _ = await CaseProcess.race({ await client.shutdown() }, within: .seconds(1))
+            _ = await finishes({ await client.shutdown() }, within: .seconds(1))
             if let failure { throw failure }
         }
     }

@@ -1,3 +1,4 @@
+import AsyncSupport
 import ControllerClient
 import Foundation
 import Logging

@@ -1,3 +1,4 @@
+import AsyncSupport
 import Foundation
 import Subprocess
 
@@ -108,11 +109,11 @@ struct CaseProcess: Sendable {
         }
         // The shell is gone; give its children a moment to finish writing, then end the whole group.
         if group > 0 {
-            let drained = await Self.race(drain.finished, within: outputGrace)
+            let drained = await finishes(drain.finished, within: outputGrace)
             kill(-group, SIGKILL)
-            if !drained { _ = await Self.race(drain.finished, within: .seconds(2)) }
+            if !drained { _ = await finishes(drain.finished, within: .seconds(2)) }
         } else {
-            _ = await Self.race(drain.finished, within: .seconds(2))
+            _ = await finishes(drain.finished, within: .seconds(2))
         }
         if case .failedToStart = outcome {} else if group <= 0 { outcome = .failedToStart("the process did not start") }
         return outcome
@@ -121,23 +122,8 @@ struct CaseProcess: Sendable {
     /// TERM to the group, then KILL after the grace unless the shell ended first.
     private func terminate(group: pid_t, until execution: Task<Outcome, Never>) async {
         kill(-group, SIGTERM)
-        if !(await Self.race({ _ = await execution.value }, within: killGrace)) {
+        if !(await finishes({ _ = await execution.value }, within: killGrace)) {
             kill(-group, SIGKILL)
         }
-    }
-
-    /// Whether `operation` finished within `limit`. The operation may go on after a timeout; it is not awaited.
-    static func race(_ operation: @escaping @Sendable () async -> Void, within limit: Duration) async -> Bool {
-        let result = OneShot<Bool>()
-        Task {
-            await operation()
-            result.fire(true)
-        }
-        let timer = Task {
-            if (try? await Task.sleep(for: limit)) != nil { result.fire(false) }
-        }
-        let value = await result.wait()
-        timer.cancel()
-        return value
     }
 }

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// An event that happens at most once, with a value; any number of tasks can wait for it or observe it.
-final class OneShot<Value: Sendable>: Sendable {
+public final class OneShot<Value: Sendable>: Sendable {
     private struct State {
         var value: Value?
         var nextID = 0
@@ -10,13 +10,13 @@ final class OneShot<Value: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
-    init() {}
+    public init() {}
 
-    var value: Value? { state.withLock { $0.value } }
+    public var value: Value? { state.withLock { $0.value } }
 
     /// Sets the value and tells the observers; later calls change nothing. Returns whether this call set it.
     @discardableResult
-    func fire(_ value: Value) -> Bool {
+    public func fire(_ value: Value) -> Bool {
         let observers: [@Sendable (Value) -> Void]? = state.withLock { state in
             guard state.value == nil else { return nil }
             state.value = value
@@ -30,7 +30,7 @@ final class OneShot<Value: Sendable>: Sendable {
 
     /// Calls `action` when fired (at once if it already was); returns a handle for ``removeObserver(_:)``.
     @discardableResult
-    func observe(_ action: @escaping @Sendable (Value) -> Void) -> Int {
+    public func observe(_ action: @escaping @Sendable (Value) -> Void) -> Int {
         let (id, now): (Int, Value?) = state.withLock { state in
             if let value = state.value { return (-1, value) }
             state.nextID += 1
@@ -41,12 +41,12 @@ final class OneShot<Value: Sendable>: Sendable {
         return id
     }
 
-    func removeObserver(_ id: Int) {
+    public func removeObserver(_ id: Int) {
         _ = state.withLock { $0.observers.removeValue(forKey: id) }
     }
 
     /// The value, once fired. Not cancellable: race it against something that ends.
-    func wait() async -> Value {
+    public func wait() async -> Value {
         await withCheckedContinuation { continuation in
             observe { continuation.resume(returning: $0) }
         }

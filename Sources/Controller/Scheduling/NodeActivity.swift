@@ -1,3 +1,4 @@
+import AsyncSupport
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -195,17 +196,21 @@ struct PresenceWriter: Service {
     func flush() async throws {
         let nodes = activity.takePending()
         guard !nodes.isEmpty else { return }
+        let database = self.database
         do {
-            try await database.query(
-                """
-                UPDATE nodes SET last_seen_at = now(),
-                    state = CASE WHEN state = 'offline' THEN 'online' ELSE state END,
-                    state_reason = CASE WHEN state = 'offline' THEN NULL ELSE state_reason END
-                WHERE id = ANY(\(nodes))
-                """
-            )
+            // A reply lost with a dropped connection must not stop presence for good.
+            try await withDeadline(.seconds(30), "recording node presence") {
+                try await database.query(
+                    """
+                    UPDATE nodes SET last_seen_at = now(),
+                        state = CASE WHEN state = 'offline' THEN 'online' ELSE state END,
+                        state_reason = CASE WHEN state = 'offline' THEN NULL ELSE state_reason END
+                    WHERE id = ANY(\(nodes))
+                    """
+                )
+            }
         } catch {
-            logger.warning("cannot record node presence: \(error)")
+            logger.warning("cannot record node presence: \(String(reflecting: error))")
         }
     }
 }

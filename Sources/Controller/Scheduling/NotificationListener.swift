@@ -35,7 +35,7 @@ struct NotificationListener: Service {
             } catch {
                 if Task.isCancelled || Task.isShuttingDownGracefully { break }
                 if ContinuousClock.now - started > .seconds(10) { backoff = .milliseconds(100) }
-                logger.warning("notification listener lost its connection; reconnecting: \(error)")
+                logger.warning("notification listener lost its connection; reconnecting: \(String(reflecting: error))")
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(5))
             }

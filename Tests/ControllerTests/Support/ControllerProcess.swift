@@ -77,17 +77,30 @@ final class ControllerProcess: Sendable {
         pid.withLock { $0 = started }
     }
 
-    /// SIGTERM, then stops its PostgreSQL.
-    func stop() async {
+    /// SIGTERM, then stops its PostgreSQL; returns whether the controller ended within 20 s of the signal
+    /// (it is killed otherwise). The data directory (log and cluster) stays when `keepData` is set, for a look
+    /// after a failure.
+    @discardableResult
+    func stop(keepData: Bool = false) async -> Bool {
         let current = pid.withLock { $0 }
         kill(current, SIGTERM)
+        var ended = false
         for _ in 0..<200 {
             var status: Int32 = 0
-            if waitpid(current, &status, WNOHANG) != 0 { break }
+            if waitpid(current, &status, WNOHANG) != 0 {
+                ended = true
+                break
+            }
             try? await Task.sleep(for: .milliseconds(100))
+        }
+        if !ended {
+            kill(current, SIGKILL)
+            var status: Int32 = 0
+            waitpid(current, &status, 0)
         }
         let cluster = self.cluster
         _ = try? await Blocking.run { cluster.stop() }
-        try? FileManager.default.removeItem(at: dataDirectory)
+        if !keepData { try? FileManager.default.removeItem(at: dataDirectory) }
+        return ended
     }
 }

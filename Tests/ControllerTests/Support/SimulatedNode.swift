@@ -11,7 +11,7 @@ final class SimulatedNode: Sendable {
     let credential: String
 
     static func enroll(
-        _ controller: TestController,
+        _ controller: some ControllerEndpoint,
         name: String,
         slots: Int = 1,
         products: [InventoryProduct]

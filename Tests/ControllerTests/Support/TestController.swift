@@ -118,10 +118,6 @@ final class TestController: Sendable {
 
     /// A client with another credential (or none). It stays open until the test process ends, so a test
     /// that fails early does not have to shut it down.
-    func client(bearer: String?) throws -> ControllerClient {
-        TestClients.keep(try ControllerClient(baseURL: url, caCertificatePEM: caPEM, bearer: bearer))
-    }
-
     func stop() async {
         await group.triggerGracefulShutdown()
         _ = try? await running.value

@@ -68,8 +68,9 @@ struct ControllerApplication {
         let apiRoutes = router.routes
         try WebRoutes(services: services).addRoutes(to: router)
 
+        let http: HTTPServerBuilder = .http1(configuration: .init(additionalChannelHandlers: [HangupDetector()]))
         let server: HTTPServerBuilder =
-            if let tls { try .tls(.http1(), tlsConfiguration: tls.configuration) } else { .http1() }
+            if let tls { try .tls(http, tlsConfiguration: tls.configuration) } else { http }
         var application = Application(
             router: router,
             server: server,

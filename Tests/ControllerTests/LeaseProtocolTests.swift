@@ -123,4 +123,21 @@ struct LeaseProtocolTests {
         #expect(latency < .seconds(3), "woken after \(latency)")
         #expect(try await idle.value == nil)
     }
+
+    @Test("an agent that hangs up while it waits is not leased a case: the case goes to the next request at once")
+    func hangUp() async throws {
+        let controller = try await TestController.start()
+        defer { Task { await controller.stop() } }
+        let fixture = try await Fixture.make(controller, script: "true")
+        let node = try await SimulatedNode.enroll(controller, name: "gone", products: [fixture.simulatedInventory])
+        let abandoned = Task { try await node.lease(wait: 30) }
+        try await Task.sleep(for: .milliseconds(500))
+        abandoned.cancel()
+        _ = try? await abandoned.value
+        try await Task.sleep(for: .milliseconds(500))
+        _ = try await controller.submit(fixture.submission(["after-hang-up"]))
+        let lease = try await node.lease(wait: 5)
+        #expect(lease?.caseName == "after-hang-up")
+        #expect(lease?.attempt == 1)
+    }
 }

@@ -36,7 +36,10 @@ public enum CertificatePin {
         tls.certificateVerification = .noHostnameVerification
         let context = try NIOSSLContext(configuration: tls)
         let serverName = host.first?.isNumber == true || host.contains(":") ? nil : host
-        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        // The watcher is in the pipeline before the connection exists: a handshake that completes at once is seen.
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let handshake = loop.makePromise(of: Void.self)
+        let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -54,12 +57,18 @@ public enum CertificatePin {
                             }
                         }
                     )
-                    try channel.pipeline.syncOperations.addHandler(handler)
+                    try channel.pipeline.syncOperations.addHandlers(handler, HandshakeWatcher(promise: handshake))
                 }
             }
-        let channel = try await bootstrap.connect(host: host, port: port).get()
-        let handshake = channel.eventLoop.makePromise(of: Void.self)
-        try await channel.pipeline.addHandler(HandshakeWatcher(promise: handshake)).get()
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: host, port: port).get()
+        } catch {
+            handshake.fail(error)
+            throw error
+        }
+        let timeout = loop.scheduleTask(in: .seconds(30)) { handshake.fail(ChannelError.connectTimeout(.seconds(30))) }
+        defer { timeout.cancel() }
         do {
             try await handshake.futureResult.get()
         } catch {

@@ -103,20 +103,52 @@ struct EmbeddedPostgres: Sendable {
             return Connection(port: port, username: Self.superuser, password: password, database: "postgres")
         }
         var port = Int((try? String(contentsOf: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
-        if port == 0 || !PortProbe.isFree(port) {
-            port = try PortProbe.freePort()
-            try String(port).write(to: portFile, atomically: true, encoding: .utf8)
-        }
         let logFile = clusterDirectory.appendingPathComponent("log/server.log")
-        try run(
-            "pg_ctl",
-            ["-D", clusterDirectory.path, "-l", logFile.path, "-o", "-p \(port)", "-w", "-t", "120", "start"]
-        )
+        // A free port can be taken by another process between the probe and the server's bind (a client's
+        // outgoing connection is given one from the same range): then the start fails and another port is tried.
+        for attempt in 1...5 {
+            if port == 0 || !PortProbe.isFree(port) {
+                port = try PortProbe.freePort()
+                try String(port).write(to: portFile, atomically: true, encoding: .utf8)
+            }
+            let logStart = Self.size(of: logFile)
+            do {
+                try run(
+                    "pg_ctl",
+                    ["-D", clusterDirectory.path, "-l", logFile.path, "-o", "-p \(port)", "-w", "-t", "120", "start"]
+                )
+                break
+            } catch {
+                let log = Self.text(of: logFile, from: logStart)
+                let portTaken = !PortProbe.isFree(port) || log.contains("could not create any TCP/IP sockets")
+                guard portTaken, attempt < 5 else {
+                    throw Failure(description: "\(error)\n\(log)")
+                }
+                logger.warning(
+                    "port taken while the embedded PostgreSQL started; trying another",
+                    metadata: ["testfleet.postgres.port": "\(port)"]
+                )
+                port = 0
+            }
+        }
         logger.info(
             "embedded PostgreSQL started",
             metadata: ["testfleet.postgres.dir": "\(clusterDirectory.path)", "testfleet.postgres.port": "\(port)"]
         )
         return Connection(port: port, username: Self.superuser, password: password, database: "postgres")
+    }
+
+    private static func size(of file: URL) -> UInt64 {
+        ((try? FileManager.default.attributesOfItem(atPath: file.path))?[.size] as? NSNumber)?.uint64Value ?? 0
+    }
+
+    /// What the server wrote to its log from `offset` on, to explain a failed start.
+    private static func text(of file: URL, from offset: UInt64) -> String {
+        guard let handle = try? FileHandle(forReadingFrom: file) else { return "" }
+        defer { try? handle.close() }
+        try? handle.seek(toOffset: offset)
+        return String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Stops the cluster (fast mode: running statements are cancelled).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
 import WireProtocol
 
 /// `testfleet-controller`: read the configuration, build the application, run it.
@@ -76,7 +77,15 @@ extension ControllerCommand {
             let logger = ControllerLogging.logger(config)
             let built = try await ControllerApplication.build(config: config, logger: logger)
             do {
-                try await built.application.runService()
+                // Past the timeout, what has not ended is cancelled; what ignores cancellation stops the process.
+                var group = ServiceGroupConfiguration(
+                    services: [built.application],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger
+                )
+                group.maximumGracefulShutdownDuration = .seconds(config.shutdownTimeoutSeconds)
+                group.maximumCancellationDuration = .seconds(5)
+                try await ServiceGroup(configuration: group).run()
             } catch {
                 await built.cleanup()
                 throw error

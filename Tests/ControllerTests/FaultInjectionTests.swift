@@ -77,7 +77,7 @@ struct FaultInjectionTests {
     @Test("the controller killed with SIGKILL under load and started again; then its PostgreSQL restarted under load")
     func killControllerAndRestartDatabase() async throws {
         let controller = try ControllerProcess.start(settings: [
-            "lease_ttl_s=4", "heartbeat_interval_s=1", "reaper_interval_s=0.5", "retry_avoid_s=0",
+            "lease_ttl_s=4", "heartbeat_interval_s=1", "reaper_interval_s=0.5", "retry_avoid_s=0", "log_level=debug",
         ])
         do {
             try await killControllerAndRestartDatabase(controller)
@@ -88,8 +88,10 @@ struct FaultInjectionTests {
                 "\(error); the controller's data directory is kept in \(controller.dataDirectory.path); its log ends with: \(log.suffix(1500))"
             )
         }
-        let stopped = await controller.stop()
-        #expect(stopped, "the controller did not stop within 20 s of SIGTERM")
+        let stopped = await controller.stop(keepData: true)
+        let log = (try? String(contentsOf: controller.dataDirectory.appendingPathComponent("controller.log"), encoding: .utf8)) ?? ""
+        #expect(stopped, "the controller did not stop within 20 s of SIGTERM; its log ends with: \(log.suffix(3000))")
+        if stopped { try? FileManager.default.removeItem(at: controller.dataDirectory) }
     }
 
     /// The size of the run under a controller kill and a database restart. CI runs the short form;

@@ -78,6 +78,9 @@ extension ControllerConfiguration {
         Key(name: "lease_wait_s", summary: "longest a lease request waits for work (default 30)") {
             $0.leaseWaitSeconds = Double(try integer($1, "lease_wait_s", in: 0...300))
         },
+        Key(name: "shutdown_timeout_s", summary: "longest a graceful shutdown waits for requests to end (default 10)") {
+            $0.shutdownTimeoutSeconds = try integer($1, "shutdown_timeout_s", in: 1...600)
+        },
         Key(name: "reaper_interval_s", summary: "how often expired leases are looked for (default 2)") {
             $0.reaperIntervalSeconds = try double($1, "reaper_interval_s", in: 0.1...600)
         },

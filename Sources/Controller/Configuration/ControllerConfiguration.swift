@@ -35,6 +35,8 @@ struct ControllerConfiguration: Sendable {
     var heartbeatIntervalSeconds = 10
     /// Longest a lease request may wait for work (and the default wait).
     var leaseWaitSeconds = 30.0
+    /// After SIGTERM, how long requests and background services may take to end before they are cancelled.
+    var shutdownTimeoutSeconds = 10
     /// How often the reaper looks for expired leases.
     var reaperIntervalSeconds = 2.0
     /// A node not heard from for this long is marked offline.

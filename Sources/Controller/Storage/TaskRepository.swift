@@ -73,33 +73,31 @@ struct TaskRepository: Sendable {
         )
     }
 
-    /// Stores a task and all its cases (one statement for the cases), then tells waiting agents.
+    /// Stores a task and all its cases and tells waiting agents, in one statement: one round trip, atomic, and
+    /// the notification is delivered when it commits.
     func submit(_ submission: TaskSubmission, userID: Int64) async throws -> Int64 {
         let task = try await validate(submission)
-        return try await database.transaction { transaction in
-            let taskID = try await transaction.query(
-                """
+        let key = WorkKey(productID: task.product.id, toolID: task.tool.id)
+        return try await database.query(
+            """
+            WITH task AS (
                 INSERT INTO tasks (name, product_id, tool_id, submitted_by, priority, case_timeout_s, max_infra_retries, case_count)
                 VALUES (\(task.name), \(task.product.id), \(task.tool.id), \(userID), \(task.priority),
                         \(task.caseTimeoutS), \(task.maxInfraRetries), \(task.cases.count))
                 RETURNING id
-                """
-            ).collect(Int64.self)[0]
-            try await transaction.query(
-                """
+            ), queued AS (
                 INSERT INTO cases (task_id, ordinal, name, expected_ms)
-                SELECT \(taskID), u.ordinal, u.name, d.mean_ms::bigint
-                FROM unnest(\(task.cases)::text[]) WITH ORDINALITY AS u(name, ordinal)
+                SELECT task.id, u.ordinal, u.name, d.mean_ms::bigint
+                FROM task
+                CROSS JOIN unnest(\(task.cases)::text[]) WITH ORDINALITY AS u(name, ordinal)
                 LEFT JOIN case_durations d ON d.product_name = \(task.product.name)
                     AND d.tool_name = \(task.tool.name) AND d.case_name = u.name
-                """
+            ), notified AS (
+                SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: task.cases.count)))
             )
-            let key = WorkKey(productID: task.product.id, toolID: task.tool.id)
-            try await transaction.query(
-                "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: task.cases.count)))"
-            )
-            return taskID
-        }
+            SELECT task.id FROM task, notified
+            """
+        ).collect(Int64.self)[0]
     }
 
     static let taskColumns = """

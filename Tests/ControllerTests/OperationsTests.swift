@@ -126,6 +126,10 @@ struct SubmissionFormatTests {
             json: TaskSubmission(product: .init(id: fixture.product.id), tool: .init(id: other.id), cases: ["a"])
         )
         #expect(unlinked.status == 422 && unlinked.errorMessage == "tool loose 1 is not linked to product fmt 2.0")
+        let stored = try await controller.services.database.query(
+            "SELECT count(*)::int FROM tasks WHERE tool_id = \(other.id)"
+        ).collect(Int.self)
+        #expect(stored == [0], "a refused submission stores nothing")
         let duplicate = try await controller.admin.request(
             .POST,
             "/api/v1/tasks",

@@ -288,12 +288,6 @@ struct CatalogRepository: Sendable {
         ).all().map(Self.tool)
     }
 
-    func isLinked(productID: Int64, toolID: Int64) async throws -> Bool {
-        try await database.query(
-            "SELECT 1 FROM product_tools WHERE product_id = \(productID) AND tool_id = \(toolID)"
-        ).first() != nil
-    }
-
     // MARK: Resolution
 
     func resolveProduct(_ reference: ItemReference) async throws -> Product {

@@ -31,10 +31,15 @@ struct FuzzTests {
         _ = try await controller.submit(fixture.submission(["a", "b"]))
         let ca = controller.dataDirectory.appendingPathComponent("tls/ca.crt").path
         let report = FileManager.default.temporaryDirectory.appendingPathComponent("tf-fuzz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: report, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: report) }
         let result = try await ProcessRunner.run(
             python,
             [
-                "-c", "import sys; from schemathesis.cli import schemathesis; sys.argv[0] = 'schemathesis'; schemathesis()",
+                // Run from the report directory, where schemathesis also keeps its cache.
+                "-c",
+                "import os, sys; os.chdir('\(report.path)'); from schemathesis.cli import schemathesis; "
+                    + "sys.argv[0] = 'schemathesis'; schemathesis()",
                 "run", controller.url + "/api/v1/openapi.json", "--header", "Authorization: Bearer \(controller.adminToken)",
                 "--tls-verify", ca, "--max-examples", "15", "--workers", "2", "--no-color", "--seed", "1",
                 "--checks", "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance",

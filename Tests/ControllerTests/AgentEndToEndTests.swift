@@ -45,9 +45,9 @@ struct AgentEndToEndTests {
         let b = try await TestAgent.start(controller, name: "has-2.0", products: [two])
         let c = try await TestAgent.start(controller, name: "wrong-tool", products: [wrongTool])
         defer {
-            a.terminate()
-            b.terminate()
-            c.terminate()
+            a.stop()
+            b.stop()
+            c.stop()
         }
 
         let first = try await controller.submit(one.submission((1...6).map { "v1-case-\($0)" }))
@@ -73,7 +73,7 @@ struct AgentEndToEndTests {
             runCommand: "{tool_dir}/run.sh {case} {result_file}"
         )
         let agent = try await TestAgent.start(controller, name: "runner", products: [fixture.inventory], slots: 3, extra: "kill_grace_s = 1")
-        defer { agent.terminate() }
+        defer { agent.stop() }
         let names = ["pass", "fail", "result-skip", "result-fail", "sleepy", "missing", "interleave", "ünïcødé ✓ 'quoted' $HOME"]
         let task = try await controller.submit(fixture.submission(names, timeout: 2, retries: 0))
         let ended = try await controller.waitForTask(task.id, timeout: 90)
@@ -108,7 +108,7 @@ struct AgentEndToEndTests {
         let marker = FileManager.default.temporaryDirectory.appendingPathComponent("tf-cancel-\(UUID().uuidString)")
         let fixture = try await Fixture.make(controller, script: "echo $$ > \(marker.path); sleep 60; echo finished")
         let agent = try await TestAgent.start(controller, name: "cancel", products: [fixture.inventory], extra: "kill_grace_s = 2")
-        defer { agent.terminate() }
+        defer { agent.stop() }
         let task = try await controller.submit(fixture.submission(["long", "queued-1", "queued-2"]))
         let first = try await controller.cases(task.id)[0]
         _ = try await controller.waitForCase(first.id) { $0.case.state == .running }
@@ -141,7 +141,7 @@ struct AgentEndToEndTests {
         doomed.kill9()
         doomed.killLeftoverCases()
         let rescuer = try await TestAgent.start(controller, name: "rescuer", products: [fixture.inventory])
-        defer { rescuer.terminate() }
+        defer { rescuer.stop() }
         let ended = try await controller.waitForTask(task.id, timeout: 60)
         #expect(ended.state == .completed)
         let detail = try await controller.admin.request(.GET, "/api/v1/cases/\(caseID)").decode(CaseDetail.self)

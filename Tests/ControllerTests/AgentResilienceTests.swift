@@ -13,7 +13,7 @@ struct AgentResilienceTests {
         let first = try await TestController.start()
         let fixture = try await Fixture.make(first, script: "echo before; sleep 3; echo after")
         let agent = try await TestAgent.start(first, name: "patient", products: [fixture.inventory])
-        defer { agent.terminate() }
+        defer { agent.stop() }
         let task = try await first.submit(fixture.submission(["survives-outage"]))
         let caseID = try await first.cases(task.id)[0].id
         _ = try await first.waitForCase(caseID) { $0.case.state == .running }
@@ -48,7 +48,7 @@ struct AgentResilienceTests {
         let task = try await controller.submit(fixture.submission(["quick"]))
         _ = try await controller.waitForCase(try await controller.cases(task.id)[0].id) { $0.case.state == .running }
         // A case shorter than the grace period finishes normally.
-        #expect(quick.terminate(timeout: 20) == 0)
+        #expect(await quick.terminate(timeout: 20) == 0)
         #expect(try await controller.waitForTask(task.id).counts.passed == 1)
 
         let slow = try await TestAgent.start(
@@ -61,7 +61,7 @@ struct AgentResilienceTests {
         let longID = try await controller.cases(long.id)[0].id
         _ = try await controller.waitForCase(longID) { $0.case.state == .running }
         let started = Date()
-        #expect(slow.terminate(timeout: 20) == 0)
+        #expect(await slow.terminate(timeout: 20) == 0)
         #expect(Date().timeIntervalSince(started) < 10)
         let detail = try await controller.waitForCase(longID) { $0.case.state == .queued }
         #expect(detail.runs.last?.outcome == .error)
@@ -74,7 +74,7 @@ struct AgentResilienceTests {
         defer { Task { await controller.stop() } }
         let fixture = try await Fixture.make(controller, script: "sleep 5")
         let agent = try await TestAgent.start(controller, name: "reporting", products: [fixture.inventory])
-        defer { agent.terminate() }
+        defer { agent.stop() }
         let task = try await controller.submit(fixture.submission(["visible"]))
         _ = try await controller.waitForCase(try await controller.cases(task.id)[0].id) { $0.case.state == .running }
         let status = try await agent.command(["status", "--config", agent.config.path])

@@ -64,7 +64,7 @@ struct FaultInjectionTests {
             kills += 1
             try victim.run()
         }
-        for agent in agents { agent.terminate() }
+        for agent in agents { _ = await agent.terminate() }
         let ended = try await controller.waitForTask(task.id, timeout: 60)
         #expect(ended.state == .completed && kills >= 3)
         try await Self.checkInvariants(database: controller.services.database, taskID: task.id)
@@ -121,7 +121,7 @@ struct FaultInjectionTests {
             }
             return try await group.reduce(into: [TestAgent]()) { $0.append($1) }
         }
-        defer { for agent in agents { agent.terminate() } }
+        defer { for agent in agents { agent.stop() } }
         let timeout = Double(max(120, scale.cases / 20))
 
         // SIGKILL the controller in the middle of a task and start it again on the same data directory.
@@ -142,7 +142,7 @@ struct FaultInjectionTests {
         try await remote.waitForTask(second.id, timeout: timeout)
 
         // The reaper outlived the restart: a lease left to expire comes back to the queue.
-        for agent in agents { _ = agent.terminate() }
+        for agent in agents { _ = await agent.terminate() }
         let quiet = try await SimulatedNode.enroll(remote, name: "quiet", products: [fixture.simulatedInventory])
         let third = try await remote.submit(fixture.submission(["c-1"]))
         let abandoned = try #require(try await quiet.lease(wait: 10))

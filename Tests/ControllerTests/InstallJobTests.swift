@@ -74,7 +74,7 @@ struct InstallJobTests {
             try await Self.tarball(["bin/run.sh": "#!/bin/sh\necho \"case $1: answer $(cat $2/data/answer.txt)\"\n"])
         )
         let agent = try await TestAgent.start(controller, name: "blank", products: [])
-        defer { agent.terminate() }
+        defer { agent.stop() }
         let nodeID = try await node(controller, named: "blank")
 
         let queued = try await api.request(
@@ -144,7 +144,7 @@ struct InstallJobTests {
         try Data("tampered".utf8).write(to: controller.dataDirectory.appendingPathComponent("artifacts/tool-\(tampered.id)"))
         _ = try await upload(controller, "tools", evil.id, "e.tgz", try await Self.tarball(["../outside.txt": "x"]))
         let agent = try await TestAgent.start(controller, name: "configured", products: [fixture.inventory])
-        defer { agent.terminate() }
+        defer { agent.stop() }
         let nodeID = try await node(controller, named: "configured")
         // Wait for the inventory to arrive.
         for _ in 0..<50 {

@@ -92,7 +92,7 @@ struct UserCLITests {
 
         let catalog = try await makeCatalog(cli)
         let agent = try await TestAgent.start(controller, name: "cli-node", products: [catalog.inventory], slots: 2)
-        defer { agent.terminate() }
+        defer { agent.stop() }
 
         let casesFile = cli.home.appendingPathComponent("cases.txt")
         try "# smoke\ntest_login\n\ntest_cart\n  test_checkout  \nskip-windows\n".write(to: casesFile, atomically: true, encoding: .utf8)

@@ -42,7 +42,7 @@ struct WebBrowserTests {
             json: ProductToolsInput(toolIds: [fixture.tool.id, coverage.id])
         )
         let agent = try await TestAgent.start(controller, name: "lab-runner-1", products: [fixture.inventory], slots: 2)
-        defer { agent.terminate() }
+        defer { agent.stop() }
         let browser = try await WebDriver.start()
         do {
             try await run(browser, controller: controller, fixture: fixture)

@@ -116,9 +116,9 @@ final class TestAgent: @unchecked Sendable {
         pid = 0
     }
 
-    /// SIGTERM and wait for the exit; returns the exit status.
-    @discardableResult
-    func terminate(timeout: TimeInterval = 30) -> Int32? {
+    /// SIGTERM and wait for the exit; returns the exit status, or nil when it was killed after `timeout`.
+    /// Waits without holding a thread: the controller the agent talks to may run in this process.
+    func terminate(timeout: TimeInterval = 30) async -> Int32? {
         guard pid > 0 else { return nil }
         kill(pid, SIGTERM)
         let deadline = Date().addingTimeInterval(timeout)
@@ -128,10 +128,28 @@ final class TestAgent: @unchecked Sendable {
                 pid = 0
                 return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
             }
-            usleep(50_000)
+            try? await Task.sleep(for: .milliseconds(50))
         }
         kill9()
         return nil
+    }
+
+    /// SIGTERM now, for `defer`: a thread of its own reaps the agent, killing it after 30 s.
+    func stop() {
+        let running = pid
+        guard running > 0 else { return }
+        pid = 0
+        kill(running, SIGTERM)
+        Thread.detachNewThread {
+            let deadline = Date().addingTimeInterval(30)
+            var status: Int32 = 0
+            while Date() < deadline {
+                if waitpid(running, &status, WNOHANG) == running { return }
+                usleep(50_000)
+            }
+            kill(running, SIGKILL)
+            waitpid(running, &status, 0)
+        }
     }
 
     /// Kills what its spooled cases left running (after a SIGKILL of the agent).

@@ -49,7 +49,8 @@ struct WebBrowserTests {
             try await installFromNodePage(browser, controller: controller, tool: coverage)
         } catch {
             await browser.quit()
-            throw error
+            let environment = (try? await controller.admin.request(.GET, "/api/v1/nodes/1/environment").text) ?? ""
+            throw TestFailure("\(error)\nthe node's environment: \(environment)\nthe agent's log ends with: \(agent.log.suffix(3000))")
         }
         await browser.quit()
     }

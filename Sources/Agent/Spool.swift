@@ -43,12 +43,20 @@ struct SpoolEntry: Sendable {
         return try? WireJSON.decoder().decode(CaseResult.self, from: data)
     }
 
+    /// Records the case's process group with its leader's identity, so that a later run of the agent does not
+    /// mistake another process that got the same number (after a reboot, or once numbers wrap) for the case.
     func saveGroup(_ group: pid_t) {
-        try? String(group).write(to: groupFile, atomically: true, encoding: .utf8)
+        let identity = ProcessIdentity.of(group) ?? ""
+        try? "\(group)\n\(identity)\n".write(to: groupFile, atomically: true, encoding: .utf8)
     }
 
+    /// The case's process group, unless its number now belongs to something else.
     func group() -> pid_t? {
-        (try? String(contentsOf: groupFile, encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard let text = try? String(contentsOf: groupFile, encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let group = pid_t(lines[0].trimmingCharacters(in: .whitespaces)), group > 0 else { return nil }
+        guard lines.count > 1, let recorded = ProcessIdentity(lines[1]) else { return nil }
+        return ProcessIdentity.stillOurs(group, recorded: recorded) ? group : nil
     }
 
     var outputSize: Int64 {
@@ -65,5 +73,53 @@ struct SpoolEntry: Sendable {
 
     func remove() {
         try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// Who a process number stood for: the boot it ran in and its start time since boot, from `/proc`.
+struct ProcessIdentity: Equatable, Sendable {
+    var bootID: String
+    var startTicks: UInt64
+
+    init(bootID: String, startTicks: UInt64) {
+        self.bootID = bootID
+        self.startTicks = startTicks
+    }
+
+    /// Parses `<boot id> <start ticks>`.
+    init?(_ text: String) {
+        let parts = text.split(separator: " ")
+        guard parts.count == 2, let ticks = UInt64(parts[1]) else { return nil }
+        self.init(bootID: String(parts[0]), startTicks: ticks)
+    }
+
+    var description: String { "\(bootID) \(startTicks)" }
+
+    static func currentBootID() -> String? {
+        (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The start time of a running process, in clock ticks since boot (field 22 of `/proc/<pid>/stat`).
+    static func startTicks(_ pid: pid_t) -> UInt64? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let end = stat.lastIndex(of: ")")
+        else { return nil }
+        // The command name can hold spaces; the fields after it start with the state, field 3.
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        return fields.count > 19 ? UInt64(fields[19]) : nil
+    }
+
+    static func of(_ pid: pid_t) -> String? {
+        guard let boot = currentBootID(), let ticks = startTicks(pid) else { return nil }
+        return ProcessIdentity(bootID: boot, startTicks: ticks).description
+    }
+
+    /// Whether process group `group` is still the one recorded: same boot, and its leader either gone (the
+    /// number stays taken while members of its group live) or the very process that was recorded.
+    static func stillOurs(_ group: pid_t, recorded: ProcessIdentity) -> Bool {
+        guard currentBootID() == recorded.bootID else { return false }
+        guard let ticks = startTicks(group) else { return true }
+        return ticks == recorded.startTicks
     }
 }

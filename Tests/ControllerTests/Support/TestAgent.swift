@@ -157,7 +157,8 @@ final class TestAgent: @unchecked Sendable {
         let spool = directory.appendingPathComponent("agent-data/spool")
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? [] {
             if let text = try? String(contentsOfFile: spool.appendingPathComponent(entry).appendingPathComponent("pgid").path, encoding: .utf8),
-                let group = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), group > 0
+                let first = text.split(separator: "\n").first,
+                let group = pid_t(first.trimmingCharacters(in: .whitespaces)), group > 0
             {
                 kill(-group, SIGKILL)
             }

@@ -9,13 +9,33 @@ document.documentElement.classList.add("js");
 // "regions" replaces the HTML of elements by id (rendered and escaped by the server),
 // "log" appends text to the log, "log-reset" starts the log of a new attempt, "end" closes the stream.
 // EventSource reconnects by itself when the controller restarts (the server sends "retry:").
+// A region with a form the user has started to fill in is left alone: replacing it would undo the input. The
+// page comes back current once the form is sent.
+function isBeingEdited(element) {
+  const active = document.activeElement;
+  if (active && element.contains(active) && active.matches("input:not([type=hidden]), select, textarea")) {
+    return true;
+  }
+  for (const control of element.querySelectorAll("input, select, textarea")) {
+    if (control.type === "hidden") continue;
+    if (control.type === "checkbox" || control.type === "radio") {
+      if (control.checked !== control.defaultChecked) return true;
+    } else if (control.tagName === "SELECT") {
+      for (const option of control.options) if (option.selected !== option.defaultSelected) return true;
+    } else if (control.value !== control.defaultValue) {
+      return true;
+    }
+  }
+  return false;
+}
+
 function followEvents(url) {
   const source = new EventSource(url);
   source.addEventListener("regions", (event) => {
     const regions = JSON.parse(event.data);
     for (const [id, html] of Object.entries(regions)) {
       const element = document.getElementById(id);
-      if (element) element.innerHTML = html;
+      if (element && !isBeingEdited(element)) element.innerHTML = html;
     }
   });
   const log = document.getElementById("log");

@@ -58,11 +58,8 @@ struct Reaper: Service {
                         try await liftAvoidances(session)
                     }
                 }
-            } catch let error as PSQLError {
-                throw error
-            } catch let error as DeadlineExceeded {
-                throw error
-            } catch let error as ConnectionClosed {
+            } catch let error where error is PSQLError || error is DeadlineExceeded || error is ConnectionClosed {
+                // The connection is gone or stuck: start again on another.
                 throw error
             } catch {
                 services.logger.warning("reaper pass failed: \(String(reflecting: error))")

@@ -134,22 +134,9 @@ final class TestAgent: @unchecked Sendable {
         return nil
     }
 
-    /// SIGTERM now, for `defer`: a thread of its own reaps the agent, killing it after 30 s.
+    /// SIGTERM now, for `defer`: the wait for the exit goes on in a task of its own.
     func stop() {
-        let running = pid
-        guard running > 0 else { return }
-        pid = 0
-        kill(running, SIGTERM)
-        Thread.detachNewThread {
-            let deadline = Date().addingTimeInterval(30)
-            var status: Int32 = 0
-            while Date() < deadline {
-                if waitpid(running, &status, WNOHANG) == running { return }
-                usleep(50_000)
-            }
-            kill(running, SIGKILL)
-            waitpid(running, &status, 0)
-        }
+        Task { _ = await terminate() }
     }
 
     /// Kills what its spooled cases left running (after a SIGKILL of the agent).

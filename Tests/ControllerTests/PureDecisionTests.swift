@@ -59,6 +59,66 @@ struct PureDecisionTests {
         #expect(await task.value == .cancelled)
     }
 
+    @Test("node activity: a freed slot ends an idle mark but not what is known of install jobs")
+    func nodeActivity() {
+        let activity = NodeActivity()
+        let key = WorkKey(productID: 1, toolID: 2)
+        #expect(activity.mayHaveInstallJobs(7), "unknown counts as maybe")
+        activity.noInstallJobs(7, asOf: activity.generation)
+        activity.markIdle(7, keys: [key], asOf: activity.generation)
+        #expect(!activity.mayHaveInstallJobs(7) && activity.isIdle(7))
+
+        activity.slotFreed(7)
+        #expect(!activity.isIdle(7), "a freed slot may lease again")
+        #expect(!activity.mayHaveInstallJobs(7), "a freed slot queues no install job")
+
+        activity.markIdle(7, keys: [key], asOf: activity.generation)
+        activity.workAppeared(WorkKey(productID: 1, toolID: 3))
+        #expect(activity.isIdle(7), "work the node cannot run leaves it idle")
+        activity.workAppeared(key)
+        #expect(!activity.isIdle(7))
+        activity.installQueued(7)
+        #expect(activity.mayHaveInstallJobs(7))
+    }
+
+    @Test("token and catalog caches keep nothing read before a forget")
+    func cachesAndForgets() {
+        let tokens = TokenCache(ttl: .seconds(60), usageInterval: .seconds(60))
+        let user = AuthenticatedUser(id: 1, username: "ana", role: .member, method: .token)
+        let hash = Data([1, 2, 3])
+        let before = tokens.generation
+        tokens.forgetAll()
+        tokens.remember(hash, user: user, tokenID: 9, usageWritten: true, asOf: before)
+        #expect(tokens.lookUp(hash) == nil, "a lookup begun before a revocation is not kept")
+        tokens.remember(hash, user: user, tokenID: 9, usageWritten: true, asOf: tokens.generation)
+        let cached = tokens.lookUp(hash)
+        #expect(cached?.user.username == "ana" && cached?.tokenID == 9 && cached?.writeUsage == false)
+        tokens.forgetAll()
+        #expect(tokens.lookUp(hash) == nil)
+
+        let catalog = CatalogCache()
+        let product = Product(
+            id: 4,
+            name: "shop",
+            version: "2.0",
+            downloadUrl: nil,
+            installScript: nil,
+            artifact: nil,
+            createdAt: Date(),
+            updatedAt: Date()
+        )
+        let stale = catalog.generation
+        catalog.forgetAll()
+        catalog.remember(.product(product), asOf: stale)
+        #expect(catalog.item(.id(.product, 4)) == nil)
+        catalog.remember(.product(product), asOf: catalog.generation)
+        guard case .product(let byName) = catalog.item(.name(.product, "shop", version: "2.0")) else {
+            Issue.record("not found by name")
+            return
+        }
+        #expect(byName.id == 4 && catalog.item(.id(.tool, 4)) == nil)
+    }
+
     @Test("notifications parse back")
     func notifications() {
         let key = WorkKey(productID: 3, toolID: 4)

@@ -29,6 +29,8 @@ final class NodeActivity: Sendable {
         var generation: UInt64 = 0
         var lastWork: [WorkKey: UInt64] = [:]
         var lastNodeEvent: [Int64: UInt64] = [:]
+        /// A slot freed on a node: it may lease cases again. Its install jobs are unaffected.
+        var lastSlotFreed: [Int64: UInt64] = [:]
         var lastGlobalEvent: UInt64 = 0
 
         mutating func bump() -> UInt64 {
@@ -113,7 +115,8 @@ final class NodeActivity: Sendable {
         state.withLock { state in
             guard let mark = state.idle[node] else { return false }
             guard ContinuousClock.now - mark.since < idleTTL,
-                !state.eventAfter(mark.generation, node: node, keys: mark.keys)
+                !state.eventAfter(mark.generation, node: node, keys: mark.keys),
+                (state.lastSlotFreed[node] ?? 0) <= mark.generation
             else {
                 state.idle[node] = nil
                 return false
@@ -170,10 +173,11 @@ final class NodeActivity: Sendable {
         }
     }
 
-    /// A slot of the node freed up: it may lease again.
+    /// A slot of the node freed up: it may lease cases again. What it knows of install jobs still holds, so the
+    /// next lease request does not ask the database for them.
     func slotFreed(_ node: Int64) {
         state.withLock { state in
-            state.lastNodeEvent[node] = state.bump()
+            state.lastSlotFreed[node] = state.bump()
         }
     }
 }

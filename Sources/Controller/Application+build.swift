@@ -106,6 +106,8 @@ struct ControllerApplication {
                 waiters: services.waiters,
                 capabilities: services.capabilities,
                 activity: services.activity,
+                tokens: services.users.tokens,
+                catalog: services.catalog.cache,
                 metrics: services.metrics,
                 logger: logger
             ),

@@ -196,4 +196,58 @@ struct ReplicaTests {
         #expect(try await nodes[3].finish(retry, .passed).status == 200)
         #expect(try await nodes[1].finish(lease, .passed).status == 409, "the lost lease's late result is refused")
     }
+
+    @Test("what one replica changes, the other forgets at once: a revoked token, a renamed product, a deleted tool")
+    func cachesFollowChangesOnOtherReplicas() async throws {
+        let first = try await TestController.start()
+        let second = try await TestController.start(databaseURL: first.databaseURL)
+        defer { Task { for replica in [first, second] { await replica.stop() } } }
+
+        // A token in use on the second replica, revoked through the first.
+        let created = try await first.admin.request(.POST, "/api/v1/tokens", json: TokenInput(name: "cached"))
+            .decode(CreatedToken.self)
+        let user = try second.client(bearer: created.token)
+        #expect(try await user.request(.GET, "/api/v1/tasks").status == 200)
+        #expect(try await user.request(.GET, "/api/v1/tasks").status == 200)
+        #expect(try await first.admin.request(.DELETE, "/api/v1/tokens/\(created.id)").status == 204)
+        #expect(
+            try await Self.eventually(within: 2) { try await user.request(.GET, "/api/v1/tasks").status == 401 },
+            "the second replica still accepts a token revoked through the first"
+        )
+
+        // A product and tool resolved by name on the second replica, then renamed and deleted through the first.
+        let fixture = try await Fixture.make(first, script: "true")
+        let byName = TaskSubmission(
+            product: ItemReference(name: fixture.product.name, version: fixture.product.version),
+            tool: ItemReference(name: fixture.tool.name, version: fixture.tool.version),
+            cases: ["by-name"]
+        )
+        let submitted = try await second.submit(byName)
+        #expect(submitted.product.id == fixture.product.id && submitted.counts.queued == 1)
+        let renamed = try await first.admin.request(
+            .PUT,
+            "/api/v1/products/\(fixture.product.id)",
+            json: ProductInput(name: fixture.product.name + "-renamed", version: "1.0")
+        )
+        #expect(renamed.status == 200)
+        #expect(
+            try await Self.eventually(within: 2) {
+                try await second.admin.request(.POST, "/api/v1/tasks", json: byName).status == 422
+            },
+            "the second replica still resolves a product by the name it had before the first renamed it"
+        )
+        let spare = try await first.admin.request(.POST, "/api/v1/tools", json: ToolInput(name: "spare", version: "1", runCommand: "true"))
+            .decode(Tool.self)
+        let bySpare = TaskSubmission(product: ItemReference(id: fixture.product.id), tool: ItemReference(id: spare.id), cases: ["x"])
+        // Not linked: refused, but the tool is now known to the second replica.
+        #expect(try await second.admin.request(.POST, "/api/v1/tasks", json: bySpare).status == 422)
+        #expect(try await first.admin.request(.DELETE, "/api/v1/tools/\(spare.id)").status == 204)
+        #expect(
+            try await Self.eventually(within: 2) {
+                let answer = try await second.admin.request(.POST, "/api/v1/tasks", json: bySpare)
+                return answer.status == 422 && answer.text.contains("no tool \(spare.id)")
+            },
+            "the second replica still knows a tool the first deleted"
+        )
+    }
 }

@@ -13,9 +13,11 @@ struct TaskRoutes {
         api.post("tasks") { request, context -> EditedResponse<TaskInfo> in
             let user = try context.requireUser()
             let submission = try await submission(request, context)
-            let id = try await tasks.submit(submission, userID: user.id)
-            context.logger.info("task submitted", metadata: ["testfleet.task.id": .stringConvertible(id)])
-            return EditedResponse(status: .created, response: try await services.taskDetail(id: id))
+            let stored = try await tasks.store(submission, userID: user.id)
+            context.logger.info("task submitted", metadata: ["testfleet.task.id": .stringConvertible(stored.id)])
+            // The task as stored, without reading it back; only its outlook is asked of the database.
+            let task = try await services.withOutlook(stored.info(submittedBy: user.username))
+            return EditedResponse(status: .created, response: task)
         }
         api.get("tasks") { request, context -> Page<TaskInfo> in
             _ = try context.requireUser()
@@ -146,7 +148,12 @@ extension TaskRepository.ListFilter {
 extension ControllerServices {
     /// A task with its counts and, while it runs, its ETA and why cases wait.
     func taskDetail(id: Int64) async throws -> TaskInfo {
-        var task = try await tasks.get(id: id)
+        try await withOutlook(tasks.get(id: id))
+    }
+
+    /// The task with its expected end and the reason its cases wait, while it is not over.
+    func withOutlook(_ task: TaskInfo) async throws -> TaskInfo {
+        var task = task
         if !task.state.isTerminal {
             let insight = try await scheduling.insight(for: task)
             task.etaS = insight.etaSeconds

@@ -10,6 +10,8 @@ struct NotificationListener: Service {
     let waiters: LeaseWaiters
     let capabilities: NodeCapabilities
     let activity: NodeActivity
+    let tokens: TokenCache
+    let catalog: CatalogCache
     let metrics: ControllerMetrics
     let logger: Logger
 
@@ -25,6 +27,8 @@ struct NotificationListener: Service {
                             // Anything sent while not listening is unknown: everyone looks again.
                             capabilities.forgetAll()
                             activity.forgetAll()
+                            tokens.forgetAll()
+                            catalog.forgetAll()
                             waiters.wakeAll()
                             for try await notification in notifications {
                                 handle(notification.payload)
@@ -53,12 +57,17 @@ struct NotificationListener: Service {
             activity.forget(node: node)
             waiters.wake(node: node)
         case .catalogChanged:
+            catalog.forgetAll()
             capabilities.forgetAll()
             activity.forgetAll()
             waiters.wakeAll()
         case .installQueued(let node):
             activity.installQueued(node)
             waiters.wake(node: node)
+        case .tokenRevoked:
+            tokens.forgetAll()
+        case .catalogEdited:
+            catalog.forgetAll()
         case nil:
             logger.debug("ignoring unknown notification \(payload)")
         }

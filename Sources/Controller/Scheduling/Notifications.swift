@@ -10,12 +10,18 @@ enum Notifications {
     static let catalogChanged = "catalog"
     /// An install job was queued for a node.
     static func installQueued(_ nodeID: Int64) -> String { "install:\(nodeID)" }
+    /// A product or tool was changed or deleted: cached ones are looked up again.
+    static let catalogEdited = "catalog-edited"
+    /// An API token was revoked: cached tokens are looked up again.
+    static let tokenRevoked = "token-revoked"
 
     enum Message: Equatable, Sendable {
         case work(WorkKey, count: Int)
         case nodeChanged(Int64)
         case catalogChanged
         case installQueued(Int64)
+        case catalogEdited
+        case tokenRevoked
     }
 
     static func parse(_ payload: String) -> Message? {
@@ -34,6 +40,10 @@ enum Notifications {
         case "install":
             guard parts.count == 2, let id = Int64(parts[1]) else { return nil }
             return .installQueued(id)
+        case "catalog-edited":
+            return .catalogEdited
+        case "token-revoked":
+            return .tokenRevoked
         default:
             return nil
         }

@@ -6,6 +6,8 @@ import WireProtocol
 /// Products, test tools, their links and the products' test results.
 struct CatalogRepository: Sendable {
     let database: Database
+    /// Products and tools recently resolved for submissions.
+    var cache = CatalogCache()
 
     enum Kind: String, Sendable {
         case product, tool
@@ -109,7 +111,7 @@ struct CatalogRepository: Sendable {
         try Self.validateURL(input.downloadUrl)
         do {
             guard
-                let row = try await database.query(
+                let row = try await edited(
                     """
                     UPDATE products SET name = \(input.name), version = \(input.version),
                         download_url = \(input.downloadUrl), install_script = \(input.installScript), updated_at = now()
@@ -125,7 +127,7 @@ struct CatalogRepository: Sendable {
 
     func deleteProduct(id: Int64) async throws {
         do {
-            let rows = try await database.query("DELETE FROM products WHERE id = \(id) RETURNING id").collect(Int64.self)
+            let rows = try await edited("DELETE FROM products WHERE id = \(id) RETURNING id").collect(Int64.self)
             guard !rows.isEmpty else { throw AppError.notFound("no product \(id)") }
         } catch let error as AppError where error.status == .conflict {
             throw AppError.conflict("product \(id) has tasks; it cannot be deleted")
@@ -224,7 +226,7 @@ struct CatalogRepository: Sendable {
         try Self.validate(input)
         do {
             guard
-                let row = try await database.query(
+                let row = try await edited(
                     """
                     UPDATE tools SET name = \(input.name), version = \(input.version), run_command = \(input.runCommand),
                         default_timeout_s = coalesce(\(input.defaultTimeoutS), default_timeout_s),
@@ -241,7 +243,7 @@ struct CatalogRepository: Sendable {
 
     func deleteTool(id: Int64) async throws {
         do {
-            let rows = try await database.query("DELETE FROM tools WHERE id = \(id) RETURNING id").collect(Int64.self)
+            let rows = try await edited("DELETE FROM tools WHERE id = \(id) RETURNING id").collect(Int64.self)
             guard !rows.isEmpty else { throw AppError.notFound("no tool \(id)") }
         } catch let error as AppError where error.status == .conflict {
             throw AppError.conflict("tool \(id) has tasks; it cannot be deleted")
@@ -290,7 +292,35 @@ struct CatalogRepository: Sendable {
 
     // MARK: Resolution
 
+    /// Runs a statement that changes products or tools and returns the rows it changed; when it changed any,
+    /// every controller forgets the products and tools it has cached (this one at once).
+    private func edited(_ statement: PostgresQuery) async throws -> PostgresRowSequence {
+        let notified = PostgresQuery(
+            unsafeSQL: """
+                WITH edited AS (\(statement.sql)), notified AS (
+                    SELECT pg_notify('\(Notifications.channel)', '\(Notifications.catalogEdited)') FROM edited LIMIT 1
+                )
+                SELECT edited.* FROM edited LEFT JOIN notified ON true
+                """,
+            binds: statement.binds
+        )
+        defer { cache.forgetAll() }
+        return try await database.query(notified)
+    }
+
     func resolveProduct(_ reference: ItemReference) async throws -> Product {
+        let key: CatalogCache.Key? =
+            if let id = reference.id { .id(.product, id) } else if let name = reference.name, let version = reference.version {
+                .name(.product, name, version: version)
+            } else { nil }
+        if let key, case .product(let product) = cache.item(key) { return product }
+        let generation = cache.generation
+        let product = try await lookUpProduct(reference)
+        cache.remember(.product(product), asOf: generation)
+        return product
+    }
+
+    private func lookUpProduct(_ reference: ItemReference) async throws -> Product {
         if let id = reference.id {
             do { return try await product(id: id) } catch let error as AppError where error.status == .notFound {
                 throw AppError.unprocessable("product: no product \(id)")
@@ -308,6 +338,18 @@ struct CatalogRepository: Sendable {
     }
 
     func resolveTool(_ reference: ItemReference) async throws -> Tool {
+        let key: CatalogCache.Key? =
+            if let id = reference.id { .id(.tool, id) } else if let name = reference.name, let version = reference.version {
+                .name(.tool, name, version: version)
+            } else { nil }
+        if let key, case .tool(let tool) = cache.item(key) { return tool }
+        let generation = cache.generation
+        let tool = try await lookUpTool(reference)
+        cache.remember(.tool(tool), asOf: generation)
+        return tool
+    }
+
+    private func lookUpTool(_ reference: ItemReference) async throws -> Tool {
         if let id = reference.id {
             do { return try await tool(id: id) } catch let error as AppError where error.status == .notFound {
                 throw AppError.unprocessable("tool: no tool \(id)")
@@ -364,7 +406,7 @@ struct CatalogRepository: Sendable {
     // MARK: Artifacts
 
     func setArtifact(kind: Kind, id: Int64, artifact: Artifact) async throws {
-        let rows = try await database.query(
+        let rows = try await edited(
             """
             UPDATE \(unescaped: kind.table) SET artifact_filename = \(artifact.filename), artifact_size = \(artifact.size),
                 artifact_sha256 = \(artifact.sha256), updated_at = now()

@@ -71,9 +71,41 @@ struct TaskRepository: Sendable {
         )
     }
 
+    /// A task as its submission stored it: every case queued.
+    struct Stored: Sendable {
+        var id: Int64
+        var createdAt: Date
+        var task: Validated
+
+        func info(submittedBy username: String) -> TaskInfo {
+            var counts = CaseCounts()
+            counts.total = task.cases.count
+            counts.queued = task.cases.count
+            return TaskInfo(
+                id: id,
+                name: task.name,
+                state: .queued,
+                product: task.product,
+                tool: task.tool,
+                submittedBy: username,
+                priority: task.priority,
+                caseTimeoutS: task.caseTimeoutS,
+                maxInfraRetries: task.maxInfraRetries,
+                counts: counts,
+                createdAt: createdAt,
+                startedAt: nil,
+                finishedAt: nil
+            )
+        }
+    }
+
+    func submit(_ submission: TaskSubmission, userID: Int64) async throws -> Int64 {
+        try await store(submission, userID: userID).id
+    }
+
     /// Stores a task and all its cases and tells waiting agents, in one statement: one round trip, atomic, and
     /// the notification is delivered when it commits. Nothing is stored when the tool is not linked to the product.
-    func submit(_ submission: TaskSubmission, userID: Int64) async throws -> Int64 {
+    func store(_ submission: TaskSubmission, userID: Int64) async throws -> Stored {
         let task = try await validate(submission)
         let key = WorkKey(productID: task.product.id, toolID: task.tool.id)
         let stored = try await database.query(
@@ -83,7 +115,7 @@ struct TaskRepository: Sendable {
                 SELECT \(task.name), \(task.product.id), \(task.tool.id), \(userID), \(task.priority),
                        \(task.caseTimeoutS), \(task.maxInfraRetries), \(task.cases.count)
                 WHERE EXISTS (SELECT 1 FROM product_tools WHERE product_id = \(task.product.id) AND tool_id = \(task.tool.id))
-                RETURNING id
+                RETURNING id, created_at
             ), queued AS (
                 INSERT INTO cases (task_id, ordinal, name, expected_ms)
                 SELECT task.id, u.ordinal, u.name, d.mean_ms::bigint
@@ -94,15 +126,16 @@ struct TaskRepository: Sendable {
             ), notified AS (
                 SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: task.cases.count))) FROM task
             )
-            SELECT task.id FROM task, notified
+            SELECT task.id, task.created_at FROM task, notified
             """
-        ).collect(Int64.self)
-        guard let id = stored.first else {
+        ).first()
+        guard let stored else {
             throw AppError.unprocessable(
                 "tool \(task.tool.name) \(task.tool.version) is not linked to product \(task.product.name) \(task.product.version)"
             )
         }
-        return id
+        let (id, createdAt) = try stored.decode((Int64, Date).self)
+        return Stored(id: id, createdAt: createdAt, task: task)
     }
 
     static let taskColumns = """

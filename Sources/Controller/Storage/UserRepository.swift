@@ -8,6 +8,8 @@ import WireProtocol
 /// Users, their API tokens and web sessions.
 struct UserRepository: Sendable {
     let database: Database
+    /// Tokens recently seen by this controller.
+    var tokens = TokenCache()
 
     static let bcryptCost: UInt8 = 10
 
@@ -132,15 +134,31 @@ struct UserRepository: Sendable {
 
     /// Revokes a token of `userID` (any user's for admins).
     func deleteToken(id: Int64, userID: Int64, isAdmin: Bool) async throws {
+        // Every controller forgets the tokens it has cached when this commits; this one at once.
         let deleted = try await database.query(
-            "DELETE FROM api_tokens WHERE id = \(id) AND (user_id = \(userID) OR \(isAdmin)) RETURNING id"
+            """
+            WITH deleted AS (
+                DELETE FROM api_tokens WHERE id = \(id) AND (user_id = \(userID) OR \(isAdmin)) RETURNING id
+            ), notified AS (
+                SELECT pg_notify(\(Notifications.channel), \(Notifications.tokenRevoked)) FROM deleted
+            )
+            SELECT deleted.id FROM deleted, notified
+            """
         ).collect(Int64.self)
+        tokens.forgetAll()
         guard !deleted.isEmpty else { throw AppError.notFound("no token \(id)") }
     }
 
     /// The user an API token belongs to; records its use at most once a minute.
     func user(forToken token: String) async throws -> AuthenticatedUser? {
         let hash = Secrets.hash(token)
+        if let cached = tokens.lookUp(hash) {
+            if cached.writeUsage {
+                try await database.query("UPDATE api_tokens SET last_used_at = now() WHERE id = \(cached.tokenID)")
+            }
+            return cached.user
+        }
+        let generation = tokens.generation
         guard
             let row = try await database.query(
                 """
@@ -154,7 +172,9 @@ struct UserRepository: Sendable {
         if stale {
             try await database.query("UPDATE api_tokens SET last_used_at = now() WHERE id = \(tokenID)")
         }
-        return AuthenticatedUser(id: id, username: name, role: UserRole(rawValue: role) ?? .member, method: .token)
+        let user = AuthenticatedUser(id: id, username: name, role: UserRole(rawValue: role) ?? .member, method: .token)
+        tokens.remember(hash, user: user, tokenID: tokenID, usageWritten: true, asOf: generation)
+        return user
     }
 
     // MARK: Sessions

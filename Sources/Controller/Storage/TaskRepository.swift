@@ -108,63 +108,34 @@ struct TaskRepository: Sendable {
     func store(_ submission: TaskSubmission, userID: Int64) async throws -> Stored {
         let task = try await validate(submission)
         let key = WorkKey(productID: task.product.id, toolID: task.tool.id)
-        let statement = SubmitStatement(task: task, userID: userID, notification: Notifications.work(key, count: task.cases.count))
-        var stored: SubmitStatement.Row?
-        for try await row in try await database.execute(statement) { stored = row }
-        guard let stored else {
-            throw AppError.unprocessable(
-                "tool \(task.tool.name) \(task.tool.version) is not linked to product \(task.product.name) \(task.product.version)"
-            )
-        }
-        return Stored(id: stored.0, createdAt: stored.1, task: task)
-    }
-
-    /// The statement that stores a submission, prepared once per connection, so a submission is not parsed
-    /// again each time.
-    struct SubmitStatement: PostgresPreparedStatement {
-        static let sql = """
+        let stored = try await database.query(
+            """
             WITH task AS (
                 INSERT INTO tasks (name, product_id, tool_id, submitted_by, priority, case_timeout_s, max_infra_retries, case_count)
-                SELECT $1, $2, $3, $4, $5, $6, $7, $8
-                WHERE EXISTS (SELECT 1 FROM product_tools WHERE product_id = $2 AND tool_id = $3)
+                SELECT \(task.name), \(task.product.id), \(task.tool.id), \(userID), \(task.priority),
+                       \(task.caseTimeoutS), \(task.maxInfraRetries), \(task.cases.count)
+                WHERE EXISTS (SELECT 1 FROM product_tools WHERE product_id = \(task.product.id) AND tool_id = \(task.tool.id))
                 RETURNING id, created_at
             ), queued AS (
                 INSERT INTO cases (task_id, ordinal, name, expected_ms)
                 SELECT task.id, u.ordinal, u.name, d.mean_ms::bigint
                 FROM task
-                CROSS JOIN unnest($9::text[]) WITH ORDINALITY AS u(name, ordinal)
-                LEFT JOIN case_durations d ON d.product_name = $10 AND d.tool_name = $11 AND d.case_name = u.name
+                CROSS JOIN unnest(\(task.cases)::text[]) WITH ORDINALITY AS u(name, ordinal)
+                LEFT JOIN case_durations d ON d.product_name = \(task.product.name)
+                    AND d.tool_name = \(task.tool.name) AND d.case_name = u.name
             ), notified AS (
-                SELECT pg_notify($12, $13) FROM task
+                SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: task.cases.count))) FROM task
             )
             SELECT task.id, task.created_at FROM task, notified
             """
-
-        typealias Row = (Int64, Date)
-
-        var task: Validated
-        var userID: Int64
-        var notification: String
-
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 13)
-            bindings.append(task.name)
-            bindings.append(task.product.id)
-            bindings.append(task.tool.id)
-            bindings.append(userID)
-            bindings.append(task.priority)
-            bindings.append(task.caseTimeoutS)
-            bindings.append(task.maxInfraRetries)
-            bindings.append(task.cases.count)
-            bindings.append(task.cases)
-            bindings.append(task.product.name)
-            bindings.append(task.tool.name)
-            bindings.append(Notifications.channel)
-            bindings.append(notification)
-            return bindings
+        ).first()
+        guard let stored else {
+            throw AppError.unprocessable(
+                "tool \(task.tool.name) \(task.tool.version) is not linked to product \(task.product.name) \(task.product.version)"
+            )
         }
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+        let (id, createdAt) = try stored.decode((Int64, Date).self)
+        return Stored(id: id, createdAt: createdAt, task: task)
     }
 
     static let taskColumns = """

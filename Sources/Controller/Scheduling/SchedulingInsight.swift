@@ -40,10 +40,11 @@ struct SchedulingInsight: Sendable {
     }
 
     func insight(for task: TaskInfo) async throws -> Answer {
-        var (progress, fleet) = try await progressAndFleet(for: task)
+        var progress = try await progress(taskID: task.id)
         // Throughput is measured over the last five minutes, or since the task started when that is shorter.
         if let started = task.startedAt { progress.window = min(300, max(1, Date().timeIntervalSince(started))) }
         guard progress.queued + progress.active > 0 else { return Answer() }
+        let fleet = try await fleet(for: task)
         return Answer(
             etaSeconds: Self.eta(progress, fleet: fleet),
             pendingReason: Self.pendingReason(task: task, progress: progress, fleet: fleet)
@@ -94,20 +95,35 @@ struct SchedulingInsight: Sendable {
         return nil
     }
 
-    /// The task's progress and the fleet that can run it, read in one statement.
-    private func progressAndFleet(for task: TaskInfo) async throws -> (Progress, Fleet) {
+    private func progress(taskID: Int64) async throws -> Progress {
         let row = try await database.query(
             """
-            WITH progress AS (
-                SELECT count(*) FILTER (WHERE state = 'queued')::int AS queued,
-                       count(*) FILTER (WHERE state IN ('leased', 'running'))::int AS active,
-                       coalesce(sum(expected_ms) FILTER (WHERE state IN ('queued', 'leased', 'running')), 0)::float8 AS expected,
-                       count(expected_ms) FILTER (WHERE state IN ('queued', 'leased', 'running'))::int AS expected_count,
-                       avg(duration_ms) FILTER (WHERE state IN ('passed', 'failed'))::float8 AS mean,
-                       count(*) FILTER (WHERE finished_at > now() - interval '300 seconds')::int AS recent
-                FROM cases WHERE task_id = \(task.id)
-            ),
-            matching AS (
+            SELECT count(*) FILTER (WHERE state = 'queued')::int,
+                   count(*) FILTER (WHERE state IN ('leased', 'running'))::int,
+                   coalesce(sum(expected_ms) FILTER (WHERE state IN ('queued', 'leased', 'running')), 0)::float8,
+                   count(expected_ms) FILTER (WHERE state IN ('queued', 'leased', 'running'))::int,
+                   avg(duration_ms) FILTER (WHERE state IN ('passed', 'failed'))::float8,
+                   count(*) FILTER (WHERE finished_at > now() - interval '300 seconds')::int
+            FROM cases WHERE task_id = \(taskID)
+            """
+        ).first()!
+        let (queued, active, expected, expectedCount, mean, recent) = try row.decode(
+            (Int, Int, Double, Int, Double?, Int).self
+        )
+        return Progress(
+            queued: queued,
+            active: active,
+            expectedMs: expected,
+            expectedCount: expectedCount,
+            finishedMeanMs: mean,
+            recentlyFinished: recent
+        )
+    }
+
+    private func fleet(for task: TaskInfo) async throws -> Fleet {
+        let row = try await database.query(
+            """
+            WITH matching AS (
                 SELECT DISTINCT n.id, n.state, n.slots, n.revoked_at IS NOT NULL AS revoked
                 FROM nodes n JOIN node_products np ON np.node_id = n.id JOIN node_tools nt ON nt.node_product_id = np.id
                 WHERE np.product_id = \(task.product.id) AND nt.tool_id = \(task.tool.id)
@@ -119,34 +135,22 @@ struct SchedulingInsight: Sendable {
                 FROM cases k JOIN tasks t ON t.id = k.task_id
                 WHERE k.state IN ('leased', 'running') AND k.node_id IN (SELECT id FROM matching)
                 GROUP BY k.node_id
-            ),
-            fleet AS (
-                SELECT count(*)::int AS matching,
-                       count(*) FILTER (WHERE m.state = 'online' AND NOT m.revoked)::int AS online,
-                       count(*) FILTER (WHERE m.state = 'offline' AND NOT m.revoked)::int AS offline,
-                       count(*) FILTER (WHERE m.state = 'draining' AND NOT m.revoked)::int AS draining,
-                       count(*) FILTER (WHERE m.state = 'disabled' OR m.revoked)::int AS disabled,
-                       coalesce(sum(m.slots) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int AS slots,
-                       coalesce(sum(b.busy) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int AS busy,
-                       coalesce(sum(b.higher) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int AS higher
-                FROM matching m LEFT JOIN busy b ON b.node_id = m.id
             )
-            SELECT p.queued, p.active, p.expected, p.expected_count, p.mean, p.recent,
-                   f.matching, f.online, f.offline, f.draining, f.disabled, f.slots, f.busy, f.higher
-            FROM progress p, fleet f
+            SELECT count(*)::int,
+                   count(*) FILTER (WHERE m.state = 'online' AND NOT m.revoked)::int,
+                   count(*) FILTER (WHERE m.state = 'offline' AND NOT m.revoked)::int,
+                   count(*) FILTER (WHERE m.state = 'draining' AND NOT m.revoked)::int,
+                   count(*) FILTER (WHERE m.state = 'disabled' OR m.revoked)::int,
+                   coalesce(sum(m.slots) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int,
+                   coalesce(sum(b.busy) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int,
+                   coalesce(sum(b.higher) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int
+            FROM matching m LEFT JOIN busy b ON b.node_id = m.id
             """
         ).first()!
-        let (queued, active, expected, expectedCount, mean, recent, matching, online, offline, draining, disabled, slots, busy, higher) =
-            try row.decode((Int, Int, Double, Int, Double?, Int, Int, Int, Int, Int, Int, Int, Int, Int).self)
-        let progress = Progress(
-            queued: queued,
-            active: active,
-            expectedMs: expected,
-            expectedCount: expectedCount,
-            finishedMeanMs: mean,
-            recentlyFinished: recent
+        let (matching, online, offline, draining, disabled, slots, busy, higher) = try row.decode(
+            (Int, Int, Int, Int, Int, Int, Int, Int).self
         )
-        let fleet = Fleet(
+        return Fleet(
             matching: matching,
             online: online,
             offline: offline,
@@ -156,6 +160,5 @@ struct SchedulingInsight: Sendable {
             busySlots: busy,
             busyWithHigherPriority: higher
         )
-        return (progress, fleet)
     }
 }

@@ -74,7 +74,11 @@ depends() {
     owner="$( (dpkg -S "$(readlink -f "$library")" 2>/dev/null || dpkg -S "$library" 2>/dev/null || true) | head -n 1)"
     [ -n "$owner" ] && packages+=("${owner%%:*}")
   done
-  printf '%s\n' "${packages[@]}" | sort -u | paste -sd, | sed 's/,/, /g'
+  # The C library no older than the newest symbol version the binaries ask for (packed relocations: 2.36).
+  local glibc
+  glibc="$( (readelf -V "$@" 2>/dev/null | grep -o 'GLIBC_2\.[0-9]*' | sed 's/GLIBC_//'
+    readelf -V "$@" 2>/dev/null | grep -q GLIBC_ABI_DT_RELR && echo 2.36) | sort -uV | tail -n 1)"
+  printf '%s\n' "${packages[@]}" | sort -u | sed "s/^libc6\$/libc6${glibc:+ (>= $glibc)}/" | paste -sd, | sed 's/,/, /g'
 }
 
 # package NAME DESCRIPTION EXTRA-CONTROL-LINES: builds $work/NAME into OUTDIR.

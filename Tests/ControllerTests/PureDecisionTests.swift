@@ -83,18 +83,18 @@ struct PureDecisionTests {
 
     @Test("token and catalog caches keep nothing read before a forget")
     func cachesAndForgets() {
-        let tokens = TokenCache(ttl: .seconds(60), usageInterval: .seconds(60))
+        let tokens = TokenCache(ttl: .seconds(60))
         let user = AuthenticatedUser(id: 1, username: "ana", role: .member, method: .token)
         let hash = Data([1, 2, 3])
         let before = tokens.generation
         tokens.forgetAll()
-        tokens.remember(hash, user: user, tokenID: 9, usageWritten: true, asOf: before)
-        #expect(tokens.lookUp(hash) == nil, "a lookup begun before a revocation is not kept")
-        tokens.remember(hash, user: user, tokenID: 9, usageWritten: true, asOf: tokens.generation)
-        let cached = tokens.lookUp(hash)
-        #expect(cached?.user.username == "ana" && cached?.tokenID == 9 && cached?.writeUsage == false)
+        tokens.remember(.init(user: user, tokenID: 9, usageWrittenAt: .now), under: [hash], asOf: before)
+        #expect(tokens.value(hash) == nil, "a lookup begun before a revocation is not kept")
+        tokens.remember(.init(user: user, tokenID: 9, usageWrittenAt: .now), under: [hash], asOf: tokens.generation)
+        let cached = tokens.value(hash) { ($0.user.username, $0.tokenID, $0.recordsUse(at: .now)) }
+        #expect(cached?.0 == "ana" && cached?.1 == 9 && cached?.2 == false)
         tokens.forgetAll()
-        #expect(tokens.lookUp(hash) == nil)
+        #expect(tokens.value(hash) == nil)
 
         let catalog = CatalogCache()
         let product = Product(
@@ -110,13 +110,13 @@ struct PureDecisionTests {
         let stale = catalog.generation
         catalog.forgetAll()
         catalog.remember(.product(product), asOf: stale)
-        #expect(catalog.item(.id(.product, 4)) == nil)
+        #expect(catalog.value(.id(.product, 4)) == nil)
         catalog.remember(.product(product), asOf: catalog.generation)
-        guard case .product(let byName) = catalog.item(.name(.product, "shop", version: "2.0")) else {
+        guard case .product(let byName) = catalog.value(.name(.product, "shop", version: "2.0")) else {
             Issue.record("not found by name")
             return
         }
-        #expect(byName.id == 4 && catalog.item(.id(.tool, 4)) == nil)
+        #expect(byName.id == 4 && catalog.value(.id(.tool, 4)) == nil)
     }
 
     @Test("notifications parse back")

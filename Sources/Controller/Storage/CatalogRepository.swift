@@ -3,11 +3,49 @@ import Logging
 import PostgresNIO
 import WireProtocol
 
+/// Products and tools this controller has recently resolved, by id and by name and version; every change to
+/// one is notified.
+typealias CatalogCache = ReadCache<CatalogRepository.CacheKey, CatalogRepository.CachedItem>
+
+extension ReadCache where Key == CatalogRepository.CacheKey, Value == CatalogRepository.CachedItem {
+    /// Keeps a product or tool under its id and under its name and version.
+    func remember(_ item: Value, asOf generation: UInt64) { remember(item, under: item.keys, asOf: generation) }
+}
+
 /// Products, test tools, their links and the products' test results.
 struct CatalogRepository: Sendable {
     let database: Database
     /// Products and tools recently resolved for submissions.
     var cache = CatalogCache()
+
+    enum CacheKey: Hashable, Sendable {
+        case id(Kind, Int64)
+        case name(Kind, String, version: String)
+
+        /// The key of what a reference names: its id, else its name and version.
+        init?(_ kind: Kind, _ reference: ItemReference) {
+            if let id = reference.id {
+                self = .id(kind, id)
+            } else if let name = reference.name, let version = reference.version {
+                self = .name(kind, name, version: version)
+            } else {
+                return nil
+            }
+        }
+    }
+
+    enum CachedItem: Sendable {
+        case product(Product)
+        case tool(Tool)
+
+        /// The keys it is found under.
+        var keys: [CacheKey] {
+            switch self {
+            case .product(let product): [.id(.product, product.id), .name(.product, product.name, version: product.version)]
+            case .tool(let tool): [.id(.tool, tool.id), .name(.tool, tool.name, version: tool.version)]
+            }
+        }
+    }
 
     enum Kind: String, Sendable {
         case product, tool
@@ -295,25 +333,24 @@ struct CatalogRepository: Sendable {
     /// Runs a statement that changes products or tools and returns the rows it changed; when it changed any,
     /// every controller forgets the products and tools it has cached (this one at once).
     private func edited(_ statement: PostgresQuery) async throws -> PostgresRowSequence {
+        var binds = statement.binds
+        binds.append(Notifications.channel)
+        binds.append(Notifications.catalogEdited)
         let notified = PostgresQuery(
             unsafeSQL: """
                 WITH edited AS (\(statement.sql)), notified AS (
-                    SELECT pg_notify('\(Notifications.channel)', '\(Notifications.catalogEdited)') FROM edited LIMIT 1
+                    SELECT pg_notify($\(binds.count - 1), $\(binds.count)) FROM edited LIMIT 1
                 )
                 SELECT edited.* FROM edited LEFT JOIN notified ON true
                 """,
-            binds: statement.binds
+            binds: binds
         )
         defer { cache.forgetAll() }
         return try await database.query(notified)
     }
 
     func resolveProduct(_ reference: ItemReference) async throws -> Product {
-        let key: CatalogCache.Key? =
-            if let id = reference.id { .id(.product, id) } else if let name = reference.name, let version = reference.version {
-                .name(.product, name, version: version)
-            } else { nil }
-        if let key, case .product(let product) = cache.item(key) { return product }
+        if let key = CacheKey(.product, reference), case .product(let product) = cache.value(key) { return product }
         let generation = cache.generation
         let product = try await lookUpProduct(reference)
         cache.remember(.product(product), asOf: generation)
@@ -338,11 +375,7 @@ struct CatalogRepository: Sendable {
     }
 
     func resolveTool(_ reference: ItemReference) async throws -> Tool {
-        let key: CatalogCache.Key? =
-            if let id = reference.id { .id(.tool, id) } else if let name = reference.name, let version = reference.version {
-                .name(.tool, name, version: version)
-            } else { nil }
-        if let key, case .tool(let tool) = cache.item(key) { return tool }
+        if let key = CacheKey(.tool, reference), case .tool(let tool) = cache.value(key) { return tool }
         let generation = cache.generation
         let tool = try await lookUpTool(reference)
         cache.remember(.tool(tool), asOf: generation)

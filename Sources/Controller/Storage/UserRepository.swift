@@ -5,11 +5,31 @@ import NIOPosix
 import PostgresNIO
 import WireProtocol
 
+/// API tokens this controller has recently seen, by the hash of the token; revocations are notified.
+typealias TokenCache = ReadCache<Data, UserRepository.CachedToken>
+
 /// Users, their API tokens and web sessions.
 struct UserRepository: Sendable {
     let database: Database
     /// Tokens recently seen by this controller.
     var tokens = TokenCache()
+
+    struct CachedToken: Sendable {
+        var user: AuthenticatedUser
+        var tokenID: Int64
+        /// When this controller last recorded the token's use.
+        var usageWrittenAt: ContinuousClock.Instant
+
+        /// A token's `last_used_at` is written at most this often.
+        static let usageInterval = Duration.seconds(60)
+
+        /// Whether this use is to be recorded; if so it counts as recorded.
+        mutating func recordsUse(at now: ContinuousClock.Instant) -> Bool {
+            guard now - usageWrittenAt >= Self.usageInterval else { return false }
+            usageWrittenAt = now
+            return true
+        }
+    }
 
     static let bcryptCost: UInt8 = 10
 
@@ -152,11 +172,12 @@ struct UserRepository: Sendable {
     /// The user an API token belongs to; records its use at most once a minute.
     func user(forToken token: String) async throws -> AuthenticatedUser? {
         let hash = Secrets.hash(token)
-        if let cached = tokens.lookUp(hash) {
-            if cached.writeUsage {
-                try await database.query("UPDATE api_tokens SET last_used_at = now() WHERE id = \(cached.tokenID)")
+        let now = ContinuousClock.now
+        if let (user, tokenID, recordsUse) = tokens.value(hash, { ($0.user, $0.tokenID, $0.recordsUse(at: now)) }) {
+            if recordsUse {
+                try await database.query("UPDATE api_tokens SET last_used_at = now() WHERE id = \(tokenID)")
             }
-            return cached.user
+            return user
         }
         let generation = tokens.generation
         guard
@@ -173,7 +194,7 @@ struct UserRepository: Sendable {
             try await database.query("UPDATE api_tokens SET last_used_at = now() WHERE id = \(tokenID)")
         }
         let user = AuthenticatedUser(id: id, username: name, role: UserRole(rawValue: role) ?? .member, method: .token)
-        tokens.remember(hash, user: user, tokenID: tokenID, usageWritten: true, asOf: generation)
+        tokens.remember(CachedToken(user: user, tokenID: tokenID, usageWrittenAt: now), under: [hash], asOf: generation)
         return user
     }
 

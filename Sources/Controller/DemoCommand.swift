@@ -78,7 +78,7 @@ struct DemoScenario {
             (1...8).map { "checkout-\($0)" } + ["login", "search", "cart-add", "cart-remove"]
             + ["payment-fail", "refund-fail", "inventory-slow", "report-slow", "legacy-export-skip"]
         let cases2 = (1...6).map { "checkout-\($0)" } + ["payment-fail", "migration-slow"]
-        let first = try await services.tasks.submit(
+        let first = try await services.submit(
             TaskSubmission(
                 name: "demo-shop 1.0 regression",
                 product: ItemReference(id: catalog.version1),
@@ -87,8 +87,8 @@ struct DemoScenario {
                 caseTimeoutS: 60
             ),
             userID: admin.id
-        )
-        let second = try await services.tasks.submit(
+        ).id
+        let second = try await services.submit(
             TaskSubmission(
                 name: "demo-shop 2.0 smoke",
                 product: ItemReference(id: catalog.version2),
@@ -97,7 +97,7 @@ struct DemoScenario {
                 caseTimeoutS: 60
             ),
             userID: admin.id
-        )
+        ).id
         let password = config.dataDirectory.appendingPathComponent("initial-admin-password")
         print(
             """

@@ -124,6 +124,53 @@ struct LeaseProtocolTests {
         #expect(try await idle.value == nil)
     }
 
+    @Test("cases submitted while agents wait are leased to them by the statement that stores the task; a node without a free slot is passed over")
+    func handOff() async throws {
+        let controller = try await TestController.start()
+        defer { Task { await controller.stop() } }
+        let fixture = try await Fixture.make(controller, script: "true")
+        let inventory = [fixture.simulatedInventory]
+        let first = try await SimulatedNode.enroll(controller, name: "first", products: inventory)
+        let second = try await SimulatedNode.enroll(controller, name: "second", products: inventory)
+        let busy = try await SimulatedNode.enroll(controller, name: "busy", products: inventory)
+        // The busy node's one slot runs a case; it asks for more all the same.
+        _ = try await controller.submit(fixture.submission(["long"]))
+        let running = try #require(try await busy.lease())
+        let waiting = [first, second].map { node in Task { try await node.lease(wait: 20) } }
+        let passedOver = Task { try await busy.lease(wait: 20) }
+        // Submitted once all three wait.
+        while controller.services.waiters.suspended < 3 { try await Task.sleep(for: .milliseconds(10)) }
+
+        let task = try await controller.submit(fixture.submission(["a", "b", "c"]))
+        #expect(task.state == .running)
+        #expect(task.counts.leased == 2 && task.counts.queued == 1)
+        var leases: [Lease] = []
+        for request in waiting { leases.append(try #require(try await request.value)) }
+        #expect(Set(leases.map(\.caseName)) == ["a", "b"])
+        #expect(leases.allSatisfy { $0.taskId == task.id && $0.attempt == 1 && $0.commandTemplate.hasSuffix("/run.sh \($0.caseName)") })
+        let metrics = try await controller.admin.request(.GET, "/metrics").text
+        #expect(metrics.contains("testfleet_leases_handed_total 2"))
+
+        // A handed lease is like any other: renewed, fenced, finished.
+        #expect(try await first.heartbeat(leases[0]).status == 200)
+        #expect(try await first.finish(leases[0], .passed).status == 200)
+        #expect(try await second.finish(leases[1], .passed).status == 200)
+        // The third case was left for the busy node, which looked and found its slot taken.
+        passedOver.cancel()
+        _ = try? await passedOver.value
+        try await busy.finish(running, .passed)
+        let third = try #require(try await busy.lease())
+        #expect(third.caseName == "c" && third.attempt == 1)
+        // What the statement that stores a task hands out is what the lease statement would.
+        #expect(
+            third.commandTemplate.replacingOccurrences(of: "/run.sh c", with: "/run.sh a") == leases.first { $0.caseName == "a" }?.commandTemplate
+        )
+        #expect(third.product == leases[0].product && third.tool == leases[0].tool && third.timeoutS == leases[0].timeoutS)
+        try await busy.finish(third, .passed)
+        let done = try await controller.task(task.id)
+        #expect(done.state == .completed && done.counts.passed == 3)
+    }
+
     @Test("an agent that hangs up while it waits is not leased a case: the case goes to the next request at once")
     func hangUp() async throws {
         let controller = try await TestController.start()

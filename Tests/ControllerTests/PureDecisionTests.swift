@@ -59,6 +59,53 @@ struct PureDecisionTests {
         #expect(await task.value == .cancelled)
     }
 
+    @Test("lease waiters: a submission claims waiting requests, one per node; notifications pass them by; a claim not served wakes its request")
+    func claims() async throws {
+        let waiters = LeaseWaiters()
+        let key = WorkKey(productID: 1, toolID: 2)
+        let first = waiters.register(node: 1, capabilities: [key])
+        let second = waiters.register(node: 2, capabilities: [key])
+        let sameNode = waiters.register(node: 2, capabilities: [key])
+        let querying = waiters.register(node: 3, capabilities: [key])
+        async let handed = waiters.wait(first, until: .now + .seconds(5))
+        async let unserved = waiters.wait(second, until: .now + .seconds(5))
+        async let notified = waiters.wait(sameNode, until: .now + .seconds(5))
+        while waiters.suspended < 3 { try await Task.sleep(for: .milliseconds(5)) }
+        // Only suspended requests are claimed (not one still querying), and one per node.
+        let claims = waiters.claim(key: key, limit: 5)
+        try #require(claims.map(\.node) == [1, 2])
+        waiters.wake(key: key, count: 5)
+        #expect(await notified == .woken)
+        #expect(await waiters.wait(querying, until: .now + .seconds(5)) == .woken)
+        let lease = Lease(
+            leaseId: UUID(),
+            token: 7,
+            expiresAt: Date(),
+            heartbeatIntervalS: 10,
+            caseId: 1,
+            caseName: "a",
+            taskId: 1,
+            attempt: 1,
+            commandTemplate: "true",
+            product: LeasedItem(name: "p", version: "1", path: "/p"),
+            tool: LeasedItem(name: "t", version: "1", path: "/t"),
+            timeoutS: 60
+        )
+        #expect(waiters.deliver(claims[0], lease))
+        #expect(await handed == .handed(lease))
+        waiters.unclaim(claims[1])
+        #expect(await unserved == .woken)
+        // A claim is served or given up once; a request that stopped waiting takes no case.
+        #expect(!waiters.deliver(claims[1], lease))
+        let gone = waiters.register(node: 4, capabilities: [key])
+        let polling = Task { await waiters.wait(gone, until: .now + .seconds(30)) }
+        while waiters.suspended < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        let late = try #require(waiters.claim(key: key, limit: 1).first)
+        waiters.remove(gone)
+        _ = await polling.value
+        #expect(!waiters.deliver(late, lease))
+    }
+
     @Test("node activity: a freed slot ends an idle mark but not what is known of install jobs")
     func nodeActivity() {
         let activity = NodeActivity()

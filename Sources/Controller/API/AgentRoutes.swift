@@ -160,6 +160,8 @@ struct AgentRoutes {
             guard ContinuousClock.now < deadline else { return nil }
             let outcome = await cancelWhenGracefulShutdown { await waiters.wait(fresh, until: deadline) }
             switch outcome {
+            case .handed(let lease):
+                return .run(lease)
             case .woken:
                 services.metrics.wakeups.increment()
                 continue

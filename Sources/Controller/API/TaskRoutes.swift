@@ -13,7 +13,7 @@ struct TaskRoutes {
         api.post("tasks") { request, context -> EditedResponse<TaskInfo> in
             let user = try context.requireUser()
             let submission = try await submission(request, context)
-            let stored = try await tasks.store(submission, userID: user.id)
+            let stored = try await services.submit(submission, userID: user.id)
             context.logger.info("task submitted", metadata: ["testfleet.task.id": .stringConvertible(stored.id)])
             // The task as stored, without reading it back; only its outlook is asked of the database.
             let task = try await services.withOutlook(stored.info(submittedBy: user.username))

@@ -80,6 +80,31 @@ struct LeaseStore: Sendable {
         )
     }
 
+    /// The lease of a case handed to a waiting node as its task was stored.
+    func lease(_ handed: TaskRepository.Handed, of stored: TaskRepository.Stored) -> Lease {
+        let task = stored.task
+        let values = CommandTemplate.Values(
+            caseName: handed.caseName,
+            productDirectory: handed.productPath,
+            toolDirectory: handed.toolPath,
+            productVersion: task.product.version
+        )
+        return Lease(
+            leaseId: handed.runID,
+            token: handed.token,
+            expiresAt: handed.expiresAt,
+            heartbeatIntervalS: policy.heartbeatIntervalSeconds,
+            caseId: handed.caseID,
+            caseName: handed.caseName,
+            taskId: stored.id,
+            attempt: 1,
+            commandTemplate: CommandTemplate.render(task.runCommand, values),
+            product: LeasedItem(name: task.product.name, version: task.product.version, path: handed.productPath),
+            tool: LeasedItem(name: task.tool.name, version: task.tool.version, path: handed.toolPath),
+            timeoutS: task.caseTimeoutS
+        )
+    }
+
     /// Takes back a lease that never reached its agent: the case is queued again as if never leased.
     func release(runID: UUID) async throws {
         try await database.transaction { transaction in

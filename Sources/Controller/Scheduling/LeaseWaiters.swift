@@ -1,16 +1,29 @@
 import Synchronization
+import WireProtocol
 
 /// Lease requests waiting for work on this controller, and the decision which of them a notification wakes.
 ///
 /// A request registers *before* it queries, so work that arrives while the query runs marks it woken and the
 /// wait that follows returns at once: nothing slips between the query and the wait.
+///
+/// A submission can also *claim* waiting requests and hand each a case it leased in the statement that stored
+/// the task: the claimed request is left alone by notifications until the case is delivered or the claim is
+/// given up, which wakes it to look for itself.
 final class LeaseWaiters: Sendable {
     struct Ticket: Hashable, Sendable {
         fileprivate let id: UInt64
     }
 
+    /// A waiting request a submission may hand a case to.
+    struct Claim: Sendable, Equatable {
+        let ticket: Ticket
+        let node: Int64
+    }
+
     enum Outcome: Sendable, Equatable {
         case woken, timedOut, cancelled
+        /// A submission leased a case to this request.
+        case handed(Lease)
     }
 
     /// The state of every waiter, apart from the continuations' resumption.
@@ -19,7 +32,12 @@ final class LeaseWaiters: Sendable {
             var node: Int64
             var capabilities: Set<WorkKey>
             var woken = false
+            /// A submission is about to hand this request a case: notifications pass it by.
+            var claimed = false
             var continuation: CheckedContinuation<Outcome, Never>?
+
+            /// Suspended, not yet woken and not claimed.
+            var isIdle: Bool { continuation != nil && !woken && !claimed }
         }
 
         var nextID: UInt64 = 0
@@ -35,17 +53,46 @@ final class LeaseWaiters: Sendable {
         /// Marks up to `count` not yet woken waiters that can run `key` as woken, oldest first; returns the
         /// continuations to resume.
         mutating func wake(key: WorkKey, count: Int) -> [CheckedContinuation<Outcome, Never>] {
-            let chosen = entries.filter { !$0.value.woken && $0.value.capabilities.contains(key) }
+            let chosen = entries.filter { !$0.value.woken && !$0.value.claimed && $0.value.capabilities.contains(key) }
                 .keys.sorted().prefix(max(count, 0))
             return chosen.compactMap { markWoken($0) }
         }
 
         mutating func wake(node: Int64) -> [CheckedContinuation<Outcome, Never>] {
-            entries.filter { $0.value.node == node && !$0.value.woken }.keys.compactMap { markWoken($0) }
+            entries.filter { $0.value.node == node && !$0.value.woken && !$0.value.claimed }.keys.compactMap { markWoken($0) }
         }
 
         mutating func wakeAll() -> [CheckedContinuation<Outcome, Never>] {
-            entries.filter { !$0.value.woken }.keys.compactMap { markWoken($0) }
+            entries.filter { !$0.value.woken && !$0.value.claimed }.keys.compactMap { markWoken($0) }
+        }
+
+        /// Claims up to `limit` suspended requests that can run `key`, oldest first and one per node.
+        mutating func claim(key: WorkKey, limit: Int) -> [(id: UInt64, node: Int64)] {
+            var nodes = Set<Int64>()
+            var claimed: [(id: UInt64, node: Int64)] = []
+            for id in entries.filter({ $0.value.isIdle && $0.value.capabilities.contains(key) }).keys.sorted() {
+                guard claimed.count < limit else { break }
+                guard let node = entries[id]?.node, nodes.insert(node).inserted else { continue }
+                entries[id]?.claimed = true
+                claimed.append((id, node))
+            }
+            return claimed
+        }
+
+        /// The claimed request's continuation, to resume with its case; `nil` when it stopped waiting meanwhile.
+        mutating func deliver(_ id: UInt64) -> CheckedContinuation<Outcome, Never>? {
+            guard entries[id]?.claimed == true else { return nil }
+            entries[id]?.claimed = false
+            guard let continuation = entries[id]?.continuation else { return nil }
+            entries[id]?.continuation = nil
+            return continuation
+        }
+
+        /// Gives up a claim: the request is woken to look for work itself, since notifications passed it by.
+        mutating func unclaim(_ id: UInt64) -> CheckedContinuation<Outcome, Never>? {
+            guard entries[id]?.claimed == true else { return nil }
+            entries[id]?.claimed = false
+            return markWoken(id)
         }
 
         /// A suspended waiter is handed back to be resumed; one that is not waiting yet keeps the wake-up
@@ -65,6 +112,9 @@ final class LeaseWaiters: Sendable {
     init() {}
 
     var count: Int { state.withLock { $0.entries.count } }
+
+    /// Requests suspended in ``wait(_:until:)``, the ones a submission can claim.
+    var suspended: Int { state.withLock { $0.entries.values.count { $0.continuation != nil } } }
 
     func register(node: Int64, capabilities: Set<WorkKey>) -> Ticket {
         Ticket(id: state.withLock { $0.register(node: node, capabilities: capabilities) })
@@ -99,9 +149,12 @@ final class LeaseWaiters: Sendable {
                 return continuation
             }
             continuation?.resume(returning: first)
-            var woken = first == .woken
-            while let other = await group.next() { woken = woken || other == .woken }
-            if woken || consumeWoken(ticket) { return .woken }
+            var outcomes = [first]
+            while let other = await group.next() { outcomes.append(other) }
+            // A handed case must reach the request whatever else happened; the route takes it back if the
+            // agent is gone.
+            for case .handed(let lease) in outcomes { return .handed(lease) }
+            if outcomes.contains(.woken) || consumeWoken(ticket) { return .woken }
             return first
         }
     }
@@ -117,6 +170,8 @@ final class LeaseWaiters: Sendable {
     private func suspend(_ ticket: Ticket) async -> Outcome {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+                // Cancelled before the continuation is stored: no cancellation handler would resume it later.
+                if Task.isCancelled { return continuation.resume(returning: .cancelled) }
                 let resumeNow: Outcome? = state.withLock { state in
                     guard let entry = state.entries[ticket.id] else { return .cancelled }
                     if entry.woken {
@@ -136,6 +191,24 @@ final class LeaseWaiters: Sendable {
             }
             continuation?.resume(returning: .cancelled)
         }
+    }
+
+    /// Claims up to `limit` suspended requests that can run `key`, oldest first, one per node.
+    func claim(key: WorkKey, limit: Int) -> [Claim] {
+        state.withLock { $0.claim(key: key, limit: limit) }.map { Claim(ticket: Ticket(id: $0.id), node: $0.node) }
+    }
+
+    /// Hands the claimed request its case; `false` when it stopped waiting meanwhile (the lease is then to be
+    /// taken back).
+    func deliver(_ claim: Claim, _ lease: Lease) -> Bool {
+        guard let continuation = state.withLock({ $0.deliver(claim.ticket.id) }) else { return false }
+        continuation.resume(returning: .handed(lease))
+        return true
+    }
+
+    /// Gives up a claim without a case: the request looks for work itself.
+    func unclaim(_ claim: Claim) {
+        state.withLock { $0.unclaim(claim.ticket.id) }?.resume(returning: .woken)
     }
 
     /// Wakes up to `count` waiters that can run `key`.

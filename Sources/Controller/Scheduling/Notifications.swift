@@ -3,7 +3,9 @@ enum Notifications {
     static let channel = "testfleet"
 
     /// `count` cases of a product/tool pair became leasable.
-    static func work(_ key: WorkKey, count: Int) -> String { "work:\(key.productID):\(key.toolID):\(count)" }
+    static func work(_ key: WorkKey, count: Int) -> String { workPrefix(key) + String(count) }
+    /// ``work(_:count:)`` without the count, for statements that count in SQL.
+    static func workPrefix(_ key: WorkKey) -> String { "work:\(key.productID):\(key.toolID):" }
     /// A node's state, slots or inventory changed: its waiters look again.
     static func nodeChanged(_ nodeID: Int64) -> String { "node:\(nodeID)" }
     /// Catalog links or ids changed: every node's capabilities are read again.

@@ -13,6 +13,8 @@ struct TaskRepository: Sendable {
         var name: String
         var product: ItemSummary
         var tool: ItemSummary
+        /// The tool's run command, for cases handed out as the task is stored.
+        var runCommand: String
         var cases: [String]
         var priority: Int
         var caseTimeoutS: Int
@@ -64,6 +66,7 @@ struct TaskRepository: Sendable {
             name: name,
             product: ItemSummary(id: product.id, name: product.name, version: product.version),
             tool: ItemSummary(id: tool.id, name: tool.name, version: tool.version),
+            runCommand: tool.runCommand,
             cases: submission.cases,
             priority: priority,
             caseTimeoutS: timeout,
@@ -71,20 +74,52 @@ struct TaskRepository: Sendable {
         )
     }
 
-    /// A task as its submission stored it: every case queued.
+    /// Waiting nodes a submission may lease cases to in the statement that stores the task, each with the id and
+    /// fencing token of the run it would start.
+    struct Handoff: Sendable {
+        var nodes: [Int64] = []
+        var runIDs: [UUID] = []
+        var tokens: [Int64] = []
+        var ttlSeconds: Double = 0
+
+        init() {}
+
+        init(nodes: [Int64], ttlSeconds: Double) {
+            self.nodes = nodes
+            runIDs = nodes.map { _ in UUID() }
+            tokens = nodes.map { _ in Int64.random(in: 1...Int64.max) }
+            self.ttlSeconds = ttlSeconds
+        }
+    }
+
+    /// A case leased as its task was stored.
+    struct Handed: Sendable, Equatable {
+        var node: Int64
+        var runID: UUID
+        var token: Int64
+        var caseID: Int64
+        var caseName: String
+        var expiresAt: Date
+        var productPath: String
+        var toolPath: String
+    }
+
+    /// A task as its submission stored it: every case queued but those handed to waiting nodes.
     struct Stored: Sendable {
         var id: Int64
         var createdAt: Date
         var task: Validated
+        var handed: [Handed] = []
 
         func info(submittedBy username: String) -> TaskInfo {
             var counts = CaseCounts()
             counts.total = task.cases.count
-            counts.queued = task.cases.count
+            counts.queued = task.cases.count - handed.count
+            counts.leased = handed.count
             return TaskInfo(
                 id: id,
                 name: task.name,
-                state: .queued,
+                state: handed.isEmpty ? .queued : .running,
                 product: task.product,
                 tool: task.tool,
                 submittedBy: username,
@@ -93,7 +128,7 @@ struct TaskRepository: Sendable {
                 maxInfraRetries: task.maxInfraRetries,
                 counts: counts,
                 createdAt: createdAt,
-                startedAt: nil,
+                startedAt: handed.isEmpty ? nil : createdAt,
                 finishedAt: nil
             )
         }
@@ -103,39 +138,50 @@ struct TaskRepository: Sendable {
         try await store(submission, userID: userID).id
     }
 
-    /// Stores a task and all its cases and tells waiting agents, in one statement: one round trip, atomic, and
-    /// the notification is delivered when it commits. Nothing is stored when the tool is not linked to the product.
+    /// Validates and stores a task with all its cases (see ``SubmitStatement``).
     func store(_ submission: TaskSubmission, userID: Int64) async throws -> Stored {
-        let task = try await validate(submission)
-        let key = WorkKey(productID: task.product.id, toolID: task.tool.id)
-        let stored = try await database.query(
-            """
-            WITH task AS (
-                INSERT INTO tasks (name, product_id, tool_id, submitted_by, priority, case_timeout_s, max_infra_retries, case_count)
-                SELECT \(task.name), \(task.product.id), \(task.tool.id), \(userID), \(task.priority),
-                       \(task.caseTimeoutS), \(task.maxInfraRetries), \(task.cases.count)
-                WHERE EXISTS (SELECT 1 FROM product_tools WHERE product_id = \(task.product.id) AND tool_id = \(task.tool.id))
-                RETURNING id, created_at
-            ), queued AS (
-                INSERT INTO cases (task_id, ordinal, name, expected_ms)
-                SELECT task.id, u.ordinal, u.name, d.mean_ms::bigint
-                FROM task
-                CROSS JOIN unnest(\(task.cases)::text[]) WITH ORDINALITY AS u(name, ordinal)
-                LEFT JOIN case_durations d ON d.product_name = \(task.product.name)
-                    AND d.tool_name = \(task.tool.name) AND d.case_name = u.name
-            ), notified AS (
-                SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: task.cases.count))) FROM task
-            )
-            SELECT task.id, task.created_at FROM task, notified
-            """
-        ).first()
-        guard let stored else {
+        try await store(try await validate(submission), userID: userID)
+    }
+
+    /// Stores a validated task; the cases the lease statement would pick first go at once to `handoff`'s nodes
+    /// (see ``SubmitStatement``). The others are notified of what is left.
+    func store(_ task: Validated, userID: Int64, handoff: Handoff = Handoff()) async throws -> Stored {
+        let statement = SubmitStatement(task: task, userID: userID, handoff: handoff)
+        var rows: [SubmitStatement.Row] = []
+        do {
+            if task.cases.count <= SubmitStatement.preparedCaseLimit {
+                for try await row in try await database.execute(statement) { rows.append(row) }
+            } else {
+                // Planned for its size: a plan made once for a few cases would join a long list slowly.
+                let query = PostgresQuery(unsafeSQL: SubmitStatement.sql, binds: try statement.makeBindings())
+                for try await row in try await database.query(query) { rows.append(try statement.decodeRow(row)) }
+            }
+        } catch {
+            throw Database.translate(error)
+        }
+        guard let first = rows.first else {
             throw AppError.unprocessable(
                 "tool \(task.tool.name) \(task.tool.version) is not linked to product \(task.product.name) \(task.product.version)"
             )
         }
-        let (id, createdAt) = try stored.decode((Int64, Date).self)
-        return Stored(id: id, createdAt: createdAt, task: task)
+        var handed: [Handed] = []
+        for (_, _, node, runID, token, caseID, caseName, expiresAt, productPath, toolPath) in rows {
+            guard let node, let runID, let token, let caseID, let caseName, let expiresAt, let productPath, let toolPath
+            else { continue }
+            handed.append(
+                Handed(
+                    node: node,
+                    runID: runID,
+                    token: token,
+                    caseID: caseID,
+                    caseName: caseName,
+                    expiresAt: expiresAt,
+                    productPath: productPath,
+                    toolPath: toolPath
+                )
+            )
+        }
+        return Stored(id: first.0, createdAt: first.1, task: task, handed: handed)
     }
 
     static let taskColumns = """

@@ -9,6 +9,7 @@ struct ControllerMetrics: Sendable {
     let dbStatements: Counter
     let dbPoolMaxConnections: Gauge
     let leasesGranted: Counter
+    let leasesHanded: Counter
     let leaseWaiters: Gauge
     let wakeups: Counter
     let notificationsReceived: Counter
@@ -46,6 +47,13 @@ struct ControllerMetrics: Sendable {
         )
         leasesGranted = registry.makeCounter(
             descriptor: .init(metricName: "testfleet_leases_granted", unitName: "total", helpText: "Cases handed to agents")
+        )
+        leasesHanded = registry.makeCounter(
+            descriptor: .init(
+                metricName: "testfleet_leases_handed",
+                unitName: "total",
+                helpText: "Cases leased to a waiting agent by the statement that stored their task"
+            )
         )
         leaseWaiters = registry.makeGauge(
             descriptor: .init(metricName: "testfleet_lease_waiters", unitName: "", helpText: "Lease requests waiting for work on this controller")

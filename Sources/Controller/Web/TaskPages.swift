@@ -27,7 +27,7 @@ struct TaskPages {
                 return try await newTaskPage(user, values: form, error: nil, status: .ok)
             }
             do {
-                let id = try await services.tasks.submit(try NewTaskView.submission(form), userID: user.id)
+                let id = try await services.submit(try NewTaskView.submission(form), userID: user.id).id
                 context.logger.info("task submitted", metadata: ["testfleet.task.id": .stringConvertible(id)])
                 return WebRedirect(location: "/tasks/\(id)").response
             } catch let error as AppError where error.status == .unprocessableContent {

@@ -21,16 +21,19 @@ struct SubmitStatement: PostgresPreparedStatement {
             JOIN node_tools nt ON nt.node_product_id = np.id AND nt.tool_id = $5::bigint AND nt.state = 'installed'
             WHERE n.state = 'online' AND n.revoked_at IS NULL
               AND (SELECT count(*) FROM cases b WHERE b.node_id = n.id AND b.state IN ('leased', 'running')) < n.slots
-              AND NOT EXISTS (
+              -- Looked up node by node (LIMIT keeps it a subplan): as an anti-join over every queued case, a plan
+              -- made once could cross them with every node.
+              AND (
                   SELECT 1 FROM node_products qp
                   JOIN node_tools qt ON qt.node_product_id = qp.id AND qt.state = 'installed'
                   JOIN tasks t ON t.product_id = qp.product_id AND t.tool_id = qt.tool_id AND t.state IN ('queued', 'running')
                   JOIN cases q ON q.task_id = t.id AND q.state = 'queued'
                   WHERE qp.node_id = n.id AND qp.state = 'installed'
                     AND (q.avoid_node_id IS NULL OR q.avoid_node_id <> n.id OR q.avoid_until < now())
-              )
+                  LIMIT 1
+              ) IS NULL
               -- Its environment's changes go before cases.
-              AND NOT EXISTS (SELECT 1 FROM install_jobs j WHERE j.node_id = n.id AND j.state = 'queued')
+              AND (SELECT 1 FROM install_jobs j WHERE j.node_id = n.id AND j.state = 'queued' LIMIT 1) IS NULL
             ORDER BY h.rank, np.id, nt.id
             LIMIT $6::bigint
         ), hand AS (

@@ -80,29 +80,16 @@ struct LeaseStore: Sendable {
         )
     }
 
-    /// The lease of a case handed to a waiting node as its task was stored.
+    /// The lease of a case handed to a waiting node as its task was stored: what the lease statement would
+    /// have returned for it.
     func lease(_ handed: TaskRepository.Handed, of stored: TaskRepository.Stored) -> Lease {
         let task = stored.task
-        let values = CommandTemplate.Values(
-            caseName: handed.caseName,
-            productDirectory: handed.productPath,
-            toolDirectory: handed.toolPath,
-            productVersion: task.product.version
+        let row: LeaseStatement.Row = (
+            handed.caseID, handed.caseName, stored.id, 1, handed.expiresAt, handed.productPath, handed.toolPath,
+            task.product.name, task.product.version, task.tool.name, task.tool.version, task.runCommand,
+            task.caseTimeoutS
         )
-        return Lease(
-            leaseId: handed.runID,
-            token: handed.token,
-            expiresAt: handed.expiresAt,
-            heartbeatIntervalS: policy.heartbeatIntervalSeconds,
-            caseId: handed.caseID,
-            caseName: handed.caseName,
-            taskId: stored.id,
-            attempt: 1,
-            commandTemplate: CommandTemplate.render(task.runCommand, values),
-            product: LeasedItem(name: task.product.name, version: task.product.version, path: handed.productPath),
-            tool: LeasedItem(name: task.tool.name, version: task.tool.version, path: handed.toolPath),
-            timeoutS: task.caseTimeoutS
-        )
+        return lease(from: row, runID: handed.runID, token: handed.token)
     }
 
     /// Takes back a lease that never reached its agent: the case is queued again as if never leased.

@@ -36,8 +36,10 @@ final class LeaseWaiters: Sendable {
             var claimed = false
             var continuation: CheckedContinuation<Outcome, Never>?
 
+            /// Not woken yet, and not about to be handed a case.
+            var canBeWoken: Bool { !woken && !claimed }
             /// Suspended, not yet woken and not claimed.
-            var isIdle: Bool { continuation != nil && !woken && !claimed }
+            var isIdle: Bool { continuation != nil && canBeWoken }
         }
 
         var nextID: UInt64 = 0
@@ -53,17 +55,17 @@ final class LeaseWaiters: Sendable {
         /// Marks up to `count` not yet woken waiters that can run `key` as woken, oldest first; returns the
         /// continuations to resume.
         mutating func wake(key: WorkKey, count: Int) -> [CheckedContinuation<Outcome, Never>] {
-            let chosen = entries.filter { !$0.value.woken && !$0.value.claimed && $0.value.capabilities.contains(key) }
+            let chosen = entries.filter { $0.value.canBeWoken && $0.value.capabilities.contains(key) }
                 .keys.sorted().prefix(max(count, 0))
             return chosen.compactMap { markWoken($0) }
         }
 
         mutating func wake(node: Int64) -> [CheckedContinuation<Outcome, Never>] {
-            entries.filter { $0.value.node == node && !$0.value.woken && !$0.value.claimed }.keys.compactMap { markWoken($0) }
+            entries.filter { $0.value.node == node && $0.value.canBeWoken }.keys.compactMap { markWoken($0) }
         }
 
         mutating func wakeAll() -> [CheckedContinuation<Outcome, Never>] {
-            entries.filter { !$0.value.woken && !$0.value.claimed }.keys.compactMap { markWoken($0) }
+            entries.filter { $0.value.canBeWoken }.keys.compactMap { markWoken($0) }
         }
 
         /// Claims up to `limit` suspended requests that can run `key`, oldest first and one per node.

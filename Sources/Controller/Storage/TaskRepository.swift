@@ -134,13 +134,9 @@ struct TaskRepository: Sendable {
         }
     }
 
+    /// Validates and stores a task with all its cases (see ``SubmitStatement``); returns its id.
     func submit(_ submission: TaskSubmission, userID: Int64) async throws -> Int64 {
-        try await store(submission, userID: userID).id
-    }
-
-    /// Validates and stores a task with all its cases (see ``SubmitStatement``).
-    func store(_ submission: TaskSubmission, userID: Int64) async throws -> Stored {
-        try await store(try await validate(submission), userID: userID)
+        try await store(try await validate(submission), userID: userID).id
     }
 
     /// Stores a validated task; the cases the lease statement would pick first go at once to `handoff`'s nodes

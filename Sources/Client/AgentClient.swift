@@ -77,14 +77,24 @@ public struct AgentClient: Sendable {
         return try WireJSON.decoder().decode(LogAck.self, from: answer.body).offset
     }
 
-    public func result(_ lease: Lease, _ result: CaseResult) async throws {
+    /// Posts a case's result. When it asks for the next assignment, the answer carries it (`nil` when none came
+    /// within the wait).
+    @discardableResult
+    public func result(_ lease: Lease, _ result: CaseResult) async throws -> Assignment? {
         let answer = try await client.send(
             .POST,
             Self.path(lease, "result"),
             body: try WireJSON.encoder().encode(result),
-            headers: headers
+            headers: headers,
+            timeout: result.next.map { .milliseconds(Int64(($0.waitS ?? 30) * 1000) + 20_000) } ?? .seconds(30)
         )
         guard (200..<300).contains(answer.status) else { throw ClientError(answer: answer) }
+        guard result.next != nil else { return nil }
+        do {
+            return try WireJSON.decoder().decode(ResultAnswer.self, from: answer.body).next
+        } catch {
+            throw ClientError(status: answer.status, message: "unreadable answer to a result: \(error)")
+        }
     }
 
     /// Renews an install job's lease and appends to its log.

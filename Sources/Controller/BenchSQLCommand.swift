@@ -6,7 +6,7 @@ import Synchronization
 import WireProtocol
 
 /// `testfleet-controller bench-sql`: drives the controller's own lease and result statements straight
-/// against a database, with no HTTP in between: the ceiling the HTTP dispatch rate is compared with. With
+/// against a database (each result asking for the next case, as agents do), with no HTTP in between: the ceiling the HTTP dispatch rate is compared with. With
 /// `--queued N` it instead measures one lease + result against an empty queue and against N queued cases,
 /// and prints the lease statement's plan.
 struct BenchSQLCommand: AsyncParsableCommand {
@@ -54,7 +54,12 @@ struct SQLBench {
     let logger: Logger
 
     var leases: LeaseStore {
-        LeaseStore(database: database, policy: LeasePolicy(), completion: TaskCompletion(reports: ReportStore(logger: logger), logger: logger))
+        LeaseStore(
+            database: database,
+            policy: LeasePolicy(),
+            completion: TaskCompletion(reports: ReportStore(logger: logger), logger: logger),
+            logs: LogStore(database: database, maxBytesPerRun: 64 << 20)
+        )
     }
 
     /// A product, a tool, `nodes` nodes that have both, and an admin to submit as.
@@ -124,14 +129,20 @@ struct SQLBench {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for node in setup.nodes {
                 group.addTask {
-                    while ContinuousClock.now < deadline {
-                        guard let lease = try await leases.lease(nodeID: node) else { return }
-                        try await leases.finish(
+                    // As agents do: each result asks for the next case, leased by the statement that records it.
+                    var next = try await leases.lease(nodeID: node)
+                    while let lease = next, ContinuousClock.now < deadline {
+                        let finished = try await leases.finish(
                             runID: lease.leaseId,
                             nodeID: node,
-                            result: CaseResult(token: lease.token, status: .passed, exitCode: 0, durationMs: 1, message: nil)
+                            result: CaseResult(token: lease.token, status: .passed, exitCode: 0, durationMs: 1, message: nil),
+                            next: LeaseStore.NextLease()
                         )
                         if ContinuousClock.now > warmup { done.add(1) }
+                        switch finished {
+                        case .dispatched(let leased?), .repeated(let leased?): next = leased
+                        default: next = try await leases.lease(nodeID: node)
+                        }
                     }
                 }
             }
@@ -166,7 +177,7 @@ struct SQLBench {
         for _ in 0..<count {
             let start = ContinuousClock.now
             guard let lease = try await leases.lease(nodeID: node) else { break }
-            try await leases.finish(
+            _ = try await leases.finish(
                 runID: lease.leaseId,
                 nodeID: node,
                 result: CaseResult(token: lease.token, status: .passed, exitCode: 0, durationMs: 1, message: nil)

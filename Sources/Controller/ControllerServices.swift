@@ -22,6 +22,7 @@ struct ControllerServices: Sendable {
     let logs: LogStore
     let installJobs: InstallJobRepository
     let scheduling: SchedulingInsight
+    let dispatcher: Dispatcher
     /// SHA-256 of the certificate agents pin; `nil` when serving plain HTTP.
     let tlsFingerprint: String?
     /// Fires once the schema is migrated: background work waits for it.
@@ -47,6 +48,8 @@ struct ControllerServices: Sendable {
         catalog = CatalogRepository(database: database)
         tasks = TaskRepository(database: database, catalog: catalog)
         completion = TaskCompletion(reports: ReportStore(logger: logger), logger: logger)
+        let logs = LogStore(database: database, maxBytesPerRun: config.caseLogMaxBytes)
+        self.logs = logs
         leases = LeaseStore(
             database: database,
             policy: LeasePolicy(
@@ -56,12 +59,12 @@ struct ControllerServices: Sendable {
                 retryAvoidSeconds: config.retryAvoidSeconds,
                 nodeMaxInfraFailures: config.nodeMaxInfraFailures
             ),
-            completion: completion
+            completion: completion,
+            logs: logs
         )
         waiters = LeaseWaiters()
         capabilities = NodeCapabilities { try await nodes.capabilities(nodeID: $0) }
         artifacts = ArtifactStore(directory: config.dataDirectory.appendingPathComponent("artifacts"))
-        logs = LogStore(database: database, maxBytesPerRun: config.caseLogMaxBytes)
         installJobs = InstallJobRepository(
             database: database,
             catalog: catalog,
@@ -69,6 +72,14 @@ struct ControllerServices: Sendable {
             heartbeatIntervalSeconds: config.heartbeatIntervalSeconds
         )
         scheduling = SchedulingInsight(database: database)
+        dispatcher = Dispatcher(
+            leases: leases,
+            installJobs: installJobs,
+            waiters: waiters,
+            capabilities: capabilities,
+            activity: activity,
+            metrics: metrics
+        )
         self.tlsFingerprint = tlsFingerprint
         metrics.dbPoolMaxConnections.set(Double(config.databasePoolSize))
     }

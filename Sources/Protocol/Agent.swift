@@ -203,14 +203,61 @@ public struct CaseResult: Codable, Sendable, Equatable {
     public var exitCode: Int?
     public var durationMs: Int64
     public var message: String?
+    /// The end of the case's output, when it is small: stored with the result instead of in a log request of
+    /// its own.
+    public var log: LogTail?
+    /// Ask for the node's next assignment in the answer: one round trip per case instead of two.
+    public var next: NextRequest?
 
-    public init(token: Int64, status: ResultStatus, exitCode: Int?, durationMs: Int64, message: String?) {
+    public init(
+        token: Int64,
+        status: ResultStatus,
+        exitCode: Int?,
+        durationMs: Int64,
+        message: String?,
+        log: LogTail? = nil,
+        next: NextRequest? = nil
+    ) {
         self.token = token
         self.status = status
         self.exitCode = exitCode
         self.durationMs = durationMs
         self.message = message
+        self.log = log
+        self.next = next
     }
+
+    /// The result as recorded, without what travels with it.
+    public var recorded: CaseResult {
+        CaseResult(token: token, status: status, exitCode: exitCode, durationMs: durationMs, message: message)
+    }
+}
+
+/// Output that travels with a result: the bytes of the log from `offset` to its end.
+public struct LogTail: Codable, Sendable, Equatable {
+    public var offset: Int64
+    public var data: Data
+
+    public init(offset: Int64, data: Data) {
+        self.offset = offset
+        self.data = data
+    }
+}
+
+/// The part of a result that asks for the node's next assignment.
+public struct NextRequest: Codable, Sendable, Equatable {
+    /// How long the controller may wait for work before it answers without one (seconds).
+    public var waitS: Double?
+
+    public init(waitS: Double? = nil) { self.waitS = waitS }
+}
+
+/// The answer to a result: with `next` asked, the node's next assignment, exactly as `POST
+/// /api/v1/agent/lease` would answer it; absent when none came within the wait.
+public struct ResultAnswer: Codable, Sendable, Equatable {
+    public var next: Assignment?
+
+    public init(next: Assignment? = nil) { self.next = next }
 }
 
 /// What `GET /api/v1/agent/node` tells an agent about itself.

@@ -43,25 +43,13 @@ struct AgentRoutes {
         api.post("agent/lease") { request, context -> Response in
             let node = try context.requireNode()
             let input = try await AuthRoutes.optionalBody(LeaseRequest.self, request, context) ?? LeaseRequest()
-            let maxWait = services.config.leaseWaitSeconds
-            let wait = min(max(input.waitS ?? maxWait, 0), maxWait)
+            let wait = waitSeconds(input.waitS)
             try await services.nodes.touch(nodeID: node.id)
-            // A client that hangs up stops its wait, so no case is leased to a closed connection.
-            let polling = Task { try await awaitLease(node: node.id, wait: wait) }
-            context.channel?.closeFuture.whenComplete { _ in polling.cancel() }
-            let granted = try await withTaskCancellationHandler {
-                try await polling.value
-            } onCancel: {
-                polling.cancel()
+            let granted = try await untilHangup(context) {
+                try await services.dispatcher.awaitAssignment(node: node.id, wait: wait)
             }
             guard let granted else { return Response(status: .noContent) }
-            if let channel = context.channel, !channel.isActive {
-                switch granted {
-                case .run(let lease): try await services.leases.release(runID: lease.leaseId)
-                case .install(let job): try await services.installJobs.release(jobID: job.jobId)
-                }
-                throw AppError(.serviceUnavailable, "the agent hung up before the lease was delivered")
-            }
+            try await checkDelivery(granted, context)
             return try context.responseEncoder.encode(granted, from: request, context: context)
         }
         api.post("agent/leases/:id/heartbeat") { request, context -> HeartbeatResponse in
@@ -113,10 +101,49 @@ struct AgentRoutes {
             let node = try context.requireNode()
             let runID = try leaseID(context)
             let result = try await request.decode(as: CaseResult.self, context: context)
-            try await services.leases.finish(runID: runID, nodeID: node.id, result: result)
-            services.activity.slotFreed(node.id)
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
+            guard let next = result.next else {
+                try await services.dispatcher.finish(runID: runID, node: node.id, result: result)
+                return Self.emptyJSON
+            }
+            let wait = waitSeconds(next.waitS)
+            try await services.nodes.touch(nodeID: node.id)
+            let granted = try await untilHangup(context) {
+                try await services.dispatcher.finish(runID: runID, node: node.id, result: result, wait: wait)
+            }
+            if let granted { try await checkDelivery(granted, context) }
+            return try context.responseEncoder.encode(ResultAnswer(next: granted), from: request, context: context)
         }
+    }
+
+    /// The wait a node asked for, within the controller's limit.
+    private func waitSeconds(_ asked: Double?) -> Double {
+        let maxWait = services.config.leaseWaitSeconds
+        return min(max(asked ?? maxWait, 0), maxWait)
+    }
+
+    /// Runs `body` until it ends or the client hangs up, which stops a wait so that nothing is leased to a
+    /// closed connection.
+    private func untilHangup<T: Sendable>(
+        _ context: AppRequestContext,
+        _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let work = Task { try await body() }
+        context.channel?.closeFuture.whenComplete { _ in work.cancel() }
+        return try await withTaskCancellationHandler {
+            try await work.value
+        } onCancel: {
+            work.cancel()
+        }
+    }
+
+    /// Takes back an assignment whose agent hung up before it could be delivered.
+    private func checkDelivery(_ granted: Assignment, _ context: AppRequestContext) async throws {
+        guard let channel = context.channel, !channel.isActive else { return }
+        switch granted {
+        case .run(let lease): try await services.leases.release(runID: lease.leaseId)
+        case .install(let job): try await services.installJobs.release(jobID: job.jobId)
+        }
+        throw AppError(.serviceUnavailable, "the agent hung up before the lease was delivered")
     }
 
     static var emptyJSON: Response {
@@ -128,50 +155,5 @@ struct AgentRoutes {
             throw AppError.notFound("no lease \(context.parameters.get("id") ?? "")")
         }
         return id
-    }
-
-    /// Leases now, or waits for work this node can run until `wait` seconds have passed.
-    private func awaitLease(node: Int64, wait: Double) async throws -> Assignment? {
-        let waiters = services.waiters
-        let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
-        var ticket: LeaseWaiters.Ticket?
-        defer { if let ticket { waiters.remove(ticket) } }
-        while true {
-            // Registered before the query: work arriving meanwhile wakes this request.
-            let capabilities = try await services.capabilities.capabilities(of: node)
-            let fresh = waiters.register(node: node, capabilities: capabilities)
-            if let ticket { waiters.remove(ticket) }
-            ticket = fresh
-            // Marks made from a query's answer are void if something relevant happened while it ran.
-            let generation = services.activity.generation
-            // Environment work goes before cases; most nodes are known to have none.
-            if services.activity.mayHaveInstallJobs(node) {
-                if let job = try await services.installJobs.lease(nodeID: node) { return .install(job) }
-                services.activity.noInstallJobs(node, asOf: generation)
-            }
-            // A node that found nothing, with no new work for it since, need not ask the database again.
-            if !services.activity.isIdle(node) {
-                if let lease = try await services.leases.lease(nodeID: node) {
-                    services.metrics.leasesGranted.increment()
-                    return .run(lease)
-                }
-                services.activity.markIdle(node, keys: capabilities, asOf: generation)
-            }
-            guard ContinuousClock.now < deadline else { return nil }
-            let outcome = await cancelWhenGracefulShutdown { await waiters.wait(fresh, until: deadline) }
-            switch outcome {
-            case .handed(let lease):
-                return .run(lease)
-            case .woken:
-                services.metrics.wakeups.increment()
-                continue
-            case .timedOut:
-                return nil
-            case .cancelled:
-                var error = AppError(.serviceUnavailable, "the controller is shutting down; lease again")
-                error.headers[.retryAfter] = "1"
-                throw error
-            }
-        }
     }
 }

@@ -210,10 +210,10 @@ enum OpenAPIDocument {
         .init(
             method: "POST",
             path: "/api/v1/agent/leases/{id}/result",
-            summary: "Post a case's result",
+            summary: "Post a case's result; with `next`, the answer carries the node's next assignment",
             access: .node,
             request: "CaseResult",
-            response: "object"
+            response: "ResultAnswer"
         ),
         .init(
             method: "POST",

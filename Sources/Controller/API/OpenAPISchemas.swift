@@ -202,9 +202,12 @@ enum OpenAPISchemas {
                 [
                     "token": integer, "status": ["type": "string", "enum": ["passed", "failed", "error", "skipped", "timed_out", "cancelled"]],
                     "exit_code": nullable("integer"), "duration_ms": integer, "message": nullable("string"),
+                    "log": object(["offset": integer, "data": ["type": "string", "contentEncoding": "base64"]], required: ["offset", "data"]),
+                    "next": object(["wait_s": number]),
                 ],
                 required: ["token", "status", "duration_ms"]
             ),
+            "ResultAnswer": object(["next": ref("Assignment")]),
             "AgentSelf": object(["node": ref("NodeInfo")], required: ["node"]),
             "TaskSubmission": object(
                 [

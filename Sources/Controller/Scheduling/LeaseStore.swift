@@ -1,36 +1,63 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import Synchronization
 import WireProtocol
 
-/// The SQL of the lease life cycle: take the next case, renew, finish. Each step is one statement or one
-/// short transaction; the policy they apply is described in ``LeasePolicy``.
+/// The SQL of the lease life cycle: lease the next case, renew, end, hand back. A node's common turn — end its
+/// run and lease its next case — is one statement (``DispatchStatement``); everything off that path takes a short
+/// transaction that ends the run in one place (``endRun(_:how:transaction:)``). The policy the SQL applies is
+/// ``SchedulingSQL`` (which case goes where) and ``LeasePolicy`` (what becomes of a case after a run).
 struct LeaseStore: Sendable {
     let database: Database
     let policy: LeasePolicy
     let completion: TaskCompletion
+    let logs: LogStore
 
-    /// Takes the next case this node may run, or returns `nil` when there is none.
-    ///
-    /// One statement: the node must be online with a free slot; candidate tasks are those whose product and
-    /// tool the node has installed, ranked by aged priority, then by how much the submitting user and the
-    /// task already run (fair share), then by age. For each candidate in rank order, its next queued case
-    /// (longest expected first, then submission order) is locked with `SKIP LOCKED`; the first hit is leased.
-    func lease(nodeID: Int64) async throws -> Lease? {
-        let statement = leaseStatement(nodeID: nodeID)
-        var row: LeaseStatement.Row?
-        for try await found in try await database.execute(statement) { row = found }
-        return row.map { lease(from: $0, runID: statement.runID, token: statement.token) }
+    /// Takes the next case this node may run, or returns `nil` when there is none. `runID` becomes the lease's id.
+    func lease(nodeID: Int64, runID: UUID = UUID()) async throws -> Lease? {
+        try await dispatch(nodeID: nodeID, ending: nil, leaseNext: true, recordNext: false, runID: runID).lease
     }
 
-    private func leaseStatement(nodeID: Int64) -> LeaseStatement {
-        LeaseStatement(
+    /// Runs ``DispatchStatement``: ends `ending` on the common path and, when asked, leases the node its next case.
+    func dispatch(
+        nodeID: Int64,
+        ending: DispatchStatement.Ending?,
+        leaseNext: Bool,
+        recordNext: Bool,
+        runID: UUID
+    ) async throws -> (ended: Bool, lease: Lease?) {
+        let statement = dispatchStatement(
             nodeID: nodeID,
-            agingSeconds: Double(policy.agingIntervalSeconds),
-            runID: UUID(),
+            ending: ending,
+            leaseNext: leaseNext,
+            recordNext: recordNext,
+            runID: runID
+        )
+        var row: DispatchStatement.Row?
+        for try await found in try await database.execute(statement) { row = found }
+        guard let row else { return (false, nil) }
+        return (row.0 > 0, lease(from: row, runID: runID, token: statement.token))
+    }
+
+    private func dispatchStatement(
+        nodeID: Int64,
+        ending: DispatchStatement.Ending?,
+        leaseNext: Bool,
+        recordNext: Bool,
+        runID: UUID
+    ) -> DispatchStatement {
+        DispatchStatement(
+            nodeID: nodeID,
+            ending: ending,
+            leaseNext: leaseNext,
+            recordNext: recordNext,
+            runID: runID,
+            token: Int64.random(in: 1...Int64.max),
             ttlSeconds: Double(policy.leaseTTLSeconds),
-            token: Int64.random(in: 1...Int64.max)
+            agingSeconds: Double(policy.agingIntervalSeconds),
+            maxLogBytes: logs.maxBytesPerRun
         )
     }
 
@@ -38,8 +65,9 @@ struct LeaseStore: Sendable {
     /// transaction that is rolled back, so nothing is leased.
     func explainLease(nodeID: Int64) async throws -> String {
         let explain = PostgresQuery(
-            unsafeSQL: "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + LeaseStatement.sql,
-            binds: try leaseStatement(nodeID: nodeID).makeBindings()
+            unsafeSQL: "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + DispatchStatement.sql,
+            binds: try dispatchStatement(nodeID: nodeID, ending: nil, leaseNext: true, recordNext: false, runID: UUID())
+                .makeBindings()
         )
         struct Rollback: Error {}
         let plan = Mutex("")
@@ -53,30 +81,58 @@ struct LeaseStore: Sendable {
         return plan.withLock { $0 }
     }
 
-    private func lease(from row: LeaseStatement.Row, runID: UUID, token: Int64) -> Lease {
-        let (
-            caseID, caseName, taskID, attempt, expires, productPath, toolPath, productName, productVersion, toolName,
-            toolVersion, runCommand, timeout
-        ) = row
+    private func lease(from row: DispatchStatement.Row, runID: UUID, token: Int64) -> Lease? {
+        guard let caseID = row.1, let caseName = row.2, let taskID = row.3, let attempt = row.4, let expires = row.5,
+            let productPath = row.6, let toolPath = row.7, let productName = row.8, let productVersion = row.9,
+            let toolName = row.10, let toolVersion = row.11, let runCommand = row.12, let timeout = row.13
+        else { return nil }
+        return lease(
+            runID: runID,
+            token: token,
+            expiresAt: expires,
+            caseID: caseID,
+            caseName: caseName,
+            taskID: taskID,
+            attempt: attempt,
+            product: LeasedItem(name: productName, version: productVersion, path: productPath),
+            tool: LeasedItem(name: toolName, version: toolVersion, path: toolPath),
+            runCommand: runCommand,
+            timeoutS: timeout
+        )
+    }
+
+    private func lease(
+        runID: UUID,
+        token: Int64,
+        expiresAt: Date,
+        caseID: Int64,
+        caseName: String,
+        taskID: Int64,
+        attempt: Int,
+        product: LeasedItem,
+        tool: LeasedItem,
+        runCommand: String,
+        timeoutS: Int
+    ) -> Lease {
         let values = CommandTemplate.Values(
             caseName: caseName,
-            productDirectory: productPath,
-            toolDirectory: toolPath,
-            productVersion: productVersion
+            productDirectory: product.path,
+            toolDirectory: tool.path,
+            productVersion: product.version
         )
         return Lease(
             leaseId: runID,
             token: token,
-            expiresAt: expires,
+            expiresAt: expiresAt,
             heartbeatIntervalS: policy.heartbeatIntervalSeconds,
             caseId: caseID,
             caseName: caseName,
             taskId: taskID,
             attempt: attempt,
             commandTemplate: CommandTemplate.render(runCommand, values),
-            product: LeasedItem(name: productName, version: productVersion, path: productPath),
-            tool: LeasedItem(name: toolName, version: toolVersion, path: toolPath),
-            timeoutS: timeout
+            product: product,
+            tool: tool,
+            timeoutS: timeoutS
         )
     }
 
@@ -84,58 +140,58 @@ struct LeaseStore: Sendable {
     /// have returned for it.
     func lease(_ handed: TaskRepository.Handed, of stored: TaskRepository.Stored) -> Lease {
         let task = stored.task
-        let row: LeaseStatement.Row = (
-            handed.caseID, handed.caseName, stored.id, 1, handed.expiresAt, handed.productPath, handed.toolPath,
-            task.product.name, task.product.version, task.tool.name, task.tool.version, task.runCommand,
-            task.caseTimeoutS
+        return lease(
+            runID: handed.runID,
+            token: handed.token,
+            expiresAt: handed.expiresAt,
+            caseID: handed.caseID,
+            caseName: handed.caseName,
+            taskID: stored.id,
+            attempt: 1,
+            product: LeasedItem(name: task.product.name, version: task.product.version, path: handed.productPath),
+            tool: LeasedItem(name: task.tool.name, version: task.tool.version, path: handed.toolPath),
+            runCommand: task.runCommand,
+            timeoutS: task.caseTimeoutS
         )
-        return lease(from: row, runID: handed.runID, token: handed.token)
     }
 
-    /// Takes back a lease that never reached its agent: the case is queued again as if never leased.
-    func release(runID: UUID) async throws {
-        try await database.transaction { transaction in
-            let rows = try await transaction.query(
-                """
-                DELETE FROM case_runs r USING cases k
-                WHERE r.id = \(runID) AND r.outcome IS NULL AND k.id = r.case_id AND k.current_run_id = r.id
-                RETURNING k.id
-                """
-            ).collect(Int64.self)
-            guard let caseID = rows.first else { return }
-            let row = try await transaction.query(
-                """
-                UPDATE cases k SET state = 'queued', current_run_id = NULL, node_id = NULL, leased_at = NULL,
-                    attempts = k.attempts - 1, updated_at = now()
-                FROM tasks t WHERE k.id = \(caseID) AND t.id = k.task_id
-                RETURNING t.product_id, t.tool_id
-                """
-            ).first()
-            if let row {
-                let (product, tool) = try row.decode((Int64, Int64).self)
-                let key = WorkKey(productID: product, toolID: tool)
-                try await transaction.query(
-                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: 1)))"
-                )
-            }
-        }
-    }
-
-    /// Why a lease id cannot be acted on, for 403/404/409 answers.
-    private func refusal(runID: UUID, nodeID: Int64, token: Int64) async throws -> AppError {
+    /// A lease of `nodeID` that is still open and was never renewed, as it was handed out: for a result posted
+    /// again after the answer that carried this lease was lost.
+    func unclaimedLease(runID: UUID, nodeID: Int64) async throws -> Lease? {
         guard
             let row = try await database.query(
-                "SELECT node_id, lease_token, outcome FROM case_runs WHERE id = \(runID)"
+                """
+                SELECT r.lease_token, r.lease_expires_at, k.id, k.name, k.task_id, r.attempt, np.install_path,
+                       nt.install_path, p.name, p.version, tl.name, tl.version, tl.run_command, t.case_timeout_s
+                FROM case_runs r JOIN cases k ON k.id = r.case_id AND k.current_run_id = r.id
+                JOIN tasks t ON t.id = k.task_id JOIN products p ON p.id = t.product_id JOIN tools tl ON tl.id = t.tool_id
+                JOIN node_products np ON np.node_id = r.node_id AND np.product_id = p.id
+                JOIN node_tools nt ON nt.node_product_id = np.id AND nt.tool_id = tl.id
+                WHERE r.id = \(runID) AND r.node_id = \(nodeID) AND r.outcome IS NULL AND r.started_at IS NULL
+                  AND r.lease_expires_at > now()
+                LIMIT 1
+                """
             ).first()
-        else { return .notFound("no lease \(runID)") }
-        let (owner, actualToken, outcome) = try row.decode((Int64, Int64, String?).self)
-        if owner != nodeID { return .forbidden("lease \(runID) belongs to another node") }
-        if actualToken != token { return .conflict("stale fencing token for lease \(runID)") }
-        if outcome == RunOutcome.lost.rawValue {
-            return .conflict("lease \(runID) expired and the case was handed back to the queue")
-        }
-        if let outcome { return .conflict("lease \(runID) already ended as \(outcome)") }
-        return .conflict("lease \(runID) is no longer valid")
+        else { return nil }
+        let (
+            token, expires, caseID, caseName, taskID, attempt, productPath, toolPath, productName, productVersion,
+            toolName, toolVersion, runCommand, timeout
+        ) = try row.decode(
+            (Int64, Date, Int64, String, Int64, Int, String, String, String, String, String, String, String, Int).self
+        )
+        return lease(
+            runID: runID,
+            token: token,
+            expiresAt: expires,
+            caseID: caseID,
+            caseName: caseName,
+            taskID: taskID,
+            attempt: attempt,
+            product: LeasedItem(name: productName, version: productVersion, path: productPath),
+            tool: LeasedItem(name: toolName, version: toolVersion, path: toolPath),
+            runCommand: runCommand,
+            timeoutS: timeout
+        )
     }
 
     /// Renews a lease; the answer says whether the case was cancelled.
@@ -163,134 +219,16 @@ struct LeaseStore: Sendable {
         return HeartbeatResponse(cancel: cancel, expiresAt: expires)
     }
 
-    /// Records a case's result under its fencing token. The same result again is accepted and changes nothing.
-    func finish(runID: UUID, nodeID: Int64, result: CaseResult) async throws {
-        try CaseResultValidation.validate(result)
-        let message = result.message.map { String($0.prefix(4000)) }
-        try await database.transaction { transaction in
-            var loaded: ResultLoadStatement.Row?
-            for try await row in try await transaction.execute(ResultLoadStatement(runID: runID)) { loaded = row }
-            guard let loaded else { throw AppError.notFound("no lease \(runID)") }
-            let (caseID, owner, token, outcome, exitCode, storedMessage, currentRun, taskID, attempts, maxRetries, taskState) = loaded
-            guard owner == nodeID else { throw AppError.forbidden("lease \(runID) belongs to another node") }
-            guard token == result.token else { throw AppError.conflict("stale fencing token for lease \(runID)") }
-            if let outcome {
-                if outcome == result.status.rawValue && exitCode == result.exitCode && storedMessage == message {
-                    return  // the same result again
-                }
-                if outcome == RunOutcome.lost.rawValue {
-                    throw AppError.conflict("lease \(runID) expired and the case was handed back to the queue")
-                }
-                throw AppError.conflict("lease \(runID) already ended as \(outcome)")
-            }
-            guard currentRun == runID else { throw AppError.conflict("lease \(runID) is no longer the case's lease") }
-            let decision = policy.afterResult(
-                status: result.status,
-                attempts: attempts,
-                maxInfraRetries: maxRetries,
-                taskCancelled: taskState == TaskState.cancelled.rawValue
-            )
-            switch decision {
-            case .finish(let state, let note) where result.status != .error:
-                // The common end of a case: one statement records the run, ends the case, learns the duration
-                // and clears the node's failure count.
-                let finalMessage = note.map { n in message.map { "\(n): \($0)" } ?? n } ?? message
-                var queuedLeft = true
-                for try await left in try await transaction.execute(
-                    ResultFinishStatement(
-                        runID: runID,
-                        status: result.status.rawValue,
-                        exitCode: result.exitCode,
-                        durationMs: result.durationMs,
-                        runMessage: message,
-                        state: state.rawValue,
-                        caseMessage: finalMessage,
-                        learnDuration: state == .passed || state == .failed,
-                        nodeID: nodeID
-                    )
-                ) {
-                    queuedLeft = left
-                }
-                if !queuedLeft { try await completion.completeIfDone(taskID: taskID, transaction: transaction) }
-            default:
-                try await transaction.query(
-                    """
-                    UPDATE case_runs SET outcome = \(result.status.rawValue), exit_code = \(result.exitCode),
-                        duration_ms = \(result.durationMs), message = \(message), ended_at = now()
-                    WHERE id = \(runID)
-                    """
-                )
-                if case .finish(let state, let note) = decision {
-                    let finalMessage = note.map { n in message.map { "\(n): \($0)" } ?? n } ?? message
-                    try await transaction.query(
-                        """
-                        UPDATE cases SET state = \(state.rawValue), current_run_id = NULL, duration_ms = \(result.durationMs),
-                            exit_code = \(result.exitCode), message = \(finalMessage), finished_at = now(), updated_at = now()
-                        WHERE id = \(caseID)
-                        """
-                    )
-                } else {
-                    try await requeue(
-                        caseID: caseID,
-                        nodeID: nodeID,
-                        message: "retrying after error on node \(nodeID): \(message ?? "")",
-                        transaction: transaction
-                    )
-                }
-                try await recordNodeHealth(nodeID: nodeID, infraFailure: result.status == .error, transaction: transaction)
-                if case .finish = decision { try await completion.completeIfDone(taskID: taskID, transaction: transaction) }
-            }
-        }
-        database.metrics.results(status: result.status.rawValue).increment()
-    }
-
-    /// Puts a case back in the queue after an infrastructure failure on `nodeID`, to avoid that node for a
-    /// while, and tells waiting agents.
-    func requeue(caseID: Int64, nodeID: Int64, message: String, transaction: Transaction) async throws {
-        let avoid = Double(policy.retryAvoidSeconds)
-        let row = try await transaction.query(
-            """
-            UPDATE cases k SET state = 'queued', current_run_id = NULL, node_id = NULL, leased_at = NULL,
-                started_at = NULL, message = \(String(message.prefix(4000))), avoid_node_id = \(nodeID),
-                avoid_until = now() + make_interval(secs => \(avoid)), updated_at = now()
-            FROM tasks t WHERE k.id = \(caseID) AND t.id = k.task_id
-            RETURNING t.product_id, t.tool_id
-            """
-        ).first()
-        if let row {
-            let (product, tool) = try row.decode((Int64, Int64).self)
-            try await transaction.query(
-                """
-                SELECT pg_notify(\(Notifications.channel), \(Notifications.work(WorkKey(productID: product, toolID: tool), count: 1)))
-                """
-            )
-            database.metrics.casesRequeued.increment()
-        }
-    }
-
-    /// Counts consecutive infrastructure failures of a node and disables it past the limit; any other
-    /// outcome resets the count.
-    func recordNodeHealth(nodeID: Int64, infraFailure: Bool, transaction: Transaction) async throws {
-        if infraFailure {
-            try await transaction.query(
-                """
-                UPDATE nodes SET consecutive_infra_failures = consecutive_infra_failures + 1,
-                    state = CASE WHEN consecutive_infra_failures + 1 >= \(policy.nodeMaxInfraFailures)
-                                  AND state IN ('online', 'draining') THEN 'disabled' ELSE state END,
-                    state_reason = CASE WHEN consecutive_infra_failures + 1 >= \(policy.nodeMaxInfraFailures)
-                                  AND state IN ('online', 'draining')
-                        THEN 'disabled after ' || (consecutive_infra_failures + 1)
-                             || ' consecutive infrastructure failures (error or lost runs)'
-                        ELSE state_reason END,
-                    updated_at = now()
-                WHERE id = \(nodeID)
-                """
-            )
-        } else {
-            try await transaction.query(
-                "UPDATE nodes SET consecutive_infra_failures = 0 WHERE id = \(nodeID) AND consecutive_infra_failures > 0"
-            )
-        }
+    /// Why a lease id cannot be acted on, for 403/404/409 answers.
+    func refusal(runID: UUID, nodeID: Int64, token: Int64) async throws -> AppError {
+        guard
+            let row = try await database.query(
+                "SELECT node_id, lease_token, outcome FROM case_runs WHERE id = \(runID)"
+            ).first()
+        else { return .notFound("no lease \(runID)") }
+        let (owner, actualToken, outcome) = try row.decode((Int64, Int64, String?).self)
+        return LeaseCheck.refusal(runID: runID, nodeID: nodeID, token: token, owner: owner, actualToken: actualToken, outcome: outcome)
+            ?? .conflict("lease \(runID) is no longer valid")
     }
 }
 
@@ -298,5 +236,6 @@ struct LeaseStore: Sendable {
 enum CaseResultValidation {
     static func validate(_ result: CaseResult) throws {
         guard result.durationMs >= 0 else { throw AppError.unprocessable("duration_ms: must not be negative") }
+        if let log = result.log, log.offset < 0 { throw AppError.unprocessable("log.offset: must not be negative") }
     }
 }

@@ -206,10 +206,14 @@ struct PresenceWriter: Service {
             try await withDeadline(.seconds(30), "recording node presence") {
                 try await database.query(
                     """
-                    UPDATE nodes SET last_seen_at = now(),
-                        state = CASE WHEN state = 'offline' THEN 'online' ELSE state END,
-                        state_reason = CASE WHEN state = 'offline' THEN NULL ELSE state_reason END
-                    WHERE id = ANY(\(nodes))
+                    UPDATE nodes n SET last_seen_at = now(),
+                        state = CASE WHEN n.state = 'offline' THEN 'online' ELSE n.state END,
+                        state_reason = CASE WHEN n.state = 'offline' THEN NULL ELSE n.state_reason END
+                    FROM (
+                        -- Rows taken in one order, as every statement that takes several nodes does.
+                        SELECT id FROM nodes WHERE id = ANY(\(nodes)) ORDER BY id FOR NO KEY UPDATE
+                    ) seen
+                    WHERE n.id = seen.id
                     """
                 )
             }

@@ -52,6 +52,7 @@ struct Reaper: Service {
             do {
                 try await watched(session, "a reaper pass") { [pass] in
                     try await reap(session)
+                    try await completeFinishedTasks(session)
                     if pass % 10 == 0 {
                         try await services.installJobs.expire(session: session)
                         try await markSilentNodesOffline(session)
@@ -91,58 +92,54 @@ struct Reaper: Service {
         let logger = services.logger
         let expired = try await session.query(
             """
-            SELECT id FROM case_runs WHERE outcome IS NULL AND lease_expires_at < now()
-            ORDER BY lease_expires_at LIMIT 1000
+            SELECT r.id, r.node_id FROM cases k JOIN case_runs r ON r.id = k.current_run_id
+            WHERE k.state IN ('leased', 'running') AND r.outcome IS NULL AND r.lease_expires_at < now()
+            ORDER BY r.lease_expires_at LIMIT 1000
             """
-        ).collect(UUID.self)
+        ).all().map { try $0.decode((UUID, Int64).self) }
         var count = 0
-        for runID in expired {
+        for (runID, nodeID) in expired {
             let handled = try await session.transaction { transaction in
+                try await services.leases.lockNode(nodeID, transaction: transaction)
                 guard
                     let row = try await transaction.query(
                         """
-                        SELECT r.case_id, r.node_id, r.lease_expires_at, k.current_run_id = r.id, k.attempts,
-                               t.max_infra_retries, t.state, k.task_id
-                        FROM case_runs r JOIN cases k ON k.id = r.case_id JOIN tasks t ON t.id = k.task_id
+                        SELECT \(unescaped: OpenRun.columns), r.lease_expires_at \(unescaped: OpenRun.joins)
                         WHERE r.id = \(runID) AND r.outcome IS NULL AND r.lease_expires_at < now()
                         FOR UPDATE OF r, k SKIP LOCKED
                         """
                     ).first()
                 else { return false }
-                let (caseID, nodeID, expiredAt, isCurrent, attempts, maxRetries, taskState, taskID) = try row.decode(
-                    (Int64, Int64, Date, Bool, Int, Int, String, Int64).self
-                )
+                let run = try OpenRun(row)
+                let expiredAt = try row.makeRandomAccess()[OpenRun.columnCount].decode(Date.self)
                 let message = "lease expired at \(WireJSON.formatTimestamp(expiredAt)): no heartbeat from the node"
-                try await transaction.query(
-                    """
-                    UPDATE case_runs SET outcome = 'lost', ended_at = now(), message = \(message) WHERE id = \(runID)
-                    """
-                )
-                guard isCurrent else { return true }
-                let decision = services.leases.policy.afterLostRun(
-                    attempts: attempts,
-                    maxInfraRetries: maxRetries,
-                    taskCancelled: taskState == TaskState.cancelled.rawValue
-                )
-                switch decision {
-                case .retry:
-                    try await services.leases.requeue(
-                        caseID: caseID,
-                        nodeID: nodeID,
-                        message: "requeued: \(message)",
-                        transaction: transaction
-                    )
-                case .finish(let state, let note):
+                guard run.isCurrent else {
                     try await transaction.query(
                         """
-                        UPDATE cases SET state = \(state.rawValue), current_run_id = NULL, message = \(note ?? message),
-                            finished_at = now(), updated_at = now()
-                        WHERE id = \(caseID)
+                        UPDATE case_runs SET outcome = 'lost', ended_at = now(), message = \(message) WHERE id = \(runID)
                         """
                     )
-                    try await services.completion.completeIfDone(taskID: taskID, transaction: transaction)
+                    return true
                 }
-                try await services.leases.recordNodeHealth(nodeID: nodeID, infraFailure: true, transaction: transaction)
+                try await services.leases.endRun(
+                    run,
+                    how: LeaseStore.RunEnd(
+                        outcome: RunOutcome.lost.rawValue,
+                        exitCode: nil,
+                        durationMs: nil,
+                        runMessage: message,
+                        decision: services.leases.policy.afterLostRun(
+                            attempts: run.attempts,
+                            maxInfraRetries: run.maxInfraRetries,
+                            taskCancelled: run.taskCancelled
+                        ),
+                        noted: { note in note ?? message },
+                        requeueMessage: "requeued: \(message)",
+                        infraFailure: true,
+                        nextRunID: nil
+                    ),
+                    transaction: transaction
+                )
                 return true
             }
             if handled {
@@ -154,14 +151,38 @@ struct Reaper: Service {
         return count
     }
 
+    /// Completes tasks whose cases have all ended but that are still open: a finisher that saw queued cases left
+    /// when it looked, while the last of them ended meanwhile, or a controller that stopped between the two.
+    private func completeFinishedTasks(_ session: Session) async throws {
+        let tasks = try await session.query(
+            """
+            SELECT t.id FROM tasks t
+            WHERE t.state IN ('queued', 'running')
+              AND (SELECT 1 FROM cases k WHERE k.task_id = t.id AND k.state IN ('queued', 'leased', 'running') LIMIT 1) IS NULL
+            """
+        ).collect(Int64.self)
+        for taskID in tasks {
+            try await session.transaction { transaction in
+                try await services.completion.completeIfDone(taskID: taskID, transaction: transaction)
+            }
+            services.logger.notice("task completed by the reaper", metadata: ["testfleet.task.id": .stringConvertible(taskID)])
+        }
+    }
+
     private func markSilentNodesOffline(_ session: Session) async throws {
         let after = Double(services.config.nodeOfflineAfterSeconds)
         let rows = try await session.query(
             """
-            UPDATE nodes SET state = 'offline', state_reason = 'no contact for ' || \(Int(after)) || ' s',
+            UPDATE nodes n SET state = 'offline', state_reason = 'no contact for ' || \(Int(after)) || ' s',
                 updated_at = now()
-            WHERE state = 'online' AND last_seen_at < now() - make_interval(secs => \(after))
-            RETURNING id
+            FROM (
+                -- A node whose row is taken is at work, not silent.
+                SELECT id FROM nodes
+                WHERE state = 'online' AND last_seen_at < now() - make_interval(secs => \(after))
+                FOR NO KEY UPDATE SKIP LOCKED
+            ) silent
+            WHERE n.id = silent.id
+            RETURNING n.id
             """
         ).collect(Int64.self)
         for id in rows { services.logger.notice("node offline", metadata: ["testfleet.node.id": .stringConvertible(id)]) }

@@ -36,6 +36,8 @@ struct TaskCompletion: Sendable {
                 """
             )
         }
+        // Every case has ended, so the task's running counts are all zero.
+        try await transaction.query("DELETE FROM running_counts WHERE scope = 'task' AND owner_id = \(taskID)")
         try await reports.write(taskID: taskID, transaction: transaction)
     }
 }

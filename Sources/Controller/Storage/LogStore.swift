@@ -36,8 +36,17 @@ struct LogStore: Sendable {
                 ).first()
             else { throw AppError.notFound("no lease \(runID)") }
             let (owner, actualToken, end) = try row.decode((Int64, Int64, Int64).self)
-            guard owner == nodeID else { throw AppError.forbidden("lease \(runID) belongs to another node") }
-            guard actualToken == token else { throw AppError.conflict("stale fencing token for lease \(runID)") }
+            // A log may still arrive after its result: the agent ships it first, but a redelivery may not.
+            if let refusal = LeaseCheck.refusal(
+                runID: runID,
+                nodeID: nodeID,
+                token: token,
+                owner: owner,
+                actualToken: actualToken,
+                outcome: nil
+            ) {
+                throw refusal
+            }
             switch Placement.decide(offset: offset, length: bytes.readableBytes, end: end) {
             case .gap(let end):
                 throw AppError(.conflict, "log chunk at \(offset) leaves a gap: the log ends at \(end)", offset: end)

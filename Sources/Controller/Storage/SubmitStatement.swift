@@ -6,33 +6,30 @@ import PostgresNIO
 ///
 /// Lease requests of this controller waiting for the task's product and tool can be handed a case in the same
 /// statement (their nodes in `$1`, the run id and fencing token of each in `$2` and `$3`): in that order, each
-/// node that is online with a free slot, has the product and tool installed and has nothing else queued it could
-/// run, case or install job, gets one of the cases the lease statement would pick first (longest expected, then submission order),
-/// leased as the lease statement leases. The notification counts the cases left queued.
+/// node that may lease (``SchedulingSQL``), has the product and tool installed and has nothing else queued it
+/// could run, case or install job, gets one of the cases the lease statement would pick first, leased as the
+/// lease statement leases: its slot and the running counts are taken too. The notification counts the cases left
+/// queued.
 struct SubmitStatement: PostgresPreparedStatement {
     static let sql = """
-        WITH candidate AS (
+        WITH locked AS (
+            -- The claimed nodes' rows, in one order: their busy slots are exact while this statement runs.
+            SELECT n.id, n.busy, n.slots FROM nodes n
+            WHERE n.id = ANY($1::bigint[]) AND \(SchedulingSQL.nodeMayLease("n"))
+            ORDER BY n.id
+            FOR NO KEY UPDATE
+        ),
+        candidate AS (
             SELECT DISTINCT ON (h.rank) h.node_id, h.run_id, h.token, h.rank, np.install_path AS product_path,
                 nt.install_path AS tool_path
             FROM unnest($1::bigint[], $2::uuid[], $3::bigint[])
                 WITH ORDINALITY AS h(node_id, run_id, token, rank)
-            JOIN nodes n ON n.id = h.node_id
-            JOIN node_products np ON np.node_id = n.id AND np.product_id = $4::bigint AND np.state = 'installed'
-            JOIN node_tools nt ON nt.node_product_id = np.id AND nt.tool_id = $5::bigint AND nt.state = 'installed'
-            WHERE n.state = 'online' AND n.revoked_at IS NULL
-              AND (SELECT count(*) FROM cases b WHERE b.node_id = n.id AND b.state IN ('leased', 'running')) < n.slots
-              -- Looked up node by node (LIMIT keeps it a subplan): as an anti-join over every queued case, a plan
-              -- made once could cross them with every node.
-              AND (
-                  SELECT 1 FROM node_products qp
-                  JOIN node_tools qt ON qt.node_product_id = qp.id AND qt.state = 'installed'
-                  JOIN tasks t ON t.product_id = qp.product_id AND t.tool_id = qt.tool_id AND t.state IN ('queued', 'running')
-                  JOIN cases q ON q.task_id = t.id AND q.state = 'queued'
-                  WHERE qp.node_id = n.id AND qp.state = 'installed'
-                    AND (q.avoid_node_id IS NULL OR q.avoid_node_id <> n.id OR q.avoid_until < now())
-                  LIMIT 1
-              ) IS NULL
-              -- Its environment's changes go before cases.
+            JOIN locked n ON n.id = h.node_id
+            \(SchedulingSQL.installedPairs(node: "n.id"))
+            WHERE np.product_id = $4::bigint AND nt.tool_id = $5::bigint AND n.busy < n.slots
+              -- The new task's case is the lease statement's pick only when nothing else waits for the node, and
+              -- its environment's changes go before cases.
+              AND NOT \(SchedulingSQL.hasQueuedWork(node: "n.id"))
               AND (SELECT 1 FROM install_jobs j WHERE j.node_id = n.id AND j.state = 'queued' LIMIT 1) IS NULL
             ORDER BY h.rank, np.id, nt.id
             LIMIT $6::bigint
@@ -49,12 +46,15 @@ struct SubmitStatement: PostgresPreparedStatement {
             WHERE EXISTS (SELECT 1 FROM product_tools WHERE product_id = $4::bigint AND tool_id = $5::bigint)
             RETURNING id, created_at
         ), picked AS (
-            -- The lease statement's order: longest expected first, then submission order.
-            SELECT u.ordinal, u.name, row_number() OVER (ORDER BY d.mean_ms::bigint DESC NULLS FIRST, u.ordinal) AS pick
-            FROM unnest($12::text[]) WITH ORDINALITY AS u(name, ordinal)
-            LEFT JOIN case_durations d ON d.product_name = $13::text
-                AND d.tool_name = $14::text AND d.case_name = u.name
-            ORDER BY d.mean_ms::bigint DESC NULLS FIRST, u.ordinal
+            -- The lease statement's order of cases, on the cases as submitted.
+            SELECT u.ordinal, u.name, row_number() OVER (ORDER BY \(SchedulingSQL.caseOrder("u"))) AS pick
+            FROM (
+                SELECT v.ordinal, v.name, d.mean_ms::bigint AS expected_ms
+                FROM unnest($12::text[]) WITH ORDINALITY AS v(name, ordinal)
+                LEFT JOIN case_durations d ON d.product_name = $13::text
+                    AND d.tool_name = $14::text AND d.case_name = v.name
+            ) u
+            ORDER BY \(SchedulingSQL.caseOrder("u"))
             LIMIT (SELECT count(*) FROM hand)
         ), assigned AS (
             SELECT p.ordinal, p.name, h.node_id, h.run_id, h.token, h.product_path, h.tool_path
@@ -75,6 +75,17 @@ struct SubmitStatement: PostgresPreparedStatement {
             SELECT a.run_id, q.id, a.node_id, 1, a.token, now() + make_interval(secs => $15::float8)
             FROM queued q JOIN assigned a ON a.run_id = q.current_run_id
             RETURNING id, case_id, lease_expires_at
+        ), busy AS (
+            UPDATE nodes n SET busy = n.busy + 1 FROM assigned a WHERE n.id = a.node_id
+        ), changes AS (
+            SELECT 'task' AS scope, task.id AS owner_id, \(SchedulingSQL.shard(of: "a.node_id")) AS shard,
+                   count(*)::int AS delta
+            FROM task CROSS JOIN assigned a GROUP BY 1, 2, 3
+            UNION ALL
+            SELECT 'user', $8::bigint, \(SchedulingSQL.shard(of: "a.node_id")), count(*)::int
+            FROM assigned a GROUP BY 1, 2, 3
+        ), counted AS (
+            \(SchedulingSQL.applyCounts("changes"))
         ), notified AS (
             SELECT pg_notify($16::text, $17::text || ($6::bigint - (SELECT count(*) FROM assigned)))
             FROM task

@@ -80,6 +80,6 @@ struct WebFixture {
     /// Ends a leased case.
     func finish(_ lease: Lease, _ status: ResultStatus, message: String? = nil) async throws {
         let result = CaseResult(token: lease.token, status: status, exitCode: status == .passed ? 0 : 1, durationMs: 1500, message: message)
-        try await controller.services.leases.finish(runID: lease.leaseId, nodeID: nodeID, result: result)
+        _ = try await controller.services.leases.finish(runID: lease.leaseId, nodeID: nodeID, result: result)
     }
 }

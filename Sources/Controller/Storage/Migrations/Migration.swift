@@ -8,7 +8,8 @@ struct Migration: Sendable {
 
     /// Every migration, oldest first. Append new ones; never edit one that has shipped.
     static let all: [Migration] = [
-        .schema
+        .schema,
+        .runningCounts,
     ]
 }
 

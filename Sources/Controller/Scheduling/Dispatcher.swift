@@ -1,0 +1,90 @@
+import Foundation
+import ServiceLifecycle
+import WireProtocol
+
+/// Hands nodes their work: the long poll that waits for a case or an install job a node can run, and results that
+/// carry the node's next assignment back in their answer.
+struct Dispatcher: Sendable {
+    let leases: LeaseStore
+    let installJobs: InstallJobRepository
+    let waiters: LeaseWaiters
+    let capabilities: NodeCapabilities
+    let activity: NodeActivity
+    let metrics: ControllerMetrics
+
+    /// Leases now, or waits for work this node can run until `wait` seconds have passed. A case leased here gets
+    /// `runID` as its lease id.
+    func awaitAssignment(node: Int64, wait: Double, runID: UUID = UUID()) async throws -> Assignment? {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
+        var ticket: LeaseWaiters.Ticket?
+        defer { if let ticket { waiters.remove(ticket) } }
+        while true {
+            // Registered before the query: work arriving meanwhile wakes this request.
+            let capabilities = try await capabilities.capabilities(of: node)
+            let fresh = waiters.register(node: node, capabilities: capabilities)
+            if let ticket { waiters.remove(ticket) }
+            ticket = fresh
+            // Marks made from a query's answer are void if something relevant happened while it ran.
+            let generation = activity.generation
+            // Environment work goes before cases; most nodes are known to have none.
+            if activity.mayHaveInstallJobs(node) {
+                if let job = try await installJobs.lease(nodeID: node) { return .install(job) }
+                activity.noInstallJobs(node, asOf: generation)
+            }
+            // A node that found nothing, with no new work for it since, need not ask the database again.
+            if !activity.isIdle(node) {
+                if let lease = try await leases.lease(nodeID: node, runID: runID) {
+                    metrics.leasesGranted.increment()
+                    return .run(lease)
+                }
+                activity.markIdle(node, keys: capabilities, asOf: generation)
+            }
+            guard ContinuousClock.now < deadline else { return nil }
+            let outcome = await cancelWhenGracefulShutdown { await waiters.wait(fresh, until: deadline) }
+            switch outcome {
+            case .handed(let lease):
+                return .run(lease)
+            case .woken:
+                metrics.wakeups.increment()
+                continue
+            case .timedOut:
+                return nil
+            case .cancelled:
+                var error = AppError(.serviceUnavailable, "the controller is shutting down; lease again")
+                error.headers[.retryAfter] = "1"
+                throw error
+            }
+        }
+    }
+
+    /// Records a result that does not ask for more.
+    func finish(runID: UUID, node: Int64, result: CaseResult) async throws {
+        _ = try await leases.finish(runID: runID, nodeID: node, result: result)
+        activity.slotFreed(node)
+    }
+
+    /// Records a result and answers with the node's next assignment, waiting up to `wait` seconds for one. On the
+    /// common path the next case is leased by the statement that records the result. A result posted again after
+    /// its answer was lost gets the same lease again while the node has not claimed it.
+    func finish(runID: UUID, node: Int64, result: CaseResult, wait: Double) async throws -> Assignment? {
+        // Environment work goes before cases: the result's statement leases only for a node known to have none.
+        let next = LeaseStore.NextLease(runID: UUID(), leaseNow: !activity.mayHaveInstallJobs(node))
+        // The slot this result frees is seen by the statement itself, so an idle mark made from it holds.
+        activity.slotFreed(node)
+        let generation = activity.generation
+        switch try await leases.finish(runID: runID, nodeID: node, result: result, next: next) {
+        case .dispatched(let lease?):
+            metrics.leasesGranted.increment()
+            return .run(lease)
+        case .dispatched(nil):
+            if next.leaseNow {
+                activity.markIdle(node, keys: try await capabilities.capabilities(of: node), asOf: generation)
+            }
+        case .repeated(let lease?):
+            return .run(lease)
+        case .recorded, .repeated(nil):
+            break
+        }
+        return try await awaitAssignment(node: node, wait: wait, runID: next.runID)
+    }
+}

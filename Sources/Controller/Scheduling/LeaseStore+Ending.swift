@@ -1,0 +1,346 @@
+import Foundation
+import NIOCore
+import PostgresNIO
+import WireProtocol
+
+extension LeaseStore {
+    /// What recording a result did.
+    enum Finished: Sendable, Equatable {
+        /// Recorded in one statement with the lease of the node's next case, when that was asked for (`nil`: the
+        /// node had nothing to run then).
+        case dispatched(next: Lease?)
+        /// Recorded the long way; the node's next case is still to be looked for.
+        case recorded
+        /// The same result again. `next` is the lease handed out with the first answer, if it is still unclaimed.
+        case repeated(next: Lease?)
+    }
+
+    /// The lease asked for with a result: its run id, recorded on the ended run, and whether the statement that
+    /// records the result may lease it (not when the node's environment work must go first).
+    struct NextLease: Sendable {
+        var runID = UUID()
+        var leaseNow = true
+    }
+
+    /// Records a case's result under its fencing token. With `next`, the node's next case is leased in the same
+    /// statement on the common path, as run `next.runID`; either way the ended run records that id for the lease
+    /// handed out with the answer. The same result again is accepted and changes nothing.
+    func finish(runID: UUID, nodeID: Int64, result: CaseResult, next: NextLease? = nil) async throws -> Finished {
+        let nextRunID = next?.runID
+        try CaseResultValidation.validate(result)
+        let message = result.message.map { String($0.prefix(4000)) }
+        if result.status != .error,
+            case .finish(let state, nil) = policy.afterResult(
+                status: result.status,
+                attempts: 1,
+                maxInfraRetries: 0,
+                taskCancelled: false
+            )
+        {
+            let ending = DispatchStatement.Ending(
+                runID: runID,
+                token: result.token,
+                outcome: result.status.rawValue,
+                exitCode: result.exitCode,
+                durationMs: result.durationMs,
+                runMessage: message,
+                caseState: state.rawValue,
+                caseMessage: message,
+                learnDuration: state == .passed || state == .failed,
+                logOffset: result.log?.offset,
+                log: ByteBuffer(bytes: result.log?.data ?? Data())
+            )
+            let outcome = try await dispatch(
+                nodeID: nodeID,
+                ending: ending,
+                leaseNext: next?.leaseNow ?? false,
+                recordNext: next != nil,
+                runID: nextRunID ?? UUID()
+            )
+            if outcome.ended {
+                database.metrics.results(status: result.status.rawValue).increment()
+                return .dispatched(next: outcome.lease)
+            }
+        }
+        if let tail = result.log {
+            _ = try await logs.append(
+                runID: runID,
+                nodeID: nodeID,
+                token: result.token,
+                offset: tail.offset,
+                bytes: ByteBuffer(bytes: tail.data)
+            )
+        }
+        let handedBefore: UUID?? = try await database.transaction { transaction in
+            try await lockNode(nodeID, transaction: transaction)
+            guard let run = try await OpenRun.load(runID: runID, transaction: transaction) else {
+                throw AppError.notFound("no lease \(runID)")
+            }
+            if let refusal = LeaseCheck.refusal(
+                runID: runID,
+                nodeID: nodeID,
+                token: result.token,
+                owner: run.nodeID,
+                actualToken: run.token,
+                outcome: nil
+            ) {
+                throw refusal
+            }
+            if let outcome = run.outcome {
+                if outcome == result.status.rawValue && run.exitCode == result.exitCode && run.message == message {
+                    return .some(run.nextRunID)
+                }
+                throw LeaseCheck.refusal(
+                    runID: runID,
+                    nodeID: nodeID,
+                    token: result.token,
+                    owner: run.nodeID,
+                    actualToken: run.token,
+                    outcome: outcome
+                )!
+            }
+            guard run.isCurrent else { throw AppError.conflict("lease \(runID) is no longer the case's lease") }
+            let decision = policy.afterResult(
+                status: result.status,
+                attempts: run.attempts,
+                maxInfraRetries: run.maxInfraRetries,
+                taskCancelled: run.taskCancelled
+            )
+            try await endRun(
+                run,
+                how: RunEnd(
+                    outcome: result.status.rawValue,
+                    exitCode: result.exitCode,
+                    durationMs: result.durationMs,
+                    runMessage: message,
+                    decision: decision,
+                    noted: { note in note.map { n in message.map { "\(n): \($0)" } ?? n } ?? message },
+                    requeueMessage: "retrying after error on node \(nodeID): \(message ?? "")",
+                    infraFailure: result.status == .error,
+                    nextRunID: nextRunID
+                ),
+                transaction: transaction
+            )
+            return .none
+        }
+        switch handedBefore {
+        case .none:
+            database.metrics.results(status: result.status.rawValue).increment()
+            return .recorded
+        case .some(let handed):
+            guard nextRunID != nil, let handed else { return .repeated(next: nil) }
+            return .repeated(next: try await unclaimedLease(runID: handed, nodeID: nodeID))
+        }
+    }
+
+    /// How a run ends, for ``endRun(_:how:transaction:)``.
+    struct RunEnd: Sendable {
+        var outcome: String
+        var exitCode: Int?
+        var durationMs: Int64?
+        var runMessage: String?
+        var decision: LeasePolicy.Decision
+        /// The case's message when it ends, from the decision's note.
+        var noted: @Sendable (String?) -> String?
+        var requeueMessage: String
+        /// An infrastructure failure counts against the node's health; anything else clears it.
+        var infraFailure: Bool
+        /// The lease handed out with the answer to this result, if any.
+        var nextRunID: UUID?
+    }
+
+    /// Ends an open run off the common path, in a transaction that holds its node's row: records the outcome, ends
+    /// or requeues the case as `how.decision` says, frees the slot and the run's place in the running counts, keeps
+    /// the node's health, and completes the task when this was its last case.
+    func endRun(_ run: OpenRun, how end: RunEnd, transaction: Transaction) async throws {
+        try await transaction.query(
+            """
+            UPDATE case_runs SET outcome = \(end.outcome), exit_code = \(end.exitCode),
+                duration_ms = coalesce(\(end.durationMs), duration_ms), message = \(end.runMessage), ended_at = now(),
+                next_run_id = \(end.nextRunID)
+            WHERE id = \(run.runID)
+            """
+        )
+        switch end.decision {
+        case .retry:
+            try await requeue(caseID: run.caseID, nodeID: run.nodeID, message: end.requeueMessage, transaction: transaction)
+        case .finish(let state, let note):
+            try await transaction.query(
+                """
+                UPDATE cases SET state = \(state.rawValue), current_run_id = NULL,
+                    duration_ms = coalesce(\(end.durationMs), duration_ms), exit_code = coalesce(\(end.exitCode), exit_code),
+                    message = \(end.noted(note)), started_at = coalesce(started_at, leased_at), finished_at = now(),
+                    updated_at = now()
+                WHERE id = \(run.caseID)
+                """
+            )
+            if let duration = end.durationMs, state == .passed || state == .failed {
+                try await transaction.query(
+                    """
+                    INSERT INTO case_durations (product_name, tool_name, case_name, mean_ms, last_ms, samples)
+                    SELECT p.name, tl.name, k.name, \(Double(duration)), \(duration), 1
+                    FROM cases k JOIN tasks t ON t.id = k.task_id JOIN products p ON p.id = t.product_id
+                    JOIN tools tl ON tl.id = t.tool_id
+                    WHERE k.id = \(run.caseID)
+                    ON CONFLICT (product_name, tool_name, case_name) DO UPDATE SET
+                        mean_ms = case_durations.mean_ms * 0.7 + excluded.mean_ms * 0.3,
+                        last_ms = excluded.last_ms, samples = case_durations.samples + 1, updated_at = now()
+                    """
+                )
+            }
+        }
+        try await releaseSlot(nodeID: run.nodeID, taskID: run.taskID, userID: run.userID, transaction: transaction)
+        try await recordNodeHealth(nodeID: run.nodeID, infraFailure: end.infraFailure, transaction: transaction)
+        if case .finish = end.decision { try await completion.completeIfDone(taskID: run.taskID, transaction: transaction) }
+    }
+
+    /// Takes the node's row for the rest of the transaction: first of the locks anything about its leases takes.
+    func lockNode(_ nodeID: Int64, transaction: Transaction) async throws {
+        try await transaction.query("SELECT 1 FROM nodes WHERE id = \(nodeID) FOR NO KEY UPDATE")
+    }
+
+    /// Gives back the slot a run held on its node and its place in the running counts of its task and user.
+    func releaseSlot(nodeID: Int64, taskID: Int64, userID: Int64, transaction: Transaction) async throws {
+        let shard = Int16(nodeID % Int64(SchedulingSQL.shards))
+        try await transaction.query(
+            """
+            WITH freed AS (UPDATE nodes SET busy = busy - 1 WHERE id = \(nodeID)),
+            changes (scope, owner_id, shard, delta) AS (
+                VALUES ('task', \(taskID)::bigint, \(shard)::smallint, -1), ('user', \(userID)::bigint, \(shard)::smallint, -1)
+            )
+            \(unescaped: SchedulingSQL.applyCounts("changes"))
+            """
+        )
+    }
+
+    /// Takes back a lease that never reached its agent: the case is queued again as if never leased.
+    func release(runID: UUID) async throws {
+        try await database.transaction { transaction in
+            guard
+                let owner = try await transaction.query(
+                    "SELECT node_id FROM case_runs WHERE id = \(runID) AND outcome IS NULL"
+                ).collect(Int64.self).first
+            else { return }
+            try await lockNode(owner, transaction: transaction)
+            let rows = try await transaction.query(
+                """
+                DELETE FROM case_runs r USING cases k
+                WHERE r.id = \(runID) AND r.outcome IS NULL AND k.id = r.case_id AND k.current_run_id = r.id
+                RETURNING k.id
+                """
+            ).collect(Int64.self)
+            guard let caseID = rows.first else { return }
+            let row = try await transaction.query(
+                """
+                UPDATE cases k SET state = 'queued', current_run_id = NULL, node_id = NULL, leased_at = NULL,
+                    attempts = k.attempts - 1, updated_at = now()
+                FROM tasks t WHERE k.id = \(caseID) AND t.id = k.task_id
+                RETURNING t.id, t.submitted_by, t.product_id, t.tool_id
+                """
+            ).first()
+            if let row {
+                let (task, user, product, tool) = try row.decode((Int64, Int64, Int64, Int64).self)
+                try await releaseSlot(nodeID: owner, taskID: task, userID: user, transaction: transaction)
+                let key = WorkKey(productID: product, toolID: tool)
+                try await transaction.query(
+                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: 1)))"
+                )
+            }
+        }
+    }
+
+    /// Puts a case back in the queue after an infrastructure failure on `nodeID`, to avoid that node for a
+    /// while, and tells waiting agents.
+    func requeue(caseID: Int64, nodeID: Int64, message: String, transaction: Transaction) async throws {
+        let avoid = Double(policy.retryAvoidSeconds)
+        let row = try await transaction.query(
+            """
+            UPDATE cases k SET state = 'queued', current_run_id = NULL, node_id = NULL, leased_at = NULL,
+                started_at = NULL, message = \(String(message.prefix(4000))), avoid_node_id = \(nodeID),
+                avoid_until = now() + make_interval(secs => \(avoid)), updated_at = now()
+            FROM tasks t WHERE k.id = \(caseID) AND t.id = k.task_id
+            RETURNING t.product_id, t.tool_id
+            """
+        ).first()
+        if let row {
+            let (product, tool) = try row.decode((Int64, Int64).self)
+            try await transaction.query(
+                """
+                SELECT pg_notify(\(Notifications.channel), \(Notifications.work(WorkKey(productID: product, toolID: tool), count: 1)))
+                """
+            )
+            database.metrics.casesRequeued.increment()
+        }
+    }
+
+    /// Counts consecutive infrastructure failures of a node and disables it past the limit; any other
+    /// outcome resets the count.
+    func recordNodeHealth(nodeID: Int64, infraFailure: Bool, transaction: Transaction) async throws {
+        if infraFailure {
+            try await transaction.query(
+                """
+                UPDATE nodes SET consecutive_infra_failures = consecutive_infra_failures + 1,
+                    state = CASE WHEN consecutive_infra_failures + 1 >= \(policy.nodeMaxInfraFailures)
+                                  AND state IN ('online', 'draining') THEN 'disabled' ELSE state END,
+                    state_reason = CASE WHEN consecutive_infra_failures + 1 >= \(policy.nodeMaxInfraFailures)
+                                  AND state IN ('online', 'draining')
+                        THEN 'disabled after ' || (consecutive_infra_failures + 1)
+                             || ' consecutive infrastructure failures (error or lost runs)'
+                        ELSE state_reason END,
+                    updated_at = now()
+                WHERE id = \(nodeID)
+                """
+            )
+        } else {
+            try await transaction.query(
+                "UPDATE nodes SET consecutive_infra_failures = 0 WHERE id = \(nodeID) AND consecutive_infra_failures > 0"
+            )
+        }
+    }
+}
+
+/// A run that has not ended, with its case and task, as the long way of ending it needs them; its run and case
+/// rows are locked.
+struct OpenRun: Sendable {
+    var runID: UUID
+    var caseID: Int64
+    var nodeID: Int64
+    var token: Int64
+    var outcome: String?
+    var exitCode: Int?
+    var message: String?
+    var isCurrent: Bool
+    var taskID: Int64
+    var userID: Int64
+    var attempts: Int
+    var maxInfraRetries: Int
+    var taskCancelled: Bool
+    var nextRunID: UUID?
+
+    static let columns = """
+        r.id, r.case_id, r.node_id, r.lease_token, r.outcome, r.exit_code, r.message,
+        coalesce(k.current_run_id = r.id, false),
+        k.task_id, t.submitted_by, k.attempts, t.max_infra_retries, t.state = 'cancelled', r.next_run_id
+        """
+
+    /// How many columns ``columns`` has: a query may add its own after them.
+    static let columnCount = 14
+
+    static let joins = "FROM case_runs r JOIN cases k ON k.id = r.case_id JOIN tasks t ON t.id = k.task_id"
+
+    init(_ row: PostgresRow) throws {
+        (
+            runID, caseID, nodeID, token, outcome, exitCode, message, isCurrent, taskID, userID, attempts,
+            maxInfraRetries, taskCancelled, nextRunID
+        ) = try row.decode(
+            (UUID, Int64, Int64, Int64, String?, Int?, String?, Bool, Int64, Int64, Int, Int, Bool, UUID?).self
+        )
+    }
+
+    /// The run `runID`, its run and case rows locked.
+    static func load(runID: UUID, transaction: Transaction) async throws -> OpenRun? {
+        try await transaction.query(
+            "SELECT \(unescaped: columns) \(unescaped: joins) WHERE r.id = \(runID) FOR UPDATE OF r, k"
+        ).first().map(OpenRun.init)
+    }
+}

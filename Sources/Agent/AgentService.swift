@@ -44,38 +44,45 @@ struct AgentService: Service {
         logger.info("agent stopped")
     }
 
-    /// One slot: lease, run, repeat.
+    /// One slot: lease, run, repeat. Each case's result asks for the slot's next assignment, so a busy slot makes
+    /// one request per case; it long-polls only when the answer brought nothing.
     private func work(slot: Int, running: RunningCount, shutdownExpired: OneShot<Void>) async {
         var backoff = Backoff()
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let assignment: Assignment?
-            do {
-                let free = config.slots - running.value
-                assignment = try await cancelWhenGracefulShutdown {
-                    try await client.assignment(wait: Double(config.leaseWaitSeconds), freeSlots: free)
+        var pending: Assignment?
+        // An assignment that came with a result is run even when shutdown began meanwhile, as one that came from
+        // the long poll is.
+        while pending != nil || (!Task.isShuttingDownGracefully && !Task.isCancelled) {
+            var assignment = pending
+            pending = nil
+            if assignment == nil {
+                do {
+                    let free = config.slots - running.value
+                    assignment = try await cancelWhenGracefulShutdown {
+                        try await client.assignment(wait: Double(config.leaseWaitSeconds), freeSlots: free)
+                    }
+                    backoff.reset()
+                } catch {
+                    if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                    if let error = error as? ClientError, error.status == 401 {
+                        logger.error("the controller refuses this node's credential: \(error.message)")
+                    } else {
+                        logger.warning("lease request failed: \(error)")
+                    }
+                    try? await Task.sleep(for: backoff.next())
+                    continue
                 }
-                backoff.reset()
-            } catch {
-                if Task.isShuttingDownGracefully || Task.isCancelled { break }
-                if let error = error as? ClientError, error.status == 401 {
-                    logger.error("the controller refuses this node's credential: \(error.message)")
-                } else {
-                    logger.warning("lease request failed: \(error)")
-                }
-                try? await Task.sleep(for: backoff.next())
-                continue
             }
             guard let assignment else { continue }
             running.add(1)
             switch assignment {
             case .run(let lease):
-                await CaseExecution(
+                pending = await CaseExecution(
                     lease: lease,
                     client: client,
                     config: config,
                     logger: logger,
                     shutdownExpired: shutdownExpired
-                ).run()
+                ).run(next: NextRequest(waitS: Double(config.leaseWaitSeconds)))
             case .install(let job):
                 await InstallExecution(job: job, client: client, config: config, managed: managed, logger: logger).run()
             }
@@ -154,7 +161,7 @@ struct AgentService: Service {
             if case .refused = await shipper.run(outputComplete: { true }) {
                 logger.info("the controller no longer takes case \(lease.caseName) of an earlier run")
             }
-            await CaseExecution(
+            _ = await CaseExecution(
                 lease: lease,
                 client: client,
                 config: config,

@@ -2,10 +2,15 @@ import AsyncSupport
 import ControllerClient
 import Foundation
 import Logging
+import ServiceLifecycle
 import WireProtocol
 
-/// One leased case from start to delivered result: work directory, process, heartbeats, log shipping,
-/// result. The result is written to the spool before it is posted, and posted until the controller answers.
+/// One leased case from start to delivered result: work directory, process, heartbeats, log shipping, result.
+///
+/// Nothing on the way from the process's exit to the result waits on a timer: the log shipper is woken by the
+/// output and by the end of the case, a small remainder of the output travels with the result, and the result
+/// asks for the node's next assignment, which comes back in its answer. The result is written to the spool before
+/// it is posted, and posted until the controller answers.
 struct CaseExecution: Sendable {
     let lease: Lease
     let client: AgentClient
@@ -14,7 +19,12 @@ struct CaseExecution: Sendable {
     /// Fires when the agent's shutdown grace is over: running cases are stopped and handed back.
     let shutdownExpired: OneShot<Void>
 
-    func run() async {
+    /// The output left for the result to carry, at most.
+    static let tailBytes = LogShipper.chunkBytes
+
+    /// Runs the case and delivers its result; with `next`, the result asks for the node's next assignment and
+    /// this returns it (`nil` when none came within the wait).
+    func run(next: NextRequest? = nil) async -> Assignment? {
         var logger = logger
         logger[metadataKey: "testfleet.case.id"] = .stringConvertible(lease.caseId)
         logger[metadataKey: "testfleet.lease.id"] = .string(lease.leaseId.uuidString.lowercased())
@@ -24,18 +34,19 @@ struct CaseExecution: Sendable {
             entry = try SpoolEntry.create(in: config.spoolURL, lease: lease)
         } catch {
             logger.error("cannot write the spool: \(error)")
-            await deliver(
-                CaseResult(token: lease.token, status: .error, exitCode: nil, durationMs: 0, message: "agent spool: \(error)"),
-                entry: nil,
-                logger: logger
-            )
-            return
+            let result = CaseResult(token: lease.token, status: .error, exitCode: nil, durationMs: 0, message: "agent spool: \(error)")
+            return await deliver(result, entry: nil, next: next, logger: logger)
         }
-        logger.info("running case \(lease.caseName)")
+        logger.debug("running case \(lease.caseName)")
         let stop = OneShot<CaseProcess.Stop>()
         let leaseLost = OneShot<String>()
         let finished = OneShot<Void>()
+        // The lease is fresh: the first heartbeat comes only if the case is still running a moment later.
         let heartbeats = Task { await heartbeat(stop: stop, lost: leaseLost, until: finished, logger: logger) }
+        defer {
+            finished.fire(())
+            heartbeats.cancel()
+        }
         let shutdownObserver = shutdownExpired.observe { _ in stop.fire(.shutdown) }
         defer { shutdownExpired.removeObserver(shutdownObserver) }
         let work = config.workURL.appendingPathComponent(lease.leaseId.uuidString.lowercased())
@@ -57,24 +68,29 @@ struct CaseExecution: Sendable {
         environment["TESTFLEET_TOOL_VERSION"] = lease.tool.version
         let timeout = Duration.seconds(lease.timeoutS)
         let outcome: CaseProcess.Outcome
+        var processTime = Duration.zero
+        var shipped: LogShipper.Ending = .delivered(offset: 0)
         do {
             try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+            let shipper = LogShipper(client: client, lease: lease, entry: entry, logger: logger)
             let process = CaseProcess(
                 command: CommandTemplate.render(lease.commandTemplate, values),
                 environment: environment,
                 workDirectory: work,
                 outputFile: entry.outputFile,
                 timeout: timeout,
-                killGrace: .seconds(config.killGraceSeconds)
+                killGrace: .seconds(config.killGraceSeconds),
+                outputBell: shipper.bell
             )
-            let shipper = LogShipper(client: client, lease: lease, entry: entry, logger: logger)
             let processDone = OneShot<Void>()
-            let shipping = Task { await shipper.run { processDone.value != nil } }
+            let shipping = Task { await shipper.run(keep: Self.tailBytes) { processDone.value != nil } }
+            let spawned = ContinuousClock.now
             outcome = await process.run(stop: stop) { entry.saveGroup($0) }
+            processTime = ContinuousClock.now - spawned
             processDone.fire(())
-            if case .refused(let reason) = await shipping.value {
-                logger.warning("the controller refused the log: \(reason)")
-            }
+            shipper.bell.ring()
+            shipped = await shipping.value
+            if case .refused(let reason) = shipped { logger.warning("the controller refused the log: \(reason)") }
         } catch {
             outcome = .failedToStart("cannot create the work directory \(work.path): \(error)")
         }
@@ -82,49 +98,79 @@ struct CaseExecution: Sendable {
         if !config.keepWorkDirs { try? FileManager.default.removeItem(at: work) }
         if let reason = leaseLost.value {
             logger.warning("lease lost, result dropped: \(reason)")
-            finished.fire(())
-            await heartbeats.value
             entry.remove()
-            return
+            return nil
         }
         let duration = ContinuousClock.now - started
-        let result = CaseResult(
+        var result = CaseResult(
             token: lease.token,
             status: verdict.status,
             exitCode: verdict.exitCode,
-            durationMs: duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000,
+            durationMs: Self.milliseconds(duration),
             message: verdict.message
         )
         try? entry.saveResult(result)
-        logger.info("case \(lease.caseName) \(verdict.status.rawValue)")
-        await deliver(result, entry: entry, logger: logger)
-        finished.fire(())
-        await heartbeats.value
+        if case .delivered(let offset) = shipped, entry.outputSize > offset,
+            let data = try? entry.readOutput(from: offset, count: Self.tailBytes)
+        {
+            result.log = LogTail(offset: offset, data: data)
+        }
+        let assignment = await deliver(result, entry: entry, next: next, logger: logger)
+        let total = ContinuousClock.now - started
+        logger.info(
+            "case \(lease.caseName) \(verdict.status.rawValue) in \(Self.format(total)) (process \(Self.format(processTime)))"
+        )
+        return assignment
     }
 
-    /// Posts the result until the controller takes or refuses it, then forgets the spool entry.
-    func deliver(_ result: CaseResult, entry: SpoolEntry?, logger: Logger) async {
+    /// Posts the result until the controller takes or refuses it, then forgets the spool entry. With `next`, the
+    /// result asks for the node's next assignment, which is returned; once the agent is shutting down it asks no
+    /// more. A tail of the output the controller cannot place is shipped as a log of its own first.
+    func deliver(_ result: CaseResult, entry: SpoolEntry?, next: NextRequest? = nil, logger: Logger) async -> Assignment? {
+        var result = result
         var backoff = Backoff()
         while true {
+            result.next = shutdownExpired.value == nil && !Task.isShuttingDownGracefully ? next : nil
             do {
-                try await client.result(lease, result)
+                let assignment = try await posting(result)
                 entry?.remove()
-                return
+                return assignment
+            } catch let error as ClientError where result.log != nil && (error.status == 413 || error.offset != nil) {
+                // The controller's copy of the log does not end where the tail begins: ship it the usual way.
+                if let entry, let tail = result.log {
+                    let shipper = LogShipper(client: client, lease: lease, entry: entry, logger: logger)
+                    _ = await shipper.run(from: error.offset ?? tail.offset) { true }
+                }
+                result.log = nil
             } catch let error as ClientError where !error.isTransient {
                 logger.warning("the controller refused the result: \(error)")
                 entry?.remove()
-                return
+                return nil
             } catch {
                 if shutdownExpired.value != nil {
                     logger.warning("result of case \(lease.caseName) stays in the spool for the next start: \(error)")
-                    return
+                    return nil
                 }
                 try? await Task.sleep(for: backoff.next())
             }
         }
     }
 
-    /// Renews the lease until `finished`: at once, then every interval. Cancellation or loss stops the case.
+    /// One post of the result. A wait for the next assignment ends when the agent starts shutting down; the result
+    /// itself is then posted again without asking, which the controller takes as the same result.
+    private func posting(_ result: CaseResult) async throws -> Assignment? {
+        guard result.next != nil else { return try await client.result(lease, result) }
+        var plain = result
+        plain.next = nil
+        do {
+            return try await cancelWhenGracefulShutdown { try await client.result(lease, result) }
+        } catch  where Task.isShuttingDownGracefully {
+            return try await client.result(lease, plain)
+        }
+    }
+
+    /// Renews the lease until `finished`: a moment after the start, then every interval. Cancellation or loss stops
+    /// the case.
     private func heartbeat(
         stop: OneShot<CaseProcess.Stop>,
         lost: OneShot<String>,
@@ -132,9 +178,21 @@ struct CaseExecution: Sendable {
         logger: Logger
     ) async {
         let interval = Duration.seconds(max(1, lease.heartbeatIntervalS))
-        var next = ContinuousClock.now
+        // Soon enough to show the case as running; later than most short cases take.
+        var next = ContinuousClock.now + min(interval, .seconds(1))
         var backoff = Backoff()
         while finished.value == nil {
+            let wake = OneShot<Void>()
+            let deadline = next
+            let timer = Task {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                wake.fire(())
+            }
+            let observer = finished.observe { _ in wake.fire(()) }
+            await wake.wait()
+            finished.removeObserver(observer)
+            timer.cancel()
+            guard finished.value == nil, !Task.isCancelled else { return }
             do {
                 let answer = try await client.heartbeat(lease)
                 backoff.reset()
@@ -147,19 +205,20 @@ struct CaseExecution: Sendable {
                 stop.fire(.leaseLost)
                 return
             } catch {
+                if finished.value != nil { return }
                 logger.warning("heartbeat failed; retrying: \(error)")
                 next = ContinuousClock.now + min(backoff.next(), interval)
             }
-            let wake = OneShot<Void>()
-            let deadline = next
-            let timer = Task {
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                wake.fire(())
-            }
-            let observer = finished.observe { _ in wake.fire(()) }
-            await wake.wait()
-            finished.removeObserver(observer)
-            timer.cancel()
         }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// Milliseconds with two decimals, for the log.
+    static func format(_ duration: Duration) -> String {
+        let micros = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+        return String(format: "%.2f ms", Double(micros) / 1000)
     }
 }

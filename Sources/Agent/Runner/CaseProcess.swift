@@ -19,6 +19,8 @@ struct CaseProcess: Sendable {
     var killGrace: Duration
     /// After the shell exits, how long to wait for its children to close the output before they are killed.
     var outputGrace: Duration = .seconds(2)
+    /// Rung whenever output reaches the file.
+    var outputBell: Doorbell?
 
     enum Stop: Sendable, Equatable {
         case cancelled
@@ -44,7 +46,7 @@ struct CaseProcess: Sendable {
         _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
         let drain: PipeDrain
         do {
-            drain = try PipeDrain(readFD: readEnd, appendingTo: outputFile)
+            drain = try PipeDrain(readFD: readEnd, appendingTo: outputFile, bell: outputBell)
         } catch {
             close(readEnd)
             close(writeEnd)

@@ -12,7 +12,8 @@ final class PipeDrain: Sendable {
     /// Bytes written to the file so far.
     var bytesRead: Int64 { total.value }
 
-    init(readFD: Int32, appendingTo file: URL) throws {
+    /// - Parameter bell: rung after every write to the file, and at the end.
+    init(readFD: Int32, appendingTo file: URL, bell: Doorbell? = nil) throws {
         self.readFD = readFD
         let output = open(file.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard output >= 0 else { throw AgentError("cannot open \(file.path): \(String(cString: strerror(errno)))") }
@@ -29,6 +30,7 @@ final class PipeDrain: Sendable {
                         written += result
                     }
                     total.add(Int64(count))
+                    bell?.ring()
                 } else if count == 0 || errno != EINTR {
                     break
                 }
@@ -36,6 +38,7 @@ final class PipeDrain: Sendable {
             close(output)
             close(readFD)
             eof.fire(())
+            bell?.ring()
         }
         thread.name = "testfleet-case-output"
         thread.start()

@@ -71,7 +71,7 @@ struct ControllerServices: Sendable {
             leaseTTLSeconds: config.leaseTTLSeconds,
             heartbeatIntervalSeconds: config.heartbeatIntervalSeconds
         )
-        scheduling = SchedulingInsight(database: database)
+        scheduling = SchedulingInsight(database: database, agingSeconds: config.agingIntervalSeconds)
         dispatcher = Dispatcher(
             leases: leases,
             installJobs: installJobs,

@@ -6,6 +6,8 @@ import WireProtocol
 /// Why a task's cases wait, and when it should end: read from the database, decided by pure functions.
 struct SchedulingInsight: Sendable {
     let database: Database
+    /// Seconds of waiting per priority step a task gains, as leasing counts them.
+    var agingSeconds = 60
 
     struct Answer: Sendable {
         var etaSeconds: Int?
@@ -35,7 +37,7 @@ struct SchedulingInsight: Sendable {
         var disabled = 0
         var onlineSlots = 0
         var busySlots = 0
-        /// Busy slots held by tasks of higher priority.
+        /// Busy slots held by tasks that go first: of higher priority, with aging, as leasing ranks them.
         var busyWithHigherPriority = 0
     }
 
@@ -124,16 +126,20 @@ struct SchedulingInsight: Sendable {
         let row = try await database.query(
             """
             WITH matching AS (
-                SELECT DISTINCT n.id, n.state, n.slots, n.revoked_at IS NOT NULL AS revoked
+                SELECT DISTINCT n.id, n.state, n.slots, n.busy, n.revoked_at IS NOT NULL AS revoked
                 FROM nodes n JOIN node_products np ON np.node_id = n.id JOIN node_tools nt ON nt.node_product_id = np.id
                 WHERE np.product_id = \(task.product.id) AND nt.tool_id = \(task.tool.id)
                   AND np.state = 'installed' AND nt.state = 'installed'
             ),
-            busy AS (
-                SELECT k.node_id, count(*) AS busy,
-                       count(*) FILTER (WHERE t.priority > \(task.priority)) AS higher
-                FROM cases k JOIN tasks t ON t.id = k.task_id
+            me AS (
+                SELECT \(unescaped: SchedulingSQL.agedPriority("t", aging: "\(agingSeconds)::float8")) AS aged
+                FROM tasks t WHERE t.id = \(task.id)
+            ),
+            higher AS (
+                SELECT k.node_id, count(*) AS higher
+                FROM cases k JOIN tasks t ON t.id = k.task_id CROSS JOIN me
                 WHERE k.state IN ('leased', 'running') AND k.node_id IN (SELECT id FROM matching)
+                  AND \(unescaped: SchedulingSQL.agedPriority("t", aging: "\(agingSeconds)::float8")) > me.aged
                 GROUP BY k.node_id
             )
             SELECT count(*)::int,
@@ -142,9 +148,9 @@ struct SchedulingInsight: Sendable {
                    count(*) FILTER (WHERE m.state = 'draining' AND NOT m.revoked)::int,
                    count(*) FILTER (WHERE m.state = 'disabled' OR m.revoked)::int,
                    coalesce(sum(m.slots) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int,
-                   coalesce(sum(b.busy) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int,
-                   coalesce(sum(b.higher) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int
-            FROM matching m LEFT JOIN busy b ON b.node_id = m.id
+                   coalesce(sum(m.busy) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int,
+                   coalesce(sum(h.higher) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int
+            FROM matching m LEFT JOIN higher h ON h.node_id = m.id
             """
         ).first()!
         let (matching, online, offline, draining, disabled, slots, busy, higher) = try row.decode(

@@ -37,6 +37,44 @@ struct FaultInjectionTests {
             """
         ).all().map { try $0.decode((String, Int, Int, Int, Int).self) }
         #expect(broken.isEmpty, "cases with inconsistent runs: \(broken.prefix(5))")
+        try await RunningCounts.expectExact(database: database)
+    }
+
+    @Test("an agent killed right after posting a result that asked for its next case: nothing lost or done twice")
+    func killAfterResultWithNext() async throws {
+        let controller = try await TestController.start {
+            $0.leaseTTLSeconds = 3
+            $0.heartbeatIntervalSeconds = 1
+            $0.retryAvoidSeconds = 0
+        }
+        defer { Task { await controller.stop() } }
+        let fixture = try await Fixture.make(controller, script: "echo \"$1\"; sleep 0.2")
+        let agent = try await TestAgent.start(controller, name: "victim", products: [fixture.inventory], slots: 1)
+        let task = try await controller.submit(fixture.submission((1...6).map { "after-\($0)" }, retries: 5))
+        let database = controller.services.database
+        // The moment a result that asked for more is recorded, its answer carries a lease: kill the agent then.
+        try await waitUntil("a result asking for the next case", timeout: 30) {
+            try await database.query(
+                """
+                SELECT count(*)::int FROM case_runs r JOIN cases k ON k.id = r.case_id
+                WHERE k.task_id = \(task.id) AND r.next_run_id IS NOT NULL
+                """
+            ).collect(Int.self)[0] > 0
+        }
+        agent.kill9()
+        agent.killLeftoverCases()
+        let handed = try await database.query(
+            """
+            SELECT count(*)::int FROM case_runs r JOIN case_runs n ON n.id = r.next_run_id JOIN cases k ON k.id = r.case_id
+            WHERE k.task_id = \(task.id)
+            """
+        ).collect(Int.self)[0]
+        #expect(handed >= 1, "the result's answer handed out a lease")
+        try agent.run()
+        let ended = try await controller.waitForTask(task.id, timeout: 60)
+        _ = await agent.terminate()
+        #expect(ended.state == .completed)
+        try await Self.checkInvariants(database: database, taskID: task.id)
     }
 
     @Test("agents killed with SIGKILL again and again mid-case: every case still passes exactly once")

@@ -61,7 +61,9 @@ final class SimulatedNode: Sendable {
         _ status: ResultStatus,
         durationMs: Int64 = 100,
         exitCode: Int? = nil,
-        message: String? = nil
+        message: String? = nil,
+        log: LogTail? = nil,
+        next: NextRequest? = nil
     ) async throws -> APIAnswer {
         try await client.request(
             .POST,
@@ -71,9 +73,23 @@ final class SimulatedNode: Sendable {
                 status: status,
                 exitCode: exitCode ?? (status == .passed ? 0 : 1),
                 durationMs: durationMs,
-                message: message
+                message: message,
+                log: log,
+                next: next
             )
         )
+    }
+
+    /// Posts a result that asks for the next case, waiting up to `wait` seconds; returns the case the answer
+    /// carries.
+    func finishAndNext(_ lease: Lease, _ status: ResultStatus, wait: Double = 0, message: String? = nil) async throws -> Lease? {
+        let answer = try await finish(lease, status, message: message, next: NextRequest(waitS: wait))
+        guard answer.status == 200 else { throw TestFailure("result on \(name): \(answer.status) \(answer.text)") }
+        switch try answer.decode(ResultAnswer.self).next {
+        case .run(let next): return next
+        case .install(let job): throw TestFailure("install job \(job.jobId) where a case was expected")
+        case nil: return nil
+        }
     }
 
     func log(_ lease: Lease, offset: Int64, _ text: String, token: Int64? = nil) async throws -> APIAnswer {

@@ -34,10 +34,10 @@ struct Bench: Sendable {
     }
 
     /// A fresh product and tool, and `nodes` enrolled nodes that have them.
-    func setUp(nodes: Int) async throws -> Setup {
+    func setUp(nodes: Int, runCommand: String = "true") async throws -> Setup {
         let tag = UUID().uuidString.prefix(8).lowercased()
         let product = try await call(.POST, "/api/v1/products", ProductInput(name: "bench-\(tag)", version: "1"), as: Product.self)
-        let tool = try await call(.POST, "/api/v1/tools", ToolInput(name: "bench-\(tag)", version: "1", runCommand: "true"), as: Tool.self)
+        let tool = try await call(.POST, "/api/v1/tools", ToolInput(name: "bench-\(tag)", version: "1", runCommand: runCommand), as: Tool.self)
         _ = try await client.send(
             .PUT,
             "/api/v1/products/\(product.id)/tools",
@@ -89,11 +89,9 @@ struct Bench: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for node in setup.nodes {
                 group.addTask {
-                    while let lease = try await node.lease(wait: 0) {
-                        try await node.result(
-                            lease,
-                            .init(token: lease.token, status: .passed, exitCode: 0, durationMs: Int64(duration(lease.caseName)), message: nil)
-                        )
+                    var next = try await node.lease(wait: 0)
+                    while let lease = next {
+                        next = try await node.finish(lease, durationMs: Int64(duration(lease.caseName)), wait: 0)
                     }
                 }
             }
@@ -109,6 +107,25 @@ struct Bench: Sendable {
             return Double(line.split(separator: " ").last!) ?? 0
         }
         throw BenchError("no testfleet_db_statements_total in /metrics")
+    }
+}
+
+extension AgentClient {
+    /// Posts a passed result that asks for the next case, as agents do; returns that case.
+    func finish(_ lease: Lease, durationMs: Int64 = 1, wait: Double) async throws -> Lease? {
+        let result = CaseResult(
+            token: lease.token,
+            status: .passed,
+            exitCode: 0,
+            durationMs: durationMs,
+            message: nil,
+            next: NextRequest(waitS: wait)
+        )
+        switch try await self.result(lease, result) {
+        case .run(let next): return next
+        case .install(let job): throw BenchError("install job \(job.jobId) where a case was expected")
+        case nil: return nil
+        }
     }
 }
 

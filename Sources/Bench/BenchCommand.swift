@@ -10,7 +10,9 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "testfleet-bench",
         abstract: "Measure a running Testfleet controller with simulated agents.",
-        subcommands: [Dispatch.self, Wakeup.self, Idle.self, Logs.self, Submit.self, StartDelay.self, Makespan.self]
+        subcommands: [
+            Dispatch.self, Wakeup.self, Idle.self, Logs.self, Submit.self, StartDelay.self, Makespan.self, RealAgents.self,
+        ]
     )
 }
 
@@ -50,9 +52,12 @@ extension BenchCommand {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for node in setup.nodes {
                     group.addTask {
+                        // As agents do: each result asks for the next case, which comes back in its answer.
+                        var next: Lease?
                         while ContinuousClock.now < deadline {
-                            guard let lease = try await node.lease(wait: 5) else { continue }
-                            try await node.result(lease, .init(token: lease.token, status: .passed, exitCode: 0, durationMs: 1, message: nil))
+                            if next == nil { next = try await node.lease(wait: 5) }
+                            guard let lease = next else { continue }
+                            next = try await node.finish(lease, wait: 5)
                             if ContinuousClock.now > warmup && ContinuousClock.now < deadline { done.add(1) }
                         }
                     }
@@ -208,17 +213,16 @@ extension BenchCommand {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for node in setup.nodes {
                     group.addTask {
+                        var next: Lease?
                         while !stop.isSet {
-                            guard let lease = try await node.lease(wait: 2) else { continue }
+                            if next == nil { next = try await node.lease(wait: 2) }
+                            guard let lease = next else { continue }
                             if let id = small.value, lease.taskId == id {
                                 firstSmall.setOnce(.now)
                                 stop.set()
                             }
                             try await Task.sleep(for: .milliseconds(caseMs))
-                            try await node.result(
-                                lease,
-                                .init(token: lease.token, status: .passed, exitCode: 0, durationMs: Int64(caseMs), message: nil)
-                            )
+                            next = try await node.finish(lease, durationMs: Int64(caseMs), wait: stop.isSet ? 0 : 2)
                         }
                     }
                 }
@@ -263,13 +267,11 @@ extension BenchCommand {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for node in setup.nodes {
                     group.addTask {
-                        while let lease = try await node.lease(wait: 0) {
+                        var next = try await node.lease(wait: 0)
+                        while let lease = next {
                             let duration = durations[lease.caseName]!
                             try await Task.sleep(for: .milliseconds(duration))
-                            try await node.result(
-                                lease,
-                                .init(token: lease.token, status: .passed, exitCode: 0, durationMs: Int64(duration), message: nil)
-                            )
+                            next = try await node.finish(lease, durationMs: Int64(duration), wait: 0)
                         }
                     }
                 }

@@ -133,7 +133,7 @@ extension BenchCommand {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
             if let log {
-                FileManager.default.createFile(atPath: log.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: log.path, contents: nil)
                 let handle = try FileHandle(forWritingTo: log)
                 process.standardOutput = handle
                 process.standardError = handle

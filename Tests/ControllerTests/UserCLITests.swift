@@ -267,12 +267,9 @@ struct UserCLITests {
         #expect(noNode.status == 3 && noNode.stderr.contains("(HTTP 404)"), "\(noNode)")
 
         // On a terminal, the wait draws a bar in place.
-        if TestCLI.hasScript {
-            let onTerminal = try await cli.runOnTerminal(["task", "wait", String(id)])
-            #expect(onTerminal.status == 1, "\(onTerminal)")
-            #expect(onTerminal.stdout.contains("\r\u{1B}[K[") && onTerminal.stdout.contains("█"), "\(onTerminal)")
-        } else {
-            print("script (util-linux) is missing: the progress bar on a terminal was not checked")
-        }
+        try #require(TestCLI.hasScript, "script is missing (Debian package bsdutils): the progress bar on a terminal needs it")
+        let onTerminal = try await cli.runOnTerminal(["task", "wait", String(id)])
+        #expect(onTerminal.status == 1, "\(onTerminal)")
+        #expect(onTerminal.stdout.contains("\r\u{1B}[K[") && onTerminal.stdout.contains("█"), "\(onTerminal)")
     }
 }

@@ -6,8 +6,9 @@ import WireProtocol
 @testable import testfleet_controller
 
 /// The web UI in a real browser (headless Chromium over WebDriver) against a real controller and agent:
-/// log in, submit a task choosing product then tool, watch its cases pass live, follow a case's log. Saves
-/// screenshots of the main pages to `docs/screenshots/`.
+/// log in, submit a task choosing product then tool, watch its cases pass live, follow a case's log. Takes
+/// screenshots of the main pages: into a temporary directory, or with `TESTFLEET_UPDATE_SCREENSHOTS=1` into
+/// the README's `docs/screenshots/`, so that a test run leaves the checkout as it found it.
 @Suite("Web browser", .serialized)
 struct WebBrowserTests {
     static let script = #"""
@@ -16,9 +17,18 @@ struct WebBrowserTests {
         echo "passed $1"
         """#
 
-    static var screenshots: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("docs/screenshots")
+    static let screenshotNames = ["admin", "case-log", "dashboard", "node", "nodes", "task", "task-phone-dark"]
+    static let updatesDocs = ProcessInfo.processInfo.environment["TESTFLEET_UPDATE_SCREENSHOTS"] == "1"
+
+    /// Where this run's screenshots go.
+    let screenshots: URL
+
+    init() {
+        screenshots =
+            Self.updatesDocs
+            ? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("docs/screenshots")
+            : FileManager.default.temporaryDirectory.appendingPathComponent("tf-screenshots-\(UUID().uuidString.prefix(8))")
     }
 
     @Test("log in, submit a task through the form, watch it pass live, follow a case's log")
@@ -50,9 +60,17 @@ struct WebBrowserTests {
         } catch {
             await browser.quit()
             let environment = (try? await controller.admin.request(.GET, "/api/v1/nodes/1/environment").text) ?? ""
-            throw TestFailure("\(error)\nthe node's environment: \(environment)\nthe agent's log ends with: \(agent.log.suffix(3000))")
+            throw TestFailure(
+                "\(error)\nthe node's environment: \(environment)\nthe agent's log ends with: \(agent.log.suffix(3000))"
+                    + "\nthe screenshots taken so far are in \(screenshots.path)"
+            )
         }
         await browser.quit()
+        for name in Self.screenshotNames {
+            let png = try Data(contentsOf: screenshots.appendingPathComponent(name + ".png"))
+            #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000, "\(name).png: \(png.count) bytes")
+        }
+        if !Self.updatesDocs { try FileManager.default.removeItem(at: screenshots) }
     }
 
     /// Ticks a tool on the node page, applies, and watches the install job turn it installed.
@@ -70,7 +88,7 @@ struct WebBrowserTests {
             until: "document.querySelector('input[name=tool][value=\"\(tool.id)\"]')?.checked && document.body.textContent.includes('succeeded')"
         )
         try await browser.script("document.getElementById('node-environment').scrollIntoView();")
-        try await browser.screenshot(to: Self.screenshots.appendingPathComponent("node.png"))
+        try await browser.screenshot(to: screenshots.appendingPathComponent("node.png"))
     }
 
     /// The scenario's steps in the browser.
@@ -122,23 +140,23 @@ struct WebBrowserTests {
         let log = try await browser.script("return document.getElementById('log').textContent;") as? String ?? ""
         #expect(log.contains("start scenario-1") && log.contains("step 3 of scenario-1"))
         #expect(try await browser.script("return window.testfleetMarker;") as? String == "log page")
-        try await browser.screenshot(to: Self.screenshots.appendingPathComponent("case-log.png"))
+        try await browser.screenshot(to: screenshots.appendingPathComponent("case-log.png"))
 
         // The main pages while the longer task runs.
         try await browser.open(controller.url + "/")
         try await browser.wait("a running task", until: "document.querySelector('#dashboard-live .task-card')")
-        try await browser.screenshot(to: Self.screenshots.appendingPathComponent("dashboard.png"))
+        try await browser.screenshot(to: screenshots.appendingPathComponent("dashboard.png"))
         try await browser.open(controller.url + "/tasks/\(longer.id)")
         try await browser.wait("passed cases", until: "document.querySelectorAll('#case-table .badge.s-passed').length >= 2")
-        try await browser.screenshot(to: Self.screenshots.appendingPathComponent("task.png"))
+        try await browser.screenshot(to: screenshots.appendingPathComponent("task.png"))
         try await browser.open(controller.url + "/nodes")
         try await browser.wait("the node", until: "document.body.textContent.includes('lab-runner-1')")
-        try await browser.screenshot(to: Self.screenshots.appendingPathComponent("nodes.png"))
+        try await browser.screenshot(to: screenshots.appendingPathComponent("nodes.png"))
         try await browser.resize(width: 390, height: 844)
         try await browser.prefersDark(true)
         try await browser.open(controller.url + "/tasks/\(longer.id)")
         try await browser.wait("the task page", until: "document.getElementById('case-table')")
-        try await browser.screenshot(to: Self.screenshots.appendingPathComponent("task-phone-dark.png"))
+        try await browser.screenshot(to: screenshots.appendingPathComponent("task-phone-dark.png"))
         try await browser.prefersDark(false)
         try await browser.resize(width: 1280, height: 900)
 
@@ -149,7 +167,7 @@ struct WebBrowserTests {
         try await browser.wait("the enroll command", until: "document.getElementById('enroll-command')")
         let command = try await browser.script("return document.getElementById('enroll-command').textContent;") as? String ?? ""
         #expect(command.hasPrefix("testfleet-agent enroll --controller ") && command.contains("--ca-sha256"))
-        try await browser.screenshot(to: Self.screenshots.appendingPathComponent("admin.png"))
+        try await browser.screenshot(to: screenshots.appendingPathComponent("admin.png"))
 
         try await controller.waitForTask(longer.id, timeout: 120)
     }

@@ -78,9 +78,12 @@ public struct AgentClient: Sendable {
     }
 
     /// Posts a case's result. When it asks for the next assignment, the answer carries it (`nil` when none came
-    /// within the wait).
+    /// within the wait). A message from the tool that holds characters text fields cannot is sent cleaned (see
+    /// ``StorableText``), not refused.
     @discardableResult
     public func result(_ lease: Lease, _ result: CaseResult) async throws -> Assignment? {
+        var result = result
+        result.message = result.message.map(StorableText.cleaned)
         let answer = try await client.send(
             .POST,
             Self.path(lease, "result"),
@@ -97,18 +100,20 @@ public struct AgentClient: Sendable {
         }
     }
 
-    /// Renews an install job's lease and appends to its log.
+    /// Renews an install job's lease and appends to its log (cleaned of what text fields cannot hold).
     public func installProgress(_ job: InstallAssignment, log: String) async throws {
         let answer = try await client.send(
             .POST,
             "/api/v1/agent/install-jobs/\(job.jobId)/progress",
-            body: try WireJSON.encoder().encode(InstallProgress(token: job.token, log: log)),
+            body: try WireJSON.encoder().encode(InstallProgress(token: job.token, log: StorableText.cleaned(log))),
             headers: headers
         )
         guard (200..<300).contains(answer.status) else { throw ClientError(answer: answer) }
     }
 
     public func installResult(_ job: InstallAssignment, _ result: InstallResult) async throws {
+        var result = result
+        result.message = result.message.map(StorableText.cleaned)
         let answer = try await client.send(
             .POST,
             "/api/v1/agent/install-jobs/\(job.jobId)/result",

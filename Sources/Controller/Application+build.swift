@@ -55,6 +55,7 @@ struct ControllerApplication {
         router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthMiddleware(users: services.users, nodes: services.nodes))
+        router.add(middleware: QueryTextMiddleware())
         OperationsRoutes(services: services).addRoutes(to: router)
         let api = router.group("api/v1")
         AuthRoutes(services: services).addRoutes(to: api)

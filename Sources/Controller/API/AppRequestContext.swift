@@ -73,7 +73,7 @@ struct AppRequestContext: RequestContext {
 }
 
 /// Decodes JSON bodies the Testfleet way and turns decoding failures into 400 (malformed) or 422 (wrong
-/// shape, naming the field).
+/// shape, or text a field cannot hold, naming the field).
 struct WireRequestDecoder: RequestDecoder {
     func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
@@ -85,6 +85,8 @@ struct WireRequestDecoder: RequestDecoder {
 
     static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         do {
+            // Text a field cannot hold is named first, whatever else is wrong with the body.
+            try TextInputCheck.check(json: data)
             return try WireJSON.decoder().decode(T.self, from: data)
         } catch let error as DecodingError {
             throw Self.translate(error)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import WireProtocol
 
 /// Works out who is calling from the `Authorization` header or the session cookie. Credentials that are
 /// present but wrong are refused with 401 here; routes decide what an anonymous caller may do.
@@ -62,7 +63,7 @@ struct AuthMiddleware: RouterMiddleware {
             return .user(user)
         case "basic":
             guard let data = Data(base64Encoded: value), let text = String(data: data, encoding: .utf8),
-                let colon = text.firstIndex(of: ":")
+                let colon = text.firstIndex(of: ":"), StorableText.firstRefused(in: text) == nil
             else { throw AppError.unauthorized("malformed basic credentials") }
             let username = String(text[..<colon])
             let password = String(text[text.index(after: colon)...])

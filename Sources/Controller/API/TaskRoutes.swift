@@ -95,6 +95,7 @@ struct TaskRoutes {
         } else if contentType.hasPrefix("text/plain") || contentType.hasPrefix("application/octet-stream") {
             let body = try await request.collectBody(upTo: context.maxUploadSize)
             text = String(buffer: body)
+            try TextInputCheck.check(fields: [(name: "cases", value: text)])
         } else {
             throw AppError(.unsupportedMediaType, "send JSON, text/plain (one case per line) or multipart/form-data")
         }

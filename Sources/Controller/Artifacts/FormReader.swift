@@ -36,6 +36,7 @@ enum FormReader {
                 }
             }
         }
+        try TextInputCheck.check(fields: fields.map { (name: $0.key, value: $0.value) })
         return fields
     }
 }

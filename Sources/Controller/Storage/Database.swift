@@ -96,6 +96,9 @@ struct Database: Sendable {
         case "23503": return AppError.conflict("still referenced: \(detail)")
         case "23514", "22001", "22003", "22P02", "23502":
             return AppError.unprocessable("invalid value: \(psql.serverInfo?[.message] ?? detail)")
+        case "22021", "22P05":
+            // Text the database cannot hold that got past the checks at decoding.
+            return AppError.unprocessable("a text field holds a character the database cannot store")
         default: return error
         }
     }

@@ -44,7 +44,9 @@ struct WebForm: Sendable {
         }
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
-        return parse(urlEncoded: String(buffer: body))
+        let form = parse(urlEncoded: String(buffer: body))
+        try TextInputCheck.check(fields: form.fields)
+        return form
     }
 
     /// Parses `a=1&b=x+y&b=%C3%A9`: `+` is a space, `%XX` a byte of UTF-8; malformed escapes stay as typed.

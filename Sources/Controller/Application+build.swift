@@ -59,6 +59,8 @@ struct ControllerApplication {
         OperationsRoutes(services: services).addRoutes(to: router)
         let api = router.group("api/v1")
         AuthRoutes(services: services).addRoutes(to: api)
+        UserRoutes(services: services).addRoutes(to: api)
+        AuditRoutes(services: services).addRoutes(to: api)
         CatalogRoutes(services: services).addRoutes(to: api)
         EnrollmentRoutes(services: services).addRoutes(to: api)
         AgentRoutes(services: services).addRoutes(to: api)

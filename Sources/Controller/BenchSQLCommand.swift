@@ -66,9 +66,9 @@ struct SQLBench {
     func setUp(nodes: Int) async throws -> (product: Int64, tool: Int64, nodes: [Int64], user: Int64) {
         let tag = Secrets.randomToken(bytes: 4).lowercased()
         let catalog = CatalogRepository(database: database)
-        let product = try await catalog.createProduct(ProductInput(name: "bench-sql-\(tag)", version: "1"))
-        let tool = try await catalog.createTool(ToolInput(name: "bench-sql-\(tag)", version: "1", runCommand: "true"))
-        _ = try await catalog.setLinks(productID: product.id, toolIDs: [tool.id])
+        let product = try await catalog.createProduct(ProductInput(name: "bench-sql-\(tag)", version: "1"), by: .console)
+        let tool = try await catalog.createTool(ToolInput(name: "bench-sql-\(tag)", version: "1", runCommand: "true"), by: .console)
+        _ = try await catalog.setLinks(productID: product.id, toolIDs: [tool.id], by: .console)
         let users = try await database.query("SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1").collect(Int64.self)
         var user: Int64
         if let admin = users.first {
@@ -77,7 +77,8 @@ struct SQLBench {
             user = try await UserRepository(database: database).create(
                 username: "bench-\(tag)",
                 password: Secrets.randomToken(),
-                role: .admin
+                role: .admin,
+                by: .console
             ).id
         }
         var ids: [Int64] = []

@@ -129,7 +129,8 @@ extension ControllerCommand {
                     let user = try await UserRepository(database: database).create(
                         username: username,
                         password: password,
-                        role: role
+                        role: role,
+                        by: .console
                     )
                     print("created \(user.role.rawValue) \(user.username) (id \(user.id))")
                 }
@@ -145,7 +146,7 @@ extension ControllerCommand {
                 let config = try options.load()
                 let password = readLine(strippingNewline: true) ?? ""
                 try await withDatabase(config: config, logger: ControllerLogging.logger(config)) { database in
-                    try await UserRepository(database: database).setPassword(username: username, password: password)
+                    try await UserRepository(database: database).setPassword(username: username, password: password, by: .console)
                     print("password of \(username) changed")
                 }
             }
@@ -172,7 +173,7 @@ extension ControllerCommand {
                     guard let found = try await users.find(username: user) else {
                         throw ValidationError("no user named \(user)")
                     }
-                    print(try await users.createToken(userID: found.id, name: name).token)
+                    print(try await users.createToken(userID: found.id, name: name, by: .console).token)
                 }
             }
         }

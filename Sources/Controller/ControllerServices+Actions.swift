@@ -5,8 +5,8 @@ import WireProtocol
 /// Changes that take more than one repository call, shared by the API and the web pages.
 extension ControllerServices {
     /// Changes a node's state, slots or labels, and forgets what the lease path cached about it.
-    func patchNode(id: Int64, _ patch: NodePatch) async throws -> NodeInfo {
-        let node = try await nodes.patch(id: id, patch)
+    func patchNode(id: Int64, _ patch: NodePatch, by caller: Caller) async throws -> NodeInfo {
+        let node = try await nodes.patch(id: id, patch, by: caller)
         capabilities.forget(node: id)
         activity.forget(node: id)
         return node
@@ -63,19 +63,16 @@ extension ControllerServices {
     static let handoffLimit = 64
 
     /// Deletes a product or tool and its uploaded artifact.
-    func deleteCatalogItem(kind: CatalogRepository.Kind, id: Int64) async throws {
-        switch kind {
-        case .product: try await catalog.deleteProduct(id: id)
-        case .tool: try await catalog.deleteTool(id: id)
-        }
+    func deleteCatalogItem(kind: CatalogRepository.Kind, id: Int64, by caller: Caller) async throws {
+        try await catalog.delete(kind, id: id, by: caller)
         try? artifacts.remove(kind: kind, id: id)
     }
 
     /// Stores the artifact uploaded in `request` (multipart or raw body) for a product or tool.
-    func storeArtifact(kind: CatalogRepository.Kind, id: Int64, request: Request) async throws -> Artifact {
+    func storeArtifact(kind: CatalogRepository.Kind, id: Int64, request: Request, by caller: Caller) async throws -> Artifact {
         _ = try await catalog.artifact(kind: kind, id: id)  // 404 before reading the body
         let artifact = try await artifacts.receive(kind: kind, id: id, request: request, maxBytes: config.artifactMaxBytes)
-        try await catalog.setArtifact(kind: kind, id: id, artifact: artifact)
+        try await catalog.setArtifact(kind: kind, id: id, artifact: artifact, by: caller)
         return artifact
     }
 }
@@ -83,7 +80,7 @@ extension ControllerServices {
 extension ControllerServices {
     /// Brings the tools of a product on a node to `wanted`: installs the missing ones (and the product when it
     /// is not there) and removes the others the agent installed. Returns the jobs it queued.
-    func applyEnvironment(nodeID: Int64, productID: Int64, wanted: Set<Int64>, userID: Int64) async throws -> [InstallJob] {
+    func applyEnvironment(nodeID: Int64, productID: Int64, wanted: Set<Int64>, by caller: Caller) async throws -> [InstallJob] {
         let installed = try await nodes.inventory(nodeID: nodeID).first { $0.productId == productID }
         let present = Set((installed?.tools ?? []).filter { $0.state == .installed }.compactMap(\.toolId))
         let removable = Set(
@@ -96,7 +93,7 @@ extension ControllerServices {
                 try await installJobs.create(
                     nodeID: nodeID,
                     change: EnvironmentChange(productId: productID, toolIds: toInstall.sorted(), action: .install),
-                    userID: userID
+                    by: caller
                 )
             )
         }
@@ -106,7 +103,7 @@ extension ControllerServices {
                 try await installJobs.create(
                     nodeID: nodeID,
                     change: EnvironmentChange(productId: productID, toolIds: toRemove.sorted(), action: .uninstall),
-                    userID: userID
+                    by: caller
                 )
             )
         }

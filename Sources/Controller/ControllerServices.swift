@@ -10,6 +10,7 @@ struct ControllerServices: Sendable {
     let database: Database
     let metrics: ControllerMetrics
     let users: UserRepository
+    let audit: AuditLog
     let nodes: NodeRepository
     let catalog: CatalogRepository
     let tasks: TaskRepository
@@ -41,6 +42,7 @@ struct ControllerServices: Sendable {
         let database = Database(client: client, logger: logger, metrics: metrics)
         self.database = database
         users = UserRepository(database: database)
+        audit = AuditLog(database: database)
         let activity = NodeActivity()
         self.activity = activity
         let nodes = NodeRepository(database: database, activity: activity)

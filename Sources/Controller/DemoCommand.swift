@@ -72,7 +72,7 @@ struct DemoScenario {
             ("demo-node-1", ["1.0"]), ("demo-node-2", ["1.0", "2.0"]), ("demo-node-3", ["2.0"]),
         ]
         for (name, versions) in inventories {
-            try await startAgent(name: name, versions: versions, toolDirectory: toolDirectory, createdBy: admin.id)
+            try await startAgent(name: name, versions: versions, toolDirectory: toolDirectory)
         }
         let cases1 =
             (1...8).map { "checkout-\($0)" } + ["login", "search", "cart-add", "cart-remove"]
@@ -178,31 +178,32 @@ struct DemoScenario {
             if let existing = try await catalog.listProducts(Pagination(), name: "demo-shop").items.first(where: { $0.version == version }) {
                 return existing.id
             }
-            return try await catalog.createProduct(ProductInput(name: "demo-shop", version: version)).id
+            return try await catalog.createProduct(ProductInput(name: "demo-shop", version: version), by: .console).id
         }
         let tool: Int64
         if let existing = try await catalog.listTools(Pagination(), name: "demo-runner").items.first {
             tool = existing.id
         } else {
             tool = try await catalog.createTool(
-                ToolInput(name: "demo-runner", version: "1.0", runCommand: "{tool_dir}/run-case.sh {case}", defaultTimeoutS: 60)
+                ToolInput(name: "demo-runner", version: "1.0", runCommand: "{tool_dir}/run-case.sh {case}", defaultTimeoutS: 60),
+                by: .console
             ).id
         }
         let version1 = try await product("1.0")
         let version2 = try await product("2.0")
-        _ = try await catalog.setLinks(productID: version1, toolIDs: [tool])
-        _ = try await catalog.setLinks(productID: version2, toolIDs: [tool])
+        _ = try await catalog.setLinks(productID: version1, toolIDs: [tool], by: .console)
+        _ = try await catalog.setLinks(productID: version2, toolIDs: [tool], by: .console)
         return (version1, version2, tool)
     }
 
-    private func startAgent(name: String, versions: [String], toolDirectory: URL, createdBy: Int64) async throws {
+    private func startAgent(name: String, versions: [String], toolDirectory: URL) async throws {
         let directory = demoDirectory.appendingPathComponent("agents/\(name)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let configFile = directory.appendingPathComponent("agent.toml")
         try? FileManager.default.removeItem(at: configFile)
         let (_, token) = try await services.nodes.createEnrollmentToken(
             EnrollmentTokenInput(ttlS: 600, maxUses: 1, note: "demo \(name)"),
-            createdBy: createdBy
+            by: .console
         )
         let agent = AgentProcesses.agentBinary()
         let enroll = try await ProcessRunner.run(

@@ -4,13 +4,41 @@ public struct User: Codable, Sendable, Equatable {
     public var id: Int64
     public var username: String
     public var role: UserRole
+    /// A disabled user can neither sign in nor use their API tokens.
+    public var disabled: Bool
     public var createdAt: Date
 
-    public init(id: Int64, username: String, role: UserRole, createdAt: Date) {
+    public init(id: Int64, username: String, role: UserRole, disabled: Bool = false, createdAt: Date) {
         self.id = id
         self.username = username
         self.role = role
+        self.disabled = disabled
         self.createdAt = createdAt
+    }
+}
+
+/// Body of `PATCH /api/v1/users/{id}` (admin): what to change; absent fields stay as they are.
+public struct UserPatch: Codable, Sendable, Equatable {
+    public var disabled: Bool?
+    public var role: UserRole?
+    /// A new password, set by the admin.
+    public var password: String?
+
+    public init(disabled: Bool? = nil, role: UserRole? = nil, password: String? = nil) {
+        self.disabled = disabled
+        self.role = role
+        self.password = password
+    }
+}
+
+/// Body of `POST /api/v1/auth/password`: the caller changes their own password.
+public struct PasswordChange: Codable, Sendable {
+    public var currentPassword: String
+    public var newPassword: String
+
+    public init(currentPassword: String, newPassword: String) {
+        self.currentPassword = currentPassword
+        self.newPassword = newPassword
     }
 }
 

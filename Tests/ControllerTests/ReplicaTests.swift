@@ -250,4 +250,50 @@ struct ReplicaTests {
             "the second replica still knows a tool the first deleted"
         )
     }
+
+    @Test("a user disabled or deleted through one replica is refused at once by the other: sessions, tokens and roles")
+    func userChangesReachOtherReplicas() async throws {
+        let first = try await TestController.start()
+        let second = try await TestController.start(databaseURL: first.databaseURL)
+        defer { Task { for replica in [first, second] { await replica.stop() } } }
+        let ana = try await first.makeUser("ana")
+        let onSecond = try second.client(bearer: ana.token)
+        let anonymous = try second.client(bearer: nil)
+        let session = try await second.logIn("ana", ana.password)
+        let me = { try await anonymous.request(.GET, "/api/v1/auth/me", headers: [("Cookie", session.cookie)]).status }
+        #expect(try await onSecond.request(.GET, "/api/v1/tasks").status == 200)
+        #expect(try await onSecond.request(.GET, "/api/v1/tasks").status == 200, "now cached on the second replica")
+        #expect(try await me() == 200)
+
+        #expect(try await first.admin.request(.PATCH, "/api/v1/users/\(ana.id)", json: UserPatch(disabled: true)).status == 200)
+        // Sessions are read from the database on every request: refused on the very next one.
+        #expect(try await me() == 401)
+        // Cached tokens are forgotten when the replica hears the change (a notification, within milliseconds).
+        let disabledAt = ContinuousClock.now
+        #expect(
+            try await Self.eventually(within: 1) { try await onSecond.request(.GET, "/api/v1/tasks").status == 401 },
+            "the second replica still accepts the token of a user disabled through the first"
+        )
+        #expect(ContinuousClock.now - disabledAt < .seconds(1))
+
+        #expect(try await first.admin.request(.PATCH, "/api/v1/users/\(ana.id)", json: UserPatch(disabled: false, role: .admin)).status == 200)
+        #expect(try await Self.eventually(within: 1) { try await onSecond.request(.GET, "/api/v1/tasks").status == 200 })
+        let product = ProductInput(name: "by-ana", version: "1")
+        #expect(try await onSecond.request(.POST, "/api/v1/products", json: product).status == 201)
+        #expect(try await first.admin.request(.PATCH, "/api/v1/users/\(ana.id)", json: UserPatch(role: .member)).status == 200)
+        #expect(
+            try await Self.eventually(within: 1) {
+                try await onSecond.request(.POST, "/api/v1/products", json: ProductInput(name: "by-ana", version: "2")).status == 403
+            },
+            "the second replica still treats a demoted user as an admin"
+        )
+
+        let again = try await second.logIn("ana", ana.password)
+        #expect(try await first.admin.request(.DELETE, "/api/v1/users/\(ana.id)").status == 204)
+        #expect(try await anonymous.request(.GET, "/api/v1/auth/me", headers: [("Cookie", again.cookie)]).status == 401)
+        #expect(
+            try await Self.eventually(within: 1) { try await onSecond.request(.GET, "/api/v1/tasks").status == 401 },
+            "the second replica still accepts the token of a user deleted through the first"
+        )
+    }
 }

@@ -124,8 +124,8 @@ struct WebFormTests {
         #expect(toolUpload.status == 303)
 
         let catalog = fixture.controller.services.catalog
-        _ = try await catalog.setTestResult(productID: fixture.product.id, TestResultInput(passRate: 0.5), source: "test")
-        _ = try await catalog.setTestResult(productID: productID, TestResultInput(passRate: 0.75), source: "test")
+        _ = try await catalog.setTestResult(productID: fixture.product.id, TestResultInput(passRate: 0.5), source: "test", by: .console)
+        _ = try await catalog.setTestResult(productID: productID, TestResultInput(passRate: 0.75), source: "test", by: .console)
         let chart = try await web.get(productPath).body
         // Versions in version order: 1.0 before 1.10.
         let first = try #require(chart.range(of: "<title>1.0: 50.0 %</title>"))

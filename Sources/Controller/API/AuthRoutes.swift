@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import WireProtocol
 
-/// Login, logout, who am I; users and API tokens.
+/// Login, logout, who am I, one's own password; API tokens.
 struct AuthRoutes {
     let services: ControllerServices
 
@@ -30,24 +30,16 @@ struct AuthRoutes {
             }
             return found
         }
-        api.get("users") { request, context -> Page<User> in
-            _ = try context.requireAdmin()
-            return try await services.users.list(Pagination(request))
-        }
-        api.post("users") { request, context -> EditedResponse<User> in
-            _ = try context.requireAdmin()
-            let input = try await request.decode(as: UserInput.self, context: context)
-            let user = try await services.users.create(
-                username: input.username,
-                password: input.password,
-                role: input.role ?? .member
-            )
-            return EditedResponse(status: .created, response: user)
+        api.post("auth/password") { request, context -> Response in
+            let caller = try context.caller()
+            let input = try await request.decode(as: PasswordChange.self, context: context)
+            try await services.users.changeOwnPassword(input, by: caller)
+            return Response(status: .noContent)
         }
         api.post("tokens") { request, context -> EditedResponse<CreatedToken> in
-            let user = try context.requireUser()
+            let caller = try context.caller()
             let input = try await Self.optionalBody(TokenInput.self, request, context) ?? TokenInput()
-            let token = try await services.users.createToken(userID: user.id, name: input.name ?? "token")
+            let token = try await services.users.createToken(userID: try context.requireUser().id, name: input.name ?? "token", by: caller)
             return EditedResponse(status: .created, response: token)
         }
         api.get("tokens") { _, context -> Page<APIToken> in
@@ -55,8 +47,7 @@ struct AuthRoutes {
             return Page(items: try await services.users.listTokens(userID: user.id), nextCursor: nil)
         }
         api.delete("tokens/:id") { request, context -> Response in
-            let user = try context.requireUser()
-            try await services.users.deleteToken(id: try request.id(context), userID: user.id, isAdmin: user.isAdmin)
+            try await services.users.deleteToken(id: try request.id(context), by: try context.caller())
             return Response(status: .noContent)
         }
     }

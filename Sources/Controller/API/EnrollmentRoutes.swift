@@ -8,11 +8,11 @@ struct EnrollmentRoutes {
 
     func addRoutes(to api: RouterGroup<AppRequestContext>) {
         api.post("enrollment-tokens") { request, context -> EditedResponse<EnrollmentToken> in
-            let admin = try context.requireAdmin()
+            let caller = try context.adminCaller()
             let input =
                 try await AuthRoutes.optionalBody(EnrollmentTokenInput.self, request, context)
                 ?? EnrollmentTokenInput()
-            var (token, secret) = try await services.nodes.createEnrollmentToken(input, createdBy: admin.id)
+            var (token, secret) = try await services.nodes.createEnrollmentToken(input, by: caller)
             token.token = secret
             token.command = enrollCommand(token: secret)
             return EditedResponse(status: .created, response: token)
@@ -22,8 +22,8 @@ struct EnrollmentRoutes {
             return try await services.nodes.listEnrollmentTokens(Pagination(request))
         }
         api.delete("enrollment-tokens/:id") { request, context -> Response in
-            _ = try context.requireAdmin()
-            try await services.nodes.revokeEnrollmentToken(id: try request.id(context))
+            let caller = try context.adminCaller()
+            try await services.nodes.revokeEnrollmentToken(id: try request.id(context), by: caller)
             return Response(status: .noContent)
         }
     }

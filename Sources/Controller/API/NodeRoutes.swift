@@ -16,16 +16,16 @@ struct NodeRoutes {
             return try await services.nodes.get(id: try request.id(context))
         }
         api.patch("nodes/:id") { request, context -> NodeInfo in
-            _ = try context.requireAdmin()
+            let caller = try context.adminCaller()
             let id = try request.id(context)
             let patch = try await request.decode(as: NodePatch.self, context: context)
-            return try await services.patchNode(id: id, patch)
+            return try await services.patchNode(id: id, patch, by: caller)
         }
         api.post("nodes/:id/environment") { request, context -> EditedResponse<InstallJob> in
-            let user = try context.requireAdmin()
+            let caller = try context.adminCaller()
             let id = try request.id(context)
             let change = try await request.decode(as: EnvironmentChange.self, context: context)
-            let job = try await services.installJobs.create(nodeID: id, change: change, userID: user.id)
+            let job = try await services.installJobs.create(nodeID: id, change: change, by: caller)
             services.activity.installQueued(id)
             return EditedResponse(status: .accepted, response: job)
         }
@@ -43,8 +43,8 @@ struct NodeRoutes {
             return try await services.installJobs.get(id: try request.id(context))
         }
         api.delete("nodes/:id") { request, context -> Response in
-            _ = try context.requireAdmin()
-            try await services.nodes.revoke(id: try request.id(context))
+            let caller = try context.adminCaller()
+            try await services.nodes.revoke(id: try request.id(context), by: caller)
             return Response(status: .noContent)
         }
     }

@@ -36,8 +36,33 @@ enum OpenAPIDocument {
         ),
         .init(method: "POST", path: "/api/v1/auth/logout", summary: "Log out", access: .anyone, status: 204),
         .init(method: "GET", path: "/api/v1/auth/me", summary: "The calling user", access: .user, response: "User"),
+        .init(
+            method: "POST",
+            path: "/api/v1/auth/password",
+            summary: "Change your own password",
+            access: .user,
+            request: "PasswordChange",
+            status: 204
+        ),
         .init(method: "GET", path: "/api/v1/users", summary: "List users", access: .admin, response: "UserPage", query: ["limit", "cursor"]),
         .init(method: "POST", path: "/api/v1/users", summary: "Create a user", access: .admin, request: "UserInput", response: "User", status: 201),
+        .init(
+            method: "PATCH",
+            path: "/api/v1/users/{id}",
+            summary: "Disable or enable a user, change their role or set their password",
+            access: .admin,
+            request: "UserPatch",
+            response: "User"
+        ),
+        .init(method: "DELETE", path: "/api/v1/users/{id}", summary: "Delete a user; their tasks stay", access: .admin, status: 204),
+        .init(
+            method: "GET",
+            path: "/api/v1/audit",
+            summary: "The audit log, newest first",
+            access: .admin,
+            response: "AuditPage",
+            query: ["limit", "cursor", "actor", "action"]
+        ),
         .init(
             method: "POST",
             path: "/api/v1/tokens",

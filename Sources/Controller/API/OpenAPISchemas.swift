@@ -85,9 +85,18 @@ enum OpenAPISchemas {
             ["name": string, "version": string, "path": string, "tools": array(inventoryTool)],
             required: ["name", "version", "path", "tools"]
         )
+        let role: [String: Any] = ["type": "string", "enum": ["admin", "member"]]
         let user = object(
-            ["id": integer, "username": string, "role": ["type": "string", "enum": ["admin", "member"]], "created_at": time],
-            required: ["id", "username", "role"]
+            ["id": integer, "username": string, "role": role, "disabled": boolean, "created_at": time],
+            required: ["id", "username", "role", "disabled"]
+        )
+        let auditEntry = object(
+            [
+                "id": integer, "at": time, "actor": string, "action": string,
+                "target": object(["kind": string, "id": nullable("integer")], required: ["kind"]), "detail": string,
+                "address": nullable("string"),
+            ],
+            required: ["id", "at", "actor", "action", "target", "detail"]
         )
         let enrollmentToken = object(
             [
@@ -109,10 +118,14 @@ enum OpenAPISchemas {
             "LoginAnswer": object(["username": string, "role": string, "csrf_token": string], required: ["username", "role", "csrf_token"]),
             "User": user,
             "UserPage": page("User"),
-            "UserInput": object(
-                ["username": string, "password": string, "role": ["type": "string", "enum": ["admin", "member"]]],
-                required: ["username", "password"]
+            "UserInput": object(["username": string, "password": string, "role": role], required: ["username", "password"]),
+            "UserPatch": object(["disabled": boolean, "role": role, "password": string]),
+            "PasswordChange": object(
+                ["current_password": string, "new_password": string],
+                required: ["current_password", "new_password"]
             ),
+            "AuditEntry": auditEntry,
+            "AuditPage": page("AuditEntry"),
             "TokenInput": object(["name": string]),
             "CreatedToken": object(["id": integer, "name": string, "token": string], required: ["id", "name", "token"]),
             "APIToken": object(

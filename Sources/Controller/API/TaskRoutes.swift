@@ -11,12 +11,12 @@ struct TaskRoutes {
     func addRoutes(to api: RouterGroup<AppRequestContext>) {
         let tasks = services.tasks
         api.post("tasks") { request, context -> EditedResponse<TaskInfo> in
-            let user = try context.requireUser()
+            let caller = try context.caller()
             let submission = try await submission(request, context)
-            let stored = try await services.submit(submission, userID: user.id)
+            let stored = try await services.submit(submission, by: caller)
             context.logger.info("task submitted", metadata: ["testfleet.task.id": .stringConvertible(stored.id)])
             // The task as stored, without reading it back; only its outlook is asked of the database.
-            let task = try await services.withOutlook(stored.info(submittedBy: user.username))
+            let task = try await services.withOutlook(stored.info(submittedBy: caller.name))
             return EditedResponse(status: .created, response: task)
         }
         api.get("tasks") { request, context -> Page<TaskInfo> in
@@ -28,9 +28,9 @@ struct TaskRoutes {
             return try await services.taskDetail(id: try request.id(context))
         }
         api.post("tasks/:id/cancel") { request, context -> TaskInfo in
-            _ = try context.requireUser()
+            let caller = try context.caller()
             let id = try request.id(context)
-            try await tasks.cancel(id: id, completion: services.completion)
+            try await tasks.cancel(id: id, by: caller, completion: services.completion)
             return try await services.taskDetail(id: id)
         }
         api.get("tasks/:id/cases") { request, context -> Page<CaseInfo> in
@@ -147,6 +147,14 @@ extension TaskRepository.ListFilter {
 }
 
 extension ControllerServices {
+    /// Stores a task for `caller` (see ``submit(_:userID:)``); a member may not ask for more than
+    /// `member_max_priority` (403).
+    func submit(_ submission: TaskSubmission, by caller: Caller) async throws -> TaskRepository.Stored {
+        try caller.requireMayUse(priority: submission.priority ?? 0, memberMax: config.memberMaxPriority)
+        guard let userID = caller.userID else { throw AppError.forbidden("tasks are submitted by users") }
+        return try await submit(submission, userID: userID)
+    }
+
     /// A task with its counts and, while it runs, its ETA and why cases wait.
     func taskDetail(id: Int64) async throws -> TaskInfo {
         try await withOutlook(tasks.get(id: id))

@@ -99,6 +99,9 @@ extension ControllerConfiguration {
         Key(name: "session_ttl_s", summary: "web session lifetime (default 43200)") {
             $0.sessionTTLSeconds = try integer($1, "session_ttl_s", in: 60...(90 * 86400))
         },
+        Key(name: "member_max_priority", summary: "highest task priority a member may submit (default 10)") {
+            $0.memberMaxPriority = try integer($1, "member_max_priority", in: -1000...1000)
+        },
         Key(name: "admin_password", summary: "password of the first admin (environment only; random otherwise)") {
             $0.adminPassword = try single($1, "admin_password")
         },

@@ -48,6 +48,8 @@ struct ControllerConfiguration: Sendable {
     /// After an infrastructure failure, how long a case avoids the node it failed on.
     var retryAvoidSeconds = 60
     var sessionTTLSeconds = 12 * 3600
+    /// The highest task priority a member may submit; admins may use any.
+    var memberMaxPriority = 10
     /// Password for the first admin (environment only: `TESTFLEET_ADMIN_PASSWORD`); random otherwise.
     var adminPassword: String?
 

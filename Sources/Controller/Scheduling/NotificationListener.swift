@@ -27,8 +27,8 @@ struct NotificationListener: Service {
                             // Anything sent while not listening is unknown: everyone looks again.
                             capabilities.forgetAll()
                             activity.forgetAll()
-                            tokens.forgetAll()
-                            catalog.forgetAll()
+                            tokens.resume()
+                            catalog.resume()
                             waiters.wakeAll()
                             for try await notification in notifications {
                                 handle(notification.payload)
@@ -37,6 +37,9 @@ struct NotificationListener: Service {
                     }
                 }
             } catch {
+                // Until it listens again, changes would go unnoticed: a revoked token must not stay usable.
+                tokens.suspend()
+                catalog.suspend()
                 if Task.isCancelled || Task.isShuttingDownGracefully { break }
                 if ContinuousClock.now - started > .seconds(10) { backoff = .milliseconds(100) }
                 logger.warning("notification listener lost its connection; reconnecting: \(String(reflecting: error))")

@@ -14,7 +14,8 @@ enum Notifications {
     static func installQueued(_ nodeID: Int64) -> String { "install:\(nodeID)" }
     /// A product or tool was changed or deleted: cached ones are looked up again.
     static let catalogEdited = "catalog-edited"
-    /// An API token was revoked: cached tokens are looked up again.
+    /// An API token was revoked, or a user disabled, deleted or given another role: cached tokens are looked
+    /// up again.
     static let tokenRevoked = "token-revoked"
 
     enum Message: Equatable, Sendable {

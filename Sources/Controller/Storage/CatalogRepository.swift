@@ -94,7 +94,7 @@ struct CatalogRepository: Sendable {
         )
     }
 
-    func createProduct(_ input: ProductInput) async throws -> Product {
+    func createProduct(_ input: ProductInput, by caller: Caller) async throws -> Product {
         try Self.validateName(input.name, version: input.version, kind: .product)
         try Self.validateURL(input.downloadUrl)
         do {
@@ -117,6 +117,7 @@ struct CatalogRepository: Sendable {
                 try await transaction.query(
                     "SELECT pg_notify(\(Notifications.channel), \(Notifications.catalogChanged))"
                 )
+                try await transaction.audit(caller, .productCreate, .catalog(.product, product.id), "\(product.name) \(product.version)")
                 return product
             }
         } catch let error as AppError where error.status == .conflict {
@@ -144,31 +145,43 @@ struct CatalogRepository: Sendable {
         return try Self.product(row)
     }
 
-    func updateProduct(id: Int64, _ input: ProductInput) async throws -> Product {
+    func updateProduct(id: Int64, _ input: ProductInput, by caller: Caller) async throws -> Product {
         try Self.validateName(input.name, version: input.version, kind: .product)
         try Self.validateURL(input.downloadUrl)
         do {
-            guard
-                let row = try await edited(
-                    """
-                    UPDATE products SET name = \(input.name), version = \(input.version),
-                        download_url = \(input.downloadUrl), install_script = \(input.installScript), updated_at = now()
-                    WHERE id = \(id) RETURNING \(unescaped: Self.productColumns)
-                    """
-                ).first()
-            else { throw AppError.notFound("no product \(id)") }
-            return try Self.product(row)
+            return try await editing { transaction in
+                guard
+                    let row = try await transaction.query(
+                        """
+                        UPDATE products SET name = \(input.name), version = \(input.version),
+                            download_url = \(input.downloadUrl), install_script = \(input.installScript), updated_at = now()
+                        WHERE id = \(id) RETURNING \(unescaped: Self.productColumns)
+                        """
+                    ).first()
+                else { throw AppError.notFound("no product \(id)") }
+                let product = try Self.product(row)
+                try await transaction.audit(caller, .productUpdate, .catalog(.product, id), "\(product.name) \(product.version)")
+                return product
+            }
         } catch let error as AppError where error.status == .conflict {
             throw AppError.conflict("product \(input.name) \(input.version) already exists")
         }
     }
 
-    func deleteProduct(id: Int64) async throws {
+    /// Deletes a product or tool; 409 while tasks use it.
+    func delete(_ kind: Kind, id: Int64, by caller: Caller) async throws {
         do {
-            let rows = try await edited("DELETE FROM products WHERE id = \(id) RETURNING id").collect(Int64.self)
-            guard !rows.isEmpty else { throw AppError.notFound("no product \(id)") }
+            try await editing { transaction in
+                guard
+                    let row = try await transaction.query(
+                        "DELETE FROM \(unescaped: kind.table) WHERE id = \(id) RETURNING name, version"
+                    ).first()
+                else { throw AppError.notFound("no \(kind.rawValue) \(id)") }
+                let (name, version) = try row.decode((String, String).self)
+                try await transaction.audit(caller, kind == .product ? .productDelete : .toolDelete, .catalog(kind, id), "\(name) \(version)")
+            }
         } catch let error as AppError where error.status == .conflict {
-            throw AppError.conflict("product \(id) has tasks; it cannot be deleted")
+            throw AppError.conflict("\(kind.rawValue) \(id) has tasks; it cannot be deleted")
         }
     }
 
@@ -214,7 +227,7 @@ struct CatalogRepository: Sendable {
         }
     }
 
-    func createTool(_ input: ToolInput) async throws -> Tool {
+    func createTool(_ input: ToolInput, by caller: Caller) async throws -> Tool {
         try Self.validate(input)
         do {
             return try await database.transaction { transaction in
@@ -236,6 +249,7 @@ struct CatalogRepository: Sendable {
                 try await transaction.query(
                     "SELECT pg_notify(\(Notifications.channel), \(Notifications.catalogChanged))"
                 )
+                try await transaction.audit(caller, .toolCreate, .catalog(.tool, tool.id), "\(tool.name) \(tool.version)")
                 return tool
             }
         } catch let error as AppError where error.status == .conflict {
@@ -260,37 +274,32 @@ struct CatalogRepository: Sendable {
         return try Self.tool(row)
     }
 
-    func updateTool(id: Int64, _ input: ToolInput) async throws -> Tool {
+    func updateTool(id: Int64, _ input: ToolInput, by caller: Caller) async throws -> Tool {
         try Self.validate(input)
         do {
-            guard
-                let row = try await edited(
-                    """
-                    UPDATE tools SET name = \(input.name), version = \(input.version), run_command = \(input.runCommand),
-                        default_timeout_s = coalesce(\(input.defaultTimeoutS), default_timeout_s),
-                        download_url = \(input.downloadUrl), install_script = \(input.installScript), updated_at = now()
-                    WHERE id = \(id) RETURNING \(unescaped: Self.toolColumns)
-                    """
-                ).first()
-            else { throw AppError.notFound("no tool \(id)") }
-            return try Self.tool(row)
+            return try await editing { transaction in
+                guard
+                    let row = try await transaction.query(
+                        """
+                        UPDATE tools SET name = \(input.name), version = \(input.version), run_command = \(input.runCommand),
+                            default_timeout_s = coalesce(\(input.defaultTimeoutS), default_timeout_s),
+                            download_url = \(input.downloadUrl), install_script = \(input.installScript), updated_at = now()
+                        WHERE id = \(id) RETURNING \(unescaped: Self.toolColumns)
+                        """
+                    ).first()
+                else { throw AppError.notFound("no tool \(id)") }
+                let tool = try Self.tool(row)
+                try await transaction.audit(caller, .toolUpdate, .catalog(.tool, id), "\(tool.name) \(tool.version)")
+                return tool
+            }
         } catch let error as AppError where error.status == .conflict {
             throw AppError.conflict("tool \(input.name) \(input.version) already exists")
         }
     }
 
-    func deleteTool(id: Int64) async throws {
-        do {
-            let rows = try await edited("DELETE FROM tools WHERE id = \(id) RETURNING id").collect(Int64.self)
-            guard !rows.isEmpty else { throw AppError.notFound("no tool \(id)") }
-        } catch let error as AppError where error.status == .conflict {
-            throw AppError.conflict("tool \(id) has tasks; it cannot be deleted")
-        }
-    }
-
     // MARK: Links
 
-    func setLinks(productID: Int64, toolIDs: [Int64]) async throws -> [Tool] {
+    func setLinks(productID: Int64, toolIDs: [Int64], by caller: Caller) async throws -> [Tool] {
         let unique = Array(Set(toolIDs)).sorted()
         try await database.transaction { transaction in
             guard
@@ -313,6 +322,8 @@ struct CatalogRepository: Sendable {
                 ON CONFLICT DO NOTHING
                 """
             )
+            let detail = unique.isEmpty ? "no tools" : "tools " + unique.map(String.init).joined(separator: ", ")
+            try await transaction.audit(caller, .productTools, .catalog(.product, productID), detail)
         }
         return try await linkedTools(productID: productID)
     }
@@ -330,23 +341,11 @@ struct CatalogRepository: Sendable {
 
     // MARK: Resolution
 
-    /// Runs a statement that changes products or tools and returns the rows it changed; when it changed any,
-    /// every controller forgets the products and tools it has cached (this one at once).
-    private func edited(_ statement: PostgresQuery) async throws -> PostgresRowSequence {
-        var binds = statement.binds
-        binds.append(Notifications.channel)
-        binds.append(Notifications.catalogEdited)
-        let notified = PostgresQuery(
-            unsafeSQL: """
-                WITH edited AS (\(statement.sql)), notified AS (
-                    SELECT pg_notify($\(binds.count - 1), $\(binds.count)) FROM edited LIMIT 1
-                )
-                SELECT edited.* FROM edited LEFT JOIN notified ON true
-                """,
-            binds: binds
-        )
+    /// Runs a change to products or tools in a transaction; every controller forgets the products and tools it
+    /// has cached: the others when the notification sent in the transaction arrives, this one once it committed.
+    private func editing<Result: Sendable>(_ body: (Transaction) async throws -> Result) async throws -> Result {
         defer { cache.forgetAll() }
-        return try await database.query(notified)
+        return try await database.transaction(notifying: Notifications.catalogEdited, body)
     }
 
     func resolveProduct(_ reference: ItemReference) async throws -> Product {
@@ -404,7 +403,8 @@ struct CatalogRepository: Sendable {
     func setTestResult(
         productID: Int64,
         _ input: TestResultInput,
-        source defaultSource: String
+        source defaultSource: String,
+        by caller: Caller
     ) async throws
         -> TestResult
     {
@@ -413,12 +413,15 @@ struct CatalogRepository: Sendable {
         }
         if let url = input.reportUrl, url.count > 2000 { throw AppError.unprocessable("report_url: at most 2000 characters") }
         _ = try await product(id: productID)
-        try await database.query(
-            """
-            INSERT INTO product_test_results (product_id, pass_rate, report_url, source)
-            VALUES (\(productID), \(input.passRate), \(input.reportUrl), \(input.source ?? defaultSource))
-            """
-        )
+        try await database.transaction { transaction in
+            try await transaction.query(
+                """
+                INSERT INTO product_test_results (product_id, pass_rate, report_url, source)
+                VALUES (\(productID), \(input.passRate), \(input.reportUrl), \(input.source ?? defaultSource))
+                """
+            )
+            try await transaction.audit(caller, .productTestResult, .catalog(.product, productID), "pass rate \(input.passRate)")
+        }
         return try await testResult(productID: productID)
     }
 
@@ -438,15 +441,19 @@ struct CatalogRepository: Sendable {
 
     // MARK: Artifacts
 
-    func setArtifact(kind: Kind, id: Int64, artifact: Artifact) async throws {
-        let rows = try await edited(
-            """
-            UPDATE \(unescaped: kind.table) SET artifact_filename = \(artifact.filename), artifact_size = \(artifact.size),
-                artifact_sha256 = \(artifact.sha256), updated_at = now()
-            WHERE id = \(id) RETURNING id
-            """
-        ).collect(Int64.self)
-        guard !rows.isEmpty else { throw AppError.notFound("no \(kind.rawValue) \(id)") }
+    func setArtifact(kind: Kind, id: Int64, artifact: Artifact, by caller: Caller) async throws {
+        try await editing { transaction in
+            let rows = try await transaction.query(
+                """
+                UPDATE \(unescaped: kind.table) SET artifact_filename = \(artifact.filename), artifact_size = \(artifact.size),
+                    artifact_sha256 = \(artifact.sha256), updated_at = now()
+                WHERE id = \(id) RETURNING id
+                """
+            ).collect(Int64.self)
+            guard !rows.isEmpty else { throw AppError.notFound("no \(kind.rawValue) \(id)") }
+            let detail = "\(artifact.filename), \(artifact.size) bytes, sha256 \(artifact.sha256.prefix(12))…"
+            try await transaction.audit(caller, kind == .product ? .productArtifact : .toolArtifact, .catalog(kind, id), detail)
+        }
     }
 
     func artifact(kind: Kind, id: Int64) async throws -> Artifact? {

@@ -76,6 +76,19 @@ struct Database: Sendable {
         }
     }
 
+    /// Runs `body` in a transaction that also tells every controller `message` (delivered when it commits): for
+    /// changes to what controllers cache.
+    func transaction<Result: Sendable>(
+        notifying message: String,
+        _ body: (Transaction) async throws -> Result
+    ) async throws -> Result {
+        try await transaction { transaction in
+            let result = try await body(transaction)
+            try await transaction.query("SELECT pg_notify(\(Notifications.channel), \(message))")
+            return result
+        }
+    }
+
     /// Runs `body` with one connection for its length: for session-level work such as advisory locks.
     func withConnection<Result: Sendable>(_ body: (Session) async throws -> Result) async throws -> Result {
         do {

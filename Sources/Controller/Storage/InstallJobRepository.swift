@@ -14,7 +14,7 @@ struct InstallJobRepository: Sendable {
     static let logLimit = 1 << 20
 
     /// Queues a job for `change` on a node and marks what it will change.
-    func create(nodeID: Int64, change: EnvironmentChange, userID: Int64) async throws -> InstallJob {
+    func create(nodeID: Int64, change: EnvironmentChange, by caller: Caller) async throws -> InstallJob {
         let product: Product
         do {
             product = try await catalog.product(id: change.productId)
@@ -79,7 +79,7 @@ struct InstallJobRepository: Sendable {
                         """
                     )
                 }
-                return try await insertJob(transaction, nodeID, product.id, toInstall, withProduct, .install, userID)
+                return try await insertJob(transaction, nodeID, product.id, toInstall, withProduct, .install, caller, what)
             case .uninstall:
                 guard let existing, existing.1 != "failed" || !toolIDs.isEmpty else {
                     throw AppError.conflict("\(what) is not installed on this node")
@@ -109,7 +109,7 @@ struct InstallJobRepository: Sendable {
                         "UPDATE node_products SET state = 'removing', updated_at = now() WHERE id = \(existing.0)"
                     )
                 }
-                return try await insertJob(transaction, nodeID, product.id, targets, toolIDs.isEmpty, .uninstall, userID)
+                return try await insertJob(transaction, nodeID, product.id, targets, toolIDs.isEmpty, .uninstall, caller, what)
             }
         }
         return try await get(id: jobID)
@@ -122,17 +122,21 @@ struct InstallJobRepository: Sendable {
         _ toolIDs: [Int64],
         _ withProduct: Bool,
         _ action: EnvironmentChange.Action,
-        _ userID: Int64
+        _ caller: Caller,
+        _ what: String
     ) async throws -> Int64 {
         let id = try await transaction.query(
             """
             INSERT INTO install_jobs (node_id, product_id, tool_ids, with_product, action, created_by)
-            VALUES (\(nodeID), \(productID), \(toolIDs), \(withProduct), \(action.rawValue), \(userID)) RETURNING id
+            VALUES (\(nodeID), \(productID), \(toolIDs), \(withProduct), \(action.rawValue), \(caller.userID)) RETURNING id
             """
         ).collect(Int64.self)[0]
         try await transaction.query(
             "SELECT pg_notify(\(Notifications.channel), \(Notifications.installQueued(nodeID)))"
         )
+        let items = (withProduct ? ["the product"] : []) + toolIDs.map { "tool \($0)" }
+        let detail = "\(what) on node \(nodeID): " + items.joined(separator: ", ")
+        try await transaction.audit(caller, action == .install ? .environmentInstall : .environmentUninstall, .installJob(id), detail)
         return id
     }
 

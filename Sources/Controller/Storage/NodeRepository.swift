@@ -33,120 +33,6 @@ struct NodeRepository: Sendable {
         return revoked ? .revoked(name: name) : .node(node)
     }
 
-    // MARK: Enrollment tokens
-
-    func createEnrollmentToken(_ input: EnrollmentTokenInput, createdBy: Int64) async throws -> (EnrollmentToken, String) {
-        let ttl = input.ttlS ?? 3600
-        let maxUses = input.maxUses ?? 1
-        guard (60...(365 * 86400)).contains(ttl) else {
-            throw AppError.unprocessable("ttl_s: expected 60 to 31536000 seconds, got \(ttl)")
-        }
-        guard (1...10000).contains(maxUses) else {
-            throw AppError.unprocessable("max_uses: expected 1 to 10000, got \(maxUses)")
-        }
-        let note = input.note ?? ""
-        guard note.count <= 500 else { throw AppError.unprocessable("note: at most 500 characters") }
-        let token = Secrets.token(kind: "tfe")
-        let row = try await database.query(
-            """
-            INSERT INTO enrollment_tokens (token_hash, created_by, note, expires_at, max_uses)
-            VALUES (\(Secrets.hash(token)), \(createdBy), \(note), now() + make_interval(secs => \(Double(ttl))), \(maxUses))
-            RETURNING id, note, expires_at, max_uses, uses, revoked_at IS NOT NULL, created_at
-            """
-        ).first()!
-        return (try Self.enrollmentToken(row), token)
-    }
-
-    func listEnrollmentTokens(_ pagination: Pagination) async throws -> Page<EnrollmentToken> {
-        let rows = try await database.query(
-            """
-            SELECT id, note, expires_at, max_uses, uses, revoked_at IS NOT NULL, created_at FROM enrollment_tokens
-            WHERE id > \(pagination.after ?? 0) ORDER BY id LIMIT \(pagination.limit + 1)
-            """
-        ).all()
-        return pagination.page(try rows.map(Self.enrollmentToken), id: \.id)
-    }
-
-    func revokeEnrollmentToken(id: Int64) async throws {
-        let rows = try await database.query(
-            "UPDATE enrollment_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(id) RETURNING id"
-        ).collect(Int64.self)
-        guard !rows.isEmpty else { throw AppError.notFound("no enrollment token \(id)") }
-    }
-
-    private static func enrollmentToken(_ row: PostgresRow) throws -> EnrollmentToken {
-        let (id, note, expires, maxUses, uses, revoked, created) = try row.decode(
-            (Int64, String, Date, Int, Int, Bool, Date).self
-        )
-        return EnrollmentToken(
-            id: id,
-            note: note,
-            expiresAt: expires,
-            maxUses: maxUses,
-            uses: uses,
-            revoked: revoked,
-            createdAt: created
-        )
-    }
-
-    /// Spends one use of an enrollment token and enrolls (or re-keys) the node named in the request.
-    func enroll(token: String, request: EnrollRequest) async throws -> EnrollResponse {
-        let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty, name.count <= 200, !name.contains(where: { $0.isNewline }) else {
-            throw AppError.unprocessable("name: 1 to 200 characters on one line")
-        }
-        guard (1...1024).contains(request.facts.slots) else {
-            throw AppError.unprocessable("facts.slots: expected 1 to 1024, got \(request.facts.slots)")
-        }
-        let credential = Secrets.token(kind: "tfn")
-        let facts = request.facts
-        return try await database.transaction { transaction in
-            guard
-                let row = try await transaction.query(
-                    """
-                    SELECT id, expires_at < now(), expires_at, uses >= max_uses, max_uses, revoked_at IS NOT NULL
-                    FROM enrollment_tokens WHERE token_hash = \(Secrets.hash(token)) FOR UPDATE
-                    """
-                ).first()
-            else { throw AppError.unauthorized("unknown enrollment token") }
-            let (tokenID, expired, expiresAt, usedUp, maxUses, revoked) = try row.decode(
-                (Int64, Bool, Date, Bool, Int, Bool).self
-            )
-            if revoked { throw AppError.unauthorized("enrollment token \(tokenID) was revoked") }
-            if expired {
-                throw AppError.unauthorized(
-                    "enrollment token \(tokenID) expired at \(WireJSON.formatTimestamp(expiresAt))"
-                )
-            }
-            if usedUp {
-                throw AppError.unauthorized(
-                    "enrollment token \(tokenID) is used up (\(maxUses) of \(maxUses) uses)"
-                )
-            }
-            try await transaction.query(
-                "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = \(tokenID)"
-            )
-            let nodeID = try await transaction.query(
-                """
-                INSERT INTO nodes (name, hostname, ip, os, arch, agent_version, slots, credential_hash, last_seen_at)
-                VALUES (\(name), \(facts.hostname), \(facts.ip), \(facts.os), \(facts.arch), \(facts.agentVersion),
-                        \(facts.slots), \(Secrets.hash(credential)), now())
-                ON CONFLICT (name) DO UPDATE SET
-                    hostname = excluded.hostname, ip = excluded.ip, os = excluded.os, arch = excluded.arch,
-                    agent_version = excluded.agent_version, slots = excluded.slots,
-                    credential_hash = excluded.credential_hash, revoked_at = NULL, state = 'online',
-                    state_reason = NULL, consecutive_infra_failures = 0, last_seen_at = now(), updated_at = now()
-                RETURNING id
-                """
-            ).collect(Int64.self)[0]
-            // A re-enrolled node's old credential stops working on every controller.
-            try await transaction.query(
-                "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(nodeID)))"
-            )
-            return EnrollResponse(nodeId: nodeID, name: name, credential: credential)
-        }
-    }
-
     // MARK: Inventory
 
     /// Replaces what the agent's config file says is installed on the node; returns entries the catalog
@@ -402,7 +288,7 @@ struct NodeRepository: Sendable {
     }
 
     /// Changes a node's state, slots or labels (admin).
-    func patch(id: Int64, _ patch: NodePatch) async throws -> NodeInfo {
+    func patch(id: Int64, _ patch: NodePatch, by caller: Caller) async throws -> NodeInfo {
         if let slots = patch.slots, !(1...1024).contains(slots) {
             throw AppError.unprocessable("slots: expected 1 to 1024, got \(slots)")
         }
@@ -412,7 +298,7 @@ struct NodeRepository: Sendable {
         if let labels = patch.labels, labels.contains(where: { $0.isEmpty || $0.count > 100 }) {
             throw AppError.unprocessable("labels: each 1 to 100 characters")
         }
-        let updated = try await database.transaction { transaction in
+        try await database.transaction { transaction in
             let rows = try await transaction.query(
                 """
                 UPDATE nodes SET
@@ -424,33 +310,51 @@ struct NodeRepository: Sendable {
                     slots = coalesce(\(patch.slots), slots),
                     labels = coalesce(\(patch.labels), labels),
                     updated_at = now()
-                WHERE id = \(id) RETURNING id
+                WHERE id = \(id) RETURNING name
                 """
-            ).collect(Int64.self)
-            if !rows.isEmpty {
-                try await transaction.query(
-                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(id)))"
-                )
+            ).collect(String.self)
+            guard let name = rows.first else { throw AppError.notFound("no node \(id)") }
+            try await transaction.query(
+                "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(id)))"
+            )
+            for (action, detail) in Self.auditedChanges(patch, name: name) {
+                try await transaction.audit(caller, action, .node(id), detail)
             }
-            return !rows.isEmpty
         }
-        guard updated else { throw AppError.notFound("no node \(id)") }
         return try await get(id: id)
     }
 
     /// Revokes a node's credential: its agent can do nothing more; its running cases are lost and requeued by
     /// the reaper when their leases expire.
-    func revoke(id: Int64) async throws {
-        let rows = try await database.query(
-            """
-            UPDATE nodes SET revoked_at = coalesce(revoked_at, now()), state = 'disabled',
-                state_reason = 'credential revoked', updated_at = now()
-            WHERE id = \(id) RETURNING id
-            """
-        ).collect(Int64.self)
-        guard !rows.isEmpty else { throw AppError.notFound("no node \(id)") }
+    func revoke(id: Int64, by caller: Caller) async throws {
+        try await database.transaction(notifying: Notifications.nodeChanged(id)) { transaction in
+            let rows = try await transaction.query(
+                """
+                UPDATE nodes SET revoked_at = coalesce(revoked_at, now()), state = 'disabled',
+                    state_reason = 'credential revoked', updated_at = now()
+                WHERE id = \(id) RETURNING name
+                """
+            ).collect(String.self)
+            guard let name = rows.first else { throw AppError.notFound("no node \(id)") }
+            try await transaction.audit(caller, .nodeRevoke, .node(id), name)
+        }
         activity.forget(node: id)
-        try await database.query("SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(id)))")
+    }
+
+    /// The audit entries of a node patch: one for a new state, one for new slots or labels.
+    static func auditedChanges(_ patch: NodePatch, name: String) -> [(AuditAction, String)] {
+        var changes: [(AuditAction, String)] = []
+        switch patch.state {
+        case .online: changes.append((.nodeEnable, name))
+        case .draining: changes.append((.nodeDrain, name))
+        case .disabled: changes.append((.nodeDisable, name))
+        case .offline, nil: break
+        }
+        var updated: [String] = []
+        if let slots = patch.slots { updated.append("\(slots) slots") }
+        if let labels = patch.labels { updated.append("labels " + (labels.isEmpty ? "none" : labels.joined(separator: ", "))) }
+        if !updated.isEmpty { changes.append((.nodeUpdate, "\(name): " + updated.joined(separator: "; "))) }
+        return changes
     }
 
     /// Records that the node was heard from; an offline node comes back online. Visits soon after a

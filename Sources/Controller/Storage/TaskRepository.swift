@@ -180,14 +180,17 @@ struct TaskRepository: Sendable {
         return Stored(id: first.0, createdAt: first.1, task: task, handed: handed)
     }
 
+    /// Who submitted a task: the user, or the name kept when their account was deleted.
+    static let submitter = "coalesce(u.username, t.submitted_by_name)"
+
     static let taskColumns = """
         t.id, t.name, t.state, t.priority, t.case_timeout_s, t.max_infra_retries, t.created_at, t.started_at,
-        t.finished_at, p.id, p.name, p.version, tl.id, tl.name, tl.version, u.username, t.case_count, r.report_url
+        t.finished_at, p.id, p.name, p.version, tl.id, tl.name, tl.version, \(submitter), t.case_count, r.report_url
         """
 
     static let taskJoins = """
         FROM tasks t JOIN products p ON p.id = t.product_id JOIN tools tl ON tl.id = t.tool_id
-        JOIN users u ON u.id = t.submitted_by LEFT JOIN reports r ON r.task_id = t.id
+        LEFT JOIN users u ON u.id = t.submitted_by LEFT JOIN reports r ON r.task_id = t.id
         """
 
     static func task(_ row: PostgresRow) throws -> TaskInfo {
@@ -234,7 +237,7 @@ struct TaskRepository: Sendable {
             WHERE t.id < \(pagination.after ?? Int64.max)
               AND (\(filter.state?.rawValue)::text IS NULL OR t.state = \(filter.state?.rawValue))
               AND (\(filter.productID)::bigint IS NULL OR t.product_id = \(filter.productID))
-              AND (\(filter.user)::text IS NULL OR u.username = \(filter.user))
+              AND (\(filter.user)::text IS NULL OR \(unescaped: Self.submitter) = \(filter.user))
             ORDER BY t.id DESC LIMIT \(pagination.limit + 1)
             """
         ).all()
@@ -369,14 +372,20 @@ struct TaskRepository: Sendable {
         )
     }
 
-    /// Cancels a task: queued cases end `cancelled` now; running ones are told through their heartbeat.
-    func cancel(id: Int64, completion: TaskCompletion) async throws {
+    /// Cancels a task (its submitter or an admin): queued cases end `cancelled` now; running ones are told
+    /// through their heartbeat.
+    func cancel(id: Int64, by caller: Caller, completion: TaskCompletion) async throws {
         try await database.transaction { transaction in
             guard
-                let state = try await transaction.query(
-                    "SELECT state FROM tasks WHERE id = \(id) FOR UPDATE"
-                ).collect(String.self).first
+                let row = try await transaction.query(
+                    """
+                    SELECT t.state, t.submitted_by, \(unescaped: Self.submitter), t.name FROM tasks t
+                    LEFT JOIN users u ON u.id = t.submitted_by WHERE t.id = \(id) FOR UPDATE OF t
+                    """
+                ).first()
             else { throw AppError.notFound("no task \(id)") }
+            let (state, owner, ownerName, name) = try row.decode((String, Int64?, String, String).self)
+            try caller.requireMayChange(task: id, submittedBy: owner, ownerName: ownerName)
             if state == TaskState.completed.rawValue {
                 throw AppError.conflict("task \(id) has already completed")
             }
@@ -386,13 +395,18 @@ struct TaskRepository: Sendable {
                 UPDATE tasks SET state = 'cancelled', finished_at = now(), updated_at = now() WHERE id = \(id)
                 """
             )
-            try await transaction.query(
-                """
-                UPDATE cases SET state = 'cancelled', message = 'cancelled before it ran', finished_at = now(),
-                    updated_at = now()
-                WHERE task_id = \(id) AND state = 'queued'
-                """
-            )
+            let queued =
+                try await transaction.query(
+                    """
+                    WITH cancelled AS (
+                        UPDATE cases SET state = 'cancelled', message = 'cancelled before it ran', finished_at = now(),
+                            updated_at = now()
+                        WHERE task_id = \(id) AND state = 'queued' RETURNING 1
+                    )
+                    SELECT count(*)::int FROM cancelled
+                    """
+                ).collect(Int.self).first ?? 0
+            try await transaction.audit(caller, .taskCancel, .task(id), "\(name); \(queued) queued cases cancelled")
             try await completion.completeIfDone(taskID: id, transaction: transaction)
         }
     }

@@ -2,35 +2,29 @@ import Foundation
 import Hummingbird
 import WireProtocol
 
-/// Administration: users, the signed-in user's API tokens (everyone), and enrollment tokens with the ready
-/// `testfleet-agent enroll` command (admins). New secrets are shown once, on the page that created them.
+/// Administration: the signed-in user's password and API tokens (everyone), users, enrollment tokens with the
+/// ready `testfleet-agent enroll` command and the latest audit entries (admins). New secrets are shown once, on
+/// the page that created them. Changes to users are ``UserAdminPages``.
 struct AdminPages {
     let services: ControllerServices
     let renderer: WebRenderer
+
+    /// How many audit entries the admin page shows; the audit page has them all.
+    static let latestAuditEntries = 10
 
     func addRoutes(to web: RouterGroup<AppRequestContext>) {
         web.get("admin") { request, context -> Response in
             let user = try context.webUser(request)
             return try await page(user, AdminView.Created())
         }
-        web.post("admin/users") { request, context -> Response in
-            let (user, form) = try await context.webForm(request, admin: true)
-            let role = UserRole(rawValue: form.text("role") ?? "member") ?? .member
-            do {
-                let created = try await services.users.create(username: form.text("username") ?? "", password: form["password"] ?? "", role: role)
-                return try await page(user, AdminView.Created(notice: "Created \(created.role.rawValue) \(created.username)."))
-            } catch let error as AppError where error.status == .unprocessableContent || error.status == .conflict {
-                return try await page(user, AdminView.Created(error: error.message, username: form.text("username") ?? ""), status: error.status)
-            }
-        }
         web.post("admin/tokens") { request, context -> Response in
             let (user, form) = try await context.webForm(request)
-            let token = try await services.users.createToken(userID: user.id, name: form.text("name") ?? "")
+            let token = try await services.users.createToken(userID: user.id, name: form.text("name") ?? "", by: user.caller)
             return try await page(user, AdminView.Created(apiToken: token), status: .created)
         }
         web.post("admin/tokens/:id/revoke") { request, context -> Response in
             let (user, _) = try await context.webForm(request)
-            try await services.users.deleteToken(id: try request.id(context), userID: user.id, isAdmin: user.isAdmin)
+            try await services.users.deleteToken(id: try request.id(context), by: user.caller)
             return WebRedirect(location: "/admin#tokens").response
         }
         web.post("admin/enrollment-tokens") { request, context -> Response in
@@ -40,23 +34,27 @@ struct AdminPages {
                 maxUses: try form.integer("max_uses", label: "uses"),
                 note: form.text("note")
             )
-            let (token, secret) = try await services.nodes.createEnrollmentToken(input, createdBy: user.id)
+            let (token, secret) = try await services.nodes.createEnrollmentToken(input, by: user.caller)
             let command = EnrollmentRoutes(services: services).enrollCommand(token: secret)
             return try await page(user, AdminView.Created(enrollment: .init(id: token.id, command: command)), status: .created)
         }
         web.post("admin/enrollment-tokens/:id/revoke") { request, context -> Response in
-            _ = try await context.webForm(request, admin: true)
-            try await services.nodes.revokeEnrollmentToken(id: try request.id(context))
+            let (user, _) = try await context.webForm(request, admin: true)
+            try await services.nodes.revokeEnrollmentToken(id: try request.id(context), by: user.caller)
             return WebRedirect(location: "/admin#enrollment").response
         }
     }
 
-    private func page(_ user: WebUser, _ created: AdminView.Created, status: HTTPResponse.Status = .ok) async throws -> Response {
+    /// The admin page as `user` sees it, with what the last action made or what went wrong.
+    func page(_ user: WebUser, _ created: AdminView.Created, status: HTTPResponse.Status = .ok) async throws -> Response {
         let everyone = Pagination(limit: Pagination.maximumLimit)
         let users = user.isAdmin ? try await services.users.list(everyone).items : []
         let enrollment = user.isAdmin ? try await services.nodes.listEnrollmentTokens(everyone).items : []
+        let audit =
+            user.isAdmin
+            ? try await services.audit.list(Pagination(limit: Self.latestAuditEntries), filter: AuditLog.Filter()).items : []
         let tokens = try await services.users.listTokens(userID: user.id)
-        let view = AdminView(user: user, users: users, tokens: tokens, enrollment: enrollment, created: created)
+        let view = AdminView(user: user, users: users, tokens: tokens, enrollment: enrollment, audit: audit, created: created)
         let frame = PageFrame(
             title: "Admin",
             user: user,
@@ -66,5 +64,16 @@ struct AdminPages {
             page: view
         )
         return try renderer.page("admin", frame, status: status)
+    }
+
+    /// Runs a form's change and shows the admin page with `notice`; a refusal the user can act on (403, 409, 422)
+    /// shows the page with its message instead of an error page.
+    func change(_ user: WebUser, notice: String, _ body: () async throws -> Void) async throws -> Response {
+        do {
+            try await body()
+            return try await page(user, AdminView.Created(notice: notice))
+        } catch let error as AppError where [.forbidden, .conflict, .unprocessableContent].contains(error.status) {
+            return try await page(user, AdminView.Created(error: error.message), status: error.status)
+        }
     }
 }

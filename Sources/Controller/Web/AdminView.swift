@@ -1,7 +1,8 @@
 import Foundation
 import WireProtocol
 
-/// The admin page: users, API tokens and enrollment tokens, with what the last action created.
+/// The admin page: one's password and API tokens, users, enrollment tokens and the latest audit entries, with
+/// what the last action created.
 struct AdminView: Sendable {
     /// What the action before this page made: secrets shown once, a message, or the error of a form.
     struct Created: Sendable {
@@ -19,11 +20,16 @@ struct AdminView: Sendable {
         var username = ""
     }
 
-    /// A user in the user table.
+    /// A user in the user table, with the role the role button gives.
     struct UserRow: Sendable {
+        var id: Int64
         var username: String
         var role: String
+        var otherRole: String
+        var disabled: Bool
         var created: String
+        /// The signed-in admin: their own row has no delete button.
+        var isSelf: Bool
     }
 
     /// One of the user's API tokens, without its secret.
@@ -50,13 +56,33 @@ struct AdminView: Sendable {
     var users: [UserRow]
     var tokens: [TokenRow]
     var enrollment: [EnrollmentRow]
+    var audit: [AuditView.Row]
     var created: Created
     var roles: [SelectOption]
 
-    init(user: WebUser, users: [User], tokens: [APIToken], enrollment: [EnrollmentToken], created: Created, now: Date = Date()) {
+    init(
+        user: WebUser,
+        users: [User],
+        tokens: [APIToken],
+        enrollment: [EnrollmentToken],
+        audit: [AuditEntry],
+        created: Created,
+        now: Date = Date()
+    ) {
         isAdmin = user.isAdmin
         username = user.username
-        self.users = users.map { UserRow(username: $0.username, role: $0.role.rawValue, created: WebFormat.time($0.createdAt)) }
+        self.users = users.map {
+            UserRow(
+                id: $0.id,
+                username: $0.username,
+                role: $0.role.rawValue,
+                otherRole: ($0.role == .admin ? UserRole.member : .admin).rawValue,
+                disabled: $0.disabled,
+                created: WebFormat.time($0.createdAt),
+                isSelf: $0.id == user.id
+            )
+        }
+        self.audit = audit.map(AuditView.Row.init)
         self.tokens = tokens.map {
             TokenRow(
                 id: $0.id,

@@ -9,8 +9,8 @@ struct CatalogItemForms {
     func addRoutes(to web: RouterGroup<AppRequestContext>) {
         let kind = kind
         web.post(RouterPath("\(kind.table)/:id/delete")) { request, context -> Response in
-            _ = try await context.webForm(request, admin: true)
-            try await services.deleteCatalogItem(kind: kind, id: try request.id(context))
+            let (user, _) = try await context.webForm(request, admin: true)
+            try await services.deleteCatalogItem(kind: kind, id: try request.id(context), by: user.caller)
             return WebRedirect(location: "/\(kind.table)").response
         }
         web.post(RouterPath("\(kind.table)/:id/artifact")) { request, context -> Response in
@@ -19,7 +19,7 @@ struct CatalogItemForms {
             try user.checkCSRF(request.query(WebUser.csrfField))
             try user.requireAdmin()
             let id = try request.id(context)
-            _ = try await services.storeArtifact(kind: kind, id: id, request: request)
+            _ = try await services.storeArtifact(kind: kind, id: id, request: request, by: user.caller)
             return WebRedirect(location: "/\(kind.table)/\(id)").response
         }
     }

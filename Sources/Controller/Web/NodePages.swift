@@ -44,12 +44,12 @@ struct NodePages {
                 _ = try await services.installJobs.create(
                     nodeID: id,
                     change: EnvironmentChange(productId: productID, toolIds: [], action: .uninstall),
-                    userID: user.id
+                    by: user.caller
                 )
                 services.activity.installQueued(id)
             case "apply":
                 let wanted = Set(form.values("tool").compactMap { Int64($0) })
-                _ = try await services.applyEnvironment(nodeID: id, productID: productID, wanted: wanted, userID: user.id)
+                _ = try await services.applyEnvironment(nodeID: id, productID: productID, wanted: wanted, by: user.caller)
             default:
                 throw AppError.unprocessable("action: expected apply or uninstall")
             }
@@ -61,12 +61,12 @@ struct NodePages {
             return try renderer.page("install-job", frame("Install job #\(job.id)", user, InstallJobView(job)))
         }
         web.post("nodes/:id/state") { request, context -> Response in
-            let (_, form) = try await context.webForm(request, admin: true)
+            let (user, form) = try await context.webForm(request, admin: true)
             let id = try request.id(context)
             guard let text = form.text("state"), let state = NodeState(rawValue: text) else {
                 throw AppError.unprocessable("state: expected online, draining or disabled")
             }
-            _ = try await services.patchNode(id: id, NodePatch(state: state))
+            _ = try await services.patchNode(id: id, NodePatch(state: state), by: user.caller)
             context.logger.info(
                 "node state set",
                 metadata: ["testfleet.node.id": .stringConvertible(id), "testfleet.node.state": .string(state.rawValue)]

@@ -18,7 +18,7 @@ struct ProductPages {
         web.post("products") { request, context -> Response in
             let (user, form) = try await context.webForm(request, admin: true)
             do {
-                let product = try await catalog.createProduct(ProductInput(form: form))
+                let product = try await catalog.createProduct(ProductInput(form: form), by: user.caller)
                 return WebRedirect(location: "/products/\(product.id)").response
             } catch let error as AppError where error.status == .unprocessableContent || error.status == .conflict {
                 return try await listPage(request, user: user, error: error.message, form: form.firstValues, status: error.status)
@@ -32,20 +32,20 @@ struct ProductPages {
             let (user, form) = try await context.webForm(request, admin: true)
             let id = try request.id(context)
             do {
-                _ = try await catalog.updateProduct(id: id, ProductInput(form: form))
+                _ = try await catalog.updateProduct(id: id, ProductInput(form: form), by: user.caller)
                 return WebRedirect(location: "/products/\(id)").response
             } catch let error as AppError where error.status == .unprocessableContent || error.status == .conflict {
                 return try await productPage(id, user: user, error: error.message, status: error.status)
             }
         }
         web.post("products/:id/tools") { request, context -> Response in
-            let (_, form) = try await context.webForm(request, admin: true)
+            let (user, form) = try await context.webForm(request, admin: true)
             let id = try request.id(context)
             let toolIDs = try form.values("tool_id").map { text in
                 guard let value = Int64(text) else { throw AppError.unprocessable("tool_id: expected a number, got \(text)") }
                 return value
             }
-            _ = try await catalog.setLinks(productID: id, toolIDs: toolIDs)
+            _ = try await catalog.setLinks(productID: id, toolIDs: toolIDs, by: user.caller)
             return WebRedirect(location: "/products/\(id)").response
         }
     }

@@ -27,24 +27,24 @@ struct TaskPages {
                 return try await newTaskPage(user, values: form, error: nil, status: .ok)
             }
             do {
-                let id = try await services.submit(try NewTaskView.submission(form), userID: user.id).id
+                let id = try await services.submit(try NewTaskView.submission(form), by: user.caller).id
                 context.logger.info("task submitted", metadata: ["testfleet.task.id": .stringConvertible(id)])
                 return WebRedirect(location: "/tasks/\(id)").response
-            } catch let error as AppError where error.status == .unprocessableContent {
-                return try await newTaskPage(user, values: form, error: error.message, status: .unprocessableContent)
+            } catch let error as AppError where error.status == .unprocessableContent || error.status == .forbidden {
+                return try await newTaskPage(user, values: form, error: error.message, status: error.status)
             }
         }
         web.get("tasks/:id") { request, context -> Response in
             let user = try context.webUser(request)
-            let view = try await taskView(try request.id(context), request)
+            let view = try await taskView(try request.id(context), request, user: user)
             var page = frame(view.task.name, user, .tasks, view)
             page.events = view.settled ? nil : view.events
             return try renderer.page("task", page)
         }
         web.post("tasks/:id/cancel") { request, context -> Response in
-            _ = try await context.webForm(request)
+            let (user, _) = try await context.webForm(request)
             let id = try request.id(context)
-            try await services.tasks.cancel(id: id, completion: services.completion)
+            try await services.tasks.cancel(id: id, by: user.caller, completion: services.completion)
             context.logger.info("task cancelled", metadata: ["testfleet.task.id": .stringConvertible(id)])
             return WebRedirect(location: "/tasks/\(id)").response
         }
@@ -58,9 +58,9 @@ struct TaskPages {
         web.get("events/tasks/:id") { request, context -> Response in
             let user = try context.webUser(request)
             let id = try request.id(context)
-            _ = try await taskView(id, request)  // bad parameters fail here, as a page, not inside the stream
+            _ = try await taskView(id, request, user: user)  // bad parameters fail here, as a page, not inside the stream
             return EventStream.response(context: context, initial: LiveRegions()) { regions in
-                let view = try await taskView(id, request)
+                let view = try await taskView(id, request, user: user)
                 let page = frame(view.task.name, user, .tasks, view)
                 let events = try regions.event([
                     "task-live": try renderer.fragment("task-live", page),
@@ -93,12 +93,12 @@ struct TaskPages {
 
     /// A task with its counts (aggregates), ETA and one page of cases: a constant number of queries, however
     /// many cases the task has.
-    private func taskView(_ id: Int64, _ request: Request) async throws -> TaskPageView {
+    private func taskView(_ id: Int64, _ request: Request, user: WebUser) async throws -> TaskPageView {
         let state = try request.query("state", as: CaseState.self)
         let pagination = try Pagination(request)
         let task = try await services.taskDetail(id: id)
         let cases = try await services.tasks.cases(taskID: id, pagination, state: state)
-        return TaskPageView(task, cases: cases, state: state, pagination: pagination)
+        return TaskPageView(task, cases: cases, state: state, pagination: pagination, viewer: user.caller)
     }
 
     private func listView(_ request: Request) async throws -> TaskListView {

@@ -127,7 +127,8 @@ struct TaskPageView: Sendable {
     var hasPages: Bool
     var events: String
 
-    init(_ info: TaskInfo, cases: Page<CaseInfo>, state: CaseState?, pagination: Pagination) {
+    /// - Parameter viewer: who looks; the cancel button is offered to those who may use it.
+    init(_ info: TaskInfo, cases: Page<CaseInfo>, state: CaseState?, pagination: Pagination, viewer: Caller) {
         task = TaskRow(info)
         productID = info.product.id
         toolID = info.tool.id
@@ -137,7 +138,7 @@ struct TaskPageView: Sendable {
         finished = WebFormat.time(info.finishedAt)
         eta = info.state.isTerminal ? nil : WebFormat.eta(info.etaS)
         pendingReason = info.pendingReason
-        cancellable = !info.state.isTerminal
+        cancellable = !info.state.isTerminal && viewer.mayOfferChanges(toTaskOf: info.submittedBy)
         settled = info.state.isTerminal && info.counts.leased + info.counts.running == 0
         let base = "/tasks/\(info.id)"
         filters =

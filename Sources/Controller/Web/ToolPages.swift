@@ -25,7 +25,7 @@ struct ToolPages {
         web.post("tools") { request, context -> Response in
             let (user, form) = try await context.webForm(request, admin: true)
             do {
-                let tool = try await catalog.createTool(try ToolInput(form: form))
+                let tool = try await catalog.createTool(try ToolInput(form: form), by: user.caller)
                 return WebRedirect(location: "/tools/\(tool.id)").response
             } catch let error as AppError where error.status == .unprocessableContent || error.status == .conflict {
                 return try await listPage(request, user: user, error: error.message, form: form.firstValues, status: error.status)
@@ -40,7 +40,7 @@ struct ToolPages {
             let (user, form) = try await context.webForm(request, admin: true)
             let id = try request.id(context)
             do {
-                _ = try await catalog.updateTool(id: id, try ToolInput(form: form))
+                _ = try await catalog.updateTool(id: id, try ToolInput(form: form), by: user.caller)
                 return WebRedirect(location: "/tools/\(id)").response
             } catch let error as AppError where error.status == .unprocessableContent || error.status == .conflict {
                 return try page(try await catalog.tool(id: id), user: user, error: error.message, status: error.status)

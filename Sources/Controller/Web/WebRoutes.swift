@@ -20,6 +20,9 @@ struct WebRoutes {
         NodePages(services: services, renderer: renderer).addRoutes(to: web)
         ProductPages(services: services, renderer: renderer).addRoutes(to: web)
         ToolPages(services: services, renderer: renderer).addRoutes(to: web)
-        AdminPages(services: services, renderer: renderer).addRoutes(to: web)
+        let admin = AdminPages(services: services, renderer: renderer)
+        admin.addRoutes(to: web)
+        UserAdminPages(services: services, admin: admin).addRoutes(to: web)
+        AuditPages(services: services, renderer: renderer).addRoutes(to: web)
     }
 }

@@ -9,8 +9,13 @@ struct WebUser: Sendable {
     var username: String
     var role: UserRole
     var csrfToken: String
+    /// The client address of the request.
+    var address: String?
 
     var isAdmin: Bool { role == .admin }
+
+    /// The user as the author of the changes a form makes.
+    var caller: Caller { Caller(userID: id, name: username, role: role, address: address) }
 
     static let csrfField = "csrf_token"
 
@@ -90,6 +95,6 @@ extension AppRequestContext {
     /// The user when the request came with a session cookie.
     var sessionUser: WebUser? {
         guard case .user(let user) = identity, case .session(let csrf) = user.method else { return nil }
-        return WebUser(id: user.id, username: user.username, role: user.role, csrfToken: csrf)
+        return WebUser(id: user.id, username: user.username, role: user.role, csrfToken: csrf, address: clientAddress)
     }
 }

@@ -26,7 +26,7 @@ struct WebFixture {
             .decode(Tool.self)
         _ = try await api.request(.PUT, "/api/v1/products/\(product.id)/tools", json: ProductToolsInput(toolIds: [tool.id]))
         let services = controller.services
-        let (_, secret) = try await services.nodes.createEnrollmentToken(EnrollmentTokenInput(), createdBy: 1)
+        let (_, secret) = try await services.nodes.createEnrollmentToken(EnrollmentTokenInput(), by: .console)
         let facts = NodeFacts(hostname: "lab-1", ip: "10.0.0.7", os: "linux", arch: "x86_64", agentVersion: "1.0", slots: 2)
         let node = try await services.nodes.enroll(token: secret, request: EnrollRequest(name: "lab-1", facts: facts))
         let inventory = Inventory(products: [

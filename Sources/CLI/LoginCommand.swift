@@ -41,7 +41,7 @@ struct LoginCommand: AsyncParsableCommand {
         let server = try Connection.normalize(server: given)
         let caPEM = try await trustedCA(server: server)
         let username = try self.username()
-        let password = try Self.password()
+        let password = try PasswordInput.read("password")
         let client: ControllerClient
         do {
             client = try ControllerClient(baseURL: server, caCertificatePEM: caPEM, bearer: nil, maxConnections: 1)
@@ -102,13 +102,5 @@ struct LoginCommand: AsyncParsableCommand {
             throw CLIError.usage("pass --user NAME")
         }
         return typed
-    }
-
-    private static func password() throws -> String {
-        let password = Console.isTerminal(STDIN_FILENO) ? Console.askSecret("password: ") : readLine(strippingNewline: true)
-        guard let password, !password.isEmpty else {
-            throw CLIError.usage("no password: type it when asked, or give it on standard input")
-        }
-        return password
     }
 }

@@ -21,7 +21,7 @@ struct TestfleetCommand: AsyncParsableCommand {
         version: TestfleetVersion.current,
         subcommands: [
             LoginCommand.self, TaskCommand.self, ReportCommand.self, ProductCommand.self, ToolCommand.self,
-            NodeCommand.self,
+            NodeCommand.self, UserCommand.self,
         ]
     )
 

@@ -272,4 +272,66 @@ struct UserCLITests {
         #expect(onTerminal.status == 1, "\(onTerminal)")
         #expect(onTerminal.stdout.contains("\r\u{1B}[K[") && onTerminal.stdout.contains("█"), "\(onTerminal)")
     }
+
+    @Test("users: list, create, disable, enable, role, passwd (own and another's), delete; refusals exit 3")
+    func users() async throws {
+        let controller = try await TestController.start()
+        defer { Task { await controller.stop() } }
+        let cli = try TestCLI.loggedIn(to: controller)
+        let created = try await cli.run(["user", "create", "ana"], stdin: "password-of-ana\n")
+        #expect(created.status == 0 && created.stdout.hasSuffix(" ana created (member)\n"), "\(created)")
+        let list = try await cli.run(["user", "list"])
+        #expect(list.status == 0 && list.stdout.contains("USERNAME") && list.stdout.contains("ana"), "\(list)")
+        let anaID = try #require(Self.createdID(created.stdout))
+        let anonymous = try controller.client(bearer: nil)
+        func status(_ user: String, _ password: String) async throws -> Int {
+            let basic = "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
+            return try await anonymous.request(.GET, "/api/v1/auth/me", headers: [("Authorization", basic)]).status
+        }
+
+        let disabled = try await cli.run(["user", "disable", "ana"])
+        #expect(disabled.stdout == "user \(anaID) ana: member, disabled\n", "\(disabled)")
+        #expect(try await status("ana", "password-of-ana") == 401)
+        let json = try await cli.run(["user", "list", "--json"])
+        let users = try WireJSON.decoder().decode([User].self, from: Data(json.stdout.utf8))
+        #expect(users.first { $0.username == "ana" }?.disabled == true, "\(json)")
+        #expect(try await cli.run(["user", "enable", String(anaID)]).stdout == "user \(anaID) ana: member, enabled\n")
+        #expect(try await cli.run(["user", "role", "ana", "admin"]).stdout == "user \(anaID) ana: admin, enabled\n")
+        let reset = try await cli.run(["user", "passwd", "ana"], stdin: "set-by-the-cli\n")
+        #expect(reset.status == 0 && reset.stdout.hasSuffix("password set\n"), "\(reset)")
+        #expect(try await status("ana", "set-by-the-cli") == 200)
+
+        // Ana changes her own password with her own token: the current one, then the new one.
+        let anaToken = try await anonymous.request(
+            .POST,
+            "/api/v1/tokens",
+            json: TokenInput(name: "cli"),
+            headers: [("Authorization", "Basic " + Data("ana:set-by-the-cli".utf8).base64EncodedString())]
+        ).decode(CreatedToken.self).token
+        var asAna = cli
+        asAna.environment["TESTFLEET_TOKEN"] = anaToken
+        let own = try await asAna.run(["user", "passwd"], stdin: "set-by-the-cli\nher-own-choice\n")
+        #expect(own.status == 0 && own.stdout == "password changed\n", "\(own)")
+        #expect(try await status("ana", "her-own-choice") == 200)
+        let wrong = try await asAna.run(["user", "passwd"], stdin: "not-it\nwhatever-else\n")
+        #expect(wrong.status == 3 && wrong.stderr.contains("not your current password (HTTP 403)"), "\(wrong)")
+
+        let last = try await cli.run(["user", "disable", "admin"])
+        #expect(last.status == 0, "ana is an admin too: \(last)")
+        let lastAdmin = try await asAna.run(["user", "role", "ana", "member"])
+        #expect(lastAdmin.status == 3 && lastAdmin.stderr.contains("ana is the last enabled admin"), "\(lastAdmin)")
+        #expect(lastAdmin.stderr.contains("(HTTP 409)"), "\(lastAdmin)")
+        #expect(try await asAna.run(["user", "enable", "admin"]).status == 0)
+        let deleted = try await cli.run(["user", "delete", "ana"])
+        #expect(deleted.stdout == "user \(anaID) ana deleted\n", "\(deleted)")
+        let again = try await cli.run(["user", "delete", "ana"])
+        #expect(again.status == 3 && again.stderr.contains("no user ana"), "\(again)")
+        let member = try await controller.makeUser("mo")
+        var asMember = cli
+        asMember.environment["TESTFLEET_TOKEN"] = member.token
+        let forbidden = try await asMember.run(["user", "list"])
+        #expect(forbidden.status == 3 && forbidden.stderr.contains("(HTTP 403)"), "\(forbidden)")
+        let noPassword = try await cli.run(["user", "create", "zed"])
+        #expect(noPassword.status == 2 && noPassword.stderr.contains("no password for zed"), "\(noPassword)")
+    }
 }

@@ -26,7 +26,7 @@ extension NodeRepository {
                 """
             ).first()!
             let created = try Self.enrollmentToken(row)
-            let detail = "\(maxUses) uses, valid \(ttl) s" + (note.isEmpty ? "" : ": \(note)")
+            let detail = (maxUses == 1 ? "1 use" : "\(maxUses) uses") + ", valid \(ttl) s" + (note.isEmpty ? "" : ": \(note)")
             try await transaction.audit(caller, .enrollmentCreate, .enrollmentToken(created.id), detail)
             return created
         }

@@ -51,6 +51,16 @@ struct WebAdminTests {
         #expect(try await web.post("/admin/users/\(ana.id)/delete").status == 200)
         #expect(try await controller.services.users.find(username: "ana") == nil)
         #expect(try await anaWeb.get("/admin").status == 303, "a deleted user's session ends")
+
+        // A disabled user who knows their password is told why they cannot sign in.
+        let bo = try await controller.makeUser("bo")
+        _ = try await web.get("/admin")
+        #expect(try await web.post("/admin/users/\(bo.id)/disable").status == 200)
+        let boWeb = try WebClient(controller)
+        defer { Task { await boWeb.shutdown() } }
+        _ = try await boWeb.get("/login")
+        let refused = try await boWeb.post("/login", [("username", "bo"), ("password", bo.password), ("next", "/")])
+        #expect(refused.status == 401 && refused.body.contains("User bo is disabled; ask an admin."))
     }
 
     @Test("everyone changes their own password on the admin page")

@@ -39,7 +39,9 @@ struct LoginPages {
                 response.setCookie(loginCookie("", maxAge: 0))
                 return response
             } catch let error as AppError where error.status == .unauthorized {
-                return try loginPage(next: next, username: username, error: "Wrong username or password.", status: .unauthorized)
+                // The API's words as a sentence: wrong credentials, or (to who knows the password) a disabled account.
+                let message = error.message.prefix(1).uppercased() + error.message.dropFirst() + "."
+                return try loginPage(next: next, username: username, error: message, status: .unauthorized)
             }
         }
         web.post("logout") { request, context -> Response in

@@ -17,7 +17,7 @@ struct AccessRuleTests {
         try Self.admin.requireMayChange(task: 5, submittedBy: nil, ownerName: "gone")
         let refused = #expect(throws: AppError.self) { try Self.member.requireMayChange(task: 5, submittedBy: 8, ownerName: "bo") }
         #expect(refused?.status == .forbidden && refused?.message.contains("bo") == true)
-        // A deleted submitter's task is nobody's but the admins'.
+        // A task without a known submitter is nobody's but the admins'.
         #expect(throws: AppError.self) { try Self.member.requireMayChange(task: 5, submittedBy: nil, ownerName: "mia") }
         #expect(Self.member.mayOfferChanges(toTaskOf: "mia") && !Self.member.mayOfferChanges(toTaskOf: "bo"))
         #expect(Self.admin.mayOfferChanges(toTaskOf: "bo"))

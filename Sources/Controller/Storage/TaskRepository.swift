@@ -237,7 +237,9 @@ struct TaskRepository: Sendable {
             WHERE t.id < \(pagination.after ?? Int64.max)
               AND (\(filter.state?.rawValue)::text IS NULL OR t.state = \(filter.state?.rawValue))
               AND (\(filter.productID)::bigint IS NULL OR t.product_id = \(filter.productID))
-              AND (\(filter.user)::text IS NULL OR \(unescaped: Self.submitter) = \(filter.user))
+              AND (\(filter.user)::text IS NULL OR t.submitted_by IN (
+                  SELECT id FROM users WHERE username = \(filter.user)
+                  UNION SELECT submitted_by FROM tasks WHERE submitted_by_name = \(filter.user)))
             ORDER BY t.id DESC LIMIT \(pagination.limit + 1)
             """
         ).all()

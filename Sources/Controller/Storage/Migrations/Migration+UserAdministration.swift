@@ -12,6 +12,8 @@ extension Migration {
 
             ALTER TABLE tasks ADD COLUMN submitted_by_name text;
             ALTER TABLE tasks DROP CONSTRAINT tasks_submitted_by_fkey;
+            -- Listing a deleted user's tasks by name finds their id here.
+            CREATE INDEX tasks_submitted_by_name_idx ON tasks (submitted_by_name) WHERE submitted_by_name IS NOT NULL;
 
             -- Every change a person or token made, written in the transaction of the change. Actors and targets
             -- are kept by name and id, not by reference, so the log outlives what it describes.

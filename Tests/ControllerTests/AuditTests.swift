@@ -6,7 +6,7 @@ import WireProtocol
 @testable import testfleet_controller
 
 /// Every change people and tokens make leaves one audit entry, written with the change, holding no secret.
-@Suite("Audit log")
+@Suite("Audit log", .serialized)
 struct AuditTests {
     /// Every entry, newest first, following the cursors a page of `limit` at a time.
     static func entries(_ controller: TestController, query: String = "", limit: Int = 7) async throws -> [AuditEntry] {
@@ -35,9 +35,19 @@ struct AuditTests {
 
         // Users.
         let firstPassword = "first-password-of-ana"
-        let ana = try await controller.makeUser("ana", password: firstPassword)
-        expect("admin", .userCreate, "user", ana.id)
-        expect("ana", .tokenCreate, "api_token", 2)
+        let anaUser = try await api.request(.POST, "/api/v1/users", json: UserInput(username: "ana", password: firstPassword))
+            .decode(User.self)
+        expect("admin", .userCreate, "user", anaUser.id)
+        let basic = "Basic " + Data("ana:\(firstPassword)".utf8).base64EncodedString()
+        let anaToken = try await controller.client(bearer: nil).request(
+            .POST,
+            "/api/v1/tokens",
+            json: TokenInput(),
+            headers: [("Authorization", basic)]
+        )
+        .decode(CreatedToken.self)
+        expect("ana", .tokenCreate, "api_token", anaToken.id)
+        let ana = TestUser(user: anaUser, password: firstPassword, token: anaToken.token, client: try controller.client(bearer: anaToken.token))
         for patch in [UserPatch(disabled: true), UserPatch(disabled: false), UserPatch(role: .admin), UserPatch(role: .member)] {
             #expect(try await api.request(.PATCH, "/api/v1/users/\(ana.id)", json: patch).status == 200)
         }

@@ -6,7 +6,7 @@ import WireProtocol
 @testable import testfleet_controller
 
 /// A task belongs to its submitter: members change only their own, admins any; everyone reads everything.
-@Suite("Task ownership")
+@Suite("Task ownership", .serialized)
 struct OwnershipTests {
     @Test("a member cannot cancel another's task (403), the owner and an admin can (200); everyone reads every task")
     func cancelling() async throws {

@@ -8,7 +8,7 @@ import WireProtocol
 /// Every string field of every request in the OpenAPI document, and every string query parameter, with NUL and
 /// other control characters in it: 422 naming the field, never a 500; multi-line text keeps its tabs and line
 /// ends.
-@Suite("Control characters in every text field")
+@Suite("Control characters in every text field", .serialized)
 struct TextInputFuzzTests {
     /// What is sent: C0 controls (NUL first), DEL and C1 controls, each between ordinary characters.
     static let refused = ["\u{0}", "\u{1}", "\u{8}", "\u{1B}", "\u{7F}", "\u{85}", "\u{9B}"]

@@ -7,7 +7,7 @@ import WireProtocol
 
 /// Admins disable, re-role, reset and delete users; everyone changes their own password; there is always an
 /// enabled admin.
-@Suite("User administration")
+@Suite("User administration", .serialized)
 struct UserAdministrationTests {
     @Test("disabling a user refuses their API tokens, web sessions and password at once; enabling brings tokens back")
     func disable() async throws {

@@ -6,7 +6,7 @@ import WireProtocol
 @testable import testfleet_controller
 
 /// The admin page administers users and shows the audit log; everyone changes their password there.
-@Suite("Web admin")
+@Suite("Web admin", .serialized)
 struct WebAdminTests {
     @Test("admins disable, enable, re-role, reset and delete users on the admin page; the last admin stays; CSRF and role checked")
     func users() async throws {

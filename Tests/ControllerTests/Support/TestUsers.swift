@@ -4,7 +4,7 @@ import WireProtocol
 
 @testable import testfleet_controller
 
-/// A user made for a test through the API, with an API token of their own.
+/// A user made for a test, with an API token of their own.
 struct TestUser {
     let user: User
     let password: String
@@ -16,24 +16,22 @@ struct TestUser {
     var basic: String { "Basic " + Data("\(user.username):\(password)".utf8).base64EncodedString() }
 }
 
-extension ControllerEndpoint {
-    /// Creates a user (as the admin) and an API token for them (with their password).
+extension TestController {
+    /// Creates a user through the API (as the admin) and gives them an API token. The token is made in the
+    /// repository: it saves a password check, and the many tests running at once share the threads that check
+    /// passwords.
     func makeUser(_ name: String, role: UserRole = .member, password: String? = nil) async throws -> TestUser {
         let password = password ?? "password-of-\(name)"
         let created = try await admin.request(.POST, "/api/v1/users", json: UserInput(username: name, password: password, role: role))
         guard created.status == 201 else { throw TestFailure("creating \(name): \(created.status) \(created.text)") }
-        let basic = "Basic " + Data("\(name):\(password)".utf8).base64EncodedString()
-        let answer = try await client(bearer: nil).request(
-            .POST,
-            "/api/v1/tokens",
-            json: TokenInput(name: "tests"),
-            headers: [("Authorization", basic)]
-        )
-        guard answer.status == 201 else { throw TestFailure("token for \(name): \(answer.status) \(answer.text)") }
-        let token = try answer.decode(CreatedToken.self).token
-        return TestUser(user: try created.decode(User.self), password: password, token: token, client: try client(bearer: token))
+        let user = try created.decode(User.self)
+        let caller = Caller(userID: user.id, name: name, role: role, address: nil)
+        let token = try await services.users.createToken(userID: user.id, name: "tests", by: caller).token
+        return TestUser(user: user, password: password, token: token, client: try client(bearer: token))
     }
+}
 
+extension ControllerEndpoint {
     /// Opens a web session through the API login; returns the `Cookie` header value and the CSRF token.
     func logIn(_ name: String, _ password: String) async throws -> (cookie: String, csrf: String) {
         let login = try await client(bearer: nil).request(.POST, "/api/v1/auth/login", json: LoginInput(username: name, password: password))

@@ -53,14 +53,14 @@ struct AgentConfiguration: Sendable, Equatable {
 
     static func load(path: String) throws -> AgentConfiguration {
         let url = URL(fileURLWithPath: path).standardizedFileURL
-        let text: String
+        let bytes: Data
         do {
-            text = try String(contentsOf: url, encoding: .utf8)
+            bytes = try Data(contentsOf: url)
         } catch {
             throw Failure(description: "cannot read \(path): \(error.localizedDescription); enroll first (testfleet-agent enroll)")
         }
         do {
-            var config = try parse(try TOML.parse(text))
+            var config = try parse(try TOML.parse(bytes: bytes))
             config.path = url
             return config
         } catch let error as TOMLError {

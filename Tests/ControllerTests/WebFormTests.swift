@@ -84,10 +84,25 @@ struct WebFormTests {
         let badURL = try await web.post("/products", [("name", "x"), ("version", "1"), ("download_url", "ftp://nope")])
         #expect(badURL.status == 422 && badURL.body.contains("download_url"))
 
+        let badSHA = try await web.post(
+            "/products",
+            [("name", "x"), ("version", "1"), ("download_url", "https://example.com/x.tgz"), ("download_sha256", "12ab")]
+        )
+        #expect(badSHA.status == 422 && badSHA.body.contains("download_sha256") && badSHA.body.contains(#"value="12ab""#))
+
         _ = try await web.get(productPath)
-        let edited = try await web.post(productPath, [("name", "shop"), ("version", "1.10"), ("install_script", "echo hi")])
+        let digest = String(repeating: "AB", count: 32)
+        let edited = try await web.post(
+            productPath,
+            [
+                ("name", "shop"), ("version", "1.10"), ("install_script", "echo hi"), ("download_url", "https://example.com/shop.tgz"),
+                ("download_sha256", digest),
+            ]
+        )
         #expect(edited.status == 303)
-        #expect(try await fixture.controller.services.catalog.product(id: productID).installScript == "echo hi")
+        let product = try await fixture.controller.services.catalog.product(id: productID)
+        #expect(product.installScript == "echo hi" && product.downloadSha256 == digest.lowercased())
+        #expect(try await web.get(productPath).body.contains("SHA-256 <code>\(digest.lowercased())</code>"))
 
         _ = try await web.get("/tools")
         let tool = try await web.post(

@@ -230,6 +230,46 @@ struct WebFormTests {
         #expect(try await web.get("/nodes?state=draining").body.contains("No node is in this state"))
     }
 
+    @Test("revoke: a page asks first; the form needs the CSRF token and an admin; a revoked node offers it no more")
+    func revokeNode() async throws {
+        let fixture = try await WebFixture.start()
+        defer { Task { await fixture.stop() } }
+        let web = fixture.web
+        let id = fixture.nodeID
+        let page = try await web.get("/nodes/\(id)")
+        #expect(page.body.contains("href=\"/nodes/\(id)/revoke\">Revoke…</a>"))
+        let confirm = try await web.get("/nodes/\(id)/revoke")
+        #expect(confirm.status == 200 && confirm.body.contains("Revoke lab-1?") && confirm.body.contains("cannot be undone"))
+        #expect(confirm.body.contains("action=\"/nodes/\(id)/revoke\"") && confirm.body.contains("name=\"csrf_token\""))
+        #expect(try await fixture.controller.services.nodes.get(id: id).revoked == false, "looking at the page revokes nothing")
+
+        let forged = try await web.post("/nodes/\(id)/revoke", [("csrf_token", "forged")], csrf: false)
+        #expect(forged.status == 403 && forged.body.contains("CSRF"))
+        _ = try await fixture.controller.admin.request(
+            .POST,
+            "/api/v1/users",
+            json: UserInput(username: "mia", password: "member-password", role: .member)
+        )
+        let member = try WebClient(fixture.controller)
+        defer { Task { await member.shutdown() } }
+        try await member.logIn("mia", "member-password")
+        #expect(try await member.get("/nodes/\(id)/revoke").status == 403)
+        _ = try await member.get("/nodes/\(id)")
+        #expect(try await member.post("/nodes/\(id)/revoke").status == 403)
+        #expect(!(try await member.get("/nodes/\(id)").body.contains("Revoke")))
+        #expect(try await fixture.controller.services.nodes.get(id: id).revoked == false)
+
+        let done = try await web.post("/nodes/\(id)/revoke")
+        #expect(done.status == 303 && done.location == "/nodes/\(id)")
+        let node = try await fixture.controller.services.nodes.get(id: id)
+        #expect(node.revoked && node.state == .disabled)
+        let after = try await web.get("/nodes/\(id)")
+        #expect(after.body.contains("revoked") && !after.body.contains("Revoke…"))
+        _ = try await web.get("/nodes")
+        #expect(try await web.post("/nodes/999/revoke").status == 404)
+        #expect(try await web.get("/nodes/999/revoke").status == 404)
+    }
+
     @Test("bad input is a 4xx page, never a 500")
     func badInput() async throws {
         let fixture = try await WebFixture.start()

@@ -5,7 +5,10 @@ import Foundation
 /// marker.
 struct TarReader {
     private let extraction: SafeExtraction
-    private var buffer = Data()
+    /// Bytes fed and not yet used, from `position` on; the used ones are dropped at the next feed, so that
+    /// each byte is moved once however many entries a piece holds.
+    private var buffer: [UInt8] = []
+    private var position = 0
     /// The entry whose content is being read.
     private var current: (name: String, handle: FileHandle?, remaining: Int64, padding: Int64)?
     private var longName: String?
@@ -26,39 +29,42 @@ struct TarReader {
     mutating func feed(_ data: Data) throws {
         // What follows the end-of-archive marker is padding.
         guard !finished else { return }
-        buffer.append(data)
+        buffer.removeFirst(position)
+        position = 0
+        buffer.append(contentsOf: data)
         while !finished {
+            let available = buffer.count - position
             if var entry = current {
                 if entry.remaining > 0 {
-                    guard !buffer.isEmpty else { return }
-                    let count = Int(min(Int64(buffer.count), entry.remaining))
+                    guard available > 0 else { return }
+                    let count = Int(min(Int64(available), entry.remaining))
                     if let handle = entry.handle {
                         try extraction.count(count)
-                        try handle.write(contentsOf: buffer.prefix(count))
+                        try handle.write(contentsOf: buffer[position..<(position + count)])
                     }
-                    buffer.removeFirst(count)
+                    position += count
                     entry.remaining -= Int64(count)
                     current = entry
                     continue
                 }
-                guard Int64(buffer.count) >= entry.padding else { return }
-                buffer.removeFirst(Int(entry.padding))
+                guard Int64(available) >= entry.padding else { return }
+                position += Int(entry.padding)
                 try entry.handle?.close()
                 current = nil
                 continue
             }
             if let meta = metadata {
                 let needed = meta.remaining + meta.padding
-                guard Int64(buffer.count) >= needed else { return }
-                let content = buffer.prefix(Int(meta.remaining))
-                buffer.removeFirst(Int(needed))
+                guard Int64(available) >= needed else { return }
+                let content = Data(buffer[position..<(position + Int(meta.remaining))])
+                position += Int(needed)
                 metadata = nil
-                applyMetadata(type: meta.type, data: Data(content))
+                applyMetadata(type: meta.type, data: content)
                 continue
             }
-            guard buffer.count >= 512 else { return }
-            let header = [UInt8](buffer.prefix(512))
-            buffer.removeFirst(512)
+            guard available >= 512 else { return }
+            let header = Array(buffer[position..<(position + 512)])
+            position += 512
             if header.allSatisfy({ $0 == 0 }) {
                 finished = true
                 return

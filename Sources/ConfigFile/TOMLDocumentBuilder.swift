@@ -6,10 +6,12 @@
 /// - inline tables and arrays written as values are complete: nothing may be added to them;
 /// - `[[header]]` appends to an array of tables, never to an array written as a value.
 struct TOMLDocumentBuilder {
+    /// How a table came to be.
     enum Origin {
         case implied, header, dotted
     }
 
+    /// A table being filled, its keys in the order they were written.
     final class Table {
         var origin: Origin
         var keys: [String] = []

@@ -3,6 +3,7 @@ import Foundation
 /// A zip file's central directory: every entry with its declared sizes, checksum and place, ZIP64 included.
 /// Reading is pure over a function that returns the bytes at an offset, so tests can hand it any bytes.
 struct ZipDirectory {
+    /// One entry as the central directory declares it.
     struct Entry: Equatable {
         var name: String
         var method: UInt16

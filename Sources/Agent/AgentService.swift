@@ -184,8 +184,8 @@ struct CredentialRefused: Error, CustomStringConvertible {
     static let exitStatus: Int32 = 78
 
     var description: String {
-        let what = message.contains("revoked") ? "this node's credential was revoked" : "the controller refuses this node's credential"
-        return "\(what) (\(message)); enroll again (testfleet-agent enroll) to take work"
+        let what = message.contains("revoked") ? "this node's credential was revoked" : "the controller refuses this node's credential (\(message))"
+        return "\(what); enroll again (testfleet-agent enroll) to take work"
     }
 }
 

@@ -180,6 +180,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ConfigFileTests",
+            dependencies: ["ConfigFile"],
+            // The toml-test corpus is read from the source tree.
+            exclude: ["toml-test"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "AgentTests",
             dependencies: ["testfleet-agent", "WireProtocol", "ConfigFile", "AsyncSupport"],
             swiftSettings: swiftSettings

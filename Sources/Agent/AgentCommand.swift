@@ -163,6 +163,10 @@ extension AgentCommand {
             }
             // Closing TLS connections waits for the peer; the agent's work is done, so it waits briefly.
             _ = await finishes({ await client.shutdown() }, within: .seconds(1))
+            if let refused = failure as? CredentialRefused {
+                logger.critical("\(refused)")
+                throw ExitCode(CredentialRefused.exitStatus)
+            }
             if let failure { throw failure }
         }
     }

@@ -23,6 +23,8 @@ struct AgentConfiguration: Sendable, Equatable {
     var leaseWaitSeconds = 30
     /// Keep work directories of finished cases (for debugging).
     var keepWorkDirs = false
+    /// How much an artifact archive may unpack to (`unpack_max_bytes`, `unpack_max_ratio`).
+    var archiveLimits = ArchiveLimits()
     var products: [InventoryProduct] = []
 
     /// The file this configuration was read from; relative paths are resolved against its directory.
@@ -53,14 +55,14 @@ struct AgentConfiguration: Sendable, Equatable {
 
     static func load(path: String) throws -> AgentConfiguration {
         let url = URL(fileURLWithPath: path).standardizedFileURL
-        let text: String
+        let bytes: Data
         do {
-            text = try String(contentsOf: url, encoding: .utf8)
+            bytes = try Data(contentsOf: url)
         } catch {
             throw Failure(description: "cannot read \(path): \(error.localizedDescription); enroll first (testfleet-agent enroll)")
         }
         do {
-            var config = try parse(try TOML.parse(text))
+            var config = try parse(try TOML.parse(bytes: bytes))
             config.path = url
             return config
         } catch let error as TOMLError {
@@ -88,7 +90,7 @@ struct AgentConfiguration: Sendable, Equatable {
         }
         let known: Set<String> = [
             "controller", "name", "slots", "ca_file", "credential_file", "data_dir", "work_dir", "kill_grace_s",
-            "shutdown_grace_s", "lease_wait_s", "keep_work_dirs", "product",
+            "shutdown_grace_s", "lease_wait_s", "keep_work_dirs", "unpack_max_bytes", "unpack_max_ratio", "product",
         ]
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
             throw Failure(description: "unknown key \(unknown)")
@@ -105,6 +107,10 @@ struct AgentConfiguration: Sendable, Equatable {
         config.killGraceSeconds = try integer("kill_grace_s", in: table, range: 0...3600) ?? config.killGraceSeconds
         config.shutdownGraceSeconds = try integer("shutdown_grace_s", in: table, range: 0...86400) ?? config.shutdownGraceSeconds
         config.leaseWaitSeconds = try integer("lease_wait_s", in: table, range: 1...300) ?? config.leaseWaitSeconds
+        config.archiveLimits.maxBytes = Int64(
+            try integer("unpack_max_bytes", in: table, range: (1 << 20)...(1 << 50)) ?? Int(config.archiveLimits.maxBytes)
+        )
+        config.archiveLimits.maxRatio = Int64(try integer("unpack_max_ratio", in: table, range: 1...1_000_000) ?? Int(config.archiveLimits.maxRatio))
         if let keep = table["keep_work_dirs"] {
             guard let flag = keep.boolean else { throw Failure(description: "keep_work_dirs must be true or false") }
             config.keepWorkDirs = flag
@@ -144,6 +150,9 @@ struct AgentConfiguration: Sendable, Equatable {
         if let workDir { out += "work_dir = \(TOML.quote(workDir))\n" }
         out += "kill_grace_s = \(killGraceSeconds)\nshutdown_grace_s = \(shutdownGraceSeconds)\n"
         if keepWorkDirs { out += "keep_work_dirs = true\n" }
+        let limits = ArchiveLimits()
+        if archiveLimits.maxBytes != limits.maxBytes { out += "unpack_max_bytes = \(archiveLimits.maxBytes)\n" }
+        if archiveLimits.maxRatio != limits.maxRatio { out += "unpack_max_ratio = \(archiveLimits.maxRatio)\n" }
         out += """
 
             # What is installed on this machine. One [[product]] table per product version, each with

@@ -8,7 +8,8 @@ import WireProtocol
 
 /// The agent at work: reports the inventory (again whenever the config file changes), delivers what an
 /// earlier run left in the spool, and runs one lease loop per slot. On graceful shutdown it leases nothing
-/// more, lets running cases finish within the grace period, then stops them and hands them back.
+/// more, lets running cases finish within the grace period, then stops them and hands them back. When the
+/// controller refuses the node's credential, it stops running cases and ends with ``CredentialRefused``.
 struct AgentService: Service {
     let config: AgentConfiguration
     let client: AgentClient
@@ -24,13 +25,14 @@ struct AgentService: Service {
         logger.info(
             "agent \(config.name) started with \(config.slots) slot(s), controller \(config.controller)"
         )
-        await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
+        try await withGracefulShutdownHandler {
+            // A slot that throws (the credential is refused) cancels the others.
+            try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { await redeliverSpool(shutdownExpired: shutdownExpired) }
                 group.addTask { await reportInventory() }
                 for slot in 0..<config.slots {
                     group.addTask {
-                        await work(slot: slot, running: running, shutdownExpired: shutdownExpired)
+                        try await work(slot: slot, running: running, shutdownExpired: shutdownExpired)
                     }
                 }
             }
@@ -46,7 +48,7 @@ struct AgentService: Service {
 
     /// One slot: lease, run, repeat. Each case's result asks for the slot's next assignment, so a busy slot makes
     /// one request per case; it long-polls only when the answer brought nothing.
-    private func work(slot: Int, running: RunningCount, shutdownExpired: OneShot<Void>) async {
+    private func work(slot: Int, running: RunningCount, shutdownExpired: OneShot<Void>) async throws {
         var backoff = Backoff()
         var pending: Assignment?
         // An assignment that came with a result is run even when shutdown began meanwhile, as one that came from
@@ -64,10 +66,11 @@ struct AgentService: Service {
                 } catch {
                     if Task.isShuttingDownGracefully || Task.isCancelled { break }
                     if let error = error as? ClientError, error.status == 401 {
-                        logger.error("the controller refuses this node's credential: \(error.message)")
-                    } else {
-                        logger.warning("lease request failed: \(error)")
+                        // Nothing works without the credential: stop what runs and end, instead of asking forever.
+                        shutdownExpired.fire(())
+                        throw CredentialRefused(message: error.message)
                     }
+                    logger.warning("lease request failed: \(error)")
                     try? await Task.sleep(for: backoff.next())
                     continue
                 }
@@ -169,6 +172,20 @@ struct AgentService: Service {
                 shutdownExpired: shutdownExpired
             ).deliver(result, entry: entry, logger: logger)
         }
+    }
+}
+
+/// The controller refused this node's credential: it was revoked, or the node was enrolled again elsewhere.
+struct CredentialRefused: Error, CustomStringConvertible {
+    /// The controller's message.
+    var message: String
+
+    /// How `run` ends then: EX_CONFIG, which the systemd unit does not restart.
+    static let exitStatus: Int32 = 78
+
+    var description: String {
+        let what = message.contains("revoked") ? "this node's credential was revoked" : "the controller refuses this node's credential (\(message))"
+        return "\(what); enroll again (testfleet-agent enroll) to take work"
     }
 }
 

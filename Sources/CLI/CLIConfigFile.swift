@@ -17,10 +17,12 @@ struct CLIConfigFile: Equatable, Sendable {
         return home + "/.config/testfleet/cli.toml"
     }
 
-    static func parse(_ text: String) throws -> CLIConfigFile {
+    static func parse(_ text: String) throws -> CLIConfigFile { try parse(bytes: Data(text.utf8)) }
+
+    static func parse(bytes: Data) throws -> CLIConfigFile {
         let table: TOMLTable
         do {
-            table = try TOML.parse(text)
+            table = try TOML.parse(bytes: bytes)
         } catch {
             throw CLIError.usage("\(error)")
         }
@@ -47,9 +49,9 @@ struct CLIConfigFile: Equatable, Sendable {
     /// The file at `path`, or `nil` when there is none.
     static func load(path: String) throws -> CLIConfigFile? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let text: String
+        let bytes: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw CLIError.usage("cannot read \(path): \(error.localizedDescription)")
         }
@@ -58,7 +60,7 @@ struct CLIConfigFile: Equatable, Sendable {
             Console.note("testfleet: warning: \(path) holds an API token and is readable by others; run chmod 600 \(path)")
         }
         do {
-            return try parse(text)
+            return try parse(bytes: bytes)
         } catch let error as CLIError {
             throw CLIError.usage("\(path): \(error.description)")
         }

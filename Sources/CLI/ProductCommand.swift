@@ -65,6 +65,7 @@ struct ProductCommand: AsyncParsableCommand {
                 var details = Details()
                 details.add("product", "\(shown.product.id) \(shown.product.name)@\(shown.product.version)")
                 details.add("download url", shown.product.downloadUrl)
+                details.add("download sha256", shown.product.downloadSha256)
                 details.add("artifact", shown.product.artifact.map { "\($0.filename), \($0.size) bytes, sha256 \($0.sha256)" })
                 details.add("install script", shown.product.installScript.map { $0.split(separator: "\n").first.map(String.init) ?? "" })
                 details.add(
@@ -85,9 +86,14 @@ struct ProductCommand: AsyncParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "NAME@VERSION") var product: NameAtVersion
         @Option(help: "Where agents download the product from (instead of an uploaded artifact).") var downloadUrl: String?
+        @Option(help: "The SHA-256 the download must have; agents refuse anything else.") var sha256: String?
+
+        func validate() throws {
+            if sha256 != nil && downloadUrl == nil { throw ValidationError("--sha256 goes with --download-url") }
+        }
 
         func run() async throws {
-            let input = ProductInput(name: product.name, version: product.version, downloadUrl: downloadUrl)
+            let input = ProductInput(name: product.name, version: product.version, downloadUrl: downloadUrl, downloadSha256: sha256)
             let created = try await connection.withClient { client in
                 try await client.call(.POST, "/api/v1/products", body: input, as: Product.self)
             }

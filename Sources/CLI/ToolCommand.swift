@@ -50,6 +50,7 @@ struct ToolCommand: AsyncParsableCommand {
                 details.add("run command", tool.runCommand)
                 details.add("case timeout", Format.duration(seconds: tool.defaultTimeoutS))
                 details.add("download url", tool.downloadUrl)
+                details.add("download sha256", tool.downloadSha256)
                 details.add("artifact", tool.artifact.map { "\($0.filename), \($0.size) bytes, sha256 \($0.sha256)" })
                 details.add("created", Format.time(tool.createdAt))
                 return details.render()
@@ -71,9 +72,11 @@ struct ToolCommand: AsyncParsableCommand {
         @Option(help: "The command template that runs one case, e.g. '{tool_dir}/run {case}'.") var runCommand: String
         @Option(help: ArgumentHelp("Default per-case timeout.", valueName: "seconds")) var timeout: Int?
         @Option(help: "Where agents download the tool from.") var downloadUrl: String?
+        @Option(help: "The SHA-256 the download must have; agents refuse anything else.") var sha256: String?
 
         func validate() throws {
             if let timeout, timeout < 1 { throw ValidationError("--timeout must be at least 1 second") }
+            if sha256 != nil && downloadUrl == nil { throw ValidationError("--sha256 goes with --download-url") }
         }
 
         func run() async throws {
@@ -82,7 +85,8 @@ struct ToolCommand: AsyncParsableCommand {
                 version: tool.version,
                 runCommand: runCommand,
                 defaultTimeoutS: timeout,
-                downloadUrl: downloadUrl
+                downloadUrl: downloadUrl,
+                downloadSha256: sha256
             )
             let created = try await connection.withClient { client in
                 try await client.call(.POST, "/api/v1/tools", body: input, as: Tool.self)

@@ -1,8 +1,34 @@
-/// Reads TOML documents (v1.0: tables, arrays of tables, dotted keys, inline tables, all string forms,
-/// numbers, booleans; dates are kept as text) and quotes values for writing them.
+/// Reads TOML 1.0 documents (tables, arrays of tables, dotted keys, inline tables, every string form,
+/// integers, floats, booleans; dates and times are kept as text) and quotes values for writing them.
 public enum TOML {
     public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
-        var parser = TOMLParser(text: text)
+        var parser = TOMLParser(scalars: Array(text.unicodeScalars))
+        return try parser.parseDocument()
+    }
+
+    /// Reads a document from its bytes, which must be UTF-8: a file read as bytes gets an error with the
+    /// line and column of a bad byte, where decoding it first would only say that it is not UTF-8.
+    public static func parse(bytes: some Sequence<UInt8>) throws(TOMLError) -> TOMLTable {
+        var scalars: [Unicode.Scalar] = []
+        var decoder = UTF8()
+        var iterator = bytes.makeIterator()
+        var line = 1
+        var column = 1
+        decoding: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                scalars.append(scalar)
+                if scalar == "\n" {
+                    line += 1
+                    column = 1
+                } else {
+                    column += 1
+                }
+            case .emptyInput: break decoding
+            case .error: throw TOMLError(line: line, column: column, message: "the document is not valid UTF-8")
+            }
+        }
+        var parser = TOMLParser(scalars: scalars)
         return try parser.parseDocument()
     }
 
@@ -17,9 +43,7 @@ public enum TOML {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                out +=
-                    "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
+                out += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
             default: out.unicodeScalars.append(scalar)
             }
         }

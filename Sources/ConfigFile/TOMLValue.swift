@@ -4,7 +4,8 @@ public enum TOMLValue: Sendable, Equatable {
     case integer(Int64)
     case float(Double)
     case boolean(Bool)
-    /// Dates and times are kept as written.
+    /// Dates and times as written, with `T` between date and time and an upper-case `Z`: an offset
+    /// date-time (`1979-05-27T07:32:00Z`, `…-07:00`), a local date-time, a local date or a local time.
     case datetime(String)
     case array([TOMLValue])
     case table(TOMLTable)
@@ -76,14 +77,6 @@ public struct TOMLTable: Sendable, Equatable {
     public func tables(_ key: String) -> [TOMLTable] {
         values[key]?.array?.compactMap(\.table) ?? []
     }
-}
-
-/// A TOML document that could not be read: the message names the line.
-public struct TOMLError: Error, CustomStringConvertible, Sendable {
-    public var line: Int
-    public var message: String
-
-    public var description: String { "line \(line): \(message)" }
 }
 
 extension TOMLValue {

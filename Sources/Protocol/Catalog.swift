@@ -18,6 +18,8 @@ public struct Product: Codable, Sendable, Equatable {
     public var name: String
     public var version: String
     public var downloadUrl: String?
+    /// The SHA-256 (hex) a download from `downloadUrl` must have; agents refuse anything else.
+    public var downloadSha256: String?
     public var installScript: String?
     public var artifact: Artifact?
     public var createdAt: Date
@@ -28,6 +30,7 @@ public struct Product: Codable, Sendable, Equatable {
         name: String,
         version: String,
         downloadUrl: String?,
+        downloadSha256: String? = nil,
         installScript: String?,
         artifact: Artifact?,
         createdAt: Date,
@@ -37,6 +40,7 @@ public struct Product: Codable, Sendable, Equatable {
         self.name = name
         self.version = version
         self.downloadUrl = downloadUrl
+        self.downloadSha256 = downloadSha256
         self.installScript = installScript
         self.artifact = artifact
         self.createdAt = createdAt
@@ -49,12 +53,15 @@ public struct ProductInput: Codable, Sendable {
     public var name: String
     public var version: String
     public var downloadUrl: String?
+    /// The SHA-256 (hex) a download from `downloadUrl` must have.
+    public var downloadSha256: String?
     public var installScript: String?
 
-    public init(name: String, version: String, downloadUrl: String? = nil, installScript: String? = nil) {
+    public init(name: String, version: String, downloadUrl: String? = nil, downloadSha256: String? = nil, installScript: String? = nil) {
         self.name = name
         self.version = version
         self.downloadUrl = downloadUrl
+        self.downloadSha256 = downloadSha256
         self.installScript = installScript
     }
 }
@@ -66,6 +73,8 @@ public struct Tool: Codable, Sendable, Equatable {
     public var runCommand: String
     public var defaultTimeoutS: Int
     public var downloadUrl: String?
+    /// The SHA-256 (hex) a download from `downloadUrl` must have; agents refuse anything else.
+    public var downloadSha256: String?
     public var installScript: String?
     public var artifact: Artifact?
     public var createdAt: Date
@@ -78,6 +87,7 @@ public struct Tool: Codable, Sendable, Equatable {
         runCommand: String,
         defaultTimeoutS: Int,
         downloadUrl: String?,
+        downloadSha256: String? = nil,
         installScript: String?,
         artifact: Artifact?,
         createdAt: Date,
@@ -89,6 +99,7 @@ public struct Tool: Codable, Sendable, Equatable {
         self.runCommand = runCommand
         self.defaultTimeoutS = defaultTimeoutS
         self.downloadUrl = downloadUrl
+        self.downloadSha256 = downloadSha256
         self.installScript = installScript
         self.artifact = artifact
         self.createdAt = createdAt
@@ -103,6 +114,8 @@ public struct ToolInput: Codable, Sendable {
     public var runCommand: String
     public var defaultTimeoutS: Int?
     public var downloadUrl: String?
+    /// The SHA-256 (hex) a download from `downloadUrl` must have.
+    public var downloadSha256: String?
     public var installScript: String?
 
     public init(
@@ -111,6 +124,7 @@ public struct ToolInput: Codable, Sendable {
         runCommand: String,
         defaultTimeoutS: Int? = nil,
         downloadUrl: String? = nil,
+        downloadSha256: String? = nil,
         installScript: String? = nil
     ) {
         self.name = name
@@ -118,6 +132,7 @@ public struct ToolInput: Codable, Sendable {
         self.runCommand = runCommand
         self.defaultTimeoutS = defaultTimeoutS
         self.downloadUrl = downloadUrl
+        self.downloadSha256 = downloadSha256
         self.installScript = installScript
     }
 }

@@ -35,6 +35,8 @@ public struct InstallItem: Codable, Sendable, Equatable {
     public var name: String
     public var version: String
     public var downloadUrl: String?
+    /// The SHA-256 (hex) the download from `downloadUrl` must have, when the catalog gives one.
+    public var downloadSha256: String?
     /// The uploaded artifact, downloadable from the controller with the node credential.
     public var artifact: Artifact?
     public var installScript: String?
@@ -45,6 +47,7 @@ public struct InstallItem: Codable, Sendable, Equatable {
         name: String,
         version: String,
         downloadUrl: String?,
+        downloadSha256: String? = nil,
         artifact: Artifact?,
         installScript: String?
     ) {
@@ -53,6 +56,7 @@ public struct InstallItem: Codable, Sendable, Equatable {
         self.name = name
         self.version = version
         self.downloadUrl = downloadUrl
+        self.downloadSha256 = downloadSha256
         self.artifact = artifact
         self.installScript = installScript
     }

@@ -12,6 +12,7 @@ struct AgentConfigurationTests {
         var config = AgentConfiguration(controller: "https://ctl:8443", name: "node \"one\"")
         config.slots = 4
         config.workDir = "/scratch/work"
+        config.archiveLimits.maxRatio = 1000
         config.products = [
             InventoryProduct(
                 name: "shop",
@@ -52,6 +53,11 @@ struct AgentConfigurationTests {
         }
         #expect(throws: AgentConfiguration.Failure.self) {
             try AgentConfiguration.parse(try TOML.parse("controller = \"x\"\nname = \"n\"\n[[product]]\nname = \"p\""))
+        }
+        let limits = try AgentConfiguration.parse(try TOML.parse("controller = \"x\"\nname = \"n\"\nunpack_max_bytes = 1_048_576"))
+        #expect(limits.archiveLimits == ArchiveLimits(maxBytes: 1 << 20))
+        #expect(throws: AgentConfiguration.Failure.self) {
+            try AgentConfiguration.parse(try TOML.parse("controller = \"x\"\nname = \"n\"\nunpack_max_ratio = 0"))
         }
     }
 

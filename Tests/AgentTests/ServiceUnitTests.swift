@@ -17,7 +17,8 @@ struct ServiceUnitTests {
         for line in [
             "User=testfleet-agent", "ExecStart=/usr/bin/testfleet-agent run --config /etc/testfleet/agent.toml",
             "ConditionPathExists=/etc/testfleet/agent.toml", "ReadWritePaths=/var/lib/testfleet-agent", "TimeoutStopSec=155",
-            "Restart=always", "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes", "KillMode=mixed",
+            "Restart=always", "RestartPreventExitStatus=78", "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+            "KillMode=mixed",
             "WantedBy=multi-user.target",
         ] {
             #expect(text.split(separator: "\n").contains(Substring(line)), "\(line)")

@@ -8,6 +8,40 @@ import WireProtocol
 /// The agent when things go wrong: the controller away, the agent told to stop.
 @Suite("Agent resilience", .serialized)
 struct AgentResilienceTests {
+    @Test("a node revoked on its web page: its agent ends with status 78 and says to enroll again")
+    func revoked() async throws {
+        let controller = try await TestController.start()
+        defer { Task { await controller.stop() } }
+        let fixture = try await Fixture.make(controller, script: "echo ok")
+        // A short long-poll: the agent hears of the revocation at its next lease request.
+        let agent = try await TestAgent.start(controller, name: "leaving", products: [fixture.inventory], extra: "lease_wait_s = 2")
+        defer { agent.stop() }
+        let task = try await controller.submit(fixture.submission(["before"]))
+        #expect(try await controller.waitForTask(task.id).counts.passed == 1)
+        let nodes = try await controller.admin.request(.GET, "/api/v1/nodes").decode(Page<NodeInfo>.self)
+        let node = try #require(nodes.items.first { $0.name == "leaving" })
+
+        let web = try WebClient(controller)
+        defer { Task { await web.shutdown() } }
+        try await web.logIn()
+        let page = try await web.get("/nodes/\(node.id)")
+        #expect(page.body.contains("href=\"/nodes/\(node.id)/revoke\""))
+        let confirm = try await web.get("/nodes/\(node.id)/revoke")
+        #expect(confirm.status == 200 && confirm.body.contains("Revoke the credential of leaving"))
+        let revoked = try await web.post("/nodes/\(node.id)/revoke")
+        #expect(revoked.status == 303 && revoked.location == "/nodes/\(node.id)")
+
+        let status = await agent.waitForExit(timeout: 30)
+        #expect(status == 78, "the agent did not end: \(agent.log.suffix(2000))")
+        #expect(agent.log.contains("this node's credential was revoked"), "\(agent.log.suffix(2000))")
+        #expect(agent.log.contains("enroll again"))
+        let after = try await controller.admin.request(.GET, "/api/v1/nodes/\(node.id)").decode(NodeInfo.self)
+        #expect(after.revoked && after.state == .disabled)
+        // Run again with the revoked credential, it stops at once with the same message.
+        let rerun = try await agent.command(["run", "--config", agent.config.path])
+        #expect(rerun.status == 78 && rerun.output.contains("this node's credential was revoked"), "\(rerun.output)")
+    }
+
     @Test("a result is spooled while the controller is away and delivered when it is back")
     func spool() async throws {
         let first = try await TestController.start()

@@ -48,6 +48,15 @@ struct InstallJobTests {
         throw TestFailure("install job \(id) did not end: \(job.state) \(job.log ?? "")")
     }
 
+    /// Waits until the node's inventory (from its config file) has arrived.
+    func waitForInventory(_ controller: TestController, nodeID: Int64) async throws {
+        for _ in 0..<50 {
+            let environment = try await controller.admin.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
+            if !environment.products.isEmpty { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
     func node(_ controller: TestController, named name: String) async throws -> Int64 {
         let nodes = try await controller.admin.request(.GET, "/api/v1/nodes").decode(Page<NodeInfo>.self)
         return try #require(nodes.items.first { $0.name == name }).id
@@ -146,12 +155,7 @@ struct InstallJobTests {
         let agent = try await TestAgent.start(controller, name: "configured", products: [fixture.inventory])
         defer { agent.stop() }
         let nodeID = try await node(controller, named: "configured")
-        // Wait for the inventory to arrive.
-        for _ in 0..<50 {
-            let environment = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
-            if !environment.products.isEmpty { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        try await waitForInventory(controller, nodeID: nodeID)
 
         let mismatch = try await api.request(
             .POST,

@@ -228,6 +228,13 @@ struct UserCLITests {
         #expect(shown.stdout.contains("app bundle.tar.gz, 3000000 bytes") && shown.stdout.contains(catalog.tool), "\(shown)")
         let tools = try await cli.run(["tool", "list"])
         #expect(tools.stdout.contains("{tool_dir}/run.sh {case} {result_file}") && tools.stdout.contains("1m00s"), "\(tools)")
+        let checksum = String(repeating: "c0", count: 32)
+        let checked = try await cli.run(["product", "create", "fetched@1", "--download-url", "https://example.com/f.tgz", "--sha256", checksum])
+        let checkedID = try #require(Self.createdID(checked.stdout), "\(checked)")
+        let checkedShown = try await cli.run(["product", "show", String(checkedID)])
+        #expect(checkedShown.stdout.contains("download sha256") && checkedShown.stdout.contains(checksum), "\(checkedShown)")
+        let unchecked = try await cli.run(["tool", "create", "t@1", "--run-command", "x", "--sha256", checksum])
+        #expect(unchecked.status == 2 && unchecked.stderr.contains("--sha256 goes with --download-url"), "\(unchecked)")
         let noUpload = try await cli.run(["tool", "upload", "1", cli.home.appendingPathComponent("missing.bin").path])
         #expect(noUpload.status == 2 && noUpload.stderr.contains("no file"), "\(noUpload)")
 

@@ -84,10 +84,25 @@ struct WebFormTests {
         let badURL = try await web.post("/products", [("name", "x"), ("version", "1"), ("download_url", "ftp://nope")])
         #expect(badURL.status == 422 && badURL.body.contains("download_url"))
 
+        let badSHA = try await web.post(
+            "/products",
+            [("name", "x"), ("version", "1"), ("download_url", "https://example.com/x.tgz"), ("download_sha256", "12ab")]
+        )
+        #expect(badSHA.status == 422 && badSHA.body.contains("download_sha256") && badSHA.body.contains(#"value="12ab""#))
+
         _ = try await web.get(productPath)
-        let edited = try await web.post(productPath, [("name", "shop"), ("version", "1.10"), ("install_script", "echo hi")])
+        let digest = String(repeating: "AB", count: 32)
+        let edited = try await web.post(
+            productPath,
+            [
+                ("name", "shop"), ("version", "1.10"), ("install_script", "echo hi"), ("download_url", "https://example.com/shop.tgz"),
+                ("download_sha256", digest),
+            ]
+        )
         #expect(edited.status == 303)
-        #expect(try await fixture.controller.services.catalog.product(id: productID).installScript == "echo hi")
+        let product = try await fixture.controller.services.catalog.product(id: productID)
+        #expect(product.installScript == "echo hi" && product.downloadSha256 == digest.lowercased())
+        #expect(try await web.get(productPath).body.contains("SHA-256 <code>\(digest.lowercased())</code>"))
 
         _ = try await web.get("/tools")
         let tool = try await web.post(
@@ -213,6 +228,46 @@ struct WebFormTests {
         let page = try await web.get("/nodes?state=online")
         #expect(page.body.contains("lab-1") && page.body.contains(#"aria-current="true">online"#))
         #expect(try await web.get("/nodes?state=draining").body.contains("No node is in this state"))
+    }
+
+    @Test("revoke: a page asks first; the form needs the CSRF token and an admin; a revoked node offers it no more")
+    func revokeNode() async throws {
+        let fixture = try await WebFixture.start()
+        defer { Task { await fixture.stop() } }
+        let web = fixture.web
+        let id = fixture.nodeID
+        let page = try await web.get("/nodes/\(id)")
+        #expect(page.body.contains("href=\"/nodes/\(id)/revoke\">Revoke…</a>"))
+        let confirm = try await web.get("/nodes/\(id)/revoke")
+        #expect(confirm.status == 200 && confirm.body.contains("Revoke lab-1?") && confirm.body.contains("cannot be undone"))
+        #expect(confirm.body.contains("action=\"/nodes/\(id)/revoke\"") && confirm.body.contains("name=\"csrf_token\""))
+        #expect(try await fixture.controller.services.nodes.get(id: id).revoked == false, "looking at the page revokes nothing")
+
+        let forged = try await web.post("/nodes/\(id)/revoke", [("csrf_token", "forged")], csrf: false)
+        #expect(forged.status == 403 && forged.body.contains("CSRF"))
+        _ = try await fixture.controller.admin.request(
+            .POST,
+            "/api/v1/users",
+            json: UserInput(username: "mia", password: "member-password", role: .member)
+        )
+        let member = try WebClient(fixture.controller)
+        defer { Task { await member.shutdown() } }
+        try await member.logIn("mia", "member-password")
+        #expect(try await member.get("/nodes/\(id)/revoke").status == 403)
+        _ = try await member.get("/nodes/\(id)")
+        #expect(try await member.post("/nodes/\(id)/revoke").status == 403)
+        #expect(!(try await member.get("/nodes/\(id)").body.contains("Revoke")))
+        #expect(try await fixture.controller.services.nodes.get(id: id).revoked == false)
+
+        let done = try await web.post("/nodes/\(id)/revoke")
+        #expect(done.status == 303 && done.location == "/nodes/\(id)")
+        let node = try await fixture.controller.services.nodes.get(id: id)
+        #expect(node.revoked && node.state == .disabled)
+        let after = try await web.get("/nodes/\(id)")
+        #expect(after.body.contains("revoked") && !after.body.contains("Revoke…"))
+        _ = try await web.get("/nodes")
+        #expect(try await web.post("/nodes/999/revoke").status == 404)
+        #expect(try await web.get("/nodes/999/revoke").status == 404)
     }
 
     @Test("bad input is a 4xx page, never a 500")

@@ -1,6 +1,8 @@
 import Foundation
 
-/// Unpacks `.tar.gz`, `.tgz`, `.tar` and `.zip` artifacts safely into a directory.
+/// Unpacks `.tar.gz`, `.tgz`, `.tar` and `.zip` artifacts into a directory, safely (``SafeExtraction``) and
+/// completely: a truncated or corrupt archive is an error, never a partial success. The caller unpacks into
+/// a staging directory (``StagingDirectory``) and removes it when this throws.
 enum ArchiveExtractor {
     enum Kind {
         case tarGzip, tar, zip
@@ -14,28 +16,34 @@ enum ArchiveExtractor {
         return nil
     }
 
-    /// Unpacks `archive` into `directory`; returns the number of entries.
-    static func extract(_ archive: URL, kind: Kind, into directory: URL, limit: Int64 = 64 << 30) throws -> Int {
+    /// Unpacks `archive` into `directory` (created when missing); returns the number of entries.
+    static func extract(_ archive: URL, kind: Kind, into directory: URL, limits: ArchiveLimits = ArchiveLimits()) throws -> Int {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var extraction = SafeExtraction(root: directory, limit: limit)
+        let handle = try FileHandle(forReadingFrom: archive)
+        defer { try? handle.close() }
+        let size = Int64(try handle.seekToEnd())
+        try handle.seek(toOffset: 0)
+        let extraction = try SafeExtraction(root: directory, budget: limits.budget(archiveSize: size))
+        let entries: Int
         switch kind {
         case .zip:
-            return try ZipReader.extract(archive, into: &extraction)
+            entries = try ZipReader.extract(archive, into: extraction)
         case .tar, .tarGzip:
             var reader = TarReader(extraction: extraction)
             let inflater = kind == .tarGzip ? try Inflater(format: .gzip) : nil
-            let handle = try FileHandle(forReadingFrom: archive)
-            defer { try? handle.close() }
+            // Read to the end even after the end-of-archive marker, so that the gzip trailer is checked.
             while let piece = try handle.read(upToCount: 1 << 20), !piece.isEmpty {
                 if let inflater {
                     try inflater.feed(piece) { try reader.feed($0) }
                 } else {
                     try reader.feed(piece)
                 }
-                if reader.finished { break }
             }
-            guard reader.finished || reader.entries > 0 else { throw AgentError("the archive is empty or truncated") }
-            return reader.entries
+            try inflater?.finish()
+            try reader.finish()
+            entries = reader.entries
         }
+        try extraction.finish()
+        return entries
     }
 }

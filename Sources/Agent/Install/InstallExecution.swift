@@ -15,7 +15,8 @@ struct InstallExecution: Sendable {
     let managed: ManagedInstalls
     let logger: Logger
 
-    private final class Journal: Sendable {
+    /// What the job did, posted to the controller in pieces.
+    final class Journal: Sendable {
         private let pending = Mutex("")
 
         func write(_ line: String) { pending.withLock { $0 += line + "\n" } }
@@ -83,23 +84,28 @@ struct InstallExecution: Sendable {
 
     private func install(_ journal: Journal) async throws -> [String: String] {
         var paths: [String: String] = [:]
+        var staged: [(item: InstallItem, staging: StagingDirectory)] = []
         var placed: [URL] = []
         do {
             var productPath = job.installedPaths["product"] ?? ""
             if job.withProduct {
                 let target = productsRoot.appendingPathComponent(job.product.name).appendingPathComponent(job.product.version)
-                try await installItem(job.product, at: target, journal: journal)
-                placed.append(target)
+                staged.append((job.product, try await stage(job.product, at: target, journal: journal)))
                 productPath = target.path
             }
             paths["product"] = productPath
             var tools: [InventoryTool] = []
             for tool in job.tools {
                 let target = toolsRoot.appendingPathComponent(tool.name).appendingPathComponent(tool.version)
-                try await installItem(tool, at: target, journal: journal)
-                placed.append(target)
+                staged.append((tool, try await stage(tool, at: target, journal: journal)))
                 paths[InstallResult.toolKey(name: tool.name, version: tool.version)] = target.path
                 tools.append(InventoryTool(name: tool.name, version: tool.version, path: target.path))
+            }
+            // Every item is complete before any is moved into place.
+            for (item, staging) in staged {
+                try staging.place()
+                placed.append(staging.target)
+                journal.write("installed \(item.kind.rawValue) \(item.name) \(item.version) at \(staging.target.path)")
             }
             try managed.recordInstall(
                 product: InventoryProduct(name: job.product.name, version: job.product.version, path: productPath, tools: []),
@@ -108,6 +114,7 @@ struct InstallExecution: Sendable {
             )
             return paths
         } catch {
+            for (_, staging) in staged { staging.discard() }
             for target in placed { try? FileManager.default.removeItem(at: target) }
             throw error
         }
@@ -136,79 +143,5 @@ struct InstallExecution: Sendable {
         }
         journal.write("removing \(target.path)")
         if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
-    }
-
-    /// Fetches, unpacks or installs one item into a staging directory, then moves it to `target`.
-    private func installItem(_ item: InstallItem, at target: URL, journal: Journal) async throws {
-        let label = "\(item.kind.rawValue) \(item.name) \(item.version)"
-        let downloads = config.dataURL.appendingPathComponent("downloads")
-        try FileManager.default.createDirectory(at: downloads, withIntermediateDirectories: true)
-        var artifact: URL?
-        var filename = ""
-        defer { if let artifact { try? FileManager.default.removeItem(at: artifact) } }
-        if let uploaded = item.artifact {
-            filename = uploaded.filename
-            let file = downloads.appendingPathComponent("\(UUID().uuidString)-\(uploaded.filename)")
-            artifact = file
-            journal.write("downloading \(label) (\(uploaded.filename), \(uploaded.size) bytes) from the controller")
-            let got = try await client.download(item.artifactPath, to: file)
-            guard got.size == uploaded.size, got.sha256 == uploaded.sha256 else {
-                throw AgentError(
-                    "checksum mismatch for \(label): expected \(uploaded.size) bytes with SHA-256 \(uploaded.sha256), "
-                        + "got \(got.size) bytes with SHA-256 \(got.sha256)"
-                )
-            }
-            journal.write("verified size and SHA-256 \(got.sha256)")
-        } else if let url = item.downloadUrl, !url.isEmpty {
-            filename = URL(string: url)?.lastPathComponent ?? "artifact"
-            let file = downloads.appendingPathComponent("\(UUID().uuidString)-\(filename)")
-            artifact = file
-            journal.write("downloading \(label) from \(url)")
-            let got = try await ControllerClient.download(url: url, to: file)
-            journal.write("downloaded \(got.size) bytes, SHA-256 \(got.sha256)")
-        } else if item.installScript == nil {
-            throw AgentError("nothing to install for \(label): it has no artifact, download URL or install script")
-        }
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let staging = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).partial-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-        do {
-            if let script = item.installScript, !script.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                try await runScript(script, artifact: artifact, installDirectory: staging, label: label, journal: journal)
-            } else if let artifact, let kind = ArchiveExtractor.kind(of: filename) {
-                let entries = try ArchiveExtractor.extract(artifact, kind: kind, into: staging)
-                journal.write("unpacked \(entries) entries of \(filename)")
-            } else if let artifact {
-                try FileManager.default.copyItem(at: artifact, to: staging.appendingPathComponent(filename))
-                journal.write("copied \(filename)")
-            }
-            if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
-            try FileManager.default.moveItem(at: staging, to: target)
-            journal.write("installed \(label) at \(target.path)")
-        } catch {
-            try? FileManager.default.removeItem(at: staging)
-            throw error
-        }
-    }
-
-    private func runScript(_ script: String, artifact: URL?, installDirectory: URL, label: String, journal: Journal) async throws {
-        let output = installDirectory.deletingLastPathComponent().appendingPathComponent(".install-\(job.jobId).log")
-        defer { try? FileManager.default.removeItem(at: output) }
-        let command =
-            script
-            .replacingOccurrences(of: "{artifact}", with: CommandTemplate.shellQuote(artifact?.path ?? ""))
-            .replacingOccurrences(of: "{install_dir}", with: CommandTemplate.shellQuote(installDirectory.path))
-        journal.write("running the install script of \(label)")
-        let process = CaseProcess(
-            command: command,
-            environment: ["TESTFLEET_ARTIFACT": artifact?.path ?? "", "TESTFLEET_INSTALL_DIR": installDirectory.path],
-            workDirectory: installDirectory,
-            outputFile: output,
-            timeout: .seconds(3600),
-            killGrace: .seconds(10)
-        )
-        let outcome = await process.run(stop: OneShot())
-        if let text = try? String(contentsOf: output, encoding: .utf8), !text.isEmpty { journal.write(text) }
-        guard outcome == .exited(0) else { throw AgentError("the install script of \(label) ended with \(outcome)") }
     }
 }

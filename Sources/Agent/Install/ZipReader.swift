@@ -1,77 +1,119 @@
+import CZlib
 import Foundation
 
-/// Unpacks a zip file (stored and deflated entries) through ``SafeExtraction``.
+/// Unpacks a zip file (stored and deflated entries, ZIP64 included) through ``SafeExtraction``. What the
+/// central directory declares is checked before anything is written (total size against the budget, entries
+/// that overlap) and each entry's content against it after (size and CRC-32).
 enum ZipReader {
-    static func extract(_ file: URL, into extraction: inout SafeExtraction) throws -> Int {
+    static func extract(_ file: URL, into extraction: SafeExtraction) throws -> Int {
         let handle = try FileHandle(forReadingFrom: file)
         defer { try? handle.close() }
         let size = try handle.seekToEnd()
-        // The end of central directory record is in the last 64 KiB + 22 bytes.
-        let tailLength = min(size, 65_557)
-        try handle.seek(toOffset: size - tailLength)
-        let tail = [UInt8](try handle.read(upToCount: Int(tailLength)) ?? Data())
-        guard
-            let end = stride(from: tail.count - 22, through: 0, by: -1).first(where: { tail[$0..<($0 + 4)].elementsEqual([0x50, 0x4B, 0x05, 0x06]) })
-        else { throw AgentError("not a zip file (no central directory)") }
-        let count = Int(le16(tail, end + 10))
-        var offset = UInt64(le32(tail, end + 16))
-        var extracted = 0
-        for _ in 0..<count {
+        let directory = try ZipDirectory.read(size: size) { offset, count in
             try handle.seek(toOffset: offset)
-            let header = [UInt8](try handle.read(upToCount: 46) ?? Data())
-            guard header.count == 46, header[0..<4].elementsEqual([0x50, 0x4B, 0x01, 0x02]) else {
-                throw AgentError("corrupt zip central directory")
-            }
-            let method = le16(header, 10)
-            let compressed = UInt64(le32(header, 20))
-            let nameLength = Int(le16(header, 28))
-            let extraLength = Int(le16(header, 30))
-            let commentLength = Int(le16(header, 32))
-            let externalAttributes = le32(header, 38)
-            let localOffset = UInt64(le32(header, 42))
-            let name = String(decoding: try handle.read(upToCount: nameLength) ?? Data(), as: UTF8.self)
-            offset += 46 + UInt64(nameLength + extraLength + commentLength)
-            let unixMode = Int(externalAttributes >> 16)
-            let isLink = unixMode & 0o170000 == 0o120000
-            try handle.seek(toOffset: localOffset)
-            let local = [UInt8](try handle.read(upToCount: 30) ?? Data())
-            guard local.count == 30, local[0..<4].elementsEqual([0x50, 0x4B, 0x03, 0x04]) else {
-                throw AgentError("corrupt zip entry \(name)")
-            }
-            try handle.seek(toOffset: localOffset + 30 + UInt64(le16(local, 26)) + UInt64(le16(local, 28)))
-            if name.hasSuffix("/") {
-                try extraction.makeDirectory(name)
+            return [UInt8](try handle.read(upToCount: count) ?? Data())
+        }
+        try check(directory, archiveSize: size, budget: extraction.budget)
+        var extracted = 0
+        for entry in directory.entries {
+            if entry.isDirectory {
+                try extraction.makeDirectory(entry.name)
                 continue
             }
-            var content = Data()
-            let output: FileHandle? = isLink ? nil : try extraction.createFile(name, mode: unixMode == 0 ? 0o644 : unixMode)
-            let inflater = method == 8 ? try Inflater(format: .raw) : nil
-            guard method == 0 || method == 8 else { throw AgentError("zip entry \(name) uses an unsupported compression method \(method)") }
-            var remaining = compressed
-            while remaining > 0 {
-                let piece = try handle.read(upToCount: Int(min(remaining, 1 << 20))) ?? Data()
-                guard !piece.isEmpty else { throw AgentError("truncated zip entry \(name)") }
-                remaining -= UInt64(piece.count)
-                func write(_ data: Data) throws {
-                    try extraction.count(data.count)
-                    if let output { try output.write(contentsOf: data) } else { content.append(data) }
-                }
-                if let inflater { try inflater.feed(piece, write) } else { try write(piece) }
-            }
-            try output?.close()
-            if isLink {
-                try extraction.link(name, kind: .symlink(String(decoding: content, as: UTF8.self)))
-            }
+            try extractEntry(entry, from: handle, archiveSize: size, into: extraction)
             extracted += 1
         }
         return extracted
     }
 
-    private static func le16(_ bytes: [UInt8], _ offset: Int) -> UInt16 {
-        UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
+    /// Refuses what the directory alone shows to be wrong: more than the budget, encrypted or unknown
+    /// entries, devices, entries whose data overlap (one way to build a zip bomb).
+    static func check(_ directory: ZipDirectory, archiveSize: UInt64, budget: Int64) throws {
+        var declared: UInt64 = 0
+        for entry in directory.entries {
+            guard entry.flags & 1 == 0 else { throw AgentError("refusing zip entry \(entry.name): it is encrypted") }
+            guard entry.method == 0 || entry.method == 8 else {
+                throw AgentError("refusing zip entry \(entry.name): compression method \(entry.method) is not supported (only stored and deflated)")
+            }
+            guard !entry.isSpecial else { throw AgentError("refusing zip entry \(entry.name): it is a device, FIFO or socket") }
+            guard entry.method == 8 || entry.size == entry.compressedSize else {
+                throw AgentError("corrupt zip: stored entry \(entry.name) has different sizes")
+            }
+            declared = declared.addingReportingOverflow(entry.size).partialValue
+            guard declared <= UInt64(budget) else {
+                throw AgentError("refusing the archive: it declares more than \(budget) bytes unpacked, more than it may unpack to")
+            }
+        }
+        let starts = directory.entries.map(\.localHeaderOffset).sorted()
+        for (index, entry) in directory.entries.sorted(by: { $0.localHeaderOffset < $1.localHeaderOffset }).enumerated() {
+            let end = entry.localHeaderOffset.addingReportingOverflow(30 + entry.compressedSize).partialValue
+            guard end <= archiveSize else { throw AgentError("the archive is truncated: zip entry \(entry.name) lies beyond its end") }
+            if index + 1 < starts.count, end > starts[index + 1] {
+                throw AgentError("refusing the archive: zip entry \(entry.name) overlaps the next one")
+            }
+        }
     }
 
-    private static func le32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
-        UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+    private static func extractEntry(
+        _ entry: ZipDirectory.Entry,
+        from handle: FileHandle,
+        archiveSize: UInt64,
+        into extraction: SafeExtraction
+    ) throws {
+        try handle.seek(toOffset: entry.localHeaderOffset)
+        let local = [UInt8](try handle.read(upToCount: 30) ?? Data())
+        guard local.count == 30, local[0..<4].elementsEqual([0x50, 0x4B, 0x03, 0x04]) else {
+            throw AgentError("corrupt zip: no local header for entry \(entry.name)")
+        }
+        let dataStart = entry.localHeaderOffset + 30 + UInt64(ZipDirectory.le16(local, 26)) + UInt64(ZipDirectory.le16(local, 28))
+        guard dataStart + entry.compressedSize <= archiveSize else {
+            throw AgentError("the archive is truncated: zip entry \(entry.name) lies beyond its end")
+        }
+        try handle.seek(toOffset: dataStart)
+        var content = Data()
+        let output: FileHandle? = entry.isSymlink ? nil : try extraction.createFile(entry.name, mode: Int((entry.unixMode ?? 0) & 0o7777))
+        let inflater = entry.method == 8 ? try Inflater(format: .raw) : nil
+        var crc = crc32(0, nil, 0)
+        var written: UInt64 = 0
+        func write(_ data: Data) throws {
+            written += UInt64(data.count)
+            guard written <= entry.size else {
+                throw AgentError("refusing zip entry \(entry.name): it unpacks to more than its declared \(entry.size) bytes")
+            }
+            crc = data.withUnsafeBytes { crc32(crc, $0.bindMemory(to: Bytef.self).baseAddress, uInt($0.count)) }
+            if let output {
+                try extraction.count(data.count)
+                try output.write(contentsOf: data)
+            } else {
+                guard content.count + data.count <= 4096 else { throw AgentError("refusing zip entry \(entry.name): a link target that long") }
+                content.append(data)
+            }
+        }
+        var remaining = entry.compressedSize
+        while remaining > 0 {
+            let piece = try handle.read(upToCount: Int(min(remaining, 1 << 20))) ?? Data()
+            guard !piece.isEmpty else { throw AgentError("the archive is truncated: zip entry \(entry.name) ends early") }
+            remaining -= UInt64(piece.count)
+            do {
+                if let inflater { try inflater.feed(piece, write) } else { try write(piece) }
+            } catch let error as AgentError where error.description.hasPrefix("the archive is corrupt") {
+                throw AgentError("zip entry \(entry.name): \(error)")
+            }
+        }
+        do {
+            try inflater?.finish()
+        } catch {
+            throw AgentError("the archive is truncated or corrupt: the compressed data of zip entry \(entry.name) ends early")
+        }
+        try output?.close()
+        guard written == entry.size else {
+            throw AgentError("corrupt zip: entry \(entry.name) unpacks to \(written) bytes, its header says \(entry.size)")
+        }
+        guard UInt32(crc) == entry.crc32 else {
+            throw AgentError("corrupt zip: entry \(entry.name) fails its CRC-32 check")
+        }
+        if entry.isSymlink {
+            try extraction.symlink(entry.name, target: String(decoding: content, as: UTF8.self))
+        }
     }
 }

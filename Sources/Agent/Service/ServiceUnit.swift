@@ -47,6 +47,8 @@ struct ServiceUnit: Equatable, Sendable {
         TimeoutStopSec=\(stopTimeoutSeconds)
         Restart=always
         RestartSec=5
+        # A node whose credential was revoked exits with this status: it stays stopped until enrolled again.
+        RestartPreventExitStatus=\(CredentialRefused.exitStatus)
         NoNewPrivileges=yes
         ProtectSystem=strict
         ProtectHome=yes

@@ -51,7 +51,7 @@ enum OpenAPISchemas {
         let product = object(
             [
                 "id": integer, "name": string, "version": string, "download_url": nullable("string"),
-                "install_script": nullable("string"), "artifact": ["oneOf": [artifact, ["type": "null"]]],
+                "download_sha256": nullable("string"), "install_script": nullable("string"), "artifact": ["oneOf": [artifact, ["type": "null"]]],
                 "created_at": time, "updated_at": time,
             ],
             required: ["id", "name", "version", "created_at", "updated_at"]
@@ -59,7 +59,7 @@ enum OpenAPISchemas {
         let tool = object(
             [
                 "id": integer, "name": string, "version": string, "run_command": string, "default_timeout_s": integer,
-                "download_url": nullable("string"), "install_script": nullable("string"),
+                "download_url": nullable("string"), "download_sha256": nullable("string"), "install_script": nullable("string"),
                 "artifact": ["oneOf": [artifact, ["type": "null"]]], "created_at": time, "updated_at": time,
             ],
             required: ["id", "name", "version", "run_command", "default_timeout_s"]
@@ -137,7 +137,10 @@ enum OpenAPISchemas {
             "Product": product,
             "ProductPage": page("Product"),
             "ProductInput": object(
-                ["name": string, "version": string, "download_url": nullable("string"), "install_script": nullable("string")],
+                [
+                    "name": string, "version": string, "download_url": nullable("string"), "download_sha256": nullable("string"),
+                    "install_script": nullable("string"),
+                ],
                 required: ["name", "version"]
             ),
             "Tool": tool,
@@ -146,7 +149,7 @@ enum OpenAPISchemas {
             "ToolInput": object(
                 [
                     "name": string, "version": string, "run_command": string, "default_timeout_s": integer,
-                    "download_url": nullable("string"), "install_script": nullable("string"),
+                    "download_url": nullable("string"), "download_sha256": nullable("string"), "install_script": nullable("string"),
                 ],
                 required: ["name", "version", "run_command"]
             ),

@@ -116,15 +116,15 @@ extension ControllerConfiguration {
         var config = ControllerConfiguration()
         let path = file ?? environment["TESTFLEET_CONFIG"]
         if let path {
-            let text: String
+            let bytes: Data
             do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
+                bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             } catch {
                 throw ConfigurationError("cannot read config file \(path): \(error.localizedDescription)")
             }
             let table: TOMLTable
             do {
-                table = try TOML.parse(text)
+                table = try TOML.parse(bytes: bytes)
             } catch {
                 throw ConfigurationError("config file \(path), \(error)")
             }

@@ -70,16 +70,26 @@ struct CatalogRepository: Sendable {
         else { throw AppError.unprocessable("download_url: expected an http or https URL, got \(url)") }
     }
 
+    /// The SHA-256 a download must have, in lower case; empty is none. It needs a download URL.
+    static func downloadChecksum(_ sha256: String?, url: String?) throws -> String? {
+        guard let sha256, !sha256.isEmpty else { return nil }
+        guard sha256.count == 64, sha256.allSatisfy(\.isHexDigit) else {
+            throw AppError.unprocessable("download_sha256: expected 64 hexadecimal digits")
+        }
+        guard let url, !url.isEmpty else { throw AppError.unprocessable("download_sha256: given without a download_url") }
+        return sha256.lowercased()
+    }
+
     // MARK: Products
 
     static let productColumns = """
-        id, name, version, download_url, install_script, artifact_filename, artifact_size, artifact_sha256,
-        created_at, updated_at
+        id, name, version, download_url, download_sha256, install_script, artifact_filename, artifact_size,
+        artifact_sha256, created_at, updated_at
         """
 
     static func product(_ row: PostgresRow) throws -> Product {
-        let (id, name, version, url, script, filename, size, sha, created, updated) = try row.decode(
-            (Int64, String, String, String?, String?, String?, Int64?, String?, Date, Date).self
+        let (id, name, version, url, urlSHA, script, filename, size, sha, created, updated) = try row.decode(
+            (Int64, String, String, String?, String?, String?, String?, Int64?, String?, Date, Date).self
         )
         let artifact = filename.flatMap { f in size.flatMap { s in sha.map { Artifact(filename: f, size: s, sha256: $0) } } }
         return Product(
@@ -87,6 +97,7 @@ struct CatalogRepository: Sendable {
             name: name,
             version: version,
             downloadUrl: url,
+            downloadSha256: urlSHA,
             installScript: script,
             artifact: artifact,
             createdAt: created,
@@ -97,12 +108,13 @@ struct CatalogRepository: Sendable {
     func createProduct(_ input: ProductInput, by caller: Caller) async throws -> Product {
         try Self.validateName(input.name, version: input.version, kind: .product)
         try Self.validateURL(input.downloadUrl)
+        let checksum = try Self.downloadChecksum(input.downloadSha256, url: input.downloadUrl)
         do {
             return try await database.transaction { transaction in
                 let row = try await transaction.query(
                     """
-                    INSERT INTO products (name, version, download_url, install_script)
-                    VALUES (\(input.name), \(input.version), \(input.downloadUrl), \(input.installScript))
+                    INSERT INTO products (name, version, download_url, download_sha256, install_script)
+                    VALUES (\(input.name), \(input.version), \(input.downloadUrl), \(checksum), \(input.installScript))
                     RETURNING \(unescaped: Self.productColumns)
                     """
                 ).first()!
@@ -148,13 +160,15 @@ struct CatalogRepository: Sendable {
     func updateProduct(id: Int64, _ input: ProductInput, by caller: Caller) async throws -> Product {
         try Self.validateName(input.name, version: input.version, kind: .product)
         try Self.validateURL(input.downloadUrl)
+        let checksum = try Self.downloadChecksum(input.downloadSha256, url: input.downloadUrl)
         do {
             return try await editing { transaction in
                 guard
                     let row = try await transaction.query(
                         """
                         UPDATE products SET name = \(input.name), version = \(input.version),
-                            download_url = \(input.downloadUrl), install_script = \(input.installScript), updated_at = now()
+                            download_url = \(input.downloadUrl), download_sha256 = \(checksum), install_script = \(input.installScript),
+                            updated_at = now()
                         WHERE id = \(id) RETURNING \(unescaped: Self.productColumns)
                         """
                     ).first()
@@ -192,14 +206,14 @@ struct CatalogRepository: Sendable {
     static func toolColumns(alias: String?) -> String {
         let prefix = alias.map { $0 + "." } ?? ""
         return [
-            "id", "name", "version", "run_command", "default_timeout_s", "download_url", "install_script",
+            "id", "name", "version", "run_command", "default_timeout_s", "download_url", "download_sha256", "install_script",
             "artifact_filename", "artifact_size", "artifact_sha256", "created_at", "updated_at",
         ].map { prefix + $0 }.joined(separator: ", ")
     }
 
     static func tool(_ row: PostgresRow) throws -> Tool {
-        let (id, name, version, command, timeout, url, script, filename, size, sha, created, updated) =
-            try row.decode((Int64, String, String, String, Int, String?, String?, String?, Int64?, String?, Date, Date).self)
+        let (id, name, version, command, timeout, url, urlSHA, script, filename, size, sha, created, updated) =
+            try row.decode((Int64, String, String, String, Int, String?, String?, String?, String?, Int64?, String?, Date, Date).self)
         let artifact = filename.flatMap { f in size.flatMap { s in sha.map { Artifact(filename: f, size: s, sha256: $0) } } }
         return Tool(
             id: id,
@@ -208,6 +222,7 @@ struct CatalogRepository: Sendable {
             runCommand: command,
             defaultTimeoutS: timeout,
             downloadUrl: url,
+            downloadSha256: urlSHA,
             installScript: script,
             artifact: artifact,
             createdAt: created,
@@ -215,9 +230,11 @@ struct CatalogRepository: Sendable {
         )
     }
 
-    private static func validate(_ input: ToolInput) throws {
+    /// Checks a tool's fields; returns its download checksum, normalized.
+    private static func validate(_ input: ToolInput) throws -> String? {
         try validateName(input.name, version: input.version, kind: .tool)
         try validateURL(input.downloadUrl)
+        let checksum = try downloadChecksum(input.downloadSha256, url: input.downloadUrl)
         guard !input.runCommand.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw AppError.unprocessable("run_command: must not be empty")
         }
@@ -225,17 +242,18 @@ struct CatalogRepository: Sendable {
         if let timeout = input.defaultTimeoutS, !(1...(7 * 86400)).contains(timeout) {
             throw AppError.unprocessable("default_timeout_s: expected 1 to 604800, got \(timeout)")
         }
+        return checksum
     }
 
     func createTool(_ input: ToolInput, by caller: Caller) async throws -> Tool {
-        try Self.validate(input)
+        let checksum = try Self.validate(input)
         do {
             return try await database.transaction { transaction in
                 let row = try await transaction.query(
                     """
-                    INSERT INTO tools (name, version, run_command, default_timeout_s, download_url, install_script)
+                    INSERT INTO tools (name, version, run_command, default_timeout_s, download_url, download_sha256, install_script)
                     VALUES (\(input.name), \(input.version), \(input.runCommand), \(input.defaultTimeoutS ?? 600),
-                            \(input.downloadUrl), \(input.installScript))
+                            \(input.downloadUrl), \(checksum), \(input.installScript))
                     RETURNING \(unescaped: Self.toolColumns)
                     """
                 ).first()!
@@ -275,7 +293,7 @@ struct CatalogRepository: Sendable {
     }
 
     func updateTool(id: Int64, _ input: ToolInput, by caller: Caller) async throws -> Tool {
-        try Self.validate(input)
+        let checksum = try Self.validate(input)
         do {
             return try await editing { transaction in
                 guard
@@ -283,7 +301,8 @@ struct CatalogRepository: Sendable {
                         """
                         UPDATE tools SET name = \(input.name), version = \(input.version), run_command = \(input.runCommand),
                             default_timeout_s = coalesce(\(input.defaultTimeoutS), default_timeout_s),
-                            download_url = \(input.downloadUrl), install_script = \(input.installScript), updated_at = now()
+                            download_url = \(input.downloadUrl), download_sha256 = \(checksum), install_script = \(input.installScript),
+                            updated_at = now()
                         WHERE id = \(id) RETURNING \(unescaped: Self.toolColumns)
                         """
                     ).first()

@@ -174,6 +174,7 @@ struct InstallJobRepository: Sendable {
                     name: tool.name,
                     version: tool.version,
                     downloadUrl: tool.downloadUrl,
+                    downloadSha256: tool.downloadSha256,
                     artifact: tool.artifact,
                     installScript: tool.installScript
                 )
@@ -205,6 +206,7 @@ struct InstallJobRepository: Sendable {
                 name: product.name,
                 version: product.version,
                 downloadUrl: product.downloadUrl,
+                downloadSha256: product.downloadSha256,
                 artifact: product.artifact,
                 installScript: product.installScript
             ),

@@ -7,6 +7,8 @@ struct CatalogItemView: Sendable {
     var name: String
     var version: String
     var downloadURL: String?
+    /// The SHA-256 a download from `downloadURL` must have.
+    var downloadSHA256: String?
     var installScript: String?
     var artifact: String?
     var artifactHref: String
@@ -19,6 +21,7 @@ struct CatalogItemView: Sendable {
         name: String,
         version: String,
         downloadURL: String?,
+        downloadSHA256: String?,
         installScript: String?,
         artifact: Artifact?,
         created: Date,
@@ -28,6 +31,7 @@ struct CatalogItemView: Sendable {
         self.name = name
         self.version = version
         self.downloadURL = downloadURL
+        self.downloadSHA256 = downloadSHA256
         self.installScript = installScript
         self.artifact = artifact.map { "\($0.filename) (\(WebFormat.bytes($0.size)), sha256 \($0.sha256.prefix(12))…)" }
         artifactHref = "/api/v1/\(kind.table)/\(id)/artifact"
@@ -42,6 +46,7 @@ struct CatalogItemView: Sendable {
             name: product.name,
             version: product.version,
             downloadURL: product.downloadUrl,
+            downloadSHA256: product.downloadSha256,
             installScript: product.installScript,
             artifact: product.artifact,
             created: product.createdAt,
@@ -56,6 +61,7 @@ struct CatalogItemView: Sendable {
             name: tool.name,
             version: tool.version,
             downloadURL: tool.downloadUrl,
+            downloadSHA256: tool.downloadSha256,
             installScript: tool.installScript,
             artifact: tool.artifact,
             created: tool.createdAt,
@@ -183,6 +189,7 @@ extension ProductInput {
             name: form.text("name") ?? "",
             version: form.text("version") ?? "",
             downloadUrl: form.text("download_url"),
+            downloadSha256: form.text("download_sha256"),
             installScript: form.text("install_script")
         )
     }
@@ -197,6 +204,7 @@ extension ToolInput {
             runCommand: form.text("run_command") ?? "",
             defaultTimeoutS: try form.integer("default_timeout_s", label: "default_timeout_s"),
             downloadUrl: form.text("download_url"),
+            downloadSha256: form.text("download_sha256"),
             installScript: form.text("install_script")
         )
     }

@@ -3,7 +3,7 @@ import Hummingbird
 import WireProtocol
 
 /// The fleet: every node with its state and running cases, a node's facts and inventory, and the buttons
-/// that drain, disable and enable nodes.
+/// that drain, disable, enable and revoke nodes.
 struct NodePages {
     let services: ControllerServices
     let renderer: WebRenderer
@@ -72,6 +72,19 @@ struct NodePages {
                 metadata: ["testfleet.node.id": .stringConvertible(id), "testfleet.node.state": .string(state.rawValue)]
             )
             return WebRedirect(location: WebRedirect.safeTarget(form["back"] ?? "/nodes/\(id)")).response
+        }
+        web.get("nodes/:id/revoke") { request, context -> Response in
+            let user = try context.webUser(request)
+            try user.requireAdmin()
+            let node = NodeRow(try await services.nodes.get(id: try request.id(context)), canAdminister: true)
+            return try renderer.page("node-revoke", frame("Revoke \(node.name)", user, node))
+        }
+        web.post("nodes/:id/revoke") { request, context -> Response in
+            let (user, _) = try await context.webForm(request, admin: true)
+            let id = try request.id(context)
+            try await services.nodes.revoke(id: id, by: user.caller)
+            context.logger.notice("node credential revoked", metadata: ["testfleet.node.id": .stringConvertible(id)])
+            return WebRedirect(location: "/nodes/\(id)").response
         }
         web.get("events/nodes") { request, context -> Response in
             let user = try context.webUser(request)

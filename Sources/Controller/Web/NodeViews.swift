@@ -36,6 +36,8 @@ struct NodeRow: Sendable {
     var revoked: Bool
     var running: [Running]
     var actions: [Action]
+    /// An admin may revoke the credential of a node that still has one.
+    var canRevoke: Bool
 
     init(_ node: NodeInfo, canAdminister: Bool, now: Date = Date()) {
         id = node.id
@@ -57,6 +59,7 @@ struct NodeRow: Sendable {
         revoked = node.revoked
         running = node.runningCases.map { Running(caseID: $0.caseId, name: $0.name, taskID: $0.taskId) }
         actions = canAdminister ? Self.actions(state: node.state, revoked: node.revoked) : []
+        canRevoke = canAdminister && !node.revoked
     }
 
     /// What an admin may change a node to: drain or disable a working node, enable a stopped one. A revoked

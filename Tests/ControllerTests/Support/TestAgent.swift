@@ -121,6 +121,15 @@ final class TestAgent: @unchecked Sendable {
     func terminate(timeout: TimeInterval = 30) async -> Int32? {
         guard pid > 0 else { return nil }
         kill(pid, SIGTERM)
+        if let status = await waitForExit(timeout: timeout) { return status }
+        kill9()
+        return nil
+    }
+
+    /// Waits for the agent to end by itself; its exit status, or nil when it still runs after `timeout`.
+    /// Waits without holding a thread: the controller the agent talks to may run in this process.
+    func waitForExit(timeout: TimeInterval) async -> Int32? {
+        guard pid > 0 else { return nil }
         let deadline = Date().addingTimeInterval(timeout)
         var status: Int32 = 0
         while Date() < deadline {
@@ -130,7 +139,6 @@ final class TestAgent: @unchecked Sendable {
             }
             try? await Task.sleep(for: .milliseconds(50))
         }
-        kill9()
         return nil
     }
 

@@ -10,6 +10,7 @@ struct Migration: Sendable {
     static let all: [Migration] = [
         .schema,
         .runningCounts,
+        .downloadChecksums,
         .userAdministration,
     ]
 }

@@ -72,7 +72,8 @@ struct AgentResilienceTests {
     func gracefulStop() async throws {
         let controller = try await TestController.start { $0.retryAvoidSeconds = 0 }
         defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, script: "case $1 in quick) sleep 1 ;; *) sleep 30 ;; esac")
+        // The quick case outlasts the first heartbeat, which shows it running, and ends within the grace period.
+        let fixture = try await Fixture.make(controller, script: "case $1 in quick) sleep 3 ;; *) sleep 30 ;; esac")
         let quick = try await TestAgent.start(
             controller,
             name: "stopping-quick",

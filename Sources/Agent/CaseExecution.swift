@@ -71,7 +71,9 @@ struct CaseExecution: Sendable {
         var processTime = Duration.zero
         var shipped: LogShipper.Ending = .delivered(offset: 0)
         do {
-            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+            if mkdir(work.path, 0o755) != 0 && errno != EEXIST {
+                try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+            }
             let shipper = LogShipper(client: client, lease: lease, entry: entry, logger: logger)
             let process = CaseProcess(
                 command: CommandTemplate.render(lease.commandTemplate, values),
@@ -95,7 +97,7 @@ struct CaseExecution: Sendable {
             outcome = .failedToStart("cannot create the work directory \(work.path): \(error)")
         }
         let verdict = CaseOutcome.classify(outcome, resultFile: try? Data(contentsOf: resultFile), timeout: timeout)
-        if !config.keepWorkDirs { try? FileManager.default.removeItem(at: work) }
+        if !config.keepWorkDirs, rmdir(work.path) != 0 { try? FileManager.default.removeItem(at: work) }
         if let reason = leaseLost.value {
             logger.warning("lease lost, result dropped: \(reason)")
             entry.remove()

@@ -4,6 +4,10 @@ import WireProtocol
 /// A leased case's files on disk, under `<data dir>/spool/<lease id>/`: the lease, the output, the process
 /// group and, once known, the result. What is on disk survives the controller being unreachable and the
 /// agent restarting: logs and results are delivered later.
+///
+/// The files are written with plain system calls and not synced to disk: they outlive the agent's process, which
+/// is what they are for; a machine that goes down loses its cases anyway, and the controller hands them out again
+/// when their leases expire. Replacing a file goes through a rename, so a reader never sees half of one.
 struct SpoolEntry: Sendable {
     let directory: URL
 
@@ -14,13 +18,10 @@ struct SpoolEntry: Sendable {
 
     static func create(in spool: URL, lease: Lease) throws -> SpoolEntry {
         let entry = SpoolEntry(directory: spool.appendingPathComponent(lease.leaseId.uuidString.lowercased()))
-        try FileManager.default.createDirectory(
-            at: entry.directory,
-            withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700]
-        )
-        try WireJSON.encoder().encode(lease).write(to: entry.leaseFile, options: .atomic)
-        _ = FileManager.default.createFile(atPath: entry.outputFile.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        guard mkdir(entry.directory.path, 0o700) == 0 || errno == EEXIST else {
+            throw AgentError("cannot create \(entry.directory.path): \(String(cString: strerror(errno)))")
+        }
+        try Self.replace(entry.leaseFile, with: try WireJSON.encoder().encode(lease))
         return entry
     }
 
@@ -35,7 +36,7 @@ struct SpoolEntry: Sendable {
     }
 
     func saveResult(_ result: CaseResult) throws {
-        try WireJSON.encoder().encode(result).write(to: resultFile, options: .atomic)
+        try Self.replace(resultFile, with: try WireJSON.encoder().encode(result))
     }
 
     func result() -> CaseResult? {
@@ -47,7 +48,7 @@ struct SpoolEntry: Sendable {
     /// mistake another process that got the same number (after a reboot, or once numbers wrap) for the case.
     func saveGroup(_ group: pid_t) {
         let identity = ProcessIdentity.of(group) ?? ""
-        try? "\(group)\n\(identity)\n".write(to: groupFile, atomically: true, encoding: .utf8)
+        try? Self.replace(groupFile, with: Data("\(group)\n\(identity)\n".utf8))
     }
 
     /// The case's process group, unless its number now belongs to something else.
@@ -59,8 +60,10 @@ struct SpoolEntry: Sendable {
         return ProcessIdentity.stillOurs(group, recorded: recorded) ? group : nil
     }
 
+    /// Bytes of output so far (0 before the case wrote any).
     var outputSize: Int64 {
-        ((try? FileManager.default.attributesOfItem(atPath: outputFile.path))?[.size] as? NSNumber)?.int64Value ?? 0
+        var info = stat()
+        return stat(outputFile.path, &info) == 0 ? Int64(info.st_size) : 0
     }
 
     /// Up to `count` bytes of the output from `offset`.
@@ -71,8 +74,27 @@ struct SpoolEntry: Sendable {
         return try handle.read(upToCount: count) ?? Data()
     }
 
+    /// Removes the entry: its own files, then the directory; anything else found there the long way.
     func remove() {
-        try? FileManager.default.removeItem(at: directory)
+        for file in [leaseFile, outputFile, resultFile, groupFile] { unlink(file.path) }
+        if rmdir(directory.path) != 0 && errno != ENOENT { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    /// Writes `data` to a new file beside `url` and renames it over `url` (mode 0600).
+    static func replace(_ url: URL, with data: Data) throws {
+        let temporary = url.path + ".new"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw AgentError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        let written = data.withUnsafeBytes { bytes in write(fd, bytes.baseAddress, bytes.count) }
+        let writeError = errno
+        close(fd)
+        guard written == data.count else {
+            unlink(temporary)
+            throw AgentError("cannot write \(temporary): \(String(cString: strerror(writeError)))")
+        }
+        guard rename(temporary, url.path) == 0 else {
+            throw AgentError("cannot write \(url.path): \(String(cString: strerror(errno)))")
+        }
     }
 }
 
@@ -95,10 +117,11 @@ struct ProcessIdentity: Equatable, Sendable {
 
     var description: String { "\(bootID) \(startTicks)" }
 
-    static func currentBootID() -> String? {
-        (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    static func currentBootID() -> String? { bootID }
+
+    /// The boot this process runs in: it does not change while the process lives.
+    private static let bootID: String? = (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?
+        .trimmingCharacters(in: .whitespacesAndNewlines)
 
     /// The start time of a running process, in clock ticks since boot (field 22 of `/proc/<pid>/stat`).
     static func startTicks(_ pid: pid_t) -> UInt64? {

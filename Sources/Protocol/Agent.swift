@@ -121,8 +121,8 @@ public struct Lease: Codable, Sendable, Equatable {
     public var caseName: String
     public var taskId: Int64
     public var attempt: Int
-    /// The tool's run command with every placeholder substituted except the per-run ones
-    /// (`{work_dir}`, `{result_file}`), which the agent fills in.
+    /// The tool's run command template as the catalog has it: the agent substitutes every placeholder once,
+    /// shell-quoted, so that a value that looks like a placeholder (a case named `{work_dir}`) stays as it is.
     public var commandTemplate: String
     public var product: LeasedItem
     public var tool: LeasedItem

@@ -2,8 +2,9 @@ import Foundation
 
 /// The tool contract's run command template: placeholders in braces, substituted shell-quoted.
 ///
-/// `{case}`, `{product_dir}`, `{tool_dir}` and `{product_version}` are known to the controller, which fills
-/// them into the lease; `{work_dir}` and `{result_file}` are per-run paths the agent fills in.
+/// The agent renders a lease's template once, with every value: the lease's case, product and tool, and the run's
+/// own `{work_dir}` and `{result_file}`. Rendering is one pass over the template, so substituted values are never
+/// read as placeholders themselves.
 public enum CommandTemplate {
     public struct Values: Sendable {
         public var caseName: String?

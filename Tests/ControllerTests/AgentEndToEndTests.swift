@@ -74,7 +74,11 @@ struct AgentEndToEndTests {
         )
         let agent = try await TestAgent.start(controller, name: "runner", products: [fixture.inventory], slots: 3, extra: "kill_grace_s = 1")
         defer { agent.stop() }
-        let names = ["pass", "fail", "result-skip", "result-fail", "sleepy", "missing", "interleave", "ünïcødé ✓ 'quoted' $HOME"]
+        // A case named like placeholders reaches the tool as typed: the command is rendered once.
+        let placeholders = "{work_dir} {result_file} {case}"
+        let names = [
+            "pass", "fail", "result-skip", "result-fail", "sleepy", "missing", "interleave", "ünïcødé ✓ 'quoted' $HOME", placeholders,
+        ]
         let task = try await controller.submit(fixture.submission(names, timeout: 2, retries: 0))
         let ended = try await controller.waitForTask(task.id, timeout: 90)
         #expect(ended.state == .completed)
@@ -89,6 +93,9 @@ struct AgentEndToEndTests {
         #expect(odd.state == .passed)
         let oddLog = try await controller.log(odd.id)
         #expect(oddLog.contains("case: ünïcødé ✓ 'quoted' $HOME") && oddLog.contains("env: ünïcødé ✓ 'quoted' $HOME"))
+        let literal = try #require(cases[placeholders])
+        let literalLog = try await controller.log(literal.id)
+        #expect(literal.state == .passed && literalLog.contains("case: \(placeholders)\n") && literalLog.contains("env: \(placeholders)\n"))
         let sleepyLog = try await controller.log(cases["sleepy"]!.id)
         #expect(sleepyLog.contains("sleeping") && !sleepyLog.contains("woke"))
         let interleaved = try await controller.log(cases["interleave"]!.id)

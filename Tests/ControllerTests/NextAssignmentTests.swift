@@ -19,7 +19,7 @@ struct NextAssignmentTests {
         #expect(first.caseName == "a")
         let second = try #require(try await node.finishAndNext(first, .passed))
         #expect(second.caseName == "b" && second.attempt == 1 && second.taskId == task.id)
-        #expect(second.commandTemplate.hasPrefix(fixture.toolDirectory.path + "/run.sh b"))
+        #expect(second.commandTemplate == first.commandTemplate)
         #expect(second.product.path == fixture.productDirectory.path && second.tool.path == fixture.toolDirectory.path)
 
         // The answer was lost: the same result again brings the same lease, not a second one.

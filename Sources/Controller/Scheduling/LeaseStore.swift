@@ -114,13 +114,7 @@ struct LeaseStore: Sendable {
         runCommand: String,
         timeoutS: Int
     ) -> Lease {
-        let values = CommandTemplate.Values(
-            caseName: caseName,
-            productDirectory: product.path,
-            toolDirectory: tool.path,
-            productVersion: product.version
-        )
-        return Lease(
+        Lease(
             leaseId: runID,
             token: token,
             expiresAt: expiresAt,
@@ -129,7 +123,7 @@ struct LeaseStore: Sendable {
             caseName: caseName,
             taskId: taskID,
             attempt: attempt,
-            commandTemplate: CommandTemplate.render(runCommand, values),
+            commandTemplate: runCommand,
             product: product,
             tool: tool,
             timeoutS: timeoutS

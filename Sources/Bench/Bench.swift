@@ -92,6 +92,7 @@ struct Bench: Sendable {
                     var next = try await node.lease(wait: 0)
                     while let lease = next {
                         next = try await node.finish(lease, durationMs: Int64(duration(lease.caseName)), wait: 0)
+                        if next == nil { next = try await node.lease(wait: 0) }
                     }
                 }
             }

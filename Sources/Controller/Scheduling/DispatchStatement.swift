@@ -118,8 +118,7 @@ struct DispatchStatement: PostgresPreparedStatement {
               AND ((SELECT count(*) FROM leased) <> (SELECT count(*) FROM ended)
                    OR (n.consecutive_infra_failures > 0 AND EXISTS (SELECT 1 FROM ended)))
         )
-        SELECT (SELECT count(*) FROM ended)::int, l.id, l.name, l.task_id, l.attempts, r.lease_expires_at,
-               l.product_path, l.tool_path, pr.name, pr.version, tl.name, tl.version, tl.run_command, t.case_timeout_s
+        SELECT (SELECT count(*) FROM ended)::int, \(LeaseColumns.sql)
         FROM (SELECT 1) one
         LEFT JOIN (
             leased l CROSS JOIN run r JOIN tasks t ON t.id = l.task_id
@@ -127,11 +126,8 @@ struct DispatchStatement: PostgresPreparedStatement {
         ) ON true
         """
 
-    /// Whether the run ended, then the leased case's id, name, task, attempt, expiry, install paths, product and
-    /// tool names and versions, run command and timeout (`NULL`s when nothing was leased).
-    typealias Row = (
-        Int, Int64?, String?, Int64?, Int?, Date?, String?, String?, String?, String?, String?, String?, String?, Int?
-    )
+    /// Whether the run ended, then the leased case (``LeaseColumns``, absent when nothing was leased).
+    typealias Row = (ended: Bool, lease: LeaseColumns?)
 
     /// The run to end and how, on the common path.
     struct Ending: Sendable {
@@ -185,5 +181,8 @@ struct DispatchStatement: PostgresPreparedStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        let columns = row.makeRandomAccess()
+        return (try columns[0].decode(Int.self) > 0, try LeaseColumns(columns, from: 1))
+    }
 }

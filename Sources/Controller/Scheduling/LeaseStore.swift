@@ -38,7 +38,7 @@ struct LeaseStore: Sendable {
         var row: DispatchStatement.Row?
         for try await found in try await database.execute(statement) { row = found }
         guard let row else { return (false, nil) }
-        return (row.0 > 0, lease(from: row, runID: runID, token: statement.token))
+        return (row.ended, row.lease.map { lease($0, runID: runID, token: statement.token) })
     }
 
     private func dispatchStatement(
@@ -81,23 +81,19 @@ struct LeaseStore: Sendable {
         return plan.withLock { $0 }
     }
 
-    private func lease(from row: DispatchStatement.Row, runID: UUID, token: Int64) -> Lease? {
-        guard let caseID = row.1, let caseName = row.2, let taskID = row.3, let attempt = row.4, let expires = row.5,
-            let productPath = row.6, let toolPath = row.7, let productName = row.8, let productVersion = row.9,
-            let toolName = row.10, let toolVersion = row.11, let runCommand = row.12, let timeout = row.13
-        else { return nil }
-        return lease(
+    private func lease(_ columns: LeaseColumns, runID: UUID, token: Int64) -> Lease {
+        lease(
             runID: runID,
             token: token,
-            expiresAt: expires,
-            caseID: caseID,
-            caseName: caseName,
-            taskID: taskID,
-            attempt: attempt,
-            product: LeasedItem(name: productName, version: productVersion, path: productPath),
-            tool: LeasedItem(name: toolName, version: toolVersion, path: toolPath),
-            runCommand: runCommand,
-            timeoutS: timeout
+            expiresAt: columns.expiresAt,
+            caseID: columns.caseID,
+            caseName: columns.caseName,
+            taskID: columns.taskID,
+            attempt: columns.attempt,
+            product: columns.product,
+            tool: columns.tool,
+            runCommand: columns.runCommand,
+            timeoutS: columns.timeoutS
         )
     }
 
@@ -153,39 +149,26 @@ struct LeaseStore: Sendable {
     /// again after the answer that carried this lease was lost.
     func unclaimedLease(runID: UUID, nodeID: Int64) async throws -> Lease? {
         guard
-            let row = try await database.query(
+            let found = try await database.query(
                 """
-                SELECT r.lease_token, r.lease_expires_at, k.id, k.name, k.task_id, r.attempt, np.install_path,
-                       nt.install_path, p.name, p.version, tl.name, tl.version, tl.run_command, t.case_timeout_s
-                FROM case_runs r JOIN cases k ON k.id = r.case_id AND k.current_run_id = r.id
-                JOIN tasks t ON t.id = k.task_id JOIN products p ON p.id = t.product_id JOIN tools tl ON tl.id = t.tool_id
-                JOIN node_products np ON np.node_id = r.node_id AND np.product_id = p.id
-                JOIN node_tools nt ON nt.node_product_id = np.id AND nt.tool_id = tl.id
+                SELECT r.lease_token, \(unescaped: LeaseColumns.sql)
+                FROM case_runs r
+                JOIN (
+                    SELECT k.id, k.name, k.task_id, k.attempts, np.install_path AS product_path,
+                           nt.install_path AS tool_path, k.current_run_id
+                    FROM cases k JOIN tasks t ON t.id = k.task_id
+                    JOIN node_products np ON np.node_id = \(nodeID) AND np.product_id = t.product_id
+                    JOIN node_tools nt ON nt.node_product_id = np.id AND nt.tool_id = t.tool_id
+                ) l ON l.id = r.case_id AND l.current_run_id = r.id
+                JOIN tasks t ON t.id = l.task_id JOIN products pr ON pr.id = t.product_id JOIN tools tl ON tl.id = t.tool_id
                 WHERE r.id = \(runID) AND r.node_id = \(nodeID) AND r.outcome IS NULL AND r.started_at IS NULL
                   AND r.lease_expires_at > now()
                 LIMIT 1
                 """
             ).first()
         else { return nil }
-        let (
-            token, expires, caseID, caseName, taskID, attempt, productPath, toolPath, productName, productVersion,
-            toolName, toolVersion, runCommand, timeout
-        ) = try row.decode(
-            (Int64, Date, Int64, String, Int64, Int, String, String, String, String, String, String, String, Int).self
-        )
-        return lease(
-            runID: runID,
-            token: token,
-            expiresAt: expires,
-            caseID: caseID,
-            caseName: caseName,
-            taskID: taskID,
-            attempt: attempt,
-            product: LeasedItem(name: productName, version: productVersion, path: productPath),
-            tool: LeasedItem(name: toolName, version: toolVersion, path: toolPath),
-            runCommand: runCommand,
-            timeoutS: timeout
-        )
+        let columns = found.makeRandomAccess()
+        return try LeaseColumns(columns, from: 1).map { lease($0, runID: runID, token: try columns[0].decode(Int64.self)) }
     }
 
     /// Renews a lease; the answer says whether the case was cancelled.

@@ -73,6 +73,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "JUnitXML",
+            dependencies: ["WireProtocol"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ControllerClient",
             dependencies: [
                 "WireProtocol",
@@ -127,6 +132,7 @@ let package = Package(
                 "ConfigFile",
                 "AsyncSupport",
                 "ControllerClient",
+                "JUnitXML",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -188,7 +194,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentTests",
-            dependencies: ["testfleet-agent", "WireProtocol", "ConfigFile", "AsyncSupport"],
+            dependencies: ["testfleet-agent", "WireProtocol", "ConfigFile", "AsyncSupport", "JUnitXML"],
             swiftSettings: swiftSettings
         ),
     ]

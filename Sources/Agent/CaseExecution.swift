@@ -96,7 +96,7 @@ struct CaseExecution: Sendable {
         } catch {
             outcome = .failedToStart("cannot create the work directory \(work.path): \(error)")
         }
-        let verdict = CaseOutcome.classify(outcome, resultFile: try? Data(contentsOf: resultFile), timeout: timeout)
+        let verdict = CaseOutcome.classify(outcome, resultFile: ResultFile.read(resultFile), timeout: timeout)
         if !config.keepWorkDirs, rmdir(work.path) != 0 { try? FileManager.default.removeItem(at: work) }
         if let reason = leaseLost.value {
             logger.warning("lease lost, result dropped: \(reason)")
@@ -109,7 +109,8 @@ struct CaseExecution: Sendable {
             status: verdict.status,
             exitCode: verdict.exitCode,
             durationMs: Self.milliseconds(duration),
-            message: verdict.message
+            message: verdict.message,
+            tests: verdict.tests
         )
         try? entry.saveResult(result)
         if case .delivered(let offset) = shipped, entry.outputSize > offset,

@@ -208,6 +208,8 @@ public struct CaseResult: Codable, Sendable, Equatable {
     public var log: LogTail?
     /// Ask for the node's next assignment in the answer: one round trip per case instead of two.
     public var next: NextRequest?
+    /// The tests of a JUnit XML result file, in the file's order; absent when the case wrote none.
+    public var tests: [TestRecord]?
 
     public init(
         token: Int64,
@@ -216,7 +218,8 @@ public struct CaseResult: Codable, Sendable, Equatable {
         durationMs: Int64,
         message: String?,
         log: LogTail? = nil,
-        next: NextRequest? = nil
+        next: NextRequest? = nil,
+        tests: [TestRecord]? = nil
     ) {
         self.token = token
         self.status = status
@@ -225,11 +228,12 @@ public struct CaseResult: Codable, Sendable, Equatable {
         self.message = message
         self.log = log
         self.next = next
+        self.tests = tests
     }
 
     /// The result as recorded, without what travels with it.
     public var recorded: CaseResult {
-        CaseResult(token: token, status: status, exitCode: exitCode, durationMs: durationMs, message: message)
+        CaseResult(token: token, status: status, exitCode: exitCode, durationMs: durationMs, message: message, tests: tests)
     }
 }
 

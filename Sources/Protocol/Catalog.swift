@@ -146,30 +146,48 @@ public struct ProductToolsInput: Codable, Sendable {
 
 /// Body of `PUT /api/v1/products/{id}/test-result`.
 public struct TestResultInput: Codable, Sendable {
+    /// The case pass rate.
     public var passRate: Double
     public var reportUrl: String?
     public var source: String?
+    /// Test counts, when the cases reported tests; the test pass rate follows from them.
+    public var tests: TestCounts?
 
-    public init(passRate: Double, reportUrl: String? = nil, source: String? = nil) {
+    public init(passRate: Double, reportUrl: String? = nil, source: String? = nil, tests: TestCounts? = nil) {
         self.passRate = passRate
         self.reportUrl = reportUrl
         self.source = source
+        self.tests = tests
     }
 }
 
 public struct TestResultEntry: Codable, Sendable, Equatable {
+    /// passed / (passed + failed + error + timed_out) over cases.
     public var passRate: Double
     public var reportUrl: String?
     public var source: String?
     public var taskId: Int64?
     public var updatedAt: Date
+    public var tests: TestCounts?
+    /// passed / (passed + failed + error) over tests; absent without tests.
+    public var testPassRate: Double?
 
-    public init(passRate: Double, reportUrl: String?, source: String?, taskId: Int64?, updatedAt: Date) {
+    public init(
+        passRate: Double,
+        reportUrl: String?,
+        source: String?,
+        taskId: Int64?,
+        updatedAt: Date,
+        tests: TestCounts? = nil,
+        testPassRate: Double? = nil
+    ) {
         self.passRate = passRate
         self.reportUrl = reportUrl
         self.source = source
         self.taskId = taskId
         self.updatedAt = updatedAt
+        self.tests = tests
+        self.testPassRate = testPassRate
     }
 }
 
@@ -180,6 +198,8 @@ public struct TestResult: Codable, Sendable {
     public var reportUrl: String?
     public var source: String?
     public var updatedAt: Date?
+    public var tests: TestCounts?
+    public var testPassRate: Double?
     public var history: [TestResultEntry]
 
     public init(productId: Int64, history: [TestResultEntry]) {
@@ -188,6 +208,8 @@ public struct TestResult: Codable, Sendable {
         self.reportUrl = history.first?.reportUrl
         self.source = history.first?.source
         self.updatedAt = history.first?.updatedAt
+        self.tests = history.first?.tests
+        self.testPassRate = history.first?.testPassRate
         self.history = history
     }
 }

@@ -62,6 +62,9 @@ public struct TaskReport: Codable, Sendable {
         }
     }
 
+    /// How many tests a report names in each of its lists of tests.
+    public static let testsListed = 1000
+
     public struct FlakyCase: Codable, Sendable, Equatable {
         public var name: String
         public var reason: String
@@ -121,6 +124,21 @@ public struct TaskReport: Codable, Sendable {
     public var flaky: [FlakyCase]
     public var comparison: Comparison?
     public var reportUrl: String
+    /// Tests summed over the final attempt of each case that read a JUnit XML result file; absent without tests.
+    public var tests: TestCounts?
+    /// passed / (passed + failed + error) over tests.
+    public var testPassRate: Double?
+    /// The first failing tests (failed or error), in case and file order; absent in reports older than tests.
+    public var failedTests: [ReportTest]?
+    public var failedTestsTotal: Int?
+    /// Failing now, passed in the baseline (``Comparison``'s task); a test is its case name, class name and name.
+    public var testsNewlyFailing: [ReportTest]?
+    public var testsNewlyFailingTotal: Int?
+    /// Passing now, failed in the baseline.
+    public var testsNewlyPassing: [ReportTest]?
+    public var testsNewlyPassingTotal: Int?
+    /// Tests that failed and then passed on a retry, or passed and failed across the recent tasks.
+    public var flakyTests: [FlakyTest]?
 
     public init(
         taskId: Int64,
@@ -166,5 +184,39 @@ public struct TaskReport: Codable, Sendable {
         self.flaky = flaky
         self.comparison = comparison
         self.reportUrl = reportUrl
+    }
+}
+
+/// A test named in a report: its case, its identity within the case, how it ended.
+public struct ReportTest: Codable, Sendable, Equatable, NamedTest {
+    public var caseId: Int64
+    public var `case`: String
+    public var classname: String
+    public var name: String
+    public var status: TestStatus
+    public var message: String?
+
+    public init(caseId: Int64, case: String, classname: String, name: String, status: TestStatus, message: String?) {
+        self.caseId = caseId
+        self.case = `case`
+        self.classname = classname
+        self.name = name
+        self.status = status
+        self.message = message
+    }
+}
+
+/// A test that failed and then passed on a retry, or flipped between passing and failing lately.
+public struct FlakyTest: Codable, Sendable, Equatable, NamedTest {
+    public var `case`: String
+    public var classname: String
+    public var name: String
+    public var reason: String
+
+    public init(case: String, classname: String, name: String, reason: String) {
+        self.case = `case`
+        self.classname = classname
+        self.name = name
+        self.reason = reason
     }
 }

@@ -142,6 +142,9 @@ public struct TaskInfo: Codable, Sendable {
     public var pendingReason: String?
     /// The report path, once the task has ended.
     public var reportUrl: String?
+    /// Tests of the cases that read a JUnit XML result file, summed over the final attempt of each case;
+    /// absent when no case reported tests.
+    public var tests: TestCounts?
 
     public init(
         id: Int64,
@@ -159,7 +162,8 @@ public struct TaskInfo: Codable, Sendable {
         finishedAt: Date?,
         etaS: Int? = nil,
         pendingReason: String? = nil,
-        reportUrl: String? = nil
+        reportUrl: String? = nil,
+        tests: TestCounts? = nil
     ) {
         self.id = id
         self.name = name
@@ -177,6 +181,7 @@ public struct TaskInfo: Codable, Sendable {
         self.etaS = etaS
         self.pendingReason = pendingReason
         self.reportUrl = reportUrl
+        self.tests = tests
     }
 }
 
@@ -193,6 +198,8 @@ public struct CaseInfo: Codable, Sendable {
     public var message: String?
     public var startedAt: Date?
     public var finishedAt: Date?
+    /// The tests of the case's final attempt, from its JUnit XML result file; absent when it reported none.
+    public var tests: TestCounts?
 
     public init(
         id: Int64,
@@ -206,7 +213,8 @@ public struct CaseInfo: Codable, Sendable {
         exitCode: Int?,
         message: String?,
         startedAt: Date?,
-        finishedAt: Date?
+        finishedAt: Date?,
+        tests: TestCounts? = nil
     ) {
         self.id = id
         self.taskId = taskId
@@ -220,6 +228,7 @@ public struct CaseInfo: Codable, Sendable {
         self.message = message
         self.startedAt = startedAt
         self.finishedAt = finishedAt
+        self.tests = tests
     }
 }
 
@@ -238,6 +247,8 @@ public struct CaseRun: Codable, Sendable {
     public var endedAt: Date?
     public var leaseExpiresAt: Date
     public var logBytes: Int64
+    /// The tests this attempt reported; absent when it reported none.
+    public var tests: TestCounts?
 
     public init(
         id: UUID,
@@ -251,7 +262,8 @@ public struct CaseRun: Codable, Sendable {
         startedAt: Date?,
         endedAt: Date?,
         leaseExpiresAt: Date,
-        logBytes: Int64
+        logBytes: Int64,
+        tests: TestCounts? = nil
     ) {
         self.id = id
         self.attempt = attempt
@@ -265,6 +277,7 @@ public struct CaseRun: Codable, Sendable {
         self.endedAt = endedAt
         self.leaseExpiresAt = leaseExpiresAt
         self.logBytes = logBytes
+        self.tests = tests
     }
 }
 

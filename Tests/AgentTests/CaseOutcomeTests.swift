@@ -11,31 +11,88 @@ struct CaseOutcomeTests {
 
     @Test("exit codes: 0 passes, others fail, 126/127 cannot run, signals fail")
     func exitCodes() {
-        #expect(CaseOutcome.classify(.exited(0), resultFile: nil, timeout: timeout).status == .passed)
-        let failed = CaseOutcome.classify(.exited(2), resultFile: nil, timeout: timeout)
+        #expect(CaseOutcome.classify(.exited(0), resultFile: .absent, timeout: timeout).status == .passed)
+        let failed = CaseOutcome.classify(.exited(2), resultFile: .absent, timeout: timeout)
         #expect(failed == .init(status: .failed, exitCode: 2, message: "exit code 2"))
-        #expect(CaseOutcome.classify(.exited(127), resultFile: nil, timeout: timeout).status == .error)
-        #expect(CaseOutcome.classify(.exited(126), resultFile: nil, timeout: timeout).status == .error)
-        #expect(CaseOutcome.classify(.signaled(11), resultFile: nil, timeout: timeout).message == "killed by signal 11")
-        #expect(CaseOutcome.classify(.timedOut, resultFile: nil, timeout: timeout).status == .timedOut)
-        #expect(CaseOutcome.classify(.stopped(.cancelled), resultFile: nil, timeout: timeout).status == .cancelled)
-        #expect(CaseOutcome.classify(.stopped(.shutdown), resultFile: nil, timeout: timeout).status == .error)
-        #expect(CaseOutcome.classify(.failedToStart("no sh"), resultFile: nil, timeout: timeout).status == .error)
+        #expect(CaseOutcome.classify(.exited(127), resultFile: .absent, timeout: timeout).status == .error)
+        #expect(CaseOutcome.classify(.exited(126), resultFile: .absent, timeout: timeout).status == .error)
+        #expect(CaseOutcome.classify(.signaled(11), resultFile: .absent, timeout: timeout).message == "killed by signal 11")
+        #expect(CaseOutcome.classify(.timedOut, resultFile: .absent, timeout: timeout).status == .timedOut)
+        #expect(CaseOutcome.classify(.stopped(.cancelled), resultFile: .absent, timeout: timeout).status == .cancelled)
+        #expect(CaseOutcome.classify(.stopped(.shutdown), resultFile: .absent, timeout: timeout).status == .error)
+        #expect(CaseOutcome.classify(.failedToStart("no sh"), resultFile: .absent, timeout: timeout).status == .error)
     }
 
     @Test("the result file wins over the exit code; an unreadable one does not")
     func resultFile() {
         let skipped = Data(#"{"status": "skipped", "message": "no GPU"}"#.utf8)
-        #expect(CaseOutcome.classify(.exited(1), resultFile: skipped, timeout: timeout) == .init(status: .skipped, exitCode: 1, message: "no GPU"))
+        #expect(
+            CaseOutcome.classify(.exited(1), resultFile: .json(skipped), timeout: timeout) == .init(status: .skipped, exitCode: 1, message: "no GPU")
+        )
         let failed = Data(#"{"status": "failed"}"#.utf8)
-        #expect(CaseOutcome.classify(.exited(0), resultFile: failed, timeout: timeout).status == .failed)
+        #expect(CaseOutcome.classify(.exited(0), resultFile: .json(failed), timeout: timeout).status == .failed)
         let garbage = Data("not json".utf8)
-        let verdict = CaseOutcome.classify(.exited(0), resultFile: garbage, timeout: timeout)
+        let verdict = CaseOutcome.classify(.exited(0), resultFile: .json(garbage), timeout: timeout)
         #expect(verdict.status == .passed && verdict.message?.contains("result file ignored") == true)
         let wrongStatus = Data(#"{"status": "timed_out"}"#.utf8)
-        #expect(CaseOutcome.classify(.exited(3), resultFile: wrongStatus, timeout: timeout).status == .failed)
+        #expect(CaseOutcome.classify(.exited(3), resultFile: .json(wrongStatus), timeout: timeout).status == .failed)
         // A timeout is decided by the agent, whatever the file says.
-        #expect(CaseOutcome.classify(.timedOut, resultFile: skipped, timeout: timeout).status == .timedOut)
+        #expect(CaseOutcome.classify(.timedOut, resultFile: .json(skipped), timeout: timeout).status == .timedOut)
+    }
+}
+
+@Suite("Case outcomes from JUnit XML tests")
+struct JUnitOutcomeTests {
+    let timeout = Duration.seconds(5)
+
+    static func tests(_ statuses: TestStatus...) -> [TestRecord] {
+        statuses.enumerated().map { TestRecord(classname: "suite", name: "t\($0.offset)", status: $0.element) }
+    }
+
+    func verdict(_ outcome: CaseProcess.Outcome, _ tests: [TestRecord]) -> CaseOutcome.Verdict {
+        CaseOutcome.classify(outcome, resultFile: .junit(tests), timeout: timeout)
+    }
+
+    @Test("exit 0: failed when a test failed or erred, skipped when all were skipped or none ran, else passed")
+    func exitZero() {
+        let passed = verdict(.exited(0), Self.tests(.passed, .skipped))
+        #expect(passed.status == .passed && passed.message == nil && passed.tests?.count == 2)
+        let failed = verdict(.exited(0), Self.tests(.passed, .failed, .error))
+        #expect(failed.status == .failed)
+        #expect(failed.message == "2 of 3 tests failed (1 with an error): suite.t1, suite.t2")
+        #expect(
+            verdict(.exited(0), Self.tests(.skipped, .skipped))
+                == .init(status: .skipped, exitCode: 0, message: "all 2 tests skipped", tests: Self.tests(.skipped, .skipped))
+        )
+        #expect(verdict(.exited(0), []).message == "the result file holds no tests")
+        #expect(verdict(.exited(0), []).status == .skipped)
+    }
+
+    @Test("a non-zero exit fails the case whatever the tests say, and the message says which")
+    func nonZeroExit() {
+        let noFailure = verdict(.exited(2), Self.tests(.passed))
+        #expect(noFailure.status == .failed && noFailure.exitCode == 2)
+        #expect(noFailure.message == "exit code 2 though no test failed (1 tests)")
+        let both = verdict(.exited(1), Self.tests(.failed, .failed, .failed, .failed, .passed))
+        #expect(both.message == "4 of 5 tests failed: suite.t0, suite.t1, suite.t2, …; exit code 1")
+        #expect(verdict(.signaled(9), Self.tests(.passed)).status == .failed)
+        #expect(verdict(.signaled(9), Self.tests(.skipped)).message == "killed by signal 9 though no test failed (1 tests)")
+    }
+
+    @Test("timeouts, cancels and commands that cannot run stay as they were; the tests go with what could run")
+    func unchanged() {
+        #expect(verdict(.timedOut, Self.tests(.passed)).status == .timedOut)
+        #expect(verdict(.timedOut, Self.tests(.passed)).tests == nil)
+        #expect(verdict(.stopped(.cancelled), Self.tests(.failed)).status == .cancelled)
+        let notFound = verdict(.exited(127), Self.tests(.failed))
+        #expect(notFound.status == .error && notFound.tests?.count == 1)
+        #expect(notFound.message == "command not found (exit 127); 1 of 1 tests failed: suite.t0")
+    }
+
+    @Test("an unreadable result file leaves the exit code's verdict, with the reason")
+    func unreadable() {
+        let verdict = CaseOutcome.classify(.exited(1), resultFile: .unreadable("it is not XML"), timeout: timeout)
+        #expect(verdict == .init(status: .failed, exitCode: 1, message: "exit code 1; result file not read: it is not XML"))
     }
 }
 

@@ -3,21 +3,18 @@ import WireProtocol
 
 /// Turns how a case's process ended (and what the tool wrote to its result file) into the status the agent
 /// reports, per the tool contract: exit 0 passes, other exits fail, a result file wins over the exit code,
-/// a run past its timeout is `timed_out`, a command that cannot start is `error`.
+/// a run past its timeout is `timed_out`, a command that cannot start is `error`. A JUnit XML result file
+/// decides through its tests (``fromTests(_:exit:)``).
 enum CaseOutcome {
-    /// What a tool may write to `{result_file}`.
-    struct ResultFile: Decodable {
-        var status: String
-        var message: String?
-    }
-
     struct Verdict: Equatable {
         var status: ResultStatus
         var exitCode: Int?
         var message: String?
+        /// The tests of a JUnit XML result file.
+        var tests: [TestRecord]? = nil
     }
 
-    static func classify(_ outcome: CaseProcess.Outcome, resultFile: Data?, timeout: Duration) -> Verdict {
+    static func classify(_ outcome: CaseProcess.Outcome, resultFile: ResultFile, timeout: Duration) -> Verdict {
         switch outcome {
         case .timedOut:
             return Verdict(status: .timedOut, exitCode: nil, message: "timed out after \(timeout.components.seconds) s")
@@ -49,18 +46,30 @@ enum CaseOutcome {
         default:
             return Verdict(status: .error, exitCode: nil, message: "unexpected outcome")
         }
-        if let resultFile {
-            guard let parsed = try? JSONDecoder().decode(ResultFile.self, from: resultFile),
+        switch resultFile {
+        case .absent:
+            break
+        case .junit(let tests):
+            return fromTests(tests, exit: verdict)
+        case .unreadable(let reason):
+            // An unreadable result file does not decide; the exit code does, and the message says why.
+            verdict.message = noted(verdict.message, "result file not read: \(reason)")
+        case .json(let data):
+            guard let parsed = try? JSONDecoder().decode(ResultFile.JSONForm.self, from: data),
                 let status = ResultStatus(rawValue: parsed.status),
                 [.passed, .failed, .skipped, .error].contains(status)
             else {
-                // An unreadable result file does not decide; the exit code does, and the message says why.
-                let note = "result file ignored: not JSON {\"status\": \"passed|failed|skipped|error\", \"message\": \"…\"}"
-                verdict.message = verdict.message.map { "\($0); \(note)" } ?? note
+                let note = "result file ignored: neither JUnit XML nor JSON {\"status\": \"passed|failed|skipped|error\", \"message\": \"…\"}"
+                verdict.message = noted(verdict.message, note)
                 return verdict
             }
             verdict = Verdict(status: status, exitCode: exitCode, message: parsed.message ?? verdict.message)
         }
         return verdict
+    }
+
+    /// `message` with `note` after it.
+    static func noted(_ message: String?, _ note: String) -> String {
+        message.map { "\($0); \(note)" } ?? note
     }
 }

@@ -72,6 +72,7 @@ struct TaskCommand: AsyncParsableCommand {
             details.add("priority", String(task.priority))
             details.add("case timeout", Format.duration(seconds: task.caseTimeoutS))
             details.add("cases", "\(task.counts.finished)/\(task.counts.total) done: \(Format.counts(task.counts))")
+            details.add("tests", task.tests.map { "\($0.summary), test pass rate \(Format.percent($0.passRate))" })
             details.add("created", Format.time(task.createdAt))
             details.add("started", task.startedAt.map { Format.time($0) })
             details.add("finished", task.finishedAt.map { Format.time($0) })

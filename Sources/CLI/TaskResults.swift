@@ -42,6 +42,9 @@ struct TaskResults {
             var figures = "pass rate \(Format.percent(report.passRate))"
             if let wall = report.wallTimeMs { figures += ", wall time \(Format.duration(milliseconds: wall))" }
             lines.append(figures)
+            if let tests = report.tests {
+                lines.append(tests.summary + ", test pass rate \(Format.percent(report.testPassRate))")
+            }
             if !report.failures.isEmpty {
                 lines.append("failing cases:")
                 for entry in report.failures.prefix(failuresShown) {
@@ -54,8 +57,25 @@ struct TaskResults {
                     lines.append("  … and \(report.failures.count - failuresShown) more (testfleet report \(task.id))")
                 }
             }
+            lines += failedTests(report, taskID: task.id)
         }
         lines.append("task page: \(server)/tasks/\(task.id)")
         return lines.joined(separator: "\n")
+    }
+
+    /// The failing tests: `case › classname.name: message`.
+    static func failedTests(_ report: TaskReport, taskID: Int64) -> [String] {
+        let tests = report.failedTests ?? []
+        guard !tests.isEmpty else { return [] }
+        var lines = ["failed tests:"]
+        for test in tests.prefix(failuresShown) {
+            var line = "  \(test.case) › \(test.qualifiedName)"
+            if test.status == .error { line += " (error)" }
+            if let message = test.message, !message.isEmpty { line += ": " + message.prefix(200) }
+            lines.append(line)
+        }
+        let total = report.failedTestsTotal ?? tests.count
+        if total > failuresShown { lines.append("  … and \(total - failuresShown) more (testfleet report \(taskID))") }
+        return lines
     }
 }

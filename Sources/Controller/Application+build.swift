@@ -65,6 +65,7 @@ struct ControllerApplication {
         EnrollmentRoutes(services: services).addRoutes(to: api)
         AgentRoutes(services: services).addRoutes(to: api)
         TaskRoutes(services: services).addRoutes(to: api)
+        TestRoutes(services: services).addRoutes(to: api)
         NodeRoutes(services: services).addRoutes(to: api)
         ReportRoutes(services: services).addRoutes(to: api)
         // The API document describes the routes so far; the web pages are for browsers.

@@ -14,7 +14,7 @@ struct SecurityTests {
     static func concrete(_ path: String) -> String {
         path.contains("/leases/")
             ? path.replacingOccurrences(of: "{id}", with: UUID().uuidString.lowercased())
-            : path.replacingOccurrences(of: "{id}", with: "1")
+            : path.replacingOccurrences(of: "{id}", with: "1").replacingOccurrences(of: "{n}", with: "1")
     }
 
     static func method(_ name: String) -> HTTPMethodName {

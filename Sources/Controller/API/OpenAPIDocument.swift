@@ -1,4 +1,5 @@
 import Foundation
+import WireProtocol
 
 /// The OpenAPI 3.1 document of the API, served at `/api/v1/openapi.json`. A test compares its operations with
 /// the router's routes, so neither can change without the other.
@@ -279,6 +280,21 @@ enum OpenAPIDocument {
             response: "text",
             query: ["offset", "attempt"]
         ),
+        .init(
+            method: "GET",
+            path: "/api/v1/cases/{id}/tests",
+            summary: "The tests of a case's final attempt, from its JUnit XML result file",
+            access: .user,
+            response: "CaseTestPage",
+            query: ["limit", "cursor", "status"]
+        ),
+        .init(
+            method: "GET",
+            path: "/api/v1/cases/{id}/tests/{n}",
+            summary: "One test of a case, with its output",
+            access: .user,
+            response: "CaseTest"
+        ),
         .init(method: "GET", path: "/api/v1/nodes", summary: "List nodes", access: .user, response: "NodePage", query: ["limit", "cursor", "state"]),
         .init(method: "GET", path: "/api/v1/nodes/{id}", summary: "A node with inventory and running cases", access: .user, response: "NodeInfo"),
         .init(
@@ -343,9 +359,13 @@ enum OpenAPIDocument {
                     operation.path.contains("/leases/") ? ["type": "string", "format": "uuid"] : ["type": "integer", "minimum": 1]
                 parameters.append(["name": "id", "in": "path", "required": true, "schema": type])
             }
+            if operation.path.contains("{n}") {
+                parameters.append(["name": "n", "in": "path", "required": true, "schema": ["type": "integer", "minimum": 1]])
+            }
             for name in operation.query {
                 let integer = ["limit", "offset", "product_id", "attempt", "token"].contains(name)
                 var schema: [String: Any] = ["type": integer ? "integer" : "string"]
+                if name == "status" { schema["enum"] = TestStatus.allCases.map(\.rawValue) }
                 if name == "limit" {
                     schema["minimum"] = 1
                     schema["maximum"] = Pagination.maximumLimit
@@ -383,7 +403,7 @@ enum OpenAPIDocument {
 
     private static func operationID(_ operation: Operation) -> String {
         let words = operation.path.split(separator: "/").filter { $0 != "api" && $0 != "v1" }
-            .map { $0.replacingOccurrences(of: "{id}", with: "by-id") }
+            .map { $0.replacingOccurrences(of: "{id}", with: "by-id").replacingOccurrences(of: "{n}", with: "by-n") }
         return operation.method.lowercased() + "-" + words.joined(separator: "-")
     }
 

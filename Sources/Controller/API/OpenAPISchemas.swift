@@ -1,3 +1,5 @@
+import WireProtocol
+
 /// JSON schemas of the wire types, for the OpenAPI document. Kept beside the types' fields by hand; the
 /// API tests decode real answers with these shapes in mind.
 enum OpenAPISchemas {
@@ -25,6 +27,33 @@ enum OpenAPISchemas {
 
     static var all: [String: Any] {
         let counts = object(Dictionary(uniqueKeysWithValues: (caseStates + ["total"]).map { ($0, integer) }))
+        let testStatus: [String: Any] = ["type": "string", "enum": TestStatus.allCases.map(\.rawValue)]
+        let testCounts = object(
+            Dictionary(uniqueKeysWithValues: ["total", "passed", "failed", "error", "skipped"].map { ($0, integer) }),
+            required: ["total", "passed", "failed", "error", "skipped"]
+        )
+        let optionalTestCounts: [String: Any] = ["oneOf": [testCounts, ["type": "null"]]]
+        let caseTest = object(
+            [
+                "n": integer, "classname": string, "name": string, "status": testStatus, "duration_ms": nullable("integer"),
+                "message": nullable("string"), "flaky": nullable("boolean"), "output": nullable("string"),
+            ],
+            required: ["n", "classname", "name", "status"]
+        )
+        let testRecord = object(
+            [
+                "classname": string, "name": string, "status": testStatus, "duration_ms": nullable("integer"),
+                "message": nullable("string"), "output": nullable("string"), "flaky": nullable("boolean"),
+            ],
+            required: ["classname", "name", "status"]
+        )
+        let reportTest = object(
+            [
+                "case_id": integer, "case": string, "classname": string, "name": string, "status": testStatus,
+                "message": nullable("string"),
+            ],
+            required: ["case_id", "case", "classname", "name", "status"]
+        )
         let item = object(["id": integer, "name": string, "version": string], required: ["id", "name", "version"])
         let nodeRef = object(["id": integer, "name": string], required: ["id", "name"])
         let artifact = object(["filename": string, "size": integer, "sha256": string], required: ["filename", "size", "sha256"])
@@ -34,7 +63,7 @@ enum OpenAPISchemas {
                 "state": ["type": "string", "enum": caseStates], "node": ["oneOf": [nodeRef, ["type": "null"]]],
                 "attempts": integer, "duration_ms": nullable("integer"), "exit_code": nullable("integer"),
                 "message": nullable("string"), "started_at": nullable("string", format: "date-time"),
-                "finished_at": nullable("string", format: "date-time"),
+                "finished_at": nullable("string", format: "date-time"), "tests": optionalTestCounts,
             ],
             required: ["id", "task_id", "name", "state", "attempts"]
         )
@@ -45,6 +74,7 @@ enum OpenAPISchemas {
                 "max_infra_retries": integer, "counts": counts, "created_at": time,
                 "started_at": nullable("string", format: "date-time"), "finished_at": nullable("string", format: "date-time"),
                 "eta_s": nullable("integer"), "pending_reason": nullable("string"), "report_url": nullable("string"),
+                "tests": optionalTestCounts,
             ],
             required: ["id", "name", "state", "product", "tool", "counts", "created_at"]
         )
@@ -108,7 +138,7 @@ enum OpenAPISchemas {
         let testResultEntry = object(
             [
                 "pass_rate": number, "report_url": nullable("string"), "source": nullable("string"), "task_id": nullable("integer"),
-                "updated_at": time,
+                "updated_at": time, "tests": optionalTestCounts, "test_pass_rate": nullable("number"),
             ],
             required: ["pass_rate", "updated_at"]
         )
@@ -155,14 +185,17 @@ enum OpenAPISchemas {
             ),
             "ProductToolsInput": object(["tool_ids": array(integer)], required: ["tool_ids"]),
             "TestResultInput": object(
-                ["pass_rate": ["type": "number", "minimum": 0, "maximum": 1], "report_url": nullable("string"), "source": nullable("string")],
+                [
+                    "pass_rate": ["type": "number", "minimum": 0, "maximum": 1], "report_url": nullable("string"),
+                    "source": nullable("string"), "tests": optionalTestCounts,
+                ],
                 required: ["pass_rate"]
             ),
             "TestResult": object(
                 [
                     "product_id": integer, "pass_rate": nullable("number"), "report_url": nullable("string"),
                     "source": nullable("string"), "updated_at": nullable("string", format: "date-time"),
-                    "history": array(testResultEntry),
+                    "tests": optionalTestCounts, "test_pass_rate": nullable("number"), "history": array(testResultEntry),
                 ],
                 required: ["product_id", "history"]
             ),
@@ -220,6 +253,7 @@ enum OpenAPISchemas {
                     "exit_code": nullable("integer"), "duration_ms": integer, "message": nullable("string"),
                     "log": object(["offset": integer, "data": ["type": "string", "contentEncoding": "base64"]], required: ["offset", "data"]),
                     "next": object(["wait_s": number]),
+                    "tests": ["oneOf": [array(testRecord), ["type": "null"]]],
                 ],
                 required: ["token", "status", "duration_ms"]
             ),
@@ -236,6 +270,8 @@ enum OpenAPISchemas {
             "TaskPage": page("TaskInfo"),
             "CaseInfo": caseInfo,
             "CasePage": page("CaseInfo"),
+            "CaseTest": caseTest,
+            "CaseTestPage": page("CaseTest"),
             "CaseDetail": object(
                 ["case": caseInfo, "task": object(["id": integer, "name": string, "state": string]), "runs": array(["type": "object"])],
                 required: ["case", "task", "runs"]
@@ -248,7 +284,11 @@ enum OpenAPISchemas {
                 [
                     "task_id": integer, "task_name": string, "state": string, "counts": counts, "pass_rate": nullable("number"),
                     "durations": ["type": "object"], "nodes": array(["type": "object"]), "failures": array(["type": "object"]),
-                    "flaky": array(["type": "object"]), "report_url": string,
+                    "flaky": array(["type": "object"]), "report_url": string, "tests": optionalTestCounts,
+                    "test_pass_rate": nullable("number"), "failed_tests": array(reportTest), "failed_tests_total": integer,
+                    "tests_newly_failing": array(reportTest), "tests_newly_failing_total": integer,
+                    "tests_newly_passing": array(reportTest), "tests_newly_passing_total": integer,
+                    "flaky_tests": array(object(["case": string, "classname": string, "name": string, "reason": string])),
                 ],
                 required: ["task_id", "counts", "report_url"]
             ),

@@ -58,9 +58,10 @@ struct ReportRoutes {
     /// The cases with the tail of their last run's log (failing cases always; passing ones when asked).
     private func junitCases(taskID: Int64, withPassingTails: Bool) async throws -> [JUnitRenderer.Case] {
         var cases: [JUnitRenderer.Case] = []
-        for try await (name, state, duration, message, exitCode, node, tail) in try await services.database.query(
+        var tests = try await TestRepository(database: services.database).exportedTests(taskID: taskID)
+        for try await (ordinal, name, state, duration, message, exitCode, node, tail) in try await services.database.query(
             """
-            SELECT k.name, k.state, k.duration_ms, k.message, k.exit_code, n.name,
+            SELECT k.ordinal, k.name, k.state, k.duration_ms, k.message, k.exit_code, n.name,
                    CASE WHEN k.state <> 'passed' OR \(withPassingTails) THEN (
                        SELECT substring(l.data FROM greatest(length(l.data) - 2047, 1))
                        FROM case_runs r JOIN case_logs l ON l.run_id = r.id
@@ -68,7 +69,7 @@ struct ReportRoutes {
                    END
             FROM cases k LEFT JOIN nodes n ON n.id = k.node_id WHERE k.task_id = \(taskID) ORDER BY k.ordinal
             """
-        ).decode((String, String, Int64?, String?, Int?, String?, ByteBuffer?).self) {
+        ).decode((Int, String, String, Int64?, String?, Int?, String?, ByteBuffer?).self) {
             cases.append(
                 .init(
                     name: name,
@@ -77,7 +78,8 @@ struct ReportRoutes {
                     message: message,
                     exitCode: exitCode,
                     node: node,
-                    logTail: tail.map { String(buffer: $0) }
+                    logTail: tail.map { String(buffer: $0) },
+                    tests: tests.removeValue(forKey: ordinal) ?? []
                 )
             )
         }

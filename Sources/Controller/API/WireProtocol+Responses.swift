@@ -17,6 +17,7 @@ extension LogAck: ResponseGenerator, ResponseEncodable {}
 extension AgentSelf: ResponseGenerator, ResponseEncodable {}
 extension TaskInfo: ResponseGenerator, ResponseEncodable {}
 extension CaseDetail: ResponseGenerator, ResponseEncodable {}
+extension CaseTest: ResponseGenerator, ResponseEncodable {}
 extension NodeInfo: ResponseGenerator, ResponseEncodable {}
 extension TaskReport: ResponseGenerator, ResponseEncodable {}
 extension LoginAnswer: ResponseGenerator, ResponseEncodable {}

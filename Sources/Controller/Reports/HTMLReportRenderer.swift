@@ -63,6 +63,7 @@ enum HTMLReportRenderer {
         }
         html += "<h2>Failures (\(report.failures.count))</h2>\n"
         html += caseTable(report.failures, emptyText: "No failures.", showMessage: true)
+        html += testsSection(report)
         html += "<h2>Slowest cases</h2>\n" + caseTable(report.slowest, emptyText: "No durations.", showMessage: false)
         if let comparison = report.comparison {
             html += "<h2>Compared with version \(e(comparison.baselineVersion)) (task \(comparison.baselineTaskId))</h2>\n<ul>"

@@ -48,14 +48,17 @@ struct ReportStore: Sendable {
                 )
             )
         }
+        let baseline = try await baseline(for: task, transaction: transaction)
         let builder = ReportBuilder(
             task: task,
             cases: cases,
-            baseline: try await baseline(for: task, transaction: transaction),
+            baseline: baseline,
             flippedCases: try await flippedCases(for: task, transaction: transaction),
             generatedAt: Date()
         )
-        let report = builder.build()
+        var report = builder.build()
+        try await TestFindingsStore(window: flakyWindow).load(task: task, baselineTaskID: baseline?.taskID, transaction: transaction)
+            .apply(to: &report)
         let body = String(decoding: try WireJSON.encoder().encode(report), as: UTF8.self)
         try await transaction.query(
             """
@@ -69,11 +72,14 @@ struct ReportStore: Sendable {
             """
         )
         if task.state == .completed, let passRate = report.passRate {
+            let result = TestResultInput(passRate: passRate, reportUrl: report.reportUrl, tests: report.tests)
             try await transaction.query(
-                """
-                INSERT INTO product_test_results (product_id, pass_rate, report_url, source, task_id)
-                VALUES (\(task.product.id), \(passRate), \(report.reportUrl), \("testfleet task \(taskID)"), \(taskID))
-                """
+                CatalogRepository.insertTestResult(
+                    productID: task.product.id,
+                    result,
+                    source: "testfleet task \(taskID)",
+                    taskID: taskID
+                )
             )
         }
     }

@@ -29,7 +29,8 @@ extension LeaseStore {
         let nextRunID = next?.runID
         try CaseResultValidation.validate(result)
         let message = result.message.map { String($0.prefix(4000)) }
-        if result.status != .error,
+        // A result with tests takes the long way, whose transaction stores them.
+        if result.status != .error, result.tests?.isEmpty ?? true,
             case .finish(let state, nil) = policy.afterResult(
                 status: result.status,
                 attempts: 1,
@@ -106,6 +107,7 @@ extension LeaseStore {
                 maxInfraRetries: run.maxInfraRetries,
                 taskCancelled: run.taskCancelled
             )
+            try await CaseTests.store(result.tests, of: run, final: decision != .retry, transaction: transaction)
             try await endRun(
                 run,
                 how: RunEnd(

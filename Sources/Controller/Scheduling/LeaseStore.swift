@@ -214,5 +214,6 @@ enum CaseResultValidation {
     static func validate(_ result: CaseResult) throws {
         guard result.durationMs >= 0 else { throw AppError.unprocessable("duration_ms: must not be negative") }
         if let log = result.log, log.offset < 0 { throw AppError.unprocessable("log.offset: must not be negative") }
+        try CaseTests.validate(result.tests)
     }
 }

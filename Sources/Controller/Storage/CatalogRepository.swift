@@ -417,47 +417,6 @@ struct CatalogRepository: Sendable {
         return try Self.tool(row)
     }
 
-    // MARK: Test results
-
-    func setTestResult(
-        productID: Int64,
-        _ input: TestResultInput,
-        source defaultSource: String,
-        by caller: Caller
-    ) async throws
-        -> TestResult
-    {
-        guard input.passRate.isFinite, (0...1).contains(input.passRate) else {
-            throw AppError.unprocessable("pass_rate: expected a number from 0 to 1, got \(input.passRate)")
-        }
-        if let url = input.reportUrl, url.count > 2000 { throw AppError.unprocessable("report_url: at most 2000 characters") }
-        _ = try await product(id: productID)
-        try await database.transaction { transaction in
-            try await transaction.query(
-                """
-                INSERT INTO product_test_results (product_id, pass_rate, report_url, source)
-                VALUES (\(productID), \(input.passRate), \(input.reportUrl), \(input.source ?? defaultSource))
-                """
-            )
-            try await transaction.audit(caller, .productTestResult, .catalog(.product, productID), "pass rate \(input.passRate)")
-        }
-        return try await testResult(productID: productID)
-    }
-
-    func testResult(productID: Int64, historyLimit: Int = 100) async throws -> TestResult {
-        _ = try await product(id: productID)
-        let history = try await database.query(
-            """
-            SELECT pass_rate, report_url, source, task_id, created_at FROM product_test_results
-            WHERE product_id = \(productID) ORDER BY created_at DESC, id DESC LIMIT \(historyLimit)
-            """
-        ).all().map { row in
-            let (rate, url, source, task, created) = try row.decode((Double, String?, String?, Int64?, Date).self)
-            return TestResultEntry(passRate: rate, reportUrl: url, source: source, taskId: task, updatedAt: created)
-        }
-        return TestResult(productId: productID, history: history)
-    }
-
     // MARK: Artifacts
 
     func setArtifact(kind: Kind, id: Int64, artifact: Artifact, by caller: Caller) async throws {

@@ -245,7 +245,11 @@ struct TaskRepository: Sendable {
         ).all()
         var tasks = try rows.map(Self.task)
         let counts = try await counts(taskIDs: tasks.map(\.id))
-        for index in tasks.indices { tasks[index].counts = counts[tasks[index].id] ?? tasks[index].counts }
+        let tests = try await TestRepository(database: database).counts(taskIDs: tasks.map(\.id))
+        for index in tasks.indices {
+            tasks[index].counts = counts[tasks[index].id] ?? tasks[index].counts
+            tasks[index].tests = tests[tasks[index].id]
+        }
         return pagination.page(tasks, id: \.id)
     }
 
@@ -257,6 +261,7 @@ struct TaskRepository: Sendable {
         else { throw AppError.notFound("no task \(id)") }
         var task = try Self.task(row)
         task.counts = try await counts(taskIDs: [id])[id] ?? task.counts
+        task.tests = try await TestRepository(database: database).counts(taskIDs: [id])[id]
         return task
     }
 
@@ -282,101 +287,8 @@ struct TaskRepository: Sendable {
         try await database.query("SELECT count(*)::int FROM cases WHERE state = 'queued'").collect(Int.self).first ?? 0
     }
 
-    static let caseColumns = """
-        k.id, k.task_id, k.ordinal, k.name, k.state, n.id, n.name, k.attempts, k.duration_ms, k.exit_code,
-        k.message, k.started_at, k.finished_at
-        """
-
-    static func caseInfo(_ row: PostgresRow) throws -> CaseInfo {
-        let (
-            id, taskID, ordinal, name, state, nodeID, nodeName, attempts, duration, exitCode, message, started,
-            finished
-        ) = try row.decode(
-            (Int64, Int64, Int, String, String, Int64?, String?, Int, Int64?, Int?, String?, Date?, Date?).self
-        )
-        let node = nodeID.flatMap { id in nodeName.map { NodeSummary(id: id, name: $0) } }
-        return CaseInfo(
-            id: id,
-            taskId: taskID,
-            ordinal: ordinal,
-            name: name,
-            state: CaseState(rawValue: state) ?? .queued,
-            node: node,
-            attempts: attempts,
-            durationMs: duration,
-            exitCode: exitCode,
-            message: message,
-            startedAt: started,
-            finishedAt: finished
-        )
-    }
-
-    /// A task's cases in submission order; the cursor is the last ordinal.
-    func cases(taskID: Int64, _ pagination: Pagination, state: CaseState?) async throws -> Page<CaseInfo> {
-        let exists = try await database.query("SELECT 1 FROM tasks WHERE id = \(taskID)").first() != nil
-        guard exists else { throw AppError.notFound("no task \(taskID)") }
-        let rows = try await database.query(
-            """
-            SELECT \(unescaped: Self.caseColumns) FROM cases k LEFT JOIN nodes n ON n.id = k.node_id
-            WHERE k.task_id = \(taskID) AND k.ordinal > \(pagination.after ?? 0)
-              AND (\(state?.rawValue)::text IS NULL OR k.state = \(state?.rawValue))
-            ORDER BY k.ordinal LIMIT \(pagination.limit + 1)
-            """
-        ).all()
-        return pagination.page(try rows.map(Self.caseInfo), id: { Int64($0.ordinal) })
-    }
-
-    func caseDetail(id: Int64) async throws -> CaseDetail {
-        guard
-            let row = try await database.query(
-                """
-                SELECT \(unescaped: Self.caseColumns), t.name, t.state FROM cases k
-                LEFT JOIN nodes n ON n.id = k.node_id JOIN tasks t ON t.id = k.task_id WHERE k.id = \(id)
-                """
-            ).first()
-        else { throw AppError.notFound("no case \(id)") }
-        let info = try Self.caseInfo(row)
-        let random = row.makeRandomAccess()
-        let taskName = try random[13].decode(String.self)
-        let taskState = try random[14].decode(String.self)
-        let runs = try await database.query(
-            """
-            SELECT r.id, r.attempt, n.id, n.name, r.outcome, r.exit_code, r.duration_ms, r.message, r.leased_at,
-                   r.started_at, r.ended_at, r.lease_expires_at, r.log_bytes
-            FROM case_runs r JOIN nodes n ON n.id = r.node_id WHERE r.case_id = \(id) ORDER BY r.attempt
-            """
-        ).all().map { row in
-            let (
-                runID, attempt, nodeID, nodeName, outcome, exitCode, duration, message, leased, started, ended,
-                expires, logBytes
-            ) = try row.decode(
-                (UUID, Int, Int64, String, String?, Int?, Int64?, String?, Date, Date?, Date?, Date, Int64).self
-            )
-            return CaseRun(
-                id: runID,
-                attempt: attempt,
-                node: NodeSummary(id: nodeID, name: nodeName),
-                outcome: outcome.flatMap(RunOutcome.init(rawValue:)),
-                exitCode: exitCode,
-                durationMs: duration,
-                message: message,
-                leasedAt: leased,
-                startedAt: started,
-                endedAt: ended,
-                leaseExpiresAt: expires,
-                logBytes: logBytes
-            )
-        }
-        return CaseDetail(
-            case: info,
-            task: TaskSummary(id: info.taskId, name: taskName, state: TaskState(rawValue: taskState) ?? .queued),
-            runs: runs
-        )
-    }
-
-    /// Cancels a task (its submitter or an admin): queued cases end `cancelled` now; running ones are told
-    /// through their heartbeat.
-    func cancel(id: Int64, by caller: Caller, completion: TaskCompletion) async throws {
+    /// Cancels a task: queued cases end `cancelled` now; running ones are told through their heartbeat.
+    func cancel(id: Int64, completion: TaskCompletion) async throws {
         try await database.transaction { transaction in
             guard
                 let row = try await transaction.query(

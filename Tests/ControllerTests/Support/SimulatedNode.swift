@@ -63,7 +63,8 @@ final class SimulatedNode: Sendable {
         exitCode: Int? = nil,
         message: String? = nil,
         log: LogTail? = nil,
-        next: NextRequest? = nil
+        next: NextRequest? = nil,
+        tests: [TestRecord]? = nil
     ) async throws -> APIAnswer {
         try await client.request(
             .POST,
@@ -75,7 +76,8 @@ final class SimulatedNode: Sendable {
                 durationMs: durationMs,
                 message: message,
                 log: log,
-                next: next
+                next: next,
+                tests: tests
             )
         )
     }

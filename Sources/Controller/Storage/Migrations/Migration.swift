@@ -12,6 +12,7 @@ struct Migration: Sendable {
         .runningCounts,
         .downloadChecksums,
         .userAdministration,
+        .caseTests,
     ]
 }
 

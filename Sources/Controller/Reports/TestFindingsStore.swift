@@ -1,0 +1,177 @@
+import Foundation
+import PostgresNIO
+import WireProtocol
+
+/// Reads what a report says about tests, inside the transaction that writes the report. Each list is one query
+/// that starts from the few failing or flaky tests (their partial index) rather than from every test, and is
+/// cut at ``TaskReport/testsListed``.
+struct TestFindingsStore: Sendable {
+    /// How many recent tasks of the product and tool are looked at for tests that flip.
+    var window = 5
+
+    func load(task: TaskInfo, baselineTaskID: Int64?, transaction: Transaction) async throws -> TestFindings {
+        var findings = TestFindings(window: window)
+        findings.counts = try await counts(taskID: task.id, transaction: transaction)
+        guard findings.counts != nil else { return findings }
+        let listed = TaskReport.testsListed
+        // Each case's final run with tests: run_tests rt (final), its case k, its tests t.
+        findings.failed = try await tests(
+            """
+            SELECT k.id, k.name, t.classname, t.name, t.status, t.message, 0
+            FROM run_tests rt JOIN cases k ON k.id = rt.case_id JOIN case_tests t ON t.run_id = rt.run_id
+            WHERE rt.task_id = \(task.id) AND rt.final AND t.status IN ('failed', 'error')
+            ORDER BY k.ordinal, t.n LIMIT \(listed)
+            """,
+            transaction
+        ).tests
+        if let baseline = baselineTaskID {
+            // Each case's final run beside the baseline's final run of the case of the same name; a test is then
+            // looked up in the other run by its key (its class name and name), not by reading every test.
+            let pairs = """
+                WITH pairs AS MATERIALIZED (
+                    SELECT k.id AS case_id, k.name AS case_name, k.ordinal, rt.run_id, brt.run_id AS base_run
+                    FROM run_tests rt JOIN cases k ON k.id = rt.case_id
+                    JOIN cases b ON b.task_id = $2 AND b.name = k.name
+                    JOIN run_tests brt ON brt.case_id = b.id AND brt.final
+                    WHERE rt.task_id = $1 AND rt.final
+                )
+                """
+            (findings.newlyFailing, findings.newlyFailingTotal) = try await tests(
+                PostgresQuery(
+                    unsafeSQL: pairs + """
+                        SELECT p.case_id, p.case_name, t.classname, t.name, t.status, t.message, count(*) OVER ()
+                        FROM pairs p JOIN case_tests t ON t.run_id = p.run_id AND t.status IN ('failed', 'error')
+                        WHERE EXISTS (
+                            SELECT 1 FROM case_tests bt WHERE bt.run_id = p.base_run AND bt.key = t.key
+                              AND bt.classname = t.classname AND bt.name = t.name AND bt.status = 'passed')
+                        ORDER BY p.ordinal, t.n LIMIT $3
+                        """,
+                    binds: try Self.bindings(task.id, baseline, listed)
+                ),
+                transaction
+            )
+            (findings.newlyPassing, findings.newlyPassingTotal) = try await tests(
+                PostgresQuery(
+                    unsafeSQL: pairs + """
+                        SELECT p.case_id, p.case_name, t.classname, t.name, t.status, t.message, count(*) OVER ()
+                        FROM pairs p JOIN case_tests bt ON bt.run_id = p.base_run AND bt.status IN ('failed', 'error')
+                        JOIN LATERAL (
+                            SELECT t.n, t.classname, t.name, t.status, t.message FROM case_tests t
+                            WHERE t.run_id = p.run_id AND t.key = bt.key AND t.classname = bt.classname
+                              AND t.name = bt.name AND t.status = 'passed'
+                            LIMIT 1
+                        ) t ON true
+                        ORDER BY p.ordinal, t.n LIMIT $3
+                        """,
+                    binds: try Self.bindings(task.id, baseline, listed)
+                ),
+                transaction
+            )
+        }
+        findings.rerun = try await identities(
+            """
+            SELECT k.name, t.classname, t.name
+            FROM run_tests rt JOIN cases k ON k.id = rt.case_id JOIN case_tests t ON t.run_id = rt.run_id
+            WHERE rt.task_id = \(task.id) AND rt.final AND t.flaky
+            ORDER BY k.ordinal, t.n LIMIT \(listed)
+            """,
+            transaction
+        )
+        findings.retried = try await identities(
+            """
+            SELECT DISTINCT k.name, p.classname, p.name
+            FROM run_tests rt JOIN cases k ON k.id = rt.case_id AND k.attempts > 1
+            JOIN case_runs earlier ON earlier.case_id = k.id AND earlier.id <> rt.run_id
+            JOIN case_tests p ON p.run_id = earlier.id AND p.status IN ('failed', 'error')
+            WHERE rt.task_id = \(task.id) AND rt.final
+              AND EXISTS (
+                  SELECT 1 FROM case_tests t WHERE t.run_id = rt.run_id AND t.key = p.key AND t.classname = p.classname
+                    AND t.name = p.name AND t.status = 'passed')
+            ORDER BY 1, 2, 3 LIMIT \(listed)
+            """,
+            transaction
+        )
+        findings.flipped = try await identities(
+            """
+            WITH recent AS (
+                SELECT t.id FROM tasks t JOIN products p ON p.id = t.product_id JOIN tools tl ON tl.id = t.tool_id
+                WHERE p.name = \(task.product.name) AND tl.name = \(task.tool.name)
+                  AND (t.state = 'completed' OR t.id = \(task.id))
+                ORDER BY t.id DESC LIMIT \(window)
+            ),
+            runs AS MATERIALIZED (
+                SELECT k.name AS case_name, rt.run_id, rt.task_id
+                FROM recent JOIN run_tests rt ON rt.task_id = recent.id AND rt.final JOIN cases k ON k.id = rt.case_id
+            ),
+            failing AS (
+                SELECT DISTINCT r.case_name, t.classname, t.name, t.key
+                FROM runs r JOIN case_tests t ON t.run_id = r.run_id AND t.status IN ('failed', 'error')
+            )
+            SELECT f.case_name, f.classname, f.name FROM failing f
+            WHERE EXISTS (
+                    SELECT 1 FROM runs r JOIN case_tests t ON t.run_id = r.run_id AND t.key = f.key
+                    WHERE r.case_name = f.case_name AND t.classname = f.classname AND t.name = f.name
+                      AND t.status = 'passed')
+              AND EXISTS (
+                    SELECT 1 FROM runs r JOIN case_tests t ON t.run_id = r.run_id AND t.key = f.key
+                    WHERE r.task_id = \(task.id) AND r.case_name = f.case_name AND t.classname = f.classname
+                      AND t.name = f.name)
+            ORDER BY 1, 2, 3 LIMIT \(listed)
+            """,
+            transaction
+        )
+        return findings
+    }
+
+    /// The task's tests summed over the final attempt of each case; `nil` when no case reported tests.
+    private func counts(taskID: Int64, transaction: Transaction) async throws -> TestCounts? {
+        guard
+            let row = try await transaction.query(
+                """
+                SELECT sum(total)::int, sum(passed)::int, sum(failed)::int, sum(error)::int, sum(skipped)::int
+                FROM run_tests WHERE task_id = \(taskID) AND final
+                """
+            ).first()
+        else { return nil }
+        let (total, passed, failed, error, skipped) = try row.decode((Int?, Int?, Int?, Int?, Int?).self)
+        return TestRepository.counts(total, passed, failed, error, skipped)
+    }
+
+    private static func bindings(_ task: Int64, _ baseline: Int64, _ limit: Int) throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(task)
+        bindings.append(baseline)
+        bindings.append(limit)
+        return bindings
+    }
+
+    /// Tests named by `query` (case id, case name, class name, name, status, message, total), with the total.
+    private func tests(_ query: PostgresQuery, _ transaction: Transaction) async throws -> (tests: [ReportTest], total: Int) {
+        var tests: [ReportTest] = []
+        var total = 0
+        for try await (caseID, caseName, classname, name, status, message, count) in try await transaction.query(query)
+            .decode((Int64, String, String, String, String, String?, Int).self)
+        {
+            tests.append(
+                ReportTest(
+                    caseId: caseID,
+                    case: caseName,
+                    classname: classname,
+                    name: name,
+                    status: TestStatus(rawValue: status) ?? .error,
+                    message: message
+                )
+            )
+            total = count
+        }
+        return (tests, total)
+    }
+
+    private func identities(_ query: PostgresQuery, _ transaction: Transaction) async throws -> [TestFindings.Identity] {
+        var out: [TestFindings.Identity] = []
+        for try await (caseName, classname, name) in try await transaction.query(query).decode((String, String, String).self) {
+            out.append(.init(case: caseName, classname: classname, name: name))
+        }
+        return out
+    }
+}

@@ -45,7 +45,8 @@ struct CasePages {
                 panel.truncated = from > 0
                 offset = text.next
             }
-            var frame = frame(view, user, log: panel)
+            let tests = try await testsView(detail, request)
+            var frame = frame(view, user, log: panel, tests: tests)
             if !view.settled {
                 var query = "offset=\(offset)"
                 if let shown = view.shownAttempt { query += "&attempt=\(shown)" }
@@ -53,6 +54,14 @@ struct CasePages {
                 frame.events = "/events/cases/\(id)/log?" + query
             }
             return try renderer.page("case", frame)
+        }
+        web.get("cases/:id/tests/:n") { request, context -> Response in
+            let user = try context.webUser(request)
+            let id = try request.id(context)
+            let test = try await TestRepository(database: services.database).test(caseID: id, n: Int(try request.id(context, "n")))
+            let view = TestPageView(test, of: try await services.tasks.caseDetail(id: id))
+            let page = PageFrame(title: view.name, user: user, section: .tasks, assetVersion: renderer.assetVersion, page: view)
+            return try renderer.page("test", page)
         }
         web.get("events/cases/:id/log") { request, context -> Response in
             let user = try context.webUser(request)
@@ -103,20 +112,31 @@ struct CasePages {
         return EventStream.Poll(events: events + (done ? [.end] : []), done: done)
     }
 
-    private func frame(_ view: CasePageView, _ user: WebUser, log: LogPanel?) -> PageFrame {
+    private func frame(_ view: CasePageView, _ user: WebUser, log: LogPanel?, tests: CaseTestsView? = nil) -> PageFrame {
         PageFrame(
             title: view.name,
             user: user,
             section: .tasks,
             assetVersion: renderer.assetVersion,
-            page: CasePage(view: view, log: log)
+            page: CasePage(view: view, log: log, tests: tests)
         )
     }
 
-    /// The case and its log panel, as the templates see them.
+    /// The case, its log panel and its tests, as the templates see them.
     struct CasePage {
         var view: CasePageView
         var log: LogPanel?
+        var tests: CaseTestsView?
+    }
+
+    /// One page of the tests of the case's final attempt (`status`, `limit` and `cursor` in the query); `nil`
+    /// when it reported none.
+    private func testsView(_ detail: CaseDetail, _ request: Request) async throws -> CaseTestsView? {
+        guard let counts = detail.case.tests else { return nil }
+        let status = try request.query("status", as: TestStatus.self)
+        let pagination = try Pagination(request)
+        let tests = try await TestRepository(database: services.database).tests(caseID: detail.case.id, pagination, status: status)
+        return CaseTestsView(caseID: detail.case.id, counts: counts, tests: tests, status: status, pagination: pagination)
     }
 
     private static func attempt(_ request: Request) throws -> Int? {

@@ -19,6 +19,7 @@ struct CasePageView: Sendable {
         var logSize: String
         var href: String
         var shown: Bool
+        var tests: String?
     }
 
     var id: Int64
@@ -34,6 +35,9 @@ struct CasePageView: Sendable {
     var message: String?
     var started: String
     var finished: String
+    /// The tests of the final attempt in a line, when it reported tests.
+    var tests: String?
+    var testPassRate: String?
     var runs: [RunRow]
     /// The attempt whose log is shown; `nil` before the first run.
     var shownAttempt: Int?
@@ -56,6 +60,8 @@ struct CasePageView: Sendable {
         message = info.message.flatMap { $0.isEmpty ? nil : $0 }
         started = WebFormat.time(info.startedAt)
         finished = WebFormat.time(info.finishedAt)
+        tests = info.tests?.summary
+        testPassRate = info.tests.map { WebFormat.percent($0.passRate) }
         runs = detail.runs.map { run in
             RunRow(
                 attempt: run.attempt,
@@ -70,7 +76,8 @@ struct CasePageView: Sendable {
                 message: run.message.flatMap { $0.isEmpty ? nil : $0 },
                 logSize: WebFormat.bytes(run.logBytes),
                 href: "/cases/\(info.id)?attempt=\(run.attempt)",
-                shown: run.attempt == shown?.attempt
+                shown: run.attempt == shown?.attempt,
+                tests: run.tests?.summary
             )
         }
         shownAttempt = shown?.attempt

@@ -117,6 +117,8 @@ struct ProductPageView: Sendable {
     /// One test result of this version.
     struct ResultRow: Sendable {
         var passRate: String
+        var testPassRate: String?
+        var tests: String?
         var source: String?
         var when: String
         var reportHref: String?
@@ -127,6 +129,7 @@ struct ProductPageView: Sendable {
         var id: Int64
         var version: String
         var passRate: String
+        var testPassRate: String?
         var current: Bool
     }
 
@@ -134,13 +137,24 @@ struct ProductPageView: Sendable {
     var linked: [ToolView]
     var choices: [ToolChoice]
     var chart: PassRateChart?
+    var metric: String
+    /// Links that switch the chart between case and test pass rate; shown when some version has tests.
+    var metrics: [PageTab]
     var versions: [VersionRow]
     var history: [ResultRow]
     var isAdmin: Bool
     var error: String?
 
     /// `results` holds every version of the product's name with its test result.
-    init(product: Product, linked: [Tool], allTools: [Tool], results: [(Product, TestResult)], isAdmin: Bool, error: String? = nil) {
+    init(
+        product: Product,
+        linked: [Tool],
+        allTools: [Tool],
+        results: [(Product, TestResult)],
+        isAdmin: Bool,
+        error: String? = nil,
+        metric: PassRateChart.Metric = .cases
+    ) {
         self.product = CatalogItemView(product)
         self.linked = linked.map(ToolView.init)
         let linkedIDs = Set(linked.map(\.id))
@@ -150,17 +164,34 @@ struct ProductPageView: Sendable {
         let ordered = results.sorted { PassRateChart.versionOrder($0.0.version, $1.0.version) }
         chart = PassRateChart(
             ordered.compactMap { version, result in
-                result.passRate.map {
+                (metric == .cases ? result.passRate : result.testPassRate).map {
                     PassRateChart.Entry(version: version.version, passRate: $0, href: Self.reportHref(result.history.first))
                 }
-            }
+            },
+            metric: metric
         )
+        self.metric = metric.label
+        let hasTests = results.contains { $0.1.testPassRate != nil }
+        metrics =
+            !hasTests
+            ? []
+            : PassRateChart.Metric.allCases.map {
+                PageTab(label: $0.label, href: "/products/\(product.id)?chart=\($0.rawValue)", current: $0 == metric)
+            }
         versions = ordered.map { version, result in
-            VersionRow(id: version.id, version: version.version, passRate: WebFormat.percent(result.passRate), current: version.id == product.id)
+            VersionRow(
+                id: version.id,
+                version: version.version,
+                passRate: WebFormat.percent(result.passRate),
+                testPassRate: result.testPassRate.map { WebFormat.percent($0) },
+                current: version.id == product.id
+            )
         }
         history = (results.first { $0.0.id == product.id }?.1.history ?? []).map {
             ResultRow(
                 passRate: WebFormat.percent($0.passRate),
+                testPassRate: $0.testPassRate.map { WebFormat.percent($0) },
+                tests: $0.tests?.summary,
                 source: $0.source,
                 when: WebFormat.time($0.updatedAt),
                 reportHref: Self.reportHref($0)

@@ -80,16 +80,8 @@ struct NodeRow: Sendable {
 
 /// The node list with its state filter.
 struct NodeListView: Sendable {
-    /// A state filter above the node table.
-    struct Filter: Sendable {
-        var label: String
-        var count: Int
-        var href: String
-        var current: Bool
-    }
-
     var nodes: [NodeRow]
-    var filters: [Filter]
+    var filters: [PageTab]
     var filtered: Bool
     var isAdmin: Bool
     var pages: PageLinks
@@ -99,9 +91,9 @@ struct NodeListView: Sendable {
     init(nodes: Page<NodeInfo>, counts: [NodeState: Int], state: NodeState?, pagination: Pagination, isAdmin: Bool, now: Date = Date()) {
         self.nodes = nodes.items.map { NodeRow($0, canAdminister: isAdmin, now: now) }
         filters =
-            [Filter(label: "all", count: counts.values.reduce(0, +), href: "/nodes", current: state == nil)]
+            [PageTab(label: "all", count: counts.values.reduce(0, +), href: "/nodes", current: state == nil)]
             + NodeState.allCases.map {
-                Filter(label: $0.rawValue, count: counts[$0] ?? 0, href: "/nodes?state=\($0.rawValue)", current: $0 == state)
+                PageTab(label: $0.rawValue, count: counts[$0] ?? 0, href: "/nodes?state=\($0.rawValue)", current: $0 == state)
             }
         filtered = state != nil
         self.isAdmin = isAdmin

@@ -3,6 +3,13 @@ import Foundation
 /// A line chart of a product's pass rate across its versions, laid out for an inline SVG: one point per
 /// version that has a test result, versions in version order, 0–100 % upwards.
 struct PassRateChart: Sendable {
+    /// What the chart shows: the case pass rate, or the test pass rate of cases that reported tests.
+    enum Metric: String, CaseIterable, Sendable {
+        case cases, tests
+
+        var label: String { self == .cases ? "Pass rate" : "Test pass rate" }
+    }
+
     /// A version and its pass rate, with a link to its report.
     struct Entry: Sendable {
         var version: String
@@ -47,7 +54,7 @@ struct PassRateChart: Sendable {
     var summary: String
 
     /// The chart, or `nil` when no version has a result.
-    init?(_ entries: [Entry]) {
+    init?(_ entries: [Entry], metric: Metric = .cases) {
         guard !entries.isEmpty else { return nil }
         // Points keep clear of the axis labels at both ends.
         let inset = 24.0
@@ -74,7 +81,7 @@ struct PassRateChart: Sendable {
             return GridLine(y: format(y), label: "\(percent) %", labelY: format(y + 4))
         }
         line = points.map { "\($0.x),\($0.y)" }.joined(separator: " ")
-        summary = "Pass rate by version: " + points.map { "\($0.version) \($0.rate)" }.joined(separator: ", ")
+        summary = "\(metric.label) by version: " + points.map { "\($0.version) \($0.rate)" }.joined(separator: ", ")
     }
 
     /// Versions in the order people read them: `1.2` before `1.10`.

@@ -26,7 +26,8 @@ struct ProductPages {
         }
         web.get("products/:id") { request, context -> Response in
             let user = try context.webUser(request)
-            return try await productPage(try request.id(context), user: user, error: nil)
+            let metric = try request.query("chart", as: PassRateChart.Metric.self) ?? .cases
+            return try await productPage(try request.id(context), user: user, error: nil, metric: metric)
         }
         web.post("products/:id") { request, context -> Response in
             let (user, form) = try await context.webForm(request, admin: true)
@@ -76,7 +77,13 @@ struct ProductPages {
     }
 
     /// The product with its links, and the test result of every version of its name for the chart.
-    private func productPage(_ id: Int64, user: WebUser, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+    private func productPage(
+        _ id: Int64,
+        user: WebUser,
+        error: String?,
+        status: HTTPResponse.Status = .ok,
+        metric: PassRateChart.Metric = .cases
+    ) async throws -> Response {
         let catalog = services.catalog
         let product = try await catalog.product(id: id)
         let linked = try await catalog.linkedTools(productID: id)
@@ -85,7 +92,15 @@ struct ProductPages {
         for version in try await catalog.listProducts(Pagination(limit: Pagination.maximumLimit), name: product.name).items {
             results.append((version, try await catalog.testResult(productID: version.id, historyLimit: version.id == id ? 100 : 1)))
         }
-        let view = ProductPageView(product: product, linked: linked, allTools: allTools, results: results, isAdmin: user.isAdmin, error: error)
+        let view = ProductPageView(
+            product: product,
+            linked: linked,
+            allTools: allTools,
+            results: results,
+            isAdmin: user.isAdmin,
+            error: error,
+            metric: metric
+        )
         return try renderer.page("product", frame("\(product.name) \(product.version)", user, view), status: status)
     }
 }

@@ -98,7 +98,9 @@ struct TaskPages {
         let pagination = try Pagination(request)
         let task = try await services.taskDetail(id: id)
         let cases = try await services.tasks.cases(taskID: id, pagination, state: state)
-        return TaskPageView(task, cases: cases, state: state, pagination: pagination, viewer: user.caller)
+        // What the report says about tests, once there is one.
+        let report = task.tests != nil && task.reportUrl != nil ? try await ReportRoutes(services: services).report(id) : nil
+        return TaskPageView(task, cases: cases, state: state, pagination: pagination, viewer: user.caller, report: report)
     }
 
     private func listView(_ request: Request) async throws -> TaskListView {

@@ -18,6 +18,9 @@ struct TaskRow: Sendable {
     /// The web report page, once the task has one.
     var reportHref: String?
     var passRate: String?
+    /// The tests of the cases that reported tests, in a line.
+    var tests: String?
+    var testPassRate: String?
 
     init(_ task: TaskInfo) {
         id = task.id
@@ -35,6 +38,8 @@ struct TaskRow: Sendable {
         reportHref = task.reportUrl == nil ? nil : "/tasks/\(task.id)/report"
         let scored = task.counts.passed + task.counts.failed + task.counts.error + task.counts.timedOut
         passRate = scored == 0 ? nil : WebFormat.percent(Double(task.counts.passed) / Double(scored))
+        tests = task.tests?.summary
+        testPassRate = task.tests.map { WebFormat.percent($0.passRate) }
     }
 }
 
@@ -100,14 +105,6 @@ struct PageLinks: Sendable {
 
 /// A task's page: what it is, how far it got, and one page of its cases.
 struct TaskPageView: Sendable {
-    /// A state filter above the case table.
-    struct Filter: Sendable {
-        var label: String
-        var count: Int
-        var href: String
-        var current: Bool
-    }
-
     var task: TaskRow
     var productID: Int64
     var toolID: Int64
@@ -120,15 +117,26 @@ struct TaskPageView: Sendable {
     var cancellable: Bool
     /// Nothing on the page changes any more: the task ended and no case is still held by a node.
     var settled: Bool
-    var filters: [Filter]
+    /// State filters above the case table.
+    var filters: [PageTab]
     var stateFilter: String?
     var cases: [CaseRow]
     var pages: PageLinks
     var hasPages: Bool
     var events: String
+    /// Failing tests and changes against the baseline, from the report.
+    var tests: TaskTestsView?
 
     /// - Parameter viewer: who looks; the cancel button is offered to those who may use it.
-    init(_ info: TaskInfo, cases: Page<CaseInfo>, state: CaseState?, pagination: Pagination, viewer: Caller) {
+    /// - Parameter report: the task's report, for what it says about tests.
+    init(
+        _ info: TaskInfo,
+        cases: Page<CaseInfo>,
+        state: CaseState?,
+        pagination: Pagination,
+        viewer: Caller,
+        report: TaskReport? = nil
+    ) {
         task = TaskRow(info)
         productID = info.product.id
         toolID = info.tool.id
@@ -142,11 +150,11 @@ struct TaskPageView: Sendable {
         settled = info.state.isTerminal && info.counts.leased + info.counts.running == 0
         let base = "/tasks/\(info.id)"
         filters =
-            [Filter(label: "all", count: info.counts.total, href: base, current: state == nil)]
+            [PageTab(label: "all", count: info.counts.total, href: base, current: state == nil)]
             + ([.queued] + ProgressView.order).compactMap { candidate in
                 let count = info.counts[candidate]
                 guard count > 0 || candidate == state else { return nil }
-                return Filter(
+                return PageTab(
                     label: WebFormat.state(candidate.rawValue),
                     count: count,
                     href: base + "?state=" + candidate.rawValue,
@@ -162,5 +170,6 @@ struct TaskPageView: Sendable {
         if pagination.limit != Pagination.defaultLimit { live.append(("limit", String(pagination.limit))) }
         if let after = pagination.after { live.append(("cursor", String(after))) }
         events = "/events/tasks/\(info.id)" + (live.isEmpty ? "" : "?" + live.map { "\($0.0)=\($0.1)" }.joined(separator: "&"))
+        tests = report.flatMap(TaskTestsView.init)
     }
 }

@@ -1,5 +1,5 @@
-// Testfleet web UI: live updates over server-sent events, the product → tool selector, copy buttons and
-// delete confirmations.
+// Testfleet web UI: live updates over server-sent events, the product → tool selector, copy buttons, delete
+// confirmations and tests' output on demand.
 // Every page works without this script; it only keeps pages current and saves a round trip.
 "use strict";
 
@@ -100,6 +100,31 @@ function enableCopyButtons() {
   }
 }
 
+// A test's output, shown where it is asked for: <details data-output="URL"> loads the test as JSON when it is
+// first opened. Without this script the details hold a link to the test's own page.
+function loadOutputOnDemand() {
+  for (const details of document.querySelectorAll("details[data-output]")) {
+    details.addEventListener("toggle", async () => {
+      if (!details.open || details.dataset.loaded) return;
+      details.dataset.loaded = "true";
+      const pre = details.querySelector("pre");
+      pre.textContent = "Loading…";
+      try {
+        const response = await fetch(details.dataset.output, {
+          headers: { Accept: "application/json" },
+          credentials: "same-origin",
+        });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        const test = await response.json();
+        pre.textContent = test.output || "(no output)";
+      } catch (error) {
+        delete details.dataset.loaded;
+        pre.textContent = `Cannot load the output (${error.message})`;
+      }
+    });
+  }
+}
+
 // Forms with data-confirm ask before they are sent (deleting a product or a tool).
 function confirmForms() {
   for (const form of document.querySelectorAll("form[data-confirm]")) {
@@ -124,4 +149,5 @@ document.addEventListener("DOMContentLoaded", () => {
   if (product && tool && product.dataset.toolsFor === tool.id) linkToolSelector(product, tool);
   enableCopyButtons();
   confirmForms();
+  loadOutputOnDemand();
 });

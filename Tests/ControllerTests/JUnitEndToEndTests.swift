@@ -189,7 +189,12 @@ struct JUnitEndToEndTests {
                 until: "document.querySelector('table.tests details.test-output pre').textContent.includes('cart total wrong in 2.0')"
             )
             try await browser.script("document.getElementById('tests').scrollIntoView();")
-            try await browser.screenshot(to: WebBrowserTests.screenshots.appendingPathComponent("case-tests.png"))
+            // Into the README's screenshots with TESTFLEET_UPDATE_SCREENSHOTS=1, as the other browser test does.
+            let screenshot = WebBrowserTests().screenshots.appendingPathComponent("case-tests.png")
+            try await browser.screenshot(to: screenshot)
+            let png = try Data(contentsOf: screenshot)
+            #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000)
+            if !WebBrowserTests.updatesDocs { try FileManager.default.removeItem(at: screenshot.deletingLastPathComponent()) }
             try await browser.open(controller.url + "/tasks/\(taskID)")
             try await browser.wait("the failed tests", until: "document.getElementById('failed-tests')")
             let section = try await browser.script("return document.querySelector('.task-tests').textContent;") as? String ?? ""

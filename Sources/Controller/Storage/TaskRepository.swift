@@ -287,8 +287,9 @@ struct TaskRepository: Sendable {
         try await database.query("SELECT count(*)::int FROM cases WHERE state = 'queued'").collect(Int.self).first ?? 0
     }
 
-    /// Cancels a task: queued cases end `cancelled` now; running ones are told through their heartbeat.
-    func cancel(id: Int64, completion: TaskCompletion) async throws {
+    /// Cancels a task (its submitter or an admin): queued cases end `cancelled` now; running ones are told
+    /// through their heartbeat.
+    func cancel(id: Int64, by caller: Caller, completion: TaskCompletion) async throws {
         try await database.transaction { transaction in
             guard
                 let row = try await transaction.query(

@@ -60,6 +60,8 @@ struct JUnitEndToEndTests {
 
     @Test("pytest through real agents: counts, failed tests, a test-level regression between versions, JUnit, CLI, browser")
     func pytestSuite() async throws {
+        let probe = try await ProcessRunner.run("/bin/sh", ["-c", "python3 -m pytest --version"])
+        try #require(probe.status == 0, "this test runs pytest, which is not installed: python3 -m pip install pytest")
         let controller = try await TestController.start()
         defer { Task { await controller.stop() } }
         let fixture = try await Fixture.make(controller, product: "shop", version: "1.0", tool: "pytest", script: "exit 0", runCommand: Self.pytest)

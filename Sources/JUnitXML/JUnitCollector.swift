@@ -121,17 +121,20 @@ final class JUnitCollector: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {
-        text(string.utf8)
+        text(string)
     }
 
     func parser(_ parser: XMLParser, foundCDATA block: Data) {
-        text(block)
+        text(String(decoding: block, as: UTF8.self))
     }
 
-    private func text(_ bytes: some Collection<UInt8>) {
+    /// Text inside the test, kept cleaned of what text fields cannot hold (XML allows DEL and the C1 controls),
+    /// so that what is kept stays within its limit.
+    private func text(_ string: String) {
         guard refusal == nil, let section, var current = pending else { return }
-        if section.kind.isOutput { current.output.append(bytes: bytes) }
-        if current.messageFromText == section.kind { current.firstLines?.append(bytes: bytes) }
+        let cleaned = StorableText.cleaned(string)
+        if section.kind.isOutput { current.output.append(cleaned) }
+        if current.messageFromText == section.kind { current.firstLines?.append(cleaned) }
         pending = current
     }
 
@@ -240,8 +243,10 @@ final class JUnitCollector: NSObject, XMLParserDelegate {
         return known[code] ?? "parser error \(code)"
     }
 
-    /// `text` cut to at most `limit` UTF-8 bytes, at a character boundary, with an ellipsis when cut.
+    /// `text` with what text fields cannot hold replaced (``StorableText``), cut to at most `limit` UTF-8 bytes at a
+    /// character boundary, with an ellipsis when cut.
     static func cut(_ text: String, _ limit: Int) -> String {
+        let text = StorableText.cleaned(text)
         guard text.utf8.count > limit else { return text }
         var out = ""
         var size = 0

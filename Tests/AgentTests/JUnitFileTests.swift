@@ -102,6 +102,16 @@ struct JUnitFileTests {
         #expect(tests[1].status == .failed && tests[1].flaky == nil && tests[1].message == "boom")
     }
 
+    @Test("characters XML allows but text fields do not (DEL, C1 controls) are replaced, not sent")
+    func unstorableCharacters() throws {
+        let tests = try Self.tests("<testsuite><testcase name='a\u{7F}b'><failure message='m\u{85}'>x\u{9B}[31my</failure></testcase></testsuite>")
+        try #require(tests.count == 1)
+        #expect(tests[0].name == "a\u{FFFD}b" && tests[0].message == "m\u{FFFD}")
+        #expect(tests[0].output == "x\u{FFFD}[31my")
+        let all = [tests[0].name, tests[0].message ?? "", tests[0].output ?? ""]
+        #expect(all.allSatisfy { StorableText.firstRefused(in: $0) == nil })
+    }
+
     @Test("an empty suite reads as no tests")
     func empty() throws {
         #expect(try Self.tests("<testsuites/>").isEmpty)

@@ -7,7 +7,7 @@ import WireProtocol
 
 /// Tests reported with results, through the agent API with simulated nodes: what is stored for which attempt,
 /// what a report finds, what an agent may not send, and what other services record.
-@Suite("Case tests")
+@Suite("Case tests", .serialized)
 struct CaseTestsTests {
     static func test(_ name: String, _ status: TestStatus, classname: String = "suite", flaky: Bool? = nil) -> TestRecord {
         TestRecord(
@@ -103,9 +103,8 @@ struct CaseTestsTests {
         let lease = try #require(try await node.lease())
         let limits = TestLimits()
         let hostile: [(String, [TestRecord])] = [
-            ("at most", (0...limits.tests).map { Self.test("t\($0)", .passed) }),
             ("classname", [Self.test("a", .passed, classname: String(repeating: "c", count: limits.nameBytes + 1))]),
-            ("NUL", [Self.test("a\u{0}b", .passed)]),
+            ("U+0000", [Self.test("a\u{0}b", .passed)]),
             ("output", [TestRecord(classname: "c", name: "n", status: .failed, output: String(repeating: "o", count: limits.outputBytes + 1000))]),
             ("duration_ms", [TestRecord(classname: "c", name: "n", status: .passed, durationMs: -1)]),
             ("message", [TestRecord(classname: "c", name: "n", status: .failed, message: String(repeating: "m", count: limits.messageBytes + 1))]),
@@ -125,6 +124,18 @@ struct CaseTestsTests {
         #expect(try await controller.task(task.id).tests == nil)
         #expect(try await node.finish(lease, .passed, tests: [Self.test("fine", .passed)]).status == 200)
         #expect(try await controller.waitForTask(task.id).tests?.total == 1)
+    }
+
+    @Test("more tests, or more text, than an agent reads are refused before anything is stored")
+    func refusedByLimits() throws {
+        var limits = TestLimits()
+        limits.tests = 3
+        limits.totalTextBytes = 40
+        let four = (1...4).map { Self.test("t\($0)", .passed) }
+        #expect(throws: AppError.self) { try CaseTests.validate(four, limits: limits) }
+        #expect(throws: AppError.self) { try CaseTests.validate([Self.test(String(repeating: "n", count: 50), .passed)], limits: limits) }
+        try CaseTests.validate(Array(four.prefix(3)), limits: limits)
+        try CaseTests.validate(nil, limits: limits)
     }
 
     @Test("other services record test counts with a product's result; counts that do not add up are refused")

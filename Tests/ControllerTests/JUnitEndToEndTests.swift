@@ -171,11 +171,7 @@ struct JUnitEndToEndTests {
     private func checkBrowser(_ controller: TestController, caseID: Int64, taskID: Int64, productID: Int64) async throws {
         let browser = try await WebDriver.start()
         do {
-            try await browser.open(controller.url + "/login")
-            try await browser.type("#username", "admin")
-            try await browser.type("#password", TestController.adminPassword)
-            try await browser.click("form[action='/login'] button[type=submit]")
-            try await browser.wait("the dashboard", until: "document.title.startsWith('Dashboard')")
+            try await browser.logIn(at: controller.url + "/")
             try await browser.open(controller.url + "/cases/\(caseID)")
             try await browser.wait("the tests", until: "document.querySelectorAll('table.tests tbody tr').length === 5")
             let statuses = try await browser.script("return [...document.querySelectorAll('table.tests .badge')].map(b => b.textContent);")

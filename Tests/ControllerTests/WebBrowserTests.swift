@@ -96,12 +96,7 @@ struct WebBrowserTests {
         let linkedTools = try await controller.admin.request(.GET, "/api/v1/products/\(fixture.product.id)/tools")
             .decode(ItemsResponse<Tool>.self).items.map(\.id)
         // Log in: the dashboard sends us to the login page and back.
-        try await browser.open(controller.url + "/")
-        try await browser.wait("the login form", until: "document.querySelector('form[action=\"/login\"]')")
-        try await browser.type("#username", "admin")
-        try await browser.type("#password", TestController.adminPassword)
-        try await browser.click("form[action='/login'] button[type=submit]")
-        try await browser.wait("the dashboard", until: "document.title.startsWith('Dashboard')")
+        try await browser.logIn(at: controller.url + "/")
 
         // Submit: choose the product, and the script lists only its tools.
         try await browser.open(controller.url + "/tasks/new")

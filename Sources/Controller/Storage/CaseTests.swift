@@ -8,7 +8,8 @@ enum CaseTests {
     /// What a test's output may hold beyond ``TestLimits/outputBytes``: the note where its middle was left out.
     static let outputSlack = 256
 
-    /// Refuses tests the agent could not have read within ``TestLimits``, or text the database cannot hold.
+    /// Refuses tests the agent could not have read within ``TestLimits``. (Text the database cannot hold is refused
+    /// with every request body, by ``TextInputCheck``.)
     static func validate(_ tests: [TestRecord]?, limits: TestLimits = TestLimits()) throws {
         guard let tests else { return }
         guard tests.count <= limits.tests else { throw AppError.unprocessable("tests: at most \(limits.tests) per result") }
@@ -27,10 +28,6 @@ enum CaseTests {
             }
             if let duration = test.durationMs, duration < 0 {
                 throw AppError.unprocessable("\(field).duration_ms: must not be negative")
-            }
-            let strings = [test.classname, test.name, test.message ?? "", test.output ?? ""]
-            if strings.contains(where: { $0.utf8.contains(0) }) {
-                throw AppError.unprocessable("\(field): text must not hold NUL characters")
             }
             output += test.output?.utf8.count ?? 0
             text += test.classname.utf8.count + test.name.utf8.count + (test.message?.utf8.count ?? 0)

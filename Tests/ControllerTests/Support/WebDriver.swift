@@ -125,6 +125,16 @@ final class WebDriver: @unchecked Sendable {
         throw TestFailure("timed out waiting for \(what) on \(try await url)")
     }
 
+    /// Opens `url`, which sends the browser to the login form, logs in and waits for the dashboard.
+    func logIn(at url: String, username: String = "admin", password: String = TestController.adminPassword) async throws {
+        try await open(url)
+        try await wait("the login form", until: "document.querySelector('form[action=\"/login\"]')")
+        try await type("#username", username)
+        try await type("#password", password)
+        try await click("form[action='/login'] button[type=submit]")
+        try await wait("the dashboard", until: "document.title.startsWith('Dashboard')")
+    }
+
     func resize(width: Int, height: Int) async throws {
         _ = try await command(.POST, "/window/rect", ["width": width, "height": height])
     }

@@ -49,14 +49,15 @@ struct CaseExecution: Sendable {
         }
         let shutdownObserver = shutdownExpired.observe { _ in stop.fire(.shutdown) }
         defer { shutdownExpired.removeObserver(shutdownObserver) }
-        let work = config.workURL.appendingPathComponent(lease.leaseId.uuidString.lowercased())
-        let resultFile = work.appendingPathComponent(".testfleet-result.json")
+        let workPath = config.workURL.path + "/" + lease.leaseId.uuidString.lowercased()
+        let work = URL(fileURLWithPath: workPath, isDirectory: true)
+        let resultFile = URL(fileURLWithPath: workPath + "/.testfleet-result.json")
         let values = CommandTemplate.Values(
             caseName: lease.caseName,
             productDirectory: lease.product.path,
             toolDirectory: lease.tool.path,
             productVersion: lease.product.version,
-            workDirectory: work.path,
+            workDirectory: workPath,
             resultFile: resultFile.path
         )
         var environment = values.environment
@@ -71,7 +72,7 @@ struct CaseExecution: Sendable {
         var processTime = Duration.zero
         var shipped: LogShipper.Ending = .delivered(offset: 0)
         do {
-            if mkdir(work.path, 0o755) != 0 && errno != EEXIST {
+            if mkdir(workPath, 0o755) != 0 && errno != EEXIST {
                 try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
             }
             let shipper = LogShipper(client: client, lease: lease, entry: entry, logger: logger)
@@ -97,7 +98,7 @@ struct CaseExecution: Sendable {
             outcome = .failedToStart("cannot create the work directory \(work.path): \(error)")
         }
         let verdict = CaseOutcome.classify(outcome, resultFile: ResultFile.read(resultFile), timeout: timeout)
-        if !config.keepWorkDirs, rmdir(work.path) != 0 { try? FileManager.default.removeItem(at: work) }
+        if !config.keepWorkDirs, rmdir(workPath) != 0 { try? FileManager.default.removeItem(at: work) }
         if let reason = leaseLost.value {
             logger.warning("lease lost, result dropped: \(reason)")
             entry.remove()

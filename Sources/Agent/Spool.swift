@@ -7,21 +7,33 @@ import WireProtocol
 ///
 /// The files are written with plain system calls and not synced to disk: they outlive the agent's process, which
 /// is what they are for; a machine that goes down loses its cases anyway, and the controller hands them out again
-/// when their leases expire. Replacing a file goes through a rename, so a reader never sees half of one.
+/// when their leases expire.
 struct SpoolEntry: Sendable {
     let directory: URL
+    /// The directory's path: the files are reached by their paths, without building a URL for each.
+    let path: String
 
-    var leaseFile: URL { directory.appendingPathComponent("lease.json") }
-    var outputFile: URL { directory.appendingPathComponent("output.log") }
-    var resultFile: URL { directory.appendingPathComponent("result.json") }
-    var groupFile: URL { directory.appendingPathComponent("pgid") }
+    init(directory: URL) {
+        self.directory = directory
+        path = directory.path
+    }
+
+    var leaseFile: URL { URL(fileURLWithPath: leasePath) }
+    var outputFile: URL { URL(fileURLWithPath: outputPath) }
+    var resultFile: URL { URL(fileURLWithPath: resultPath) }
+    var groupFile: URL { URL(fileURLWithPath: groupPath) }
+
+    private var leasePath: String { path + "/lease.json" }
+    private var outputPath: String { path + "/output.log" }
+    private var resultPath: String { path + "/result.json" }
+    private var groupPath: String { path + "/pgid" }
 
     static func create(in spool: URL, lease: Lease) throws -> SpoolEntry {
         let entry = SpoolEntry(directory: spool.appendingPathComponent(lease.leaseId.uuidString.lowercased()))
-        guard mkdir(entry.directory.path, 0o700) == 0 || errno == EEXIST else {
-            throw AgentError("cannot create \(entry.directory.path): \(String(cString: strerror(errno)))")
+        guard mkdir(entry.path, 0o700) == 0 || errno == EEXIST else {
+            throw AgentError("cannot create \(entry.path): \(String(cString: strerror(errno)))")
         }
-        try Self.replace(entry.leaseFile, with: try WireJSON.encoder().encode(lease))
+        try Self.write(entry.leasePath, try WireJSON.encoder().encode(lease))
         return entry
     }
 
@@ -36,7 +48,7 @@ struct SpoolEntry: Sendable {
     }
 
     func saveResult(_ result: CaseResult) throws {
-        try Self.replace(resultFile, with: try WireJSON.encoder().encode(result))
+        try Self.write(resultPath, try WireJSON.encoder().encode(result))
     }
 
     func result() -> CaseResult? {
@@ -48,7 +60,7 @@ struct SpoolEntry: Sendable {
     /// mistake another process that got the same number (after a reboot, or once numbers wrap) for the case.
     func saveGroup(_ group: pid_t) {
         let identity = ProcessIdentity.of(group) ?? ""
-        try? Self.replace(groupFile, with: Data("\(group)\n\(identity)\n".utf8))
+        try? Self.write(groupPath, Data("\(group)\n\(identity)\n".utf8))
     }
 
     /// The case's process group, unless its number now belongs to something else.
@@ -63,7 +75,7 @@ struct SpoolEntry: Sendable {
     /// Bytes of output so far (0 before the case wrote any).
     var outputSize: Int64 {
         var info = stat()
-        return stat(outputFile.path, &info) == 0 ? Int64(info.st_size) : 0
+        return stat(outputPath, &info) == 0 ? Int64(info.st_size) : 0
     }
 
     /// Up to `count` bytes of the output from `offset`.
@@ -76,24 +88,21 @@ struct SpoolEntry: Sendable {
 
     /// Removes the entry: its own files, then the directory; anything else found there the long way.
     func remove() {
-        for file in [leaseFile, outputFile, resultFile, groupFile] { unlink(file.path) }
-        if rmdir(directory.path) != 0 && errno != ENOENT { try? FileManager.default.removeItem(at: directory) }
+        for file in [leasePath, outputPath, resultPath, groupPath] { unlink(file) }
+        if rmdir(path) != 0 && errno != ENOENT { try? FileManager.default.removeItem(at: directory) }
     }
 
-    /// Writes `data` to a new file beside `url` and renames it over `url` (mode 0600).
-    static func replace(_ url: URL, with data: Data) throws {
-        let temporary = url.path + ".new"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw AgentError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        let written = data.withUnsafeBytes { bytes in write(fd, bytes.baseAddress, bytes.count) }
+    /// Writes each of the entry's files once, whole (mode 0600): a file an agent that died half-way through left
+    /// unreadable is taken as missing.
+    static func write(_ path: String, _ data: Data) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw AgentError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        let written = data.withUnsafeBytes { bytes in Foundation.write(fd, bytes.baseAddress, bytes.count) }
         let writeError = errno
         close(fd)
         guard written == data.count else {
-            unlink(temporary)
-            throw AgentError("cannot write \(temporary): \(String(cString: strerror(writeError)))")
-        }
-        guard rename(temporary, url.path) == 0 else {
-            throw AgentError("cannot write \(url.path): \(String(cString: strerror(errno)))")
+            unlink(path)
+            throw AgentError("cannot write \(path): \(String(cString: strerror(writeError)))")
         }
     }
 }

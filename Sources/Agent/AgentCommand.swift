@@ -188,6 +188,8 @@ extension AgentCommand {
             print("node:        \(settings.name)")
             print("controller:  \(settings.controller)")
             print("slots:       \(settings.slots)")
+            let labels = AgentLabels.collect(configured: settings.labels, kind: await MachineKind.detect())
+            print("labels:      \(labels.joined(separator: ", "))")
             print("config:      \(settings.path.path)")
             let client = try ControllerClient(
                 baseURL: settings.controller,

@@ -3,8 +3,8 @@ import Foundation
 import WireProtocol
 
 /// The agent's configuration file (TOML): where the controller is, how to trust it, how many cases to run at
-/// once, where to work, and what is installed on this machine (`[[product]]` tables with `[[product.tool]]`
-/// tables, edited by the admin). Relative paths are relative to the file's directory.
+/// once, where to work, its labels, and what is installed on this machine (`[[product]]` tables with
+/// `[[product.tool]]` tables, edited by the admin). Relative paths are relative to the file's directory.
 struct AgentConfiguration: Sendable, Equatable {
     var controller: String
     var name: String
@@ -25,6 +25,8 @@ struct AgentConfiguration: Sendable, Equatable {
     var keepWorkDirs = false
     /// How much an artifact archive may unpack to (`unpack_max_bytes`, `unpack_max_ratio`).
     var archiveLimits = ArchiveLimits()
+    /// Labels tasks may require of this node (`gpu`, `lab-b`); the agent adds `os:`, `arch:` and `kind:` itself.
+    var labels: [String] = []
     var products: [InventoryProduct] = []
 
     /// The file this configuration was read from; relative paths are resolved against its directory.
@@ -90,7 +92,8 @@ struct AgentConfiguration: Sendable, Equatable {
         }
         let known: Set<String> = [
             "controller", "name", "slots", "ca_file", "credential_file", "data_dir", "work_dir", "kill_grace_s",
-            "shutdown_grace_s", "lease_wait_s", "keep_work_dirs", "unpack_max_bytes", "unpack_max_ratio", "product",
+            "shutdown_grace_s", "lease_wait_s", "keep_work_dirs", "unpack_max_bytes", "unpack_max_ratio", "labels",
+            "product",
         ]
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
             throw Failure(description: "unknown key \(unknown)")
@@ -114,6 +117,13 @@ struct AgentConfiguration: Sendable, Equatable {
         if let keep = table["keep_work_dirs"] {
             guard let flag = keep.boolean else { throw Failure(description: "keep_work_dirs must be true or false") }
             config.keepWorkDirs = flag
+        }
+        if let labels = table["labels"] {
+            guard let values = labels.array?.compactMap(\.string), values.count == labels.array?.count else {
+                throw Failure(description: "labels must be a list of strings, e.g. labels = [\"gpu\", \"lab-b\"]")
+            }
+            if let problem = NodeLabels.problem(values, field: "labels") { throw Failure(description: problem) }
+            config.labels = values
         }
         if let products = table["product"], products.array == nil || products.array!.contains(where: { $0.table == nil }) {
             throw Failure(description: "product must be written as [[product]] tables")
@@ -153,7 +163,11 @@ struct AgentConfiguration: Sendable, Equatable {
         let limits = ArchiveLimits()
         if archiveLimits.maxBytes != limits.maxBytes { out += "unpack_max_bytes = \(archiveLimits.maxBytes)\n" }
         if archiveLimits.maxRatio != limits.maxRatio { out += "unpack_max_ratio = \(archiveLimits.maxRatio)\n" }
+        let labelList = labels.map(TOML.quote).joined(separator: ", ")
         out += """
+
+            # Labels tasks may require of this node; os:, arch: and kind:physical|virtual are added unless set here.
+            \(labels.isEmpty ? "# labels = [\"gpu\", \"lab-b\"]" : "labels = [\(labelList)]")
 
             # What is installed on this machine. One [[product]] table per product version, each with
             # [[product.tool]] tables for the test tools installed for it, e.g.:

@@ -93,23 +93,29 @@ struct AgentService: Service {
         }
     }
 
-    /// Posts the inventory now and whenever the config file's inventory changes.
+    /// Posts the inventory and the node's labels now and whenever the config file's inventory or labels change.
     private func reportInventory() async {
-        var posted: [InventoryProduct]?
+        let kind = await MachineKind.detect()
+        var posted: Inventory?
         var listed = config.products
-        var current = ManagedInstalls.merge(config: listed, managed: managed.load())
+        var labelled = config.labels
+        var current = Inventory(
+            products: ManagedInstalls.merge(config: listed, managed: managed.load()),
+            labels: AgentLabels.collect(configured: labelled, kind: kind)
+        )
         var backoff = Backoff()
         var lastModified = Self.modificationDate(config.path)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if posted != current {
                 do {
-                    let answer = try await client.inventory(
-                        Inventory(facts: LocalFacts.collect(slots: config.slots), products: current)
-                    )
+                    var report = current
+                    report.facts = LocalFacts.collect(slots: config.slots)
+                    let answer = try await client.inventory(report)
                     posted = current
                     backoff.reset()
-                    let count = current.reduce(0) { $0 + $1.tools.count }
-                    logger.info("inventory reported: \(current.count) product(s), \(count) tool(s)")
+                    let count = current.products.reduce(0) { $0 + $1.tools.count }
+                    let labels = (current.labels ?? []).joined(separator: ", ")
+                    logger.info("inventory reported: \(current.products.count) product(s), \(count) tool(s); labels \(labels)")
                     if !answer.unknown.isEmpty {
                         logger.warning(
                             "not in the controller's catalog (no case will match them until it is): \(answer.unknown.joined(separator: ", "))"
@@ -127,12 +133,14 @@ struct AgentService: Service {
             if modified != lastModified {
                 lastModified = modified
                 do {
-                    listed = try AgentConfiguration.load(path: config.path.path).products
+                    let changed = try AgentConfiguration.load(path: config.path.path)
+                    (listed, labelled) = (changed.products, changed.labels)
                 } catch {
                     logger.error("ignoring the changed config file: \(error)")
                 }
             }
-            current = ManagedInstalls.merge(config: listed, managed: managed.load())
+            current.products = ManagedInstalls.merge(config: listed, managed: managed.load())
+            current.labels = AgentLabels.collect(configured: labelled, kind: kind)
         }
     }
 

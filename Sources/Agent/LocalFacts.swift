@@ -4,17 +4,29 @@ import WireProtocol
 /// What the agent tells the controller about this machine.
 enum LocalFacts {
     static func collect(slots: Int) -> NodeFacts {
-        var system = utsname()
-        uname(&system)
-        let machine = withUnsafeBytes(of: &system.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        return NodeFacts(
+        NodeFacts(
             hostname: hostname(),
             ip: primaryAddress() ?? "",
             os: operatingSystem(),
-            arch: machine,
+            arch: machine(),
             agentVersion: TestfleetVersion.current,
             slots: slots
         )
+    }
+
+    /// The hardware name the kernel gives (`x86_64`, `aarch64`).
+    static func machine() -> String {
+        var system = utsname()
+        uname(&system)
+        return withUnsafeBytes(of: &system.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
+    /// The kernel's name, lowercased (`linux`).
+    static func kernelName() -> String {
+        var system = utsname()
+        uname(&system)
+        return withUnsafeBytes(of: &system.sysname) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            .lowercased()
     }
 
     static func hostname() -> String {

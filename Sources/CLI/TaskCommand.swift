@@ -71,6 +71,8 @@ struct TaskCommand: AsyncParsableCommand {
             details.add("submitted by", task.submittedBy)
             details.add("priority", String(task.priority))
             details.add("case timeout", Format.duration(seconds: task.caseTimeoutS))
+            details.add("labels", task.labels.isEmpty ? nil : task.labels.joined(separator: ", "))
+            details.add("rerun of", task.rerunOf.map { "task \($0)" })
             details.add("cases", "\(task.counts.finished)/\(task.counts.total) done: \(Format.counts(task.counts))")
             details.add("tests", task.tests.map { "\($0.summary), test pass rate \(Format.percent($0.passRate))" })
             details.add("created", Format.time(task.createdAt))

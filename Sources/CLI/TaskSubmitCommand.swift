@@ -25,6 +25,11 @@ struct TaskSubmitCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Per-case timeout (default: the tool's).", valueName: "seconds")) var timeout: Int?
     @Option(help: ArgumentHelp("How often a case lost with its node is retried (default 2).", valueName: "count"))
     var maxInfraRetries: Int?
+    @Option(
+        name: .customLong("label"),
+        help: ArgumentHelp("A label every node running the cases must have (repeatable), e.g. kind:physical.", valueName: "label")
+    )
+    var labels: [String] = []
     @Flag(help: "Follow the task until it ends and exit with its result.") var wait = false
     @Option(help: ArgumentHelp("Write the JUnit XML report here when the task ends (- for standard output; implies --wait).", valueName: "path"))
     var junit: String?
@@ -44,7 +49,8 @@ struct TaskSubmitCommand: AsyncParsableCommand {
             cases: names,
             priority: priority,
             caseTimeoutS: timeout,
-            maxInfraRetries: maxInfraRetries
+            maxInfraRetries: maxInfraRetries,
+            labels: labels.isEmpty ? nil : labels
         )
         let status = try await connection.withClient { client in
             let task = try await client.call(.POST, "/api/v1/tasks", body: submission, as: TaskInfo.self, timeout: .seconds(300))

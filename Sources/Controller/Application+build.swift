@@ -116,6 +116,7 @@ struct ControllerApplication {
                 logger: logger
             ),
             Reaper(services: services),
+            RetentionSweep(services: services),
             PresenceWriter(activity: services.activity, database: services.database, logger: logger)
         )
         let cluster = embedded

@@ -9,7 +9,12 @@ public struct NodeInfo: Codable, Sendable {
     public var arch: String
     public var agentVersion: String
     public var slots: Int
+    /// Every label of the node: those its agent reports and those an admin assigned.
     public var labels: [String]
+    /// The labels its agent reports: from its config file, and `os:`, `arch:` and `kind:` it found out.
+    public var reportedLabels: [String]
+    /// The labels an admin assigned (`PATCH /api/v1/nodes/{id}`).
+    public var assignedLabels: [String]
     public var state: NodeState
     /// Why the node is in its state, when the controller put it there (e.g. quarantine after failures).
     public var stateReason: String?
@@ -35,7 +40,9 @@ public struct NodeInfo: Codable, Sendable {
         revoked: Bool,
         runningCases: [RunningCase],
         inventory: [NodeProduct]?,
-        createdAt: Date
+        createdAt: Date,
+        reportedLabels: [String] = [],
+        assignedLabels: [String] = []
     ) {
         self.id = id
         self.name = name
@@ -46,6 +53,8 @@ public struct NodeInfo: Codable, Sendable {
         self.agentVersion = agentVersion
         self.slots = slots
         self.labels = labels
+        self.reportedLabels = reportedLabels
+        self.assignedLabels = assignedLabels
         self.state = state
         self.stateReason = stateReason
         self.lastSeenAt = lastSeenAt
@@ -139,6 +148,7 @@ public struct NodeProduct: Codable, Sendable, Equatable {
 public struct NodePatch: Codable, Sendable {
     public var state: NodeState?
     public var slots: Int?
+    /// The labels an admin assigns; the node keeps those its agent reports besides.
     public var labels: [String]?
 
     public init(state: NodeState? = nil, slots: Int? = nil, labels: [String]? = nil) {

@@ -75,7 +75,19 @@ public struct TaskReport: Codable, Sendable {
         }
     }
 
-    /// Against the latest completed task of the same product name and tool at another, earlier version.
+    /// The task a report is compared with: the newest completed one of the same product name and tool name at
+    /// the closest lower product version.
+    public struct Baseline: Codable, Sendable, Equatable {
+        public var taskId: Int64
+        public var version: String
+
+        public init(taskId: Int64, version: String) {
+            self.taskId = taskId
+            self.version = version
+        }
+    }
+
+    /// Against the ``Baseline``: what changed since that version.
     public struct Comparison: Codable, Sendable, Equatable {
         public var baselineTaskId: Int64
         public var baselineVersion: String
@@ -122,6 +134,7 @@ public struct TaskReport: Codable, Sendable {
     public var slowest: [CaseEntry]
     public var passedOnRetry: [CaseEntry]
     public var flaky: [FlakyCase]
+    public var baseline: Baseline?
     public var comparison: Comparison?
     public var reportUrl: String
     /// Tests summed over the final attempt of each case that read a JUnit XML result file; absent without tests.
@@ -160,6 +173,7 @@ public struct TaskReport: Codable, Sendable {
         slowest: [CaseEntry],
         passedOnRetry: [CaseEntry],
         flaky: [FlakyCase],
+        baseline: Baseline? = nil,
         comparison: Comparison?,
         reportUrl: String
     ) {
@@ -182,6 +196,7 @@ public struct TaskReport: Codable, Sendable {
         self.slowest = slowest
         self.passedOnRetry = passedOnRetry
         self.flaky = flaky
+        self.baseline = baseline
         self.comparison = comparison
         self.reportUrl = reportUrl
     }

@@ -31,6 +31,8 @@ public struct TaskSubmission: Codable, Sendable {
     public var priority: Int?
     public var caseTimeoutS: Int?
     public var maxInfraRetries: Int?
+    /// Labels a node must all have to run the task's cases.
+    public var labels: [String]?
 
     public init(
         name: String? = nil,
@@ -39,7 +41,8 @@ public struct TaskSubmission: Codable, Sendable {
         cases: [String],
         priority: Int? = nil,
         caseTimeoutS: Int? = nil,
-        maxInfraRetries: Int? = nil
+        maxInfraRetries: Int? = nil,
+        labels: [String]? = nil
     ) {
         self.name = name
         self.product = product
@@ -48,6 +51,7 @@ public struct TaskSubmission: Codable, Sendable {
         self.priority = priority
         self.caseTimeoutS = caseTimeoutS
         self.maxInfraRetries = maxInfraRetries
+        self.labels = labels
     }
 }
 
@@ -145,6 +149,10 @@ public struct TaskInfo: Codable, Sendable {
     /// Tests of the cases that read a JUnit XML result file, summed over the final attempt of each case;
     /// absent when no case reported tests.
     public var tests: TestCounts?
+    /// Labels a node must all have to run the task's cases.
+    public var labels: [String]
+    /// The task this one reruns cases of.
+    public var rerunOf: Int64?
 
     public init(
         id: Int64,
@@ -163,7 +171,9 @@ public struct TaskInfo: Codable, Sendable {
         etaS: Int? = nil,
         pendingReason: String? = nil,
         reportUrl: String? = nil,
-        tests: TestCounts? = nil
+        tests: TestCounts? = nil,
+        labels: [String] = [],
+        rerunOf: Int64? = nil
     ) {
         self.id = id
         self.name = name
@@ -182,6 +192,8 @@ public struct TaskInfo: Codable, Sendable {
         self.pendingReason = pendingReason
         self.reportUrl = reportUrl
         self.tests = tests
+        self.labels = labels
+        self.rerunOf = rerunOf
     }
 }
 
@@ -285,11 +297,14 @@ public struct CaseDetail: Codable, Sendable {
     public var `case`: CaseInfo
     public var task: TaskSummary
     public var runs: [CaseRun]
+    /// When the log retention deleted the logs of the case's task.
+    public var logsDeletedAt: Date?
 
-    public init(case: CaseInfo, task: TaskSummary, runs: [CaseRun]) {
+    public init(case: CaseInfo, task: TaskSummary, runs: [CaseRun], logsDeletedAt: Date? = nil) {
         self.case = `case`
         self.task = task
         self.runs = runs
+        self.logsDeletedAt = logsDeletedAt
     }
 }
 

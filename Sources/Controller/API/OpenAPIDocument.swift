@@ -461,6 +461,8 @@ enum OpenAPIDocument {
         }
         if operation.path == "/api/v1/auth/login" { out["401"] = error }
         if operation.path.contains("{id}") { out["404"] = error }
+        // A deleted task whose id the product's test-result history keeps.
+        if operation.path.hasPrefix("/api/v1/tasks/{id}") { out["410"] = error }
         if operation.method != "GET" { out["409"] = error }
         if operation.path == "/readyz" {
             out["503"] = ["description": "Not ready", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]]

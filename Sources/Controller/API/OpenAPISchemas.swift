@@ -75,6 +75,7 @@ enum OpenAPISchemas {
                 "started_at": nullable("string", format: "date-time"), "finished_at": nullable("string", format: "date-time"),
                 "eta_s": nullable("integer"), "pending_reason": nullable("string"), "report_url": nullable("string"),
                 "tests": optionalTestCounts,
+                "labels": array(string), "rerun_of": nullable("integer"),
             ],
             required: ["id", "name", "state", "product", "tool", "counts", "created_at"]
         )
@@ -97,8 +98,8 @@ enum OpenAPISchemas {
         let node = object(
             [
                 "id": integer, "name": string, "hostname": string, "ip": string, "os": string, "arch": string,
-                "agent_version": string, "slots": integer, "labels": array(string),
-                "state": ["type": "string", "enum": ["online", "offline", "draining", "disabled"]],
+                "agent_version": string, "slots": integer, "labels": array(string), "reported_labels": array(string),
+                "assigned_labels": array(string), "state": ["type": "string", "enum": ["online", "offline", "draining", "disabled"]],
                 "state_reason": nullable("string"), "last_seen_at": nullable("string", format: "date-time"),
                 "revoked": boolean, "running_cases": array(["type": "object"]),
                 "inventory": ["oneOf": [array(["type": "object"]), ["type": "null"]]], "created_at": time,
@@ -204,7 +205,10 @@ enum OpenAPISchemas {
             "EnrollmentTokenPage": page("EnrollmentToken"),
             "EnrollRequest": object(["name": string, "facts": facts], required: ["name", "facts"]),
             "EnrollResponse": object(["node_id": integer, "name": string, "credential": string], required: ["node_id", "name", "credential"]),
-            "Inventory": object(["facts": facts, "products": array(inventoryProduct)], required: ["products"]),
+            "Inventory": object(
+                ["facts": facts, "products": array(inventoryProduct), "labels": array(string)],
+                required: ["products"]
+            ),
             "InventoryResponse": object(["unknown": array(string)], required: ["unknown"]),
             "LeaseRequest": object(["wait_s": number, "free_slots": integer]),
             "Lease": object(
@@ -262,7 +266,7 @@ enum OpenAPISchemas {
             "TaskSubmission": object(
                 [
                     "name": string, "product": reference, "tool": reference, "cases": array(string), "priority": integer,
-                    "case_timeout_s": integer, "max_infra_retries": integer,
+                    "case_timeout_s": integer, "max_infra_retries": integer, "labels": array(string),
                 ],
                 required: ["product", "tool", "cases"]
             ),
@@ -273,7 +277,10 @@ enum OpenAPISchemas {
             "CaseTest": caseTest,
             "CaseTestPage": page("CaseTest"),
             "CaseDetail": object(
-                ["case": caseInfo, "task": object(["id": integer, "name": string, "state": string]), "runs": array(["type": "object"])],
+                [
+                    "case": caseInfo, "task": object(["id": integer, "name": string, "state": string]), "runs": array(["type": "object"]),
+                    "logs_deleted_at": nullable("string", format: "date-time"),
+                ],
                 required: ["case", "task", "runs"]
             ),
             "NodeInfo": node,
@@ -289,6 +296,7 @@ enum OpenAPISchemas {
                     "tests_newly_failing": array(reportTest), "tests_newly_failing_total": integer,
                     "tests_newly_passing": array(reportTest), "tests_newly_passing_total": integer,
                     "flaky_tests": array(object(["case": string, "classname": string, "name": string, "reason": string])),
+                    "baseline": ["oneOf": [object(["task_id": integer, "version": string], required: ["task_id", "version"]), ["type": "null"]]],
                 ],
                 required: ["task_id", "counts", "report_url"]
             ),

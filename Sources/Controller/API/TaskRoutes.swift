@@ -106,7 +106,7 @@ struct TaskRoutes {
     }
 
     /// A submission from form or query fields: `product` / `tool` as `NAME@VERSION` (or `product_id`,
-    /// `tool_id`), `cases` as text with one case per line.
+    /// `tool_id`), `cases` as text with one case per line, `labels` separated by commas or spaces.
     static func submission(fields: [String: String]) throws -> TaskSubmission {
         func reference(_ name: String) throws -> ItemReference {
             if let id = fields["\(name)_id"], !id.isEmpty {
@@ -130,7 +130,8 @@ struct TaskRoutes {
             cases: CaseList.parse(fields["cases"] ?? ""),
             priority: try integer("priority"),
             caseTimeoutS: try integer("case_timeout_s"),
-            maxInfraRetries: try integer("max_infra_retries")
+            maxInfraRetries: try integer("max_infra_retries"),
+            labels: fields["labels"].map(NodeLabels.parse).flatMap { $0.isEmpty ? nil : $0 }
         )
     }
 }

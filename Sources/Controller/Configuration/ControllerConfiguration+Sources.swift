@@ -102,6 +102,15 @@ extension ControllerConfiguration {
         Key(name: "member_max_priority", summary: "highest task priority a member may submit (default 10)") {
             $0.memberMaxPriority = try integer($1, "member_max_priority", in: -1000...1000)
         },
+        Key(name: "retention_days", summary: "finished tasks older than this many days are deleted; 0 keeps them (default 90)") {
+            $0.retentionDays = try double($1, "retention_days", in: 0...36500)
+        },
+        Key(name: "log_retention_days", summary: "case logs of finished tasks older than this are deleted; 0 keeps them (default 30)") {
+            $0.logRetentionDays = try double($1, "log_retention_days", in: 0...36500)
+        },
+        Key(name: "retention_interval_s", summary: "how often the retention sweep looks for what to delete (default 600)") {
+            $0.retentionIntervalSeconds = try double($1, "retention_interval_s", in: 0.1...86400)
+        },
         Key(name: "admin_password", summary: "password of the first admin (environment only; random otherwise)") {
             $0.adminPassword = try single($1, "admin_password")
         },

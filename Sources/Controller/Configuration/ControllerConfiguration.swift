@@ -50,6 +50,13 @@ struct ControllerConfiguration: Sendable {
     var sessionTTLSeconds = 12 * 3600
     /// The highest task priority a member may submit; admins may use any.
     var memberMaxPriority = 10
+    /// Finished tasks older than this many days are deleted with everything they hold; 0 keeps them.
+    var retentionDays = 90.0
+    /// The case logs of finished tasks older than this many days are deleted (results, runs and reports stay);
+    /// 0 keeps them.
+    var logRetentionDays = 30.0
+    /// How often the retention sweep looks for what to delete.
+    var retentionIntervalSeconds = 600.0
     /// Password for the first admin (environment only: `TESTFLEET_ADMIN_PASSWORD`); random otherwise.
     var adminPassword: String?
 

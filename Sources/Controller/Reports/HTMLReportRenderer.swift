@@ -66,14 +66,16 @@ enum HTMLReportRenderer {
         html += testsSection(report)
         html += "<h2>Slowest cases</h2>\n" + caseTable(report.slowest, emptyText: "No durations.", showMessage: false)
         if let comparison = report.comparison {
-            html += "<h2>Compared with version \(e(comparison.baselineVersion)) (task \(comparison.baselineTaskId))</h2>\n<ul>"
+            html +=
+                "<h2>Compared with version \(e(comparison.baselineVersion)) "
+                + "(<a href=\"/tasks/\(comparison.baselineTaskId)\">task \(comparison.baselineTaskId)</a>)</h2>\n<ul>"
             html += list("Newly failing", comparison.newlyFailing, cssClass: "bad")
             html += list("Newly passing", comparison.newlyPassing, cssClass: "ok")
             html += list("New cases", comparison.newCases, cssClass: "")
             html += list("Missing cases", comparison.missingCases, cssClass: "")
             html += "</ul>\n"
         } else {
-            html += "<h2>Comparison</h2><p class=\"muted\">No completed task of an earlier version of this product with this tool.</p>\n"
+            html += "<h2>Comparison</h2><p class=\"muted\">No completed task of a lower version of this product with this tool.</p>\n"
         }
         html += "<h2>Flaky cases (\(report.flaky.count))</h2>\n"
         if report.flaky.isEmpty {

@@ -88,6 +88,7 @@ struct ReportBuilder {
             slowest: Array(slowest),
             passedOnRetry: passedOnRetry,
             flaky: flaky,
+            baseline: baseline.map { TaskReport.Baseline(taskId: $0.taskID, version: $0.version) },
             comparison: baseline.map(compare),
             reportUrl: Self.reportPath(taskID: task.id)
         )

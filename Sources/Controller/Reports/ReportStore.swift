@@ -84,19 +84,27 @@ struct ReportStore: Sendable {
         }
     }
 
-    /// The latest completed task of the same product name and tool name at another version, finished earlier.
+    /// The newest completed task of the same product name and tool name at the closest lower product version in
+    /// natural order (``VersionOrder``).
     private func baseline(for task: TaskInfo, transaction: Transaction) async throws -> ReportBuilder.Baseline? {
-        guard
-            let row = try await transaction.query(
+        let versions = try await transaction.query(
+            """
+            SELECT DISTINCT p.version FROM products p
+            WHERE p.name = \(task.product.name) AND p.version <> \(task.product.version) AND EXISTS (
+                SELECT 1 FROM tasks t JOIN tools tl ON tl.id = t.tool_id
+                WHERE t.product_id = p.id AND tl.name = \(task.tool.name) AND t.state = 'completed')
+            """
+        ).collect(String.self)
+        guard let version = VersionOrder.closestLower(than: task.product.version, in: versions),
+            let baselineID = try await transaction.query(
                 """
-                SELECT t.id, p.version FROM tasks t JOIN products p ON p.id = t.product_id JOIN tools tl ON tl.id = t.tool_id
-                WHERE p.name = \(task.product.name) AND tl.name = \(task.tool.name) AND p.version <> \(task.product.version)
-                  AND t.state = 'completed' AND t.id <> \(task.id)
+                SELECT t.id FROM tasks t JOIN products p ON p.id = t.product_id JOIN tools tl ON tl.id = t.tool_id
+                WHERE p.name = \(task.product.name) AND p.version = \(version) AND tl.name = \(task.tool.name)
+                  AND t.state = 'completed'
                 ORDER BY t.finished_at DESC, t.id DESC LIMIT 1
                 """
-            ).first()
+            ).collect(Int64.self).first
         else { return nil }
-        let (baselineID, version) = try row.decode((Int64, String).self)
         var states: [String: CaseState] = [:]
         for try await (name, state) in try await transaction.query(
             "SELECT name, state FROM cases WHERE task_id = \(baselineID)"

@@ -5,7 +5,7 @@ import PostgresNIO
 /// (when asked), in one statement with one commit. Prepared once per connection.
 ///
 /// Ending takes only the common path: a result that is not an infrastructure error, for a run still open under
-/// its token, of a task that is not cancelled and still has queued cases (so this is not the task's last case),
+/// its token and not being cancelled, of a task that is not cancelled and still has queued cases (so this is not the task's last case),
 /// with a log tail that continues the stored log within its limit. Anything else ends nothing (`ended` is 0) and
 /// ``LeaseStore`` takes the long way. A lease is only made when the run ended (or none was given).
 ///
@@ -15,7 +15,7 @@ struct DispatchStatement: PostgresPreparedStatement {
     static let sql = """
         WITH node AS (
             -- Parameters that may be NULL carry their type: the statement is prepared with whichever comes first.
-            SELECT n.id, n.state, n.revoked_at, n.busy, n.slots FROM nodes n WHERE n.id = $1 FOR NO KEY UPDATE
+            SELECT n.id, n.state, n.revoked_at, n.busy, n.slots, n.labels FROM nodes n WHERE n.id = $1 FOR NO KEY UPDATE
         ),
         ending AS (
             SELECT r.id AS run_id, r.case_id, k.task_id, k.name AS case_name, t.submitted_by, t.product_id, t.tool_id
@@ -24,7 +24,7 @@ struct DispatchStatement: PostgresPreparedStatement {
             JOIN cases k ON k.id = r.case_id
             JOIN tasks t ON t.id = k.task_id
             WHERE r.id = $2 AND r.lease_token = $3 AND r.outcome IS NULL AND k.current_run_id = r.id
-              AND t.state <> 'cancelled'
+              AND t.state <> 'cancelled' AND r.cancel_requested_at IS NULL
               -- In the order of the queue's index, so that it is read from there: a scan from the start of the
               -- table passes every case that has ended.
               AND (SELECT 1 FROM cases q WHERE q.task_id = k.task_id AND q.state = 'queued'
@@ -60,7 +60,7 @@ struct DispatchStatement: PostgresPreparedStatement {
                 last_ms = excluded.last_ms, samples = case_durations.samples + 1, updated_at = now()
         ),
         free AS (
-            SELECT node.id FROM node
+            SELECT node.id, node.labels FROM node
             WHERE $13 AND \(SchedulingSQL.nodeMayLease("node"))
               AND node.busy - (SELECT count(*) FROM ended) < node.slots
               AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM ended))
@@ -69,7 +69,7 @@ struct DispatchStatement: PostgresPreparedStatement {
             SELECT t.id AS task_id, t.submitted_by, np.install_path AS product_path, nt.install_path AS tool_path
             FROM free
             \(SchedulingSQL.installedPairs(node: "free.id"))
-            \(SchedulingSQL.runnableTasks)
+            \(SchedulingSQL.runnableTasks(labels: "free.labels"))
             ORDER BY \(SchedulingSQL.taskOrder(aging: "$17", ending: "ended"))
         ),
         picked AS (

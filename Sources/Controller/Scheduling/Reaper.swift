@@ -7,7 +7,7 @@ import WireProtocol
 
 /// Finds leases that expired without a heartbeat, records their runs as `lost` and hands the cases back to
 /// the queue (or ends them as `error` past the retry limit); marks silent nodes offline; lifts expired
-/// retry avoidances. One replica at a time acts, under an advisory lock.
+/// retry avoidances. One replica at a time acts, under an advisory lock (``SingletonLoop``).
 struct Reaper: Service {
     /// The advisory lock key of the reaper ("tfreaper" in ASCII).
     static let lockKey: Int64 = 0x7466_7265_6170_6572
@@ -15,75 +15,22 @@ struct Reaper: Service {
     let services: ControllerServices
 
     func run() async throws {
-        await cancelWhenGracefulShutdown { await services.migrated.wait() }
-        var backoff = Duration.milliseconds(500)
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await cancelWhenGracefulShutdown {
-                    try await services.database.withConnection { session in try await lead(session) }
-                }
-            } catch {
-                if Task.isCancelled || Task.isShuttingDownGracefully { break }
-                services.logger.warning("reaper lost its connection; retrying: \(String(reflecting: error))")
-                let delay = backoff
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
-                backoff = min(backoff * 2, .seconds(10))
+        try await SingletonLoop(
+            name: "reaper",
+            lockKey: Self.lockKey,
+            interval: .milliseconds(Int64(services.config.reaperIntervalSeconds * 1000)),
+            database: services.database,
+            migrated: services.migrated,
+            logger: services.logger
+        ).run { session, pass in
+            try await reap(session)
+            try await completeFinishedTasks(session)
+            // The slower housekeeping, every tenth pass.
+            if pass % 10 == 0 {
+                try await services.installJobs.expire(session: session)
+                try await markSilentNodesOffline(session)
+                try await liftAvoidances(session)
             }
-        }
-    }
-
-    /// The longest a pass may take. A statement on a connection that dropped at the wrong moment can wait
-    /// forever for its reply; then the connection is closed and the reaper starts again on a new one.
-    static let passLimit = Duration.seconds(30)
-
-    /// Waits to become the one reaper (the advisory lock stays with this connection), then reaps every
-    /// interval and does the slower housekeeping every tenth pass.
-    private func lead(_ session: Session) async throws {
-        let interval = Duration.milliseconds(Int64(services.config.reaperIntervalSeconds * 1000))
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let locked = try await watched(session, "taking the reaper lock") {
-                try await session.query("SELECT pg_try_advisory_lock(\(Self.lockKey))").collect(Bool.self)
-            }
-            if locked.first == true { break }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(10)) }
-        }
-        var pass = 0
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await watched(session, "a reaper pass") { [pass] in
-                    try await reap(session)
-                    try await completeFinishedTasks(session)
-                    if pass % 10 == 0 {
-                        try await services.installJobs.expire(session: session)
-                        try await markSilentNodesOffline(session)
-                        try await liftAvoidances(session)
-                    }
-                }
-            } catch let error where error is PSQLError || error is DeadlineExceeded || error is ConnectionClosed {
-                // The connection is gone or stuck: start again on another.
-                throw error
-            } catch {
-                services.logger.warning("reaper pass failed: \(String(reflecting: error))")
-            }
-            pass += 1
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
-        _ = try? await session.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
-    }
-
-    /// `body` on the session, under ``passLimit``; past it, the session's connection is closed.
-    private func watched<T: Sendable>(
-        _ session: Session,
-        _ what: String,
-        _ body: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        // A statement sent on a connection the server has closed would wait out the whole limit.
-        if session.connection.isClosed { throw ConnectionClosed() }
-        do {
-            return try await withDeadline(Self.passLimit, what, body)
-        } catch let error as DeadlineExceeded {
-            _ = await finishes({ try? await session.connection.close() }, within: .seconds(5))
-            throw error
         }
     }
 
@@ -209,9 +156,4 @@ struct Reaper: Service {
             )
         }
     }
-}
-
-/// The reaper's connection is gone; it starts again on another.
-struct ConnectionClosed: Error, CustomStringConvertible {
-    var description: String { "the connection was closed" }
 }

@@ -28,9 +28,11 @@ struct SchedulingInsight: Sendable {
         var window: Double = 300
     }
 
-    /// The nodes that have the task's product and tool installed.
+    /// The nodes that have the task's product and tool installed and every label it requires.
     struct Fleet: Sendable, Equatable {
         var matching = 0
+        /// Nodes with the product and tool that lack a label the task requires.
+        var lackingLabels = 0
         var online = 0
         var offline = 0
         var draining = 0
@@ -74,8 +76,13 @@ struct SchedulingInsight: Sendable {
     /// Why queued cases are not running, in words, when nothing of the task runs.
     static func pendingReason(task: TaskInfo, progress: Progress, fleet: Fleet) -> String? {
         guard progress.queued > 0, progress.active == 0 else { return nil }
-        let what = "product \(task.product.name) \(task.product.version) with tool \(task.tool.name) \(task.tool.version)"
-        if fleet.matching == 0 { return "no node has \(what) installed" }
+        var what = "product \(task.product.name) \(task.product.version) with tool \(task.tool.name) \(task.tool.version)"
+        let labels = "label\(task.labels.count == 1 ? "" : "s") \(task.labels.joined(separator: ", "))"
+        if fleet.matching == 0 {
+            guard !task.labels.isEmpty, fleet.lackingLabels > 0 else { return "no node has \(what) installed" }
+            return "no node with \(what) has the \(labels)"
+        }
+        if !task.labels.isEmpty { what += " and the \(labels)" }
         if fleet.online == 0 {
             var parts: [String] = []
             if fleet.offline > 0 { parts.append("\(fleet.offline) offline") }
@@ -125,12 +132,14 @@ struct SchedulingInsight: Sendable {
     private func fleet(for task: TaskInfo) async throws -> Fleet {
         let row = try await database.query(
             """
-            WITH matching AS (
-                SELECT DISTINCT n.id, n.state, n.slots, n.busy, n.revoked_at IS NOT NULL AS revoked
-                FROM nodes n JOIN node_products np ON np.node_id = n.id JOIN node_tools nt ON nt.node_product_id = np.id
-                WHERE np.product_id = \(task.product.id) AND nt.tool_id = \(task.tool.id)
-                  AND np.state = 'installed' AND nt.state = 'installed'
+            WITH installed AS (
+                SELECT DISTINCT n.id, n.state, n.slots, n.busy, n.revoked_at IS NOT NULL AS revoked,
+                    \(unescaped: SchedulingSQL.hasLabels("n.labels", for: "t.labels")) AS labelled
+                FROM tasks t CROSS JOIN nodes n
+                \(unescaped: SchedulingSQL.installedPairs(node: "n.id"))
+                WHERE t.id = \(task.id) AND np.product_id = t.product_id AND nt.tool_id = t.tool_id
             ),
+            matching AS (SELECT * FROM installed WHERE labelled),
             me AS (
                 SELECT \(unescaped: SchedulingSQL.agedPriority("t", aging: "\(agingSeconds)::float8")) AS aged
                 FROM tasks t WHERE t.id = \(task.id)
@@ -149,15 +158,17 @@ struct SchedulingInsight: Sendable {
                    count(*) FILTER (WHERE m.state = 'disabled' OR m.revoked)::int,
                    coalesce(sum(m.slots) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int,
                    coalesce(sum(m.busy) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int,
-                   coalesce(sum(h.higher) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int
+                   coalesce(sum(h.higher) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int,
+                   (SELECT count(*) FROM installed WHERE NOT labelled)::int
             FROM matching m LEFT JOIN higher h ON h.node_id = m.id
             """
         ).first()!
-        let (matching, online, offline, draining, disabled, slots, busy, higher) = try row.decode(
-            (Int, Int, Int, Int, Int, Int, Int, Int).self
+        let (matching, online, offline, draining, disabled, slots, busy, higher, lacking) = try row.decode(
+            (Int, Int, Int, Int, Int, Int, Int, Int, Int).self
         )
         return Fleet(
             matching: matching,
+            lackingLabels: lacking,
             online: online,
             offline: offline,
             draining: draining,

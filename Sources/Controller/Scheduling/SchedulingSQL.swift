@@ -3,7 +3,8 @@
 /// (``SchedulingInsight``) is built from these fragments.
 ///
 /// - A node may lease when it is online, not revoked and has a free slot.
-/// - It may run a task whose product and tool it has installed, while the task is queued or running.
+/// - It may run a task whose product and tool it has installed and whose labels it all has, while the task is
+///   queued or running.
 /// - Tasks go by aged priority (one step per aging interval since a case of the task was last handed out), then
 ///   fair share — the fewest running cases of the submitting user, then of the task — then age.
 /// - Within a task, queued cases go longest expected first, then in submission order; a case retried after an
@@ -35,10 +36,16 @@ enum SchedulingSQL {
         """
     }
 
-    /// Joins the tasks (`t`) the installed pairs `np`, `nt` can run.
-    static let runnableTasks = """
-        JOIN tasks t ON t.product_id = np.product_id AND t.tool_id = nt.tool_id AND t.state IN ('queued', 'running')
+    /// Whether a node whose labels are the SQL expression `nodeLabels` has every label of `taskLabels`.
+    static func hasLabels(_ nodeLabels: String, for taskLabels: String) -> String { "\(nodeLabels) @> \(taskLabels)" }
+
+    /// Joins the tasks (`t`) the installed pairs `np`, `nt` of a node labelled `labels` can run.
+    static func runnableTasks(labels: String) -> String {
         """
+        JOIN tasks t ON t.product_id = np.product_id AND t.tool_id = nt.tool_id AND t.state IN ('queued', 'running')
+            AND \(hasLabels(labels, for: "t.labels"))
+        """
+    }
 
     /// Task `t`'s priority with aging; `aging` is the SQL expression of the aging interval in seconds.
     static func agedPriority(_ t: String, aging: String) -> String {
@@ -75,13 +82,13 @@ enum SchedulingSQL {
     /// The order of a task's queued cases `k`: longest expected first, then submission order.
     static func caseOrder(_ k: String) -> String { "\(k).expected_ms DESC NULLS FIRST, \(k).ordinal" }
 
-    /// Whether node `node` could lease any queued case now, of any task (a subplan per node: `LIMIT` keeps it
-    /// one, where an anti-join over every queued case made once could cross them with every node).
-    static func hasQueuedWork(node: String) -> String {
+    /// Whether node `node`, labelled `labels`, could lease any queued case now, of any task (a subplan per node:
+    /// `LIMIT` keeps it one, where an anti-join over every queued case made once could cross them with every node).
+    static func hasQueuedWork(node: String, labels: String) -> String {
         """
         (SELECT 1 FROM node_products np
          JOIN node_tools nt ON nt.node_product_id = np.id AND nt.state = 'installed'
-         \(runnableTasks)
+         \(runnableTasks(labels: labels))
          JOIN cases q ON q.task_id = t.id AND \(mayTake("q", node: node))
          WHERE np.node_id = \(node) AND np.state = 'installed'
          LIMIT 1) IS NOT NULL

@@ -42,7 +42,19 @@ struct NodeRepository: Sendable {
             try Self.validate(item: "product", product.name, product.version, product.path)
             for tool in product.tools { try Self.validate(item: "tool", tool.name, tool.version, tool.path) }
         }
+        if let labels = inventory.labels, let problem = NodeLabels.problem(labels, field: "labels") {
+            throw AppError.unprocessable(problem)
+        }
         return try await database.transaction { transaction in
+            if let labels = inventory.labels.map(NodeLabels.normalized) {
+                try await transaction.query(
+                    """
+                    UPDATE nodes SET reported_labels = \(labels), updated_at = now()
+                    WHERE id = \(nodeID) AND reported_labels <> \(labels)
+                    """
+                )
+                try await Self.refreshLabels(nodeID: nodeID, transaction: transaction)
+            }
             if let facts = inventory.facts {
                 try await transaction.query(
                     """
@@ -197,8 +209,18 @@ struct NodeRepository: Sendable {
 
     static let nodeColumns = """
         n.id, n.name, n.hostname, n.ip, n.os, n.arch, n.agent_version, n.slots, n.labels, n.state, n.state_reason,
-        n.last_seen_at, n.revoked_at IS NOT NULL, n.created_at
+        n.last_seen_at, n.revoked_at IS NOT NULL, n.created_at, n.reported_labels, n.assigned_labels
         """
+
+    /// Sets a node's labels, the set leasing matches against, to those it was assigned and those it reports.
+    static func refreshLabels(nodeID: Int64, transaction: Transaction) async throws {
+        try await transaction.query(
+            """
+            UPDATE nodes SET labels = ARRAY(SELECT DISTINCT l FROM unnest(assigned_labels || reported_labels) l ORDER BY l)
+            WHERE id = \(nodeID)
+            """
+        )
+    }
 
     func list(_ pagination: Pagination, state: NodeState?) async throws -> Page<NodeInfo> {
         let rows = try await database.query(
@@ -260,11 +282,14 @@ struct NodeRepository: Sendable {
     }
 
     static func node(_ row: PostgresRow) throws -> NodeInfo {
-        let (id, name, hostname, ip, os, arch, version, slots, labels, state, reason, lastSeen, revoked, created) =
+        let (
+            id, name, hostname, ip, os, arch, version, slots, labels, state, reason, lastSeen, revoked, created,
+            reported, assigned
+        ) =
             try row.decode(
                 (
                     Int64, String, String, String, String, String, String, Int, [String], String, String?, Date?,
-                    Bool, Date
+                    Bool, Date, [String], [String]
                 ).self
             )
         return NodeInfo(
@@ -283,7 +308,9 @@ struct NodeRepository: Sendable {
             revoked: revoked,
             runningCases: [],
             inventory: nil,
-            createdAt: created
+            createdAt: created,
+            reportedLabels: reported,
+            assignedLabels: assigned
         )
     }
 
@@ -295,9 +322,10 @@ struct NodeRepository: Sendable {
         if patch.state == .offline {
             throw AppError.unprocessable("state: offline is set by the controller; use online, draining or disabled")
         }
-        if let labels = patch.labels, labels.contains(where: { $0.isEmpty || $0.count > 100 }) {
-            throw AppError.unprocessable("labels: each 1 to 100 characters")
+        if let labels = patch.labels, let problem = NodeLabels.problem(labels, field: "labels") {
+            throw AppError.unprocessable(problem)
         }
+        let assigned = patch.labels.map(NodeLabels.normalized)
         try await database.transaction { transaction in
             let rows = try await transaction.query(
                 """
@@ -308,12 +336,13 @@ struct NodeRepository: Sendable {
                     consecutive_infra_failures = CASE WHEN \(patch.state?.rawValue) = 'online' THEN 0
                                                       ELSE consecutive_infra_failures END,
                     slots = coalesce(\(patch.slots), slots),
-                    labels = coalesce(\(patch.labels), labels),
+                    assigned_labels = coalesce(\(assigned), assigned_labels),
                     updated_at = now()
                 WHERE id = \(id) RETURNING name
                 """
             ).collect(String.self)
             guard let name = rows.first else { throw AppError.notFound("no node \(id)") }
+            try await Self.refreshLabels(nodeID: id, transaction: transaction)
             try await transaction.query(
                 "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(id)))"
             )

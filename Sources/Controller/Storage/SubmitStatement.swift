@@ -6,15 +6,15 @@ import PostgresNIO
 ///
 /// Lease requests of this controller waiting for the task's product and tool can be handed a case in the same
 /// statement (their nodes in `$1`, the run id and fencing token of each in `$2` and `$3`): in that order, each
-/// node that may lease (``SchedulingSQL``), has the product and tool installed and has nothing else queued it
-/// could run, case or install job, gets one of the cases the lease statement would pick first, leased as the
-/// lease statement leases: its slot and the running counts are taken too. The notification counts the cases left
-/// queued.
+/// node that may lease (``SchedulingSQL``), has the product and tool installed and every label of the task, and
+/// has nothing else queued it could run, case or install job, gets one of the cases the lease statement would
+/// pick first, leased as the lease statement leases: its slot and the running counts are taken too. The
+/// notification counts the cases left queued.
 struct SubmitStatement: PostgresPreparedStatement {
     static let sql = """
         WITH locked AS (
             -- The claimed nodes' rows, in one order: their busy slots are exact while this statement runs.
-            SELECT n.id, n.busy, n.slots FROM nodes n
+            SELECT n.id, n.busy, n.slots, n.labels FROM nodes n
             WHERE n.id = ANY($1::bigint[]) AND \(SchedulingSQL.nodeMayLease("n"))
             ORDER BY n.id
             FOR NO KEY UPDATE
@@ -27,9 +27,10 @@ struct SubmitStatement: PostgresPreparedStatement {
             JOIN locked n ON n.id = h.node_id
             \(SchedulingSQL.installedPairs(node: "n.id"))
             WHERE np.product_id = $4::bigint AND nt.tool_id = $5::bigint AND n.busy < n.slots
+              AND \(SchedulingSQL.hasLabels("n.labels", for: "$18::text[]"))
               -- The new task's case is the lease statement's pick only when nothing else waits for the node, and
               -- its environment's changes go before cases.
-              AND NOT \(SchedulingSQL.hasQueuedWork(node: "n.id"))
+              AND NOT \(SchedulingSQL.hasQueuedWork(node: "n.id", labels: "n.labels"))
               AND (SELECT 1 FROM install_jobs j WHERE j.node_id = n.id AND j.state = 'queued' LIMIT 1) IS NULL
             ORDER BY h.rank, np.id, nt.id
             LIMIT $6::bigint
@@ -37,9 +38,9 @@ struct SubmitStatement: PostgresPreparedStatement {
             SELECT c.*, row_number() OVER (ORDER BY c.rank) AS pick FROM candidate c
         ), task AS (
             INSERT INTO tasks (name, product_id, tool_id, submitted_by, priority, case_timeout_s, max_infra_retries, case_count,
-                state, started_at, dispatched_at)
+                labels, rerun_of, state, started_at, dispatched_at)
             SELECT $7::text, $4::bigint, $5::bigint, $8::bigint, $9::bigint,
-                   $10::bigint, $11::bigint, $6::bigint,
+                   $10::bigint, $11::bigint, $6::bigint, $18::text[], $19::bigint,
                    CASE WHEN handing THEN 'running' ELSE 'queued' END,
                    CASE WHEN handing THEN now() END, CASE WHEN handing THEN now() END
             FROM (SELECT EXISTS (SELECT 1 FROM hand) AS handing) h
@@ -109,7 +110,7 @@ struct SubmitStatement: PostgresPreparedStatement {
     var handoff: TaskRepository.Handoff
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 17)
+        var bindings = PostgresBindings(capacity: 19)
         bindings.append(handoff.nodes)
         bindings.append(handoff.runIDs)
         bindings.append(handoff.tokens)
@@ -127,6 +128,8 @@ struct SubmitStatement: PostgresPreparedStatement {
         bindings.append(handoff.ttlSeconds)
         bindings.append(Notifications.channel)
         bindings.append(Notifications.workPrefix(WorkKey(productID: task.product.id, toolID: task.tool.id)))
+        bindings.append(task.labels)
+        bindings.append(task.rerunOf)
         return bindings
     }
 

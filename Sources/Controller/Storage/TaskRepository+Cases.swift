@@ -43,7 +43,7 @@ extension TaskRepository {
     /// A task's cases in submission order; the cursor is the last ordinal.
     func cases(taskID: Int64, _ pagination: Pagination, state: CaseState?) async throws -> Page<CaseInfo> {
         let exists = try await database.query("SELECT 1 FROM tasks WHERE id = \(taskID)").first() != nil
-        guard exists else { throw AppError.notFound("no task \(taskID)") }
+        guard exists else { throw try await absence(of: taskID) }
         let rows = try await database.query(
             """
             SELECT \(unescaped: Self.caseColumns) FROM cases k \(unescaped: Self.caseJoins)
@@ -59,7 +59,7 @@ extension TaskRepository {
         guard
             let row = try await database.query(
                 """
-                SELECT \(unescaped: Self.caseColumns), t.name, t.state FROM cases k \(unescaped: Self.caseJoins)
+                SELECT \(unescaped: Self.caseColumns), t.name, t.state, t.logs_deleted_at FROM cases k \(unescaped: Self.caseJoins)
                 JOIN tasks t ON t.id = k.task_id WHERE k.id = \(id)
                 """
             ).first()
@@ -68,6 +68,7 @@ extension TaskRepository {
         let random = row.makeRandomAccess()
         let taskName = try random[18].decode(String.self)
         let taskState = try random[19].decode(String.self)
+        let logsDeletedAt = try random[20].decode(Date?.self)
         let runs = try await database.query(
             """
             SELECT r.id, r.attempt, n.id, n.name, r.outcome, r.exit_code, r.duration_ms, r.message, r.leased_at,
@@ -103,7 +104,8 @@ extension TaskRepository {
         return CaseDetail(
             case: info,
             task: TaskSummary(id: info.taskId, name: taskName, state: TaskState(rawValue: taskState) ?? .queued),
-            runs: runs
+            runs: runs,
+            logsDeletedAt: logsDeletedAt
         )
     }
 }

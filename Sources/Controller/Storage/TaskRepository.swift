@@ -19,6 +19,10 @@ struct TaskRepository: Sendable {
         var priority: Int
         var caseTimeoutS: Int
         var maxInfraRetries: Int
+        /// Labels a node must all have to lease the task's cases, sorted.
+        var labels: [String] = []
+        /// The task whose cases this one runs again.
+        var rerunOf: Int64?
     }
 
     static let maxCases = 1_000_000
@@ -62,6 +66,8 @@ struct TaskRepository: Sendable {
             (submission.name?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 }
             ?? "\(product.name) \(product.version) with \(tool.name) \(tool.version)"
         guard name.count <= 500 else { throw AppError.unprocessable("name: at most 500 characters") }
+        let labels = submission.labels ?? []
+        if let problem = NodeLabels.problem(labels, field: "labels") { throw AppError.unprocessable(problem) }
         return Validated(
             name: name,
             product: ItemSummary(id: product.id, name: product.name, version: product.version),
@@ -70,7 +76,8 @@ struct TaskRepository: Sendable {
             cases: submission.cases,
             priority: priority,
             caseTimeoutS: timeout,
-            maxInfraRetries: retries
+            maxInfraRetries: retries,
+            labels: NodeLabels.normalized(labels)
         )
     }
 
@@ -129,7 +136,9 @@ struct TaskRepository: Sendable {
                 counts: counts,
                 createdAt: createdAt,
                 startedAt: handed.isEmpty ? nil : createdAt,
-                finishedAt: nil
+                finishedAt: nil,
+                labels: task.labels,
+                rerunOf: task.rerunOf
             )
         }
     }
@@ -185,7 +194,8 @@ struct TaskRepository: Sendable {
 
     static let taskColumns = """
         t.id, t.name, t.state, t.priority, t.case_timeout_s, t.max_infra_retries, t.created_at, t.started_at,
-        t.finished_at, p.id, p.name, p.version, tl.id, tl.name, tl.version, \(submitter), t.case_count, r.report_url
+        t.finished_at, p.id, p.name, p.version, tl.id, tl.name, tl.version, \(submitter), t.case_count, r.report_url,
+        t.labels, t.rerun_of
         """
 
     static let taskJoins = """
@@ -196,11 +206,11 @@ struct TaskRepository: Sendable {
     static func task(_ row: PostgresRow) throws -> TaskInfo {
         let (
             id, name, state, priority, timeout, retries, created, started, finished, productID, productName,
-            productVersion, toolID, toolName, toolVersion, user, caseCount, reportURL
+            productVersion, toolID, toolName, toolVersion, user, caseCount, reportURL, labels, rerunOf
         ) = try row.decode(
             (
                 Int64, String, String, Int, Int, Int, Date, Date?, Date?, Int64, String, String, Int64, String,
-                String, String, Int, String?
+                String, String, Int, String?, [String], Int64?
             ).self
         )
         var counts = CaseCounts()
@@ -219,7 +229,9 @@ struct TaskRepository: Sendable {
             createdAt: created,
             startedAt: started,
             finishedAt: finished,
-            reportUrl: reportURL
+            reportUrl: reportURL,
+            labels: labels,
+            rerunOf: rerunOf
         )
     }
 
@@ -258,11 +270,21 @@ struct TaskRepository: Sendable {
             let row = try await database.query(
                 "SELECT \(unescaped: Self.taskColumns) \(unescaped: Self.taskJoins) WHERE t.id = \(id)"
             ).first()
-        else { throw AppError.notFound("no task \(id)") }
+        else { throw try await absence(of: id) }
         var task = try Self.task(row)
         task.counts = try await counts(taskIDs: [id])[id] ?? task.counts
         task.tests = try await TestRepository(database: database).counts(taskIDs: [id])[id]
         return task
+    }
+
+    /// Why task `id` is not there: 410 when it was deleted (the product's test-result history still names it),
+    /// else 404.
+    func absence(of id: Int64) async throws -> AppError {
+        let deleted =
+            try await database.query(
+                "SELECT EXISTS (SELECT 1 FROM product_test_results WHERE task_id = \(id))"
+            ).collect(Bool.self).first ?? false
+        return deleted ? AppError(.gone, "task \(id) was deleted with its cases, logs and report") : .notFound("no task \(id)")
     }
 
     /// Case counts per state for each task, from one aggregate.

@@ -104,6 +104,19 @@ struct ControllerMetrics: Sendable {
         )
     }
 
+    /// What the retention sweep deleted: `task` (tasks with everything they hold), `case` (their cases) and
+    /// `log_chunk` (stored chunks of case logs).
+    func retentionDeleted(kind: String) -> Counter {
+        registry.makeCounter(
+            descriptor: .init(
+                metricName: "testfleet_retention_deleted",
+                unitName: "total",
+                helpText: "Tasks, cases and case log chunks deleted by the retention sweep"
+            ),
+            labels: [("kind", kind)]
+        )
+    }
+
     /// Results reported by agents per status.
     func results(status: String) -> Counter {
         registry.makeCounter(

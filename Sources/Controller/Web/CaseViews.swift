@@ -44,6 +44,8 @@ struct CasePageView: Sendable {
     var rawLogHref: String
     /// The case ended and its last run's log is complete.
     var settled: Bool
+    /// When the log retention deleted the task's logs.
+    var logsDeleted: String?
 
     init(_ detail: CaseDetail, shown: CaseRun?) {
         let info = detail.case
@@ -83,6 +85,7 @@ struct CasePageView: Sendable {
         shownAttempt = shown?.attempt
         rawLogHref = "/api/v1/cases/\(info.id)/log" + (shown.map { "?attempt=\($0.attempt)" } ?? "")
         settled = info.state.isTerminal && (detail.runs.last?.outcome != nil || detail.runs.isEmpty)
+        logsDeleted = detail.logsDeletedAt.map { WebFormat.time($0) }
     }
 
     /// The run whose log to show: the asked-for attempt, else the latest; 404 for an attempt the case never had.

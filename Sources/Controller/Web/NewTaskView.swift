@@ -16,6 +16,7 @@ struct NewTaskView: Sendable {
     var cases: String
     var priority: String
     var caseTimeout: String
+    var labels: String
     var error: String?
 
     /// The form filled with `values` (field name → value), listing the chosen product's tools.
@@ -43,6 +44,7 @@ struct NewTaskView: Sendable {
             cases: values["cases"] ?? "",
             priority: values["priority"] ?? "0",
             caseTimeout: values["case_timeout_s"] ?? "",
+            labels: values["labels"] ?? "",
             error: error
         )
     }
@@ -57,7 +59,7 @@ struct NewTaskView: Sendable {
         guard form.text("product_id") != nil else { throw AppError.unprocessable("product: choose a product") }
         guard form.text("tool_id") != nil else { throw AppError.unprocessable("tool: choose one of the product's tools") }
         var fields: [String: String] = [:]
-        for key in ["name", "product_id", "tool_id", "priority", "case_timeout_s"] { fields[key] = form.text(key) }
+        for key in ["name", "product_id", "tool_id", "priority", "case_timeout_s", "labels"] { fields[key] = form.text(key) }
         fields["cases"] = caseText(form)
         return try TaskRoutes.submission(fields: fields)
     }

@@ -10,6 +10,13 @@ struct NodeRow: Sendable {
         var danger: Bool
     }
 
+    /// One of the node's labels and where it comes from.
+    struct Label: Sendable {
+        var name: String
+        /// `reported by the agent`, `assigned by an admin`, or both.
+        var source: String
+    }
+
     /// A case the node runs now.
     struct Running: Sendable {
         var caseID: Int64
@@ -24,7 +31,7 @@ struct NodeRow: Sendable {
     var os: String
     var arch: String
     var agentVersion: String
-    var labels: [String]
+    var labels: [Label]
     var state: String
     var stateLabel: String
     var stateReason: String?
@@ -47,7 +54,13 @@ struct NodeRow: Sendable {
         os = node.os
         arch = node.arch
         agentVersion = node.agentVersion
-        labels = node.labels
+        labels = node.labels.map { label in
+            let sources = [
+                node.reportedLabels.contains(label) ? "reported by the agent" : nil,
+                node.assignedLabels.contains(label) ? "assigned by an admin" : nil,
+            ]
+            return Label(name: label, source: sources.compactMap { $0 }.joined(separator: " and "))
+        }
         state = node.state.rawValue
         stateLabel = node.revoked ? "revoked" : node.state.rawValue
         stateReason = node.stateReason

@@ -14,7 +14,8 @@ final class SimulatedNode: Sendable {
         _ controller: some ControllerEndpoint,
         name: String,
         slots: Int = 1,
-        products: [InventoryProduct]
+        products: [InventoryProduct],
+        labels: [String]? = nil
     ) async throws -> SimulatedNode {
         let token = try await controller.admin.request(.POST, "/api/v1/enrollment-tokens", json: EnrollmentTokenInput())
             .decode(EnrollmentToken.self).token!
@@ -25,7 +26,7 @@ final class SimulatedNode: Sendable {
         let enrolled = try answer.decode(EnrollResponse.self)
         let client = try controller.client(bearer: enrolled.credential)
         let node = SimulatedNode(id: enrolled.nodeId, name: name, client: client, credential: enrolled.credential)
-        let inventory = try await client.request(.POST, "/api/v1/agent/inventory", json: Inventory(products: products))
+        let inventory = try await client.request(.POST, "/api/v1/agent/inventory", json: Inventory(products: products, labels: labels))
         guard inventory.status == 200 else { throw TestFailure("inventory \(name): \(inventory.text)") }
         return node
     }

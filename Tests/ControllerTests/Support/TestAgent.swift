@@ -219,7 +219,8 @@ struct Fixture {
         name: String = "test",
         timeout: Int? = nil,
         retries: Int? = nil,
-        priority: Int? = nil
+        priority: Int? = nil,
+        labels: [String]? = nil
     )
         -> TaskSubmission
     {
@@ -230,7 +231,8 @@ struct Fixture {
             cases: cases,
             priority: priority,
             caseTimeoutS: timeout,
-            maxInfraRetries: retries
+            maxInfraRetries: retries,
+            labels: labels
         )
     }
 }

@@ -13,6 +13,7 @@ struct Migration: Sendable {
         .downloadChecksums,
         .userAdministration,
         .caseTests,
+        .lifecycle,
     ]
 }
 

@@ -3,12 +3,12 @@ import ControllerClient
 import Foundation
 import WireProtocol
 
-/// `testfleet task`: submit, list, show, cancel and wait for tasks.
+/// `testfleet task`: submit, list, show, cancel, wait for, rerun and delete tasks.
 struct TaskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "task",
-        abstract: "Submit, list, show, cancel and wait for tasks.",
-        subcommands: [TaskSubmitCommand.self, List.self, Show.self, Cancel.self, Wait.self]
+        abstract: "Submit, list, show, cancel, wait for, rerun and delete tasks.",
+        subcommands: [TaskSubmitCommand.self, List.self, Show.self, Cancel.self, Wait.self, Rerun.self, Delete.self]
     )
 
     struct List: AsyncParsableCommand {

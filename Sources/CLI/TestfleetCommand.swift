@@ -20,7 +20,7 @@ struct TestfleetCommand: AsyncParsableCommand {
             """,
         version: TestfleetVersion.current,
         subcommands: [
-            LoginCommand.self, TaskCommand.self, ReportCommand.self, ProductCommand.self, ToolCommand.self,
+            LoginCommand.self, TaskCommand.self, CaseCommand.self, ReportCommand.self, ProductCommand.self, ToolCommand.self,
             NodeCommand.self, UserCommand.self,
         ]
     )

@@ -144,6 +144,16 @@ struct AuditTests {
         ).decode(TaskInfo.self)
         #expect(try await ana.client.request(.POST, "/api/v1/tasks/\(task.id)/cancel").status == 200)
         expect("ana", .taskCancel, "task", task.id)
+        let rerun = try await ana.client.request(.POST, "/api/v1/tasks/\(task.id)/rerun", json: RerunRequest(cases: .all))
+            .decode(TaskInfo.self)
+        expect("ana", .taskRerun, "task", task.id)
+        let rerunCase = try await controller.cases(rerun.id)[0]
+        #expect(try await ana.client.request(.POST, "/api/v1/cases/\(rerunCase.id)/cancel").status == 200)
+        expect("ana", .caseCancel, "case", rerunCase.id)
+        #expect(try await ana.client.request(.POST, "/api/v1/tasks/\(rerun.id)/cancel").status == 200)
+        expect("ana", .taskCancel, "task", rerun.id)
+        #expect(try await ana.client.request(.DELETE, "/api/v1/tasks/\(task.id)").status == 204)
+        expect("ana", .taskDelete, "task", task.id)
 
         // Refused changes leave nothing: a product in use, a missing tool, the last admin.
         #expect(try await api.request(.DELETE, "/api/v1/products/\(product.id)").status == 409)

@@ -52,22 +52,7 @@ struct LifecycleDecisionTests {
 
     @Test("why pending: no node with the labels; labelled nodes unavailable")
     func pendingForLabels() {
-        var task = TaskInfo(
-            id: 1,
-            name: "t",
-            state: .queued,
-            product: .init(id: 1, name: "p", version: "1"),
-            tool: .init(id: 2, name: "t", version: "2"),
-            submittedBy: "u",
-            priority: 0,
-            caseTimeoutS: 60,
-            maxInfraRetries: 2,
-            counts: CaseCounts(),
-            createdAt: Date(),
-            startedAt: nil,
-            finishedAt: nil,
-            labels: ["kind:physical"]
-        )
+        var task = TaskInfo.sample(labels: ["kind:physical"])
         let waiting = SchedulingInsight.Progress(queued: 2)
         #expect(
             SchedulingInsight.pendingReason(task: task, progress: waiting, fleet: .init(lackingLabels: 2))

@@ -66,21 +66,15 @@ struct OwnershipTests {
         let controller = fixture.controller
         let ana = try await controller.makeUser("ana")
         let bo = try await controller.makeUser("bo")
-        let task = try await ana.client.request(
-            .POST,
-            "/api/v1/tasks",
-            json: TaskSubmission(product: ItemReference(id: fixture.product.id), tool: ItemReference(id: fixture.tool.id), cases: ["w"])
-        ).decode(TaskInfo.self)
-        let boWeb = try WebClient(controller)
-        let anaWeb = try WebClient(controller)
+        let task = try await fixture.submit(["w"], as: ana)
+        let boWeb = try await fixture.session(bo)
+        let anaWeb = try await fixture.session(ana)
         defer {
             Task {
                 await boWeb.shutdown()
                 await anaWeb.shutdown()
             }
         }
-        try await boWeb.logIn("bo", bo.password)
-        try await anaWeb.logIn("ana", ana.password)
 
         let boPage = try await boWeb.get("/tasks/\(task.id)")
         #expect(boPage.status == 200 && !boPage.body.contains("Cancel task"))

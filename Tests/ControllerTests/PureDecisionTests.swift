@@ -7,25 +7,33 @@ import WireProtocol
 
 @Suite("Decisions without a database")
 struct PureDecisionTests {
-    @Test("lease policy: only infrastructure errors are retried, up to the limit; cancelled tasks end cases")
+    @Test("lease policy: only infrastructure errors are retried, up to the limit; cancelled tasks and cases end")
     func leasePolicy() {
         let policy = LeasePolicy()
-        #expect(policy.afterResult(status: .error, attempts: 1, maxInfraRetries: 2, taskCancelled: false) == .retry)
+        #expect(policy.afterResult(status: .error, attempts: 1, maxInfraRetries: 2, cancelled: nil) == .retry)
         #expect(
-            policy.afterResult(status: .error, attempts: 3, maxInfraRetries: 2, taskCancelled: false)
+            policy.afterResult(status: .error, attempts: 3, maxInfraRetries: 2, cancelled: nil)
                 == .finish(.error, note: "failed on infrastructure 3 times")
         )
-        #expect(policy.afterResult(status: .failed, attempts: 1, maxInfraRetries: 5, taskCancelled: false) == .finish(.failed, note: nil))
-        #expect(policy.afterResult(status: .timedOut, attempts: 1, maxInfraRetries: 5, taskCancelled: false) == .finish(.timedOut, note: nil))
+        #expect(policy.afterResult(status: .failed, attempts: 1, maxInfraRetries: 5, cancelled: nil) == .finish(.failed, note: nil))
+        #expect(policy.afterResult(status: .timedOut, attempts: 1, maxInfraRetries: 5, cancelled: nil) == .finish(.timedOut, note: nil))
         #expect(
-            policy.afterResult(status: .error, attempts: 1, maxInfraRetries: 5, taskCancelled: true) == .finish(.cancelled, note: "task cancelled")
+            policy.afterResult(status: .error, attempts: 1, maxInfraRetries: 5, cancelled: .task) == .finish(.cancelled, note: "task cancelled")
         )
-        #expect(policy.afterResult(status: .passed, attempts: 1, maxInfraRetries: 5, taskCancelled: true) == .finish(.passed, note: nil))
+        #expect(policy.afterResult(status: .passed, attempts: 1, maxInfraRetries: 5, cancelled: .task) == .finish(.passed, note: nil))
         #expect(
-            policy.afterLostRun(attempts: 1, maxInfraRetries: 0, taskCancelled: false)
+            policy.afterLostRun(attempts: 1, maxInfraRetries: 0, cancelled: nil)
                 == .finish(.error, note: "lost 1 times: the node running it stopped answering")
         )
-        #expect(policy.afterLostRun(attempts: 2, maxInfraRetries: 2, taskCancelled: false) == .retry)
+        #expect(policy.afterLostRun(attempts: 2, maxInfraRetries: 2, cancelled: nil) == .retry)
+        // A case cancelled on its own ends as a cancelled task's cases do.
+        #expect(policy.afterResult(status: .error, attempts: 1, maxInfraRetries: 5, cancelled: .case) == .finish(.cancelled, note: "case cancelled"))
+        #expect(policy.afterResult(status: .cancelled, attempts: 1, maxInfraRetries: 5, cancelled: .case) == .finish(.cancelled, note: nil))
+        #expect(policy.afterResult(status: .failed, attempts: 1, maxInfraRetries: 5, cancelled: .case) == .finish(.failed, note: nil))
+        #expect(
+            policy.afterLostRun(attempts: 1, maxInfraRetries: 5, cancelled: .case)
+                == .finish(.cancelled, note: "case cancelled; the node stopped answering")
+        )
     }
 
     @Test("lease waiters: registered before the query, woken oldest first, only when they can run the work")
@@ -228,21 +236,7 @@ struct PureDecisionTests {
 
     @Test("why pending and ETA from figures")
     func insight() {
-        let task = TaskInfo(
-            id: 1,
-            name: "t",
-            state: .queued,
-            product: .init(id: 1, name: "p", version: "1"),
-            tool: .init(id: 2, name: "t", version: "2"),
-            submittedBy: "u",
-            priority: 0,
-            caseTimeoutS: 60,
-            maxInfraRetries: 2,
-            counts: CaseCounts(),
-            createdAt: Date(),
-            startedAt: nil,
-            finishedAt: nil
-        )
+        let task = TaskInfo.sample()
         let waiting = SchedulingInsight.Progress(queued: 4)
         #expect(SchedulingInsight.pendingReason(task: task, progress: waiting, fleet: .init()) == "no node has product p 1 with tool t 2 installed")
         #expect(

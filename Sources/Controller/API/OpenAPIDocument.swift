@@ -261,6 +261,23 @@ enum OpenAPIDocument {
         .init(method: "GET", path: "/api/v1/tasks/{id}", summary: "A task with counts, ETA and pending reason", access: .user, response: "TaskInfo"),
         .init(method: "POST", path: "/api/v1/tasks/{id}/cancel", summary: "Cancel a task", access: .user, response: "TaskInfo"),
         .init(
+            method: "POST",
+            path: "/api/v1/tasks/{id}/rerun",
+            summary: "Run a finished task's failed, all or named cases again as a new task",
+            access: .user,
+            request: "RerunRequest",
+            response: "TaskInfo",
+            status: 201
+        ),
+        .init(
+            method: "DELETE",
+            path: "/api/v1/tasks/{id}",
+            summary: "Delete a finished task with its cases, logs and report",
+            access: .user,
+            status: 204
+        ),
+        .init(method: "POST", path: "/api/v1/cases/{id}/cancel", summary: "Cancel one case", access: .user, response: "CaseDetail"),
+        .init(
             method: "GET",
             path: "/api/v1/tasks/{id}/cases",
             summary: "A task's cases",
@@ -429,7 +446,7 @@ enum OpenAPIDocument {
             ]
         default:
             return [
-                "required": name != "LeaseRequest" && name != "TokenInput" && name != "EnrollmentTokenInput",
+                "required": !["LeaseRequest", "TokenInput", "EnrollmentTokenInput", "RerunRequest"].contains(name),
                 "content": ["application/json": ["schema": ["$ref": "#/components/schemas/\(name)"]]],
             ]
         }

@@ -270,6 +270,9 @@ enum OpenAPISchemas {
                 ],
                 required: ["product", "tool", "cases"]
             ),
+            "RerunRequest": object([
+                "cases": ["oneOf": [["type": "string", "enum": ["failed", "all"]], array(string)]], "name": string,
+            ]),
             "TaskInfo": task,
             "TaskPage": page("TaskInfo"),
             "CaseInfo": caseInfo,
@@ -278,7 +281,8 @@ enum OpenAPISchemas {
             "CaseTestPage": page("CaseTest"),
             "CaseDetail": object(
                 [
-                    "case": caseInfo, "task": object(["id": integer, "name": string, "state": string]), "runs": array(["type": "object"]),
+                    "case": caseInfo, "task": object(["id": integer, "name": string, "state": string, "submitted_by": nullable("string")]),
+                    "runs": array(["type": "object"]),
                     "logs_deleted_at": nullable("string", format: "date-time"),
                 ],
                 required: ["case", "task", "runs"]

@@ -33,6 +33,33 @@ struct TaskRoutes {
             try await tasks.cancel(id: id, by: caller, completion: services.completion)
             return try await services.taskDetail(id: id)
         }
+        api.post("tasks/:id/rerun") { request, context -> EditedResponse<TaskInfo> in
+            let caller = try context.caller()
+            let id = try request.id(context)
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 20)
+            let rerun =
+                body.readableBytes == 0 ? RerunRequest() : try WireRequestDecoder.decode(RerunRequest.self, from: Data(buffer: body))
+            let stored = try await services.rerun(taskID: id, rerun, by: caller)
+            context.logger.info(
+                "task rerun",
+                metadata: ["testfleet.task.id": .stringConvertible(stored.id), "testfleet.task.rerun_of": .stringConvertible(id)]
+            )
+            return EditedResponse(status: .created, response: try await services.withOutlook(stored.info(submittedBy: caller.name)))
+        }
+        api.delete("tasks/:id") { request, context -> Response in
+            let caller = try context.caller()
+            let id = try request.id(context)
+            try await tasks.delete(id: id, by: caller)
+            context.logger.info("task deleted", metadata: ["testfleet.task.id": .stringConvertible(id)])
+            return Response(status: .noContent)
+        }
+        api.post("cases/:id/cancel") { request, context -> CaseDetail in
+            let caller = try context.caller()
+            let id = try request.id(context)
+            try await tasks.cancelCase(id: id, by: caller, completion: services.completion)
+            return try await tasks.caseDetail(id: id)
+        }
         api.get("tasks/:id/cases") { request, context -> Page<CaseInfo> in
             _ = try context.requireUser()
             let state = try request.query("state", as: CaseState.self)
@@ -154,6 +181,11 @@ extension ControllerServices {
         try caller.requireMayUse(priority: submission.priority ?? 0, memberMax: config.memberMaxPriority)
         guard let userID = caller.userID else { throw AppError.forbidden("tasks are submitted by users") }
         return try await submit(submission, userID: userID)
+    }
+
+    /// Runs cases of a finished task again as a new task of the caller's (``TaskRepository/rerun(id:_:by:memberMaxPriority:)``).
+    func rerun(taskID: Int64, _ request: RerunRequest, by caller: Caller) async throws -> TaskRepository.Stored {
+        try await tasks.rerun(id: taskID, request, by: caller, memberMaxPriority: config.memberMaxPriority)
     }
 
     /// A task with its counts and, while it runs, its ETA and why cases wait.

@@ -8,6 +8,14 @@ struct LeasePolicy: Sendable {
     var retryAvoidSeconds = 60
     var nodeMaxInfraFailures = 3
 
+    /// What was cancelled while a case ran: its whole task, or the case alone.
+    enum Cancellation: Sendable {
+        case task
+        case `case`
+
+        var note: String { self == .task ? "task cancelled" : "case cancelled" }
+    }
+
     enum Decision: Equatable, Sendable {
         /// Back to the queue for another attempt.
         case retry
@@ -16,10 +24,10 @@ struct LeasePolicy: Sendable {
     }
 
     /// What becomes of a case after a run ended with `status`. Only infrastructure errors are retried, up to
-    /// the task's limit; a test failure never is.
-    func afterResult(status: ResultStatus, attempts: Int, maxInfraRetries: Int, taskCancelled: Bool) -> Decision {
-        if taskCancelled && status != .passed && status != .failed {
-            return .finish(.cancelled, note: status == .cancelled ? nil : "task cancelled")
+    /// the task's limit; a test failure never is. A cancelled case that passed or failed all the same keeps that.
+    func afterResult(status: ResultStatus, attempts: Int, maxInfraRetries: Int, cancelled: Cancellation?) -> Decision {
+        if let cancelled, status != .passed && status != .failed {
+            return .finish(.cancelled, note: status == .cancelled ? nil : cancelled.note)
         }
         switch status {
         case .error:
@@ -35,8 +43,8 @@ struct LeasePolicy: Sendable {
     }
 
     /// What becomes of a case whose lease expired with no result.
-    func afterLostRun(attempts: Int, maxInfraRetries: Int, taskCancelled: Bool) -> Decision {
-        if taskCancelled { return .finish(.cancelled, note: "task cancelled; the node stopped answering") }
+    func afterLostRun(attempts: Int, maxInfraRetries: Int, cancelled: Cancellation?) -> Decision {
+        if let cancelled { return .finish(.cancelled, note: "\(cancelled.note); the node stopped answering") }
         return attempts <= maxInfraRetries
             ? .retry
             : .finish(.error, note: "lost \(attempts) times: the node running it stopped answering")

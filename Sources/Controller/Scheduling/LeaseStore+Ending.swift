@@ -35,7 +35,7 @@ extension LeaseStore {
                 status: result.status,
                 attempts: 1,
                 maxInfraRetries: 0,
-                taskCancelled: false
+                cancelled: nil
             )
         {
             let ending = DispatchStatement.Ending(
@@ -105,7 +105,7 @@ extension LeaseStore {
                 status: result.status,
                 attempts: run.attempts,
                 maxInfraRetries: run.maxInfraRetries,
-                taskCancelled: run.taskCancelled
+                cancelled: run.cancelled
             )
             try await CaseTests.store(result.tests, of: run, final: decision != .retry, transaction: transaction)
             try await endRun(
@@ -215,7 +215,8 @@ extension LeaseStore {
         )
     }
 
-    /// Takes back a lease that never reached its agent: the case is queued again as if never leased.
+    /// Takes back a lease that never reached its agent: the case is queued again as if never leased, or ends
+    /// cancelled when it was cancelled meanwhile.
     func release(runID: UUID) async throws {
         try await database.transaction { transaction in
             guard
@@ -224,18 +225,22 @@ extension LeaseStore {
                 ).collect(Int64.self).first
             else { return }
             try await lockNode(owner, transaction: transaction)
-            let rows = try await transaction.query(
-                """
-                DELETE FROM case_runs r USING cases k
-                WHERE r.id = \(runID) AND r.outcome IS NULL AND k.id = r.case_id AND k.current_run_id = r.id
-                RETURNING k.id
-                """
-            ).collect(Int64.self)
-            guard let caseID = rows.first else { return }
+            guard
+                let deleted = try await transaction.query(
+                    """
+                    DELETE FROM case_runs r USING cases k
+                    WHERE r.id = \(runID) AND r.outcome IS NULL AND k.id = r.case_id AND k.current_run_id = r.id
+                    RETURNING k.id, r.cancel_requested_at IS NOT NULL
+                    """
+                ).first()
+            else { return }
+            let (caseID, cancelled) = try deleted.decode((Int64, Bool).self)
             let row = try await transaction.query(
                 """
-                UPDATE cases k SET state = 'queued', current_run_id = NULL, node_id = NULL, leased_at = NULL,
-                    attempts = k.attempts - 1, updated_at = now()
+                UPDATE cases k SET state = CASE WHEN \(cancelled) THEN 'cancelled' ELSE 'queued' END,
+                    current_run_id = NULL, node_id = NULL, leased_at = NULL, attempts = k.attempts - 1,
+                    message = CASE WHEN \(cancelled) THEN 'cancelled before it ran' ELSE k.message END,
+                    finished_at = CASE WHEN \(cancelled) THEN now() END, updated_at = now()
                 FROM tasks t WHERE k.id = \(caseID) AND t.id = k.task_id
                 RETURNING t.id, t.submitted_by, t.product_id, t.tool_id
                 """
@@ -243,10 +248,14 @@ extension LeaseStore {
             if let row {
                 let (task, user, product, tool) = try row.decode((Int64, Int64, Int64, Int64).self)
                 try await releaseSlot(nodeID: owner, taskID: task, userID: user, transaction: transaction)
-                let key = WorkKey(productID: product, toolID: tool)
-                try await transaction.query(
-                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: 1)))"
-                )
+                if cancelled {
+                    try await completion.completeIfDone(taskID: task, transaction: transaction)
+                } else {
+                    let key = WorkKey(productID: product, toolID: tool)
+                    try await transaction.query(
+                        "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: 1)))"
+                    )
+                }
             }
         }
     }
@@ -317,25 +326,31 @@ struct OpenRun: Sendable {
     var attempts: Int
     var maxInfraRetries: Int
     var taskCancelled: Bool
+    /// The run was asked to stop because its case alone was cancelled.
+    var caseCancelled: Bool
     var nextRunID: UUID?
+
+    /// What was cancelled while the run was under way, the task first.
+    var cancelled: LeasePolicy.Cancellation? { taskCancelled ? .task : caseCancelled ? .case : nil }
 
     static let columns = """
         r.id, r.case_id, r.node_id, r.lease_token, r.outcome, r.exit_code, r.message,
         coalesce(k.current_run_id = r.id, false),
-        k.task_id, t.submitted_by, k.attempts, t.max_infra_retries, t.state = 'cancelled', r.next_run_id
+        k.task_id, t.submitted_by, k.attempts, t.max_infra_retries, t.state = 'cancelled', r.cancel_requested_at IS NOT NULL,
+        r.next_run_id
         """
 
     /// How many columns ``columns`` has: a query may add its own after them.
-    static let columnCount = 14
+    static let columnCount = 15
 
     static let joins = "FROM case_runs r JOIN cases k ON k.id = r.case_id JOIN tasks t ON t.id = k.task_id"
 
     init(_ row: PostgresRow) throws {
         (
             runID, caseID, nodeID, token, outcome, exitCode, message, isCurrent, taskID, userID, attempts,
-            maxInfraRetries, taskCancelled, nextRunID
+            maxInfraRetries, taskCancelled, caseCancelled, nextRunID
         ) = try row.decode(
-            (UUID, Int64, Int64, Int64, String?, Int?, String?, Bool, Int64, Int64, Int, Int, Bool, UUID?).self
+            (UUID, Int64, Int64, Int64, String?, Int?, String?, Bool, Int64, Int64, Int, Int, Bool, Bool, UUID?).self
         )
     }
 

@@ -171,7 +171,7 @@ struct LeaseStore: Sendable {
         return try LeaseColumns(columns, from: 1).map { lease($0, runID: runID, token: try columns[0].decode(Int64.self)) }
     }
 
-    /// Renews a lease; the answer says whether the case was cancelled.
+    /// Renews a lease; the answer says whether the case or its task was cancelled.
     func heartbeat(runID: UUID, nodeID: Int64, token: Int64) async throws -> HeartbeatResponse {
         let ttl = Double(policy.leaseTTLSeconds)
         let rows = try await database.query(
@@ -180,14 +180,14 @@ struct LeaseStore: Sendable {
                 UPDATE case_runs SET lease_expires_at = now() + make_interval(secs => \(ttl)),
                     started_at = coalesce(started_at, now())
                 WHERE id = \(runID) AND node_id = \(nodeID) AND lease_token = \(token) AND outcome IS NULL
-                RETURNING case_id, lease_expires_at
+                RETURNING case_id, lease_expires_at, cancel_requested_at
             ),
             started AS (
                 UPDATE cases k SET state = 'running', started_at = coalesce(k.started_at, now()), updated_at = now()
                 FROM renewed r WHERE k.id = r.case_id AND k.state = 'leased' AND k.current_run_id = \(runID)
                 RETURNING k.id
             )
-            SELECT r.lease_expires_at, t.state = 'cancelled' OR k.state = 'cancelled'
+            SELECT r.lease_expires_at, t.state = 'cancelled' OR r.cancel_requested_at IS NOT NULL
             FROM renewed r JOIN cases k ON k.id = r.case_id JOIN tasks t ON t.id = k.task_id
             """
         ).all()

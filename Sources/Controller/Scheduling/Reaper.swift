@@ -78,7 +78,7 @@ struct Reaper: Service {
                         decision: services.leases.policy.afterLostRun(
                             attempts: run.attempts,
                             maxInfraRetries: run.maxInfraRetries,
-                            taskCancelled: run.taskCancelled
+                            cancelled: run.cancelled
                         ),
                         noted: { note in note ?? message },
                         requeueMessage: "requeued: \(message)",

@@ -35,6 +35,10 @@ enum AuditAction: String, CaseIterable, Sendable {
     case environmentInstall = "environment.install"
     case environmentUninstall = "environment.uninstall"
     case taskCancel = "task.cancel"
+    /// Some of a finished task's cases submitted again as a new task.
+    case taskRerun = "task.rerun"
+    case taskDelete = "task.delete"
+    case caseCancel = "case.cancel"
 }
 
 extension AuditTarget {
@@ -44,6 +48,7 @@ extension AuditTarget {
     static func node(_ id: Int64) -> AuditTarget { AuditTarget(kind: "node", id: id) }
     static func installJob(_ id: Int64) -> AuditTarget { AuditTarget(kind: "install_job", id: id) }
     static func task(_ id: Int64) -> AuditTarget { AuditTarget(kind: "task", id: id) }
+    static func `case`(_ id: Int64) -> AuditTarget { AuditTarget(kind: "case", id: id) }
 
     /// A product or tool.
     static func catalog(_ kind: CatalogRepository.Kind, _ id: Int64) -> AuditTarget {

@@ -59,8 +59,10 @@ extension TaskRepository {
         guard
             let row = try await database.query(
                 """
-                SELECT \(unescaped: Self.caseColumns), t.name, t.state, t.logs_deleted_at FROM cases k \(unescaped: Self.caseJoins)
-                JOIN tasks t ON t.id = k.task_id WHERE k.id = \(id)
+                SELECT \(unescaped: Self.caseColumns), t.name, t.state, t.logs_deleted_at, \(unescaped: Self.submitter)
+                FROM cases k \(unescaped: Self.caseJoins)
+                JOIN tasks t ON t.id = k.task_id LEFT JOIN users u ON u.id = t.submitted_by
+                WHERE k.id = \(id)
                 """
             ).first()
         else { throw AppError.notFound("no case \(id)") }
@@ -69,6 +71,7 @@ extension TaskRepository {
         let taskName = try random[18].decode(String.self)
         let taskState = try random[19].decode(String.self)
         let logsDeletedAt = try random[20].decode(Date?.self)
+        let submittedBy = try random[21].decode(String?.self)
         let runs = try await database.query(
             """
             SELECT r.id, r.attempt, n.id, n.name, r.outcome, r.exit_code, r.duration_ms, r.message, r.leased_at,
@@ -103,7 +106,12 @@ extension TaskRepository {
         }
         return CaseDetail(
             case: info,
-            task: TaskSummary(id: info.taskId, name: taskName, state: TaskState(rawValue: taskState) ?? .queued),
+            task: TaskSummary(
+                id: info.taskId,
+                name: taskName,
+                state: TaskState(rawValue: taskState) ?? .queued,
+                submittedBy: submittedBy
+            ),
             runs: runs,
             logsDeletedAt: logsDeletedAt
         )

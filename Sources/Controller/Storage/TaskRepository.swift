@@ -150,16 +150,25 @@ struct TaskRepository: Sendable {
 
     /// Stores a validated task; the cases the lease statement would pick first go at once to `handoff`'s nodes
     /// (see ``SubmitStatement``). The others are notified of what is left.
-    func store(_ task: Validated, userID: Int64, handoff: Handoff = Handoff()) async throws -> Stored {
+    /// In `transaction` when one is given, so that what goes with the submission commits with it.
+    func store(
+        _ task: Validated,
+        userID: Int64,
+        handoff: Handoff = Handoff(),
+        in transaction: Transaction? = nil
+    ) async throws -> Stored {
         let statement = SubmitStatement(task: task, userID: userID, handoff: handoff)
         var rows: [SubmitStatement.Row] = []
         do {
             if task.cases.count <= SubmitStatement.preparedCaseLimit {
-                for try await row in try await database.execute(statement) { rows.append(row) }
+                let sequence =
+                    if let transaction { try await transaction.execute(statement) } else { try await database.execute(statement) }
+                for try await row in sequence { rows.append(row) }
             } else {
                 // Planned for its size: a plan made once for a few cases would join a long list slowly.
                 let query = PostgresQuery(unsafeSQL: SubmitStatement.sql, binds: try statement.makeBindings())
-                for try await row in try await database.query(query) { rows.append(try statement.decodeRow(row)) }
+                let sequence = if let transaction { try await transaction.query(query) } else { try await database.query(query) }
+                for try await row in sequence { rows.append(try statement.decodeRow(row)) }
             }
         } catch {
             throw Database.translate(error)
@@ -307,44 +316,5 @@ struct TaskRepository: Sendable {
     /// Cases waiting for a node, across every task.
     func queuedCaseCount() async throws -> Int {
         try await database.query("SELECT count(*)::int FROM cases WHERE state = 'queued'").collect(Int.self).first ?? 0
-    }
-
-    /// Cancels a task (its submitter or an admin): queued cases end `cancelled` now; running ones are told
-    /// through their heartbeat.
-    func cancel(id: Int64, by caller: Caller, completion: TaskCompletion) async throws {
-        try await database.transaction { transaction in
-            guard
-                let row = try await transaction.query(
-                    """
-                    SELECT t.state, t.submitted_by, \(unescaped: Self.submitter), t.name FROM tasks t
-                    LEFT JOIN users u ON u.id = t.submitted_by WHERE t.id = \(id) FOR UPDATE OF t
-                    """
-                ).first()
-            else { throw AppError.notFound("no task \(id)") }
-            let (state, owner, ownerName, name) = try row.decode((String, Int64?, String, String).self)
-            try caller.requireMayChange(task: id, submittedBy: owner, ownerName: ownerName)
-            if state == TaskState.completed.rawValue {
-                throw AppError.conflict("task \(id) has already completed")
-            }
-            if state == TaskState.cancelled.rawValue { return }
-            try await transaction.query(
-                """
-                UPDATE tasks SET state = 'cancelled', finished_at = now(), updated_at = now() WHERE id = \(id)
-                """
-            )
-            let queued =
-                try await transaction.query(
-                    """
-                    WITH cancelled AS (
-                        UPDATE cases SET state = 'cancelled', message = 'cancelled before it ran', finished_at = now(),
-                            updated_at = now()
-                        WHERE task_id = \(id) AND state = 'queued' RETURNING 1
-                    )
-                    SELECT count(*)::int FROM cancelled
-                    """
-                ).collect(Int.self).first ?? 0
-            try await transaction.audit(caller, .taskCancel, .task(id), "\(name); \(queued) queued cases cancelled")
-            try await completion.completeIfDone(taskID: id, transaction: transaction)
-        }
     }
 }

@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import WireProtocol
 
-/// A case: its attempts and the log of one of them, followed live while it runs.
+/// A case: its attempts and the log of one of them, followed live while it runs; cancelling it.
 struct CasePages {
     let services: ControllerServices
     let renderer: WebRenderer
@@ -34,7 +34,7 @@ struct CasePages {
             let attempt = try Self.attempt(request)
             let detail = try await services.tasks.caseDetail(id: id)
             let run = try CasePageView.run(detail, attempt: attempt)
-            let view = CasePageView(detail, shown: run)
+            let view = CasePageView(detail, shown: run, viewer: user.caller)
             var panel = LogPanel(text: "", truncated: false, tailSize: WebFormat.bytes(Self.tailBytes))
             var offset: Int64 = 0
             if let run {
@@ -62,6 +62,13 @@ struct CasePages {
             let view = TestPageView(test, of: try await services.tasks.caseDetail(id: id))
             let page = PageFrame(title: view.name, user: user, section: .tasks, assetVersion: renderer.assetVersion, page: view)
             return try renderer.page("test", page)
+        }
+        web.post("cases/:id/cancel") { request, context -> Response in
+            let (user, _) = try await context.webForm(request)
+            let id = try request.id(context)
+            try await services.tasks.cancelCase(id: id, by: user.caller, completion: services.completion)
+            context.logger.info("case cancelled", metadata: ["testfleet.case.id": .stringConvertible(id)])
+            return WebRedirect(location: "/cases/\(id)").response
         }
         web.get("events/cases/:id/log") { request, context -> Response in
             let user = try context.webUser(request)
@@ -105,7 +112,7 @@ struct CasePages {
             follow.offset = text.next
             logDone = run.outcome != nil && text.next >= end
         }
-        let view = CasePageView(detail, shown: run)
+        let view = CasePageView(detail, shown: run, viewer: user.caller)
         let frame = frame(view, user, log: nil)
         events += try follow.regions.event(["case-live": try renderer.fragment("case-live", frame)])
         let done = view.settled && logDone && (!follow.latest || run?.attempt == detail.runs.last?.attempt)

@@ -46,8 +46,11 @@ struct CasePageView: Sendable {
     var settled: Bool
     /// When the log retention deleted the task's logs.
     var logsDeleted: String?
+    /// The viewer may cancel the case: it has not ended, and the task is theirs or they are an admin.
+    var cancellable: Bool
 
-    init(_ detail: CaseDetail, shown: CaseRun?) {
+    /// - Parameter viewer: who looks; the cancel button is offered to those who may use it.
+    init(_ detail: CaseDetail, shown: CaseRun?, viewer: Caller) {
         let info = detail.case
         id = info.id
         name = info.name
@@ -86,6 +89,7 @@ struct CasePageView: Sendable {
         rawLogHref = "/api/v1/cases/\(info.id)/log" + (shown.map { "?attempt=\($0.attempt)" } ?? "")
         settled = info.state.isTerminal && (detail.runs.last?.outcome != nil || detail.runs.isEmpty)
         logsDeleted = detail.logsDeletedAt.map { WebFormat.time($0) }
+        cancellable = !info.state.isTerminal && viewer.mayOfferChanges(toTaskOf: detail.task.submittedBy ?? "")
     }
 
     /// The run whose log to show: the asked-for attempt, else the latest; 404 for an attempt the case never had.

@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 import WireProtocol
 
-/// Tasks: the list, the submit form, a task's page with its live case table, cancelling, and the report.
+/// Tasks: the list, the submit form, a task's page with its live case table, cancelling, rerunning, deleting, and
+/// the report.
 struct TaskPages {
     let services: ControllerServices
     let renderer: WebRenderer
@@ -47,6 +48,20 @@ struct TaskPages {
             try await services.tasks.cancel(id: id, by: user.caller, completion: services.completion)
             context.logger.info("task cancelled", metadata: ["testfleet.task.id": .stringConvertible(id)])
             return WebRedirect(location: "/tasks/\(id)").response
+        }
+        web.post("tasks/:id/rerun") { request, context -> Response in
+            let (user, _) = try await context.webForm(request)
+            let id = try request.id(context)
+            let stored = try await services.rerun(taskID: id, RerunRequest(cases: .failed), by: user.caller)
+            context.logger.info("task rerun", metadata: ["testfleet.task.id": .stringConvertible(stored.id)])
+            return WebRedirect(location: "/tasks/\(stored.id)").response
+        }
+        web.post("tasks/:id/delete") { request, context -> Response in
+            let (user, _) = try await context.webForm(request)
+            let id = try request.id(context)
+            try await services.tasks.delete(id: id, by: user.caller)
+            context.logger.info("task deleted", metadata: ["testfleet.task.id": .stringConvertible(id)])
+            return WebRedirect(location: "/tasks").response
         }
         web.get("tasks/:id/report") { request, context -> Response in
             let user = try context.webUser(request)

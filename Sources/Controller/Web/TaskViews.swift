@@ -115,6 +115,12 @@ struct TaskPageView: Sendable {
     var eta: String?
     var pendingReason: String?
     var cancellable: Bool
+    /// The viewer may run the failed cases of this finished task again.
+    var rerunnable: Bool
+    /// The viewer may delete this finished task.
+    var deletable: Bool
+    var labels: [String]
+    var rerunOf: Int64?
     /// Nothing on the page changes any more: the task ended and no case is still held by a node.
     var settled: Bool
     /// State filters above the case table.
@@ -127,7 +133,7 @@ struct TaskPageView: Sendable {
     /// Failing tests and changes against the baseline, from the report.
     var tests: TaskTestsView?
 
-    /// - Parameter viewer: who looks; the cancel button is offered to those who may use it.
+    /// - Parameter viewer: who looks; the cancel, rerun and delete buttons are offered to those who may use them.
     /// - Parameter report: the task's report, for what it says about tests.
     init(
         _ info: TaskInfo,
@@ -146,8 +152,14 @@ struct TaskPageView: Sendable {
         finished = WebFormat.time(info.finishedAt)
         eta = info.state.isTerminal ? nil : WebFormat.eta(info.etaS)
         pendingReason = info.pendingReason
-        cancellable = !info.state.isTerminal && viewer.mayOfferChanges(toTaskOf: info.submittedBy)
+        let owned = viewer.mayOfferChanges(toTaskOf: info.submittedBy)
+        cancellable = !info.state.isTerminal && owned
         settled = info.state.isTerminal && info.counts.leased + info.counts.running == 0
+        let failing = info.counts.failed + info.counts.error + info.counts.timedOut + info.counts.cancelled
+        rerunnable = settled && owned && failing > 0
+        deletable = settled && owned
+        labels = info.labels
+        rerunOf = info.rerunOf
         let base = "/tasks/\(info.id)"
         filters =
             [PageTab(label: "all", count: info.counts.total, href: base, current: state == nil)]

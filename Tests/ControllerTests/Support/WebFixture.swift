@@ -55,6 +55,22 @@ struct WebFixture {
         )
     }
 
+    /// Submits a task through the API as `user`.
+    func submit(_ cases: [String], as user: TestUser) async throws -> TaskInfo {
+        try await user.client.request(
+            .POST,
+            "/api/v1/tasks",
+            json: TaskSubmission(product: ItemReference(id: product.id), tool: ItemReference(id: tool.id), cases: cases)
+        ).decode(TaskInfo.self)
+    }
+
+    /// A web client signed in as `user`; shut it down when done.
+    func session(_ user: TestUser) async throws -> WebClient {
+        let web = try WebClient(controller)
+        try await web.logIn(user.user.username, user.password)
+        return web
+    }
+
     /// Leases the next case on the fixture's node, as its agent would.
     func lease() async throws -> Lease {
         guard let lease = try await controller.services.leases.lease(nodeID: nodeID) else { throw TestFailure("nothing to lease") }

@@ -71,11 +71,16 @@ struct RetentionTests {
             $0.retentionIntervalSeconds = 0.2
         }
         defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, script: "seq 1 20000\n[ \"$1\" = bad ] && exit 3\nexit 0")
+        let fixture = try await Fixture.make(
+            controller,
+            script: "case \"$1\" in good|bad) seq 1 20000 ;; *) echo \"small $1\" ;; esac\n[ \"$1\" = bad ] && exit 3\nexit 0"
+        )
         let agent = try await TestAgent.start(controller, name: "chatty", products: [fixture.inventory])
         defer { agent.stop() }
-        let task = try await controller.submit(fixture.submission(["good", "bad"], name: "chatty"))
-        #expect(try await controller.waitForTask(task.id).counts.failed == 1)
+        // More cases than one batch of the log sweep takes.
+        let small = (1...(RetentionSweep.logBatchCases + 20)).map { "small-\($0)" }
+        let task = try await controller.submit(fixture.submission(["good", "bad"] + small, name: "chatty"))
+        #expect(try await controller.waitForTask(task.id, timeout: 120).counts.failed == 1)
         try await waitUntil("the task's logs are deleted", timeout: 60) {
             try await controller.services.database.query(
                 "SELECT logs_deleted_at IS NOT NULL FROM tasks WHERE id = \(task.id)"
@@ -91,7 +96,7 @@ struct RetentionTests {
             ) == 0
         )
         let kept = try await controller.task(task.id)
-        #expect(kept.state == .completed && kept.counts.passed == 1 && kept.counts.failed == 1)
+        #expect(kept.state == .completed && kept.counts.passed == small.count + 1 && kept.counts.failed == 1)
         #expect(try await controller.admin.request(.GET, "/api/v1/tasks/\(task.id)/report").status == 200)
         let bad = try #require(try await controller.cases(task.id).first { $0.name == "bad" })
         let detail = try await controller.admin.request(.GET, "/api/v1/cases/\(bad.id)").decode(CaseDetail.self)

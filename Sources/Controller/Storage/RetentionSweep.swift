@@ -4,13 +4,17 @@ import ServiceLifecycle
 /// Keeps the database from growing forever: deletes finished tasks older than `retention_days` and the case
 /// logs of finished tasks older than `log_retention_days` (see ``TaskDeletion``). One replica at a time sweeps,
 /// under an advisory lock taken for each pass (``SingletonLoop``), in small batches with pauses as long as the
-/// batches took, so leasing never waits for it.
+/// batches took, so leasing never waits for it: a statement deletes the logs of at most 100 cases, or at most 500
+/// cases.
 struct RetentionSweep: Service {
     /// The advisory lock key of the sweep ("tfretain" in ASCII).
     static let lockKey: Int64 = 0x7466_7265_7461_696e
 
-    /// Rows one statement deletes at most.
+    /// Cases one statement deletes at most, with their runs and logs.
     static let batchSize = 500
+
+    /// Cases whose logs one statement deletes.
+    static let logBatchCases = 100
 
     /// How long one pass sweeps before it leaves the rest to the next (below ``SingletonLoop/passLimit``).
     static let passBudget = Duration.seconds(15)
@@ -54,16 +58,26 @@ struct RetentionSweep: Service {
         let end = ContinuousClock.now + Self.passBudget
         var logsDue = periods.sweepsLogs
         var tasksDue = periods.sweepsTasks
+        // The task whose logs are being deleted, and the last case ordinal done.
+        var logCursor: (task: Int64, after: Int)?
         while (logsDue || tasksDue) && ContinuousClock.now < end && !Task.isShuttingDownGracefully {
             let start = ContinuousClock.now
             if logsDue {
-                let (deleted, found) = try await TaskDeletion.sweepLogs(
-                    cutoffDays: periods.logs,
-                    limit: Self.batchSize,
-                    session: session
-                )
-                metrics.retentionDeleted(kind: "log_chunk").increment(by: Int64(deleted))
-                logsDue = found
+                if logCursor == nil {
+                    logCursor = try await TaskDeletion.dueForLogSweep(cutoffDays: periods.logs, session: session).map { ($0, 0) }
+                }
+                if let cursor = logCursor {
+                    let (deleted, last) = try await TaskDeletion.sweepLogs(
+                        taskID: cursor.task,
+                        after: cursor.after,
+                        limit: Self.logBatchCases,
+                        session: session
+                    )
+                    metrics.retentionDeleted(kind: "log_chunk").increment(by: Int64(deleted))
+                    logCursor = last.map { (cursor.task, $0) }
+                } else {
+                    logsDue = false
+                }
             } else if let deleted = try await TaskDeletion.sweepTasks(
                 cutoffDays: periods.tasks,
                 limit: Self.batchSize,

@@ -23,37 +23,39 @@ enum TaskDeletion {
         try await transaction.query("DELETE FROM tasks WHERE id = \(id)")
     }
 
-    /// One batch of the log sweep: up to `limit` log chunks of the oldest finished task that finished before
-    /// `cutoffDays` ago and still has its logs. A task with none left is marked as swept. Returns the chunks
-    /// deleted, and whether there was such a task.
-    static func sweepLogs(cutoffDays: Double, limit: Int, session: Session) async throws -> (deleted: Int, found: Bool) {
+    /// The oldest finished task that finished before `cutoffDays` ago and still has its logs.
+    static func dueForLogSweep(cutoffDays: Double, session: Session) async throws -> Int64? {
+        try await session.query(
+            """
+            SELECT t.id FROM tasks t
+            WHERE t.state IN ('completed', 'cancelled') AND t.logs_deleted_at IS NULL
+              AND t.finished_at < now() - make_interval(secs => \(cutoffDays * 86400))
+              AND \(unescaped: finished("t"))
+            ORDER BY t.finished_at LIMIT 1
+            """
+        ).collect(Int64.self).first
+    }
+
+    /// One batch of the log sweep: the log chunks of the runs of task `taskID`'s next `limit` cases after ordinal
+    /// `after`. Returns the chunks deleted and the last ordinal the batch reached; once none is left, the task is
+    /// marked as swept and the ordinal is `nil`.
+    static func sweepLogs(taskID: Int64, after: Int, limit: Int, session: Session) async throws -> (deleted: Int, last: Int?) {
         let row = try await session.query(
             """
-            WITH due AS (
-                SELECT t.id FROM tasks t
-                WHERE t.state IN ('completed', 'cancelled') AND t.logs_deleted_at IS NULL
-                  AND t.finished_at < now() - make_interval(secs => \(cutoffDays * 86400))
-                  AND \(unescaped: finished("t"))
-                ORDER BY t.finished_at LIMIT 1
-            ),
-            chunks AS (
-                SELECT l.run_id, l.byte_offset FROM due
-                JOIN cases k ON k.task_id = due.id JOIN case_runs r ON r.case_id = k.id JOIN case_logs l ON l.run_id = r.id
-                LIMIT \(limit)
+            WITH batch AS (
+                SELECT id, ordinal FROM cases WHERE task_id = \(taskID) AND ordinal > \(after) ORDER BY ordinal LIMIT \(limit)
             ),
             gone AS (
-                DELETE FROM case_logs l USING chunks c WHERE l.run_id = c.run_id AND l.byte_offset = c.byte_offset
-                RETURNING 1
+                DELETE FROM case_logs l USING case_runs r, batch b WHERE r.case_id = b.id AND l.run_id = r.id RETURNING 1
             ),
             swept AS (
-                UPDATE tasks t SET logs_deleted_at = now() FROM due
-                WHERE t.id = due.id AND NOT EXISTS (SELECT 1 FROM chunks)
+                UPDATE tasks SET logs_deleted_at = now() WHERE id = \(taskID) AND NOT EXISTS (SELECT 1 FROM batch)
             )
-            SELECT (SELECT count(*) FROM gone)::int, EXISTS (SELECT 1 FROM due)
+            SELECT (SELECT count(*) FROM gone)::int, (SELECT max(ordinal) FROM batch)
             """
         ).first()
-        let (deleted, found) = try row?.decode((Int, Bool).self) ?? (0, false)
-        return (deleted, found)
+        let (deleted, last) = try row?.decode((Int, Int?).self) ?? (0, nil)
+        return (deleted, last)
     }
 
     /// One batch of the task sweep: up to `limit` cases of the oldest finished task that finished before

@@ -78,7 +78,7 @@ struct RetentionTests {
         let agent = try await TestAgent.start(controller, name: "chatty", products: [fixture.inventory])
         defer { agent.stop() }
         // More cases than one batch of the log sweep takes.
-        let small = (1...(RetentionSweep.logBatchCases + 20)).map { "small-\($0)" }
+        let small = (1...(RetentionSweep.batchSize + 20)).map { "small-\($0)" }
         let task = try await controller.submit(fixture.submission(["good", "bad"] + small, name: "chatty"))
         #expect(try await controller.waitForTask(task.id, timeout: 120).counts.failed == 1)
         try await waitUntil("the task's logs are deleted", timeout: 60) {

@@ -3,18 +3,14 @@ import ServiceLifecycle
 
 /// Keeps the database from growing forever: deletes finished tasks older than `retention_days` and the case
 /// logs of finished tasks older than `log_retention_days` (see ``TaskDeletion``). One replica at a time sweeps,
-/// under an advisory lock taken for each pass (``SingletonLoop``), in small batches with pauses as long as the
-/// batches took, so leasing never waits for it: a statement deletes the logs of at most 100 cases, or at most 500
-/// cases.
+/// under an advisory lock taken for each pass (``SingletonLoop``), in small batches — a statement deletes at most
+/// 100 cases, or the logs of 100 — with pauses as long as the batches took, so leasing never waits for it.
 struct RetentionSweep: Service {
     /// The advisory lock key of the sweep ("tfretain" in ASCII).
     static let lockKey: Int64 = 0x7466_7265_7461_696e
 
-    /// Cases one statement deletes at most, with their runs and logs.
-    static let batchSize = 500
-
-    /// Cases whose logs one statement deletes.
-    static let logBatchCases = 100
+    /// Cases one statement deletes at most, with their runs, logs and tests, or whose logs it deletes.
+    static let batchSize = 100
 
     /// How long one pass sweeps before it leaves the rest to the next (below ``SingletonLoop/passLimit``).
     static let passBudget = Duration.seconds(15)
@@ -70,7 +66,7 @@ struct RetentionSweep: Service {
                     let (deleted, last) = try await TaskDeletion.sweepLogs(
                         taskID: cursor.task,
                         after: cursor.after,
-                        limit: Self.logBatchCases,
+                        limit: Self.batchSize,
                         session: session
                     )
                     metrics.retentionDeleted(kind: "log_chunk").increment(by: Int64(deleted))

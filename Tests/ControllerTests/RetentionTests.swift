@@ -31,10 +31,9 @@ struct RetentionTests {
         _ = try await controller.waitForCase(try await controller.cases(running.id)[0].id) { $0.case.state == .running }
         // More cases than one batch deletes.
         let old = try await controller.submit(fixture.submission((1...(RetentionSweep.batchSize + 20)).map { "c\($0)" }, name: "old"))
-        let finished = try await controller.waitForTask(old.id, timeout: 120)
-        #expect(finished.state == .completed && finished.counts.passed == RetentionSweep.batchSize + 20)
-
-        try await waitUntil("the old task is deleted", timeout: 60) {
+        // It is swept a second after it completes, maybe before a poll sees it completed: the history row and
+        // the sweep's own figures show that all of its cases passed.
+        try await waitUntil("the old task completes and is deleted", timeout: 180) {
             try await controller.admin.request(.GET, "/api/v1/tasks/\(old.id)").status == 410
         }
         let report = try await controller.admin.request(.GET, "/api/v1/tasks/\(old.id)/report")

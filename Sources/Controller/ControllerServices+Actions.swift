@@ -29,7 +29,7 @@ extension ControllerServices {
             for claim in claims { waiters.unclaim(claim) }
             // Had the statement committed before a failure (a refusal means it did not), its leases would reach
             // no one.
-            if !(error is AppError) { for runID in handoff.runIDs { try? await leases.release(runID: runID) } }
+            if !(error is StoreError) { for runID in handoff.runIDs { try? await leases.release(runID: runID) } }
             throw error
         }
         // Every claim is settled before anything else can suspend this task.

@@ -132,8 +132,8 @@ struct CaseTestsTests {
         limits.tests = 3
         limits.totalTextBytes = 40
         let four = (1...4).map { Self.test("t\($0)", .passed) }
-        #expect(throws: AppError.self) { try CaseTests.validate(four, limits: limits) }
-        #expect(throws: AppError.self) { try CaseTests.validate([Self.test(String(repeating: "n", count: 50), .passed)], limits: limits) }
+        #expect(throws: StoreError.self) { try CaseTests.validate(four, limits: limits) }
+        #expect(throws: StoreError.self) { try CaseTests.validate([Self.test(String(repeating: "n", count: 50), .passed)], limits: limits) }
         try CaseTests.validate(Array(four.prefix(3)), limits: limits)
         try CaseTests.validate(nil, limits: limits)
     }

@@ -38,3 +38,29 @@ struct AppError: Error, HTTPResponseError, CustomStringConvertible {
     static func conflict(_ message: String) -> AppError { AppError(.conflict, message) }
     static func unprocessable(_ message: String) -> AppError { AppError(.unprocessableContent, message) }
 }
+
+extension AppError {
+    /// Storage's refusal as the answer it gets: the one place where a kind of refusal becomes a status.
+    init(_ error: StoreError) {
+        switch error.kind {
+        case .notFound: self = .notFound(error.reason)
+        case .gone: self = AppError(.gone, error.reason)
+        case .conflict: self = AppError(.conflict, error.reason, offset: error.offset)
+        case .invalid: self = .unprocessable(error.reason)
+        case .credentialRefused: self = .unauthorized(error.reason)
+        case .notPermitted: self = .forbidden(error.reason)
+        }
+    }
+
+    /// A refusal with one of `statuses`, from the API's own checks or from storage, as a page shows it beside its
+    /// form; nil for anything else.
+    static func refusal(_ error: any Error, among statuses: [HTTPResponse.Status]) -> AppError? {
+        let refusal =
+            switch error {
+            case let error as AppError: error
+            case let error as StoreError: AppError(error)
+            default: AppError?.none
+            }
+        return refusal.flatMap { statuses.contains($0.status) ? $0 : nil }
+    }
+}

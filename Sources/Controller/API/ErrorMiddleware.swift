@@ -27,6 +27,8 @@ struct ErrorMiddleware: RouterMiddleware {
         switch error {
         case let error as AppError:
             return error
+        case let error as StoreError:
+            return AppError(error)
         case let error as HTTPError:
             // Hummingbird's own errors (unknown route, body too large, bad parameters) in our shape.
             var converted = AppError(error.status, error.body ?? Self.defaultMessage(error.status, request))
@@ -34,7 +36,7 @@ struct ErrorMiddleware: RouterMiddleware {
             return converted
         case let error as PSQLError:
             let translated = Database.translate(error)
-            if let appError = translated as? AppError { return appError }
+            if let refusal = translated as? StoreError { return AppError(refusal) }
             if error.code == .connectionError || error.code == .serverClosedConnection || error.code == .poolClosed {
                 context.logger.error("database unreachable: \(String(reflecting: error))")
                 var unavailable = AppError(.serviceUnavailable, "the database is unreachable; try again shortly")

@@ -12,28 +12,28 @@ enum CaseTests {
     /// with every request body, by ``TextInputCheck``.)
     static func validate(_ tests: [TestRecord]?, limits: TestLimits = TestLimits()) throws {
         guard let tests else { return }
-        guard tests.count <= limits.tests else { throw AppError.unprocessable("tests: at most \(limits.tests) per result") }
+        guard tests.count <= limits.tests else { throw StoreError.invalid("tests: at most \(limits.tests) per result") }
         var output = 0
         var text = 0
         for (index, test) in tests.enumerated() {
             let field = "tests[\(index)]"
             for (name, value) in [("classname", test.classname), ("name", test.name)] where value.utf8.count > limits.nameBytes {
-                throw AppError.unprocessable("\(field).\(name): at most \(limits.nameBytes) bytes")
+                throw StoreError.invalid("\(field).\(name): at most \(limits.nameBytes) bytes")
             }
             if let message = test.message, message.utf8.count > limits.messageBytes {
-                throw AppError.unprocessable("\(field).message: at most \(limits.messageBytes) bytes")
+                throw StoreError.invalid("\(field).message: at most \(limits.messageBytes) bytes")
             }
             if let bytes = test.output?.utf8.count, bytes > limits.outputBytes + outputSlack {
-                throw AppError.unprocessable("\(field).output: at most \(limits.outputBytes) bytes")
+                throw StoreError.invalid("\(field).output: at most \(limits.outputBytes) bytes")
             }
             if let duration = test.durationMs, duration < 0 {
-                throw AppError.unprocessable("\(field).duration_ms: must not be negative")
+                throw StoreError.invalid("\(field).duration_ms: must not be negative")
             }
             output += test.output?.utf8.count ?? 0
             text += test.classname.utf8.count + test.name.utf8.count + (test.message?.utf8.count ?? 0)
         }
         guard output <= limits.totalOutputBytes + outputSlack * tests.count, text <= limits.totalTextBytes else {
-            throw AppError.unprocessable("tests: more text than a result may hold")
+            throw StoreError.invalid("tests: more text than a result may hold")
         }
     }
 

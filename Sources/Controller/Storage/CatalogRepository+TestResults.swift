@@ -13,13 +13,13 @@ extension CatalogRepository {
         -> TestResult
     {
         guard input.passRate.isFinite, (0...1).contains(input.passRate) else {
-            throw AppError.unprocessable("pass_rate: expected a number from 0 to 1, got \(input.passRate)")
+            throw StoreError.invalid("pass_rate: expected a number from 0 to 1, got \(input.passRate)")
         }
-        if let url = input.reportUrl, url.count > 2000 { throw AppError.unprocessable("report_url: at most 2000 characters") }
+        if let url = input.reportUrl, url.count > 2000 { throw StoreError.invalid("report_url: at most 2000 characters") }
         if let tests = input.tests {
             let parts = [tests.passed, tests.failed, tests.error, tests.skipped]
             guard parts.allSatisfy({ $0 >= 0 }), parts.reduce(0, +) == tests.total else {
-                throw AppError.unprocessable("tests: counts must not be negative and must add up to total")
+                throw StoreError.invalid("tests: counts must not be negative and must add up to total")
             }
         }
         _ = try await product(id: productID)

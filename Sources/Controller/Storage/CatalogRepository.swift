@@ -57,26 +57,26 @@ struct CatalogRepository: Sendable {
 
     static func validateName(_ name: String, version: String, kind: Kind) throws {
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 200, !name.contains(where: \.isNewline)
-        else { throw AppError.unprocessable("name: 1 to 200 characters on one line") }
+        else { throw StoreError.invalid("name: 1 to 200 characters on one line") }
         guard !version.trimmingCharacters(in: .whitespaces).isEmpty, version.count <= 100,
             !version.contains(where: \.isNewline)
-        else { throw AppError.unprocessable("version: 1 to 100 characters on one line") }
+        else { throw StoreError.invalid("version: 1 to 100 characters on one line") }
     }
 
     static func validateURL(_ url: String?) throws {
         guard let url, !url.isEmpty else { return }
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
             parsed.host != nil
-        else { throw AppError.unprocessable("download_url: expected an http or https URL, got \(url)") }
+        else { throw StoreError.invalid("download_url: expected an http or https URL, got \(url)") }
     }
 
     /// The SHA-256 a download must have, in lower case; empty is none. It needs a download URL.
     static func downloadChecksum(_ sha256: String?, url: String?) throws -> String? {
         guard let sha256, !sha256.isEmpty else { return nil }
         guard sha256.count == 64, sha256.allSatisfy(\.isHexDigit) else {
-            throw AppError.unprocessable("download_sha256: expected 64 hexadecimal digits")
+            throw StoreError.invalid("download_sha256: expected 64 hexadecimal digits")
         }
-        guard let url, !url.isEmpty else { throw AppError.unprocessable("download_sha256: given without a download_url") }
+        guard let url, !url.isEmpty else { throw StoreError.invalid("download_sha256: given without a download_url") }
         return sha256.lowercased()
     }
 
@@ -132,8 +132,8 @@ struct CatalogRepository: Sendable {
                 try await transaction.audit(caller, .productCreate, .catalog(.product, product.id), "\(product.name) \(product.version)")
                 return product
             }
-        } catch let error as AppError where error.status == .conflict {
-            throw AppError.conflict("product \(input.name) \(input.version) already exists")
+        } catch let error as StoreError where error.kind == .conflict {
+            throw StoreError.conflict("product \(input.name) \(input.version) already exists")
         }
     }
 
@@ -153,7 +153,7 @@ struct CatalogRepository: Sendable {
             let row = try await database.query(
                 "SELECT \(unescaped: Self.productColumns) FROM products WHERE id = \(id)"
             ).first()
-        else { throw AppError.notFound("no product \(id)") }
+        else { throw StoreError.notFound("no product \(id)") }
         return try Self.product(row)
     }
 
@@ -172,13 +172,13 @@ struct CatalogRepository: Sendable {
                         WHERE id = \(id) RETURNING \(unescaped: Self.productColumns)
                         """
                     ).first()
-                else { throw AppError.notFound("no product \(id)") }
+                else { throw StoreError.notFound("no product \(id)") }
                 let product = try Self.product(row)
                 try await transaction.audit(caller, .productUpdate, .catalog(.product, id), "\(product.name) \(product.version)")
                 return product
             }
-        } catch let error as AppError where error.status == .conflict {
-            throw AppError.conflict("product \(input.name) \(input.version) already exists")
+        } catch let error as StoreError where error.kind == .conflict {
+            throw StoreError.conflict("product \(input.name) \(input.version) already exists")
         }
     }
 
@@ -190,12 +190,12 @@ struct CatalogRepository: Sendable {
                     let row = try await transaction.query(
                         "DELETE FROM \(unescaped: kind.table) WHERE id = \(id) RETURNING name, version"
                     ).first()
-                else { throw AppError.notFound("no \(kind.rawValue) \(id)") }
+                else { throw StoreError.notFound("no \(kind.rawValue) \(id)") }
                 let (name, version) = try row.decode((String, String).self)
                 try await transaction.audit(caller, kind == .product ? .productDelete : .toolDelete, .catalog(kind, id), "\(name) \(version)")
             }
-        } catch let error as AppError where error.status == .conflict {
-            throw AppError.conflict("\(kind.rawValue) \(id) has tasks; it cannot be deleted")
+        } catch let error as StoreError where error.kind == .conflict {
+            throw StoreError.conflict("\(kind.rawValue) \(id) has tasks; it cannot be deleted")
         }
     }
 
@@ -236,11 +236,11 @@ struct CatalogRepository: Sendable {
         try validateURL(input.downloadUrl)
         let checksum = try downloadChecksum(input.downloadSha256, url: input.downloadUrl)
         guard !input.runCommand.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw AppError.unprocessable("run_command: must not be empty")
+            throw StoreError.invalid("run_command: must not be empty")
         }
-        guard input.runCommand.count <= 10000 else { throw AppError.unprocessable("run_command: at most 10000 characters") }
+        guard input.runCommand.count <= 10000 else { throw StoreError.invalid("run_command: at most 10000 characters") }
         if let timeout = input.defaultTimeoutS, !(1...(7 * 86400)).contains(timeout) {
-            throw AppError.unprocessable("default_timeout_s: expected 1 to 604800, got \(timeout)")
+            throw StoreError.invalid("default_timeout_s: expected 1 to 604800, got \(timeout)")
         }
         return checksum
     }
@@ -270,8 +270,8 @@ struct CatalogRepository: Sendable {
                 try await transaction.audit(caller, .toolCreate, .catalog(.tool, tool.id), "\(tool.name) \(tool.version)")
                 return tool
             }
-        } catch let error as AppError where error.status == .conflict {
-            throw AppError.conflict("tool \(input.name) \(input.version) already exists")
+        } catch let error as StoreError where error.kind == .conflict {
+            throw StoreError.conflict("tool \(input.name) \(input.version) already exists")
         }
     }
 
@@ -288,7 +288,7 @@ struct CatalogRepository: Sendable {
 
     func tool(id: Int64) async throws -> Tool {
         guard let row = try await database.query("SELECT \(unescaped: Self.toolColumns) FROM tools WHERE id = \(id)").first()
-        else { throw AppError.notFound("no tool \(id)") }
+        else { throw StoreError.notFound("no tool \(id)") }
         return try Self.tool(row)
     }
 
@@ -306,13 +306,13 @@ struct CatalogRepository: Sendable {
                         WHERE id = \(id) RETURNING \(unescaped: Self.toolColumns)
                         """
                     ).first()
-                else { throw AppError.notFound("no tool \(id)") }
+                else { throw StoreError.notFound("no tool \(id)") }
                 let tool = try Self.tool(row)
                 try await transaction.audit(caller, .toolUpdate, .catalog(.tool, id), "\(tool.name) \(tool.version)")
                 return tool
             }
-        } catch let error as AppError where error.status == .conflict {
-            throw AppError.conflict("tool \(input.name) \(input.version) already exists")
+        } catch let error as StoreError where error.kind == .conflict {
+            throw StoreError.conflict("tool \(input.name) \(input.version) already exists")
         }
     }
 
@@ -324,13 +324,13 @@ struct CatalogRepository: Sendable {
             guard
                 try await transaction.query("SELECT id FROM products WHERE id = \(productID) FOR UPDATE")
                     .first() != nil
-            else { throw AppError.notFound("no product \(productID)") }
+            else { throw StoreError.notFound("no product \(productID)") }
             let known = Set(
                 try await transaction.query("SELECT id FROM tools WHERE id = ANY(\(unique))")
                     .collect(Int64.self)
             )
             if let missing = unique.first(where: { !known.contains($0) }) {
-                throw AppError.unprocessable("tool_ids: no tool \(missing)")
+                throw StoreError.invalid("tool_ids: no tool \(missing)")
             }
             try await transaction.query(
                 "DELETE FROM product_tools WHERE product_id = \(productID) AND NOT (tool_id = ANY(\(unique)))"
@@ -377,18 +377,18 @@ struct CatalogRepository: Sendable {
 
     private func lookUpProduct(_ reference: ItemReference) async throws -> Product {
         if let id = reference.id {
-            do { return try await product(id: id) } catch let error as AppError where error.status == .notFound {
-                throw AppError.unprocessable("product: no product \(id)")
+            do { return try await product(id: id) } catch let error as StoreError where error.kind == .notFound {
+                throw StoreError.invalid("product: no product \(id)")
             }
         }
         guard let name = reference.name, let version = reference.version else {
-            throw AppError.unprocessable("product: give id, or name and version")
+            throw StoreError.invalid("product: give id, or name and version")
         }
         guard
             let row = try await database.query(
                 "SELECT \(unescaped: Self.productColumns) FROM products WHERE name = \(name) AND version = \(version)"
             ).first()
-        else { throw AppError.unprocessable("product: no product \(name) \(version)") }
+        else { throw StoreError.invalid("product: no product \(name) \(version)") }
         return try Self.product(row)
     }
 
@@ -402,18 +402,18 @@ struct CatalogRepository: Sendable {
 
     private func lookUpTool(_ reference: ItemReference) async throws -> Tool {
         if let id = reference.id {
-            do { return try await tool(id: id) } catch let error as AppError where error.status == .notFound {
-                throw AppError.unprocessable("tool: no tool \(id)")
+            do { return try await tool(id: id) } catch let error as StoreError where error.kind == .notFound {
+                throw StoreError.invalid("tool: no tool \(id)")
             }
         }
         guard let name = reference.name, let version = reference.version else {
-            throw AppError.unprocessable("tool: give id, or name and version")
+            throw StoreError.invalid("tool: give id, or name and version")
         }
         guard
             let row = try await database.query(
                 "SELECT \(unescaped: Self.toolColumns) FROM tools WHERE name = \(name) AND version = \(version)"
             ).first()
-        else { throw AppError.unprocessable("tool: no tool \(name) \(version)") }
+        else { throw StoreError.invalid("tool: no tool \(name) \(version)") }
         return try Self.tool(row)
     }
 
@@ -428,7 +428,7 @@ struct CatalogRepository: Sendable {
                 WHERE id = \(id) RETURNING id
                 """
             ).collect(Int64.self)
-            guard !rows.isEmpty else { throw AppError.notFound("no \(kind.rawValue) \(id)") }
+            guard !rows.isEmpty else { throw StoreError.notFound("no \(kind.rawValue) \(id)") }
             let detail = "\(artifact.filename), \(artifact.size) bytes, sha256 \(artifact.sha256.prefix(12))…"
             try await transaction.audit(caller, kind == .product ? .productArtifact : .toolArtifact, .catalog(kind, id), detail)
         }

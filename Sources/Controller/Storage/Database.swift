@@ -100,18 +100,18 @@ struct Database: Sendable {
         }
     }
 
-    /// Maps constraint violations to API errors; everything else passes through.
+    /// Maps constraint violations to refusals; everything else passes through.
     static func translate(_ error: any Error) -> any Error {
         guard let psql = error as? PSQLError, let code = psql.serverInfo?[.sqlState] else { return error }
         let detail = psql.serverInfo?[.detail] ?? psql.serverInfo?[.message] ?? "constraint violated"
         switch code {
-        case "23505": return AppError.conflict("already exists: \(detail)")
-        case "23503": return AppError.conflict("still referenced: \(detail)")
+        case "23505": return StoreError.conflict("already exists: \(detail)")
+        case "23503": return StoreError.conflict("still referenced: \(detail)")
         case "23514", "22001", "22003", "22P02", "23502":
-            return AppError.unprocessable("invalid value: \(psql.serverInfo?[.message] ?? detail)")
+            return StoreError.invalid("invalid value: \(psql.serverInfo?[.message] ?? detail)")
         case "22021", "22P05":
             // Text the database cannot hold that got past the checks at decoding.
-            return AppError.unprocessable("a text field holds a character the database cannot store")
+            return StoreError.invalid("a text field holds a character the database cannot store")
         default: return error
         }
     }

@@ -18,18 +18,18 @@ struct InstallJobRepository: Sendable {
         let product: Product
         do {
             product = try await catalog.product(id: change.productId)
-        } catch let error as AppError where error.status == .notFound {
-            throw AppError.unprocessable("product_id: no product \(change.productId)")
+        } catch let error as StoreError where error.kind == .notFound {
+            throw StoreError.invalid("product_id: no product \(change.productId)")
         }
         let toolIDs = Array(Set(change.toolIds)).sorted()
         let linked = Set(try await catalog.linkedTools(productID: product.id).map(\.id))
         for id in toolIDs where !linked.contains(id) {
-            throw AppError.unprocessable("tool_ids: tool \(id) is not linked to product \(product.name) \(product.version)")
+            throw StoreError.invalid("tool_ids: tool \(id) is not linked to product \(product.name) \(product.version)")
         }
         let jobID: Int64 = try await database.transaction { transaction in
             guard
                 try await transaction.query("SELECT id FROM nodes WHERE id = \(nodeID) FOR UPDATE").first() != nil
-            else { throw AppError.notFound("no node \(nodeID)") }
+            else { throw StoreError.notFound("no node \(nodeID)") }
             let existing = try await transaction.query(
                 """
                 SELECT id, state, source FROM node_products
@@ -47,7 +47,7 @@ struct InstallJobRepository: Sendable {
             }
             let busy = ["installing", "removing"]
             if let existing, busy.contains(existing.1) || tools.values.contains(where: { busy.contains($0.state) }) {
-                throw AppError.conflict("an install job for \(product.name) \(product.version) is already under way on this node")
+                throw StoreError.conflict("an install job for \(product.name) \(product.version) is already under way on this node")
             }
             let what = "\(product.name) \(product.version)"
             switch change.action {
@@ -55,7 +55,7 @@ struct InstallJobRepository: Sendable {
                 let withProduct = existing == nil || existing?.1 == "failed"
                 let toInstall = toolIDs.filter { tools[$0]?.state != "installed" }
                 guard withProduct || !toInstall.isEmpty else {
-                    throw AppError.conflict("\(what) and the requested tools are already installed on this node")
+                    throw StoreError.conflict("\(what) and the requested tools are already installed on this node")
                 }
                 let nodeProductID = try await transaction.query(
                     """
@@ -82,19 +82,19 @@ struct InstallJobRepository: Sendable {
                 return try await insertJob(transaction, nodeID, product.id, toInstall, withProduct, .install, caller, what)
             case .uninstall:
                 guard let existing, existing.1 != "failed" || !toolIDs.isEmpty else {
-                    throw AppError.conflict("\(what) is not installed on this node")
+                    throw StoreError.conflict("\(what) is not installed on this node")
                 }
                 let targets = toolIDs.isEmpty ? Array(tools.keys) : toolIDs
                 for id in targets {
-                    guard let tool = tools[id] else { throw AppError.conflict("tool \(id) is not installed with \(what) on this node") }
+                    guard let tool = tools[id] else { throw StoreError.conflict("tool \(id) is not installed with \(what) on this node") }
                     if tool.source == InstallSource.agentConfig.rawValue {
-                        throw AppError.conflict(
+                        throw StoreError.conflict(
                             "tool \(id) of \(what) comes from the agent's config file; remove it there, not through an install job"
                         )
                     }
                 }
                 if toolIDs.isEmpty && existing.2 == InstallSource.agentConfig.rawValue {
-                    throw AppError.conflict(
+                    throw StoreError.conflict(
                         "\(what) comes from the agent's config file; remove it there, not through an install job"
                     )
                 }
@@ -241,12 +241,12 @@ struct InstallJobRepository: Sendable {
         if rows.isEmpty { throw try await refusal(jobID: jobID, nodeID: nodeID) }
     }
 
-    private func refusal(jobID: Int64, nodeID: Int64) async throws -> AppError {
+    private func refusal(jobID: Int64, nodeID: Int64) async throws -> StoreError {
         guard let row = try await database.query("SELECT node_id, state FROM install_jobs WHERE id = \(jobID)").first() else {
             return .notFound("no install job \(jobID)")
         }
         let (owner, state) = try row.decode((Int64, String).self)
-        if owner != nodeID { return .forbidden("install job \(jobID) belongs to another node") }
+        if owner != nodeID { return .notPermitted("install job \(jobID) belongs to another node") }
         return .conflict("install job \(jobID) is \(state); its lease is no longer valid")
     }
 
@@ -260,16 +260,16 @@ struct InstallJobRepository: Sendable {
                     FROM install_jobs WHERE id = \(jobID) FOR UPDATE
                     """
                 ).first()
-            else { throw AppError.notFound("no install job \(jobID)") }
+            else { throw StoreError.notFound("no install job \(jobID)") }
             let (owner, token, state, action, productID, toolIDs, withProduct) = try row.decode(
                 (Int64, Int64?, String, String, Int64, [Int64], Bool).self
             )
-            guard owner == nodeID else { throw AppError.forbidden("install job \(jobID) belongs to another node") }
-            guard token == result.token else { throw AppError.conflict("stale token for install job \(jobID)") }
+            guard owner == nodeID else { throw StoreError.notPermitted("install job \(jobID) belongs to another node") }
+            guard token == result.token else { throw StoreError.conflict("stale token for install job \(jobID)") }
             let outcome = result.succeeded ? InstallJobState.succeeded : .failed
             if state == outcome.rawValue { return }
             guard state == "leased" || state == "running" else {
-                throw AppError.conflict("install job \(jobID) already ended as \(state)")
+                throw StoreError.conflict("install job \(jobID) already ended as \(state)")
             }
             let product = try await transaction.query(
                 """
@@ -397,7 +397,7 @@ struct InstallJobRepository: Sendable {
                 WHERE j.id = \(id)
                 """
             ).first()
-        else { throw AppError.notFound("no install job \(id)") }
+        else { throw StoreError.notFound("no install job \(id)") }
         let (
             jobID, nodeID, nodeName, action, productID, productName, productVersion, toolIDs, state, message, log, created,
             started, finished

@@ -28,13 +28,13 @@ struct LogStore: Sendable {
 
     /// Appends a chunk posted by the node holding the lease; returns the new end of the log.
     func append(runID: UUID, nodeID: Int64, token: Int64, offset: Int64, bytes: ByteBuffer) async throws -> Int64 {
-        guard offset >= 0 else { throw AppError.unprocessable("offset: must not be negative") }
+        guard offset >= 0 else { throw StoreError.invalid("offset: must not be negative") }
         for _ in 0..<5 {
             guard
                 let row = try await database.query(
                     "SELECT node_id, lease_token, log_bytes FROM case_runs WHERE id = \(runID)"
                 ).first()
-            else { throw AppError.notFound("no lease \(runID)") }
+            else { throw StoreError.notFound("no lease \(runID)") }
             let (owner, actualToken, end) = try row.decode((Int64, Int64, Int64).self)
             // A log may still arrive after its result: the agent ships it first, but a redelivery may not.
             if let refusal = LeaseCheck.refusal(
@@ -49,7 +49,7 @@ struct LogStore: Sendable {
             }
             switch Placement.decide(offset: offset, length: bytes.readableBytes, end: end) {
             case .gap(let end):
-                throw AppError(.conflict, "log chunk at \(offset) leaves a gap: the log ends at \(end)", offset: end)
+                throw StoreError.conflict("log chunk at \(offset) leaves a gap: the log ends at \(end)", offset: end)
             case .duplicate:
                 return end
             case .append(let skip, let at):
@@ -72,7 +72,7 @@ struct LogStore: Sendable {
                 return newEnd
             }
         }
-        throw AppError.conflict("concurrent log appends for lease \(runID); retry")
+        throw StoreError.conflict("concurrent log appends for lease \(runID); retry")
     }
 
     /// Drops chunks between the kept head and the kept tail.

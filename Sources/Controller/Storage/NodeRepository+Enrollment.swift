@@ -9,13 +9,13 @@ extension NodeRepository {
         let ttl = input.ttlS ?? 3600
         let maxUses = input.maxUses ?? 1
         guard (60...(365 * 86400)).contains(ttl) else {
-            throw AppError.unprocessable("ttl_s: expected 60 to 31536000 seconds, got \(ttl)")
+            throw StoreError.invalid("ttl_s: expected 60 to 31536000 seconds, got \(ttl)")
         }
         guard (1...10000).contains(maxUses) else {
-            throw AppError.unprocessable("max_uses: expected 1 to 10000, got \(maxUses)")
+            throw StoreError.invalid("max_uses: expected 1 to 10000, got \(maxUses)")
         }
         let note = input.note ?? ""
-        guard note.count <= 500 else { throw AppError.unprocessable("note: at most 500 characters") }
+        guard note.count <= 500 else { throw StoreError.invalid("note: at most 500 characters") }
         let token = Secrets.token(kind: "tfe")
         let created = try await database.transaction { transaction in
             let row = try await transaction.query(
@@ -48,7 +48,7 @@ extension NodeRepository {
             let rows = try await transaction.query(
                 "UPDATE enrollment_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(id) RETURNING id"
             ).collect(Int64.self)
-            guard !rows.isEmpty else { throw AppError.notFound("no enrollment token \(id)") }
+            guard !rows.isEmpty else { throw StoreError.notFound("no enrollment token \(id)") }
             try await transaction.audit(caller, .enrollmentRevoke, .enrollmentToken(id))
         }
     }
@@ -72,10 +72,10 @@ extension NodeRepository {
     func enroll(token: String, request: EnrollRequest) async throws -> EnrollResponse {
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, name.count <= 200, !name.contains(where: { $0.isNewline }) else {
-            throw AppError.unprocessable("name: 1 to 200 characters on one line")
+            throw StoreError.invalid("name: 1 to 200 characters on one line")
         }
         guard (1...1024).contains(request.facts.slots) else {
-            throw AppError.unprocessable("facts.slots: expected 1 to 1024, got \(request.facts.slots)")
+            throw StoreError.invalid("facts.slots: expected 1 to 1024, got \(request.facts.slots)")
         }
         let credential = Secrets.token(kind: "tfn")
         let facts = request.facts
@@ -87,18 +87,18 @@ extension NodeRepository {
                     FROM enrollment_tokens WHERE token_hash = \(Secrets.hash(token)) FOR UPDATE
                     """
                 ).first()
-            else { throw AppError.unauthorized("unknown enrollment token") }
+            else { throw StoreError.credentialRefused("unknown enrollment token") }
             let (tokenID, expired, expiresAt, usedUp, maxUses, revoked) = try row.decode(
                 (Int64, Bool, Date, Bool, Int, Bool).self
             )
-            if revoked { throw AppError.unauthorized("enrollment token \(tokenID) was revoked") }
+            if revoked { throw StoreError.credentialRefused("enrollment token \(tokenID) was revoked") }
             if expired {
-                throw AppError.unauthorized(
+                throw StoreError.credentialRefused(
                     "enrollment token \(tokenID) expired at \(WireJSON.formatTimestamp(expiresAt))"
                 )
             }
             if usedUp {
-                throw AppError.unauthorized(
+                throw StoreError.credentialRefused(
                     "enrollment token \(tokenID) is used up (\(maxUses) of \(maxUses) uses)"
                 )
             }

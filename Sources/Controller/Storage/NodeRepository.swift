@@ -43,7 +43,7 @@ struct NodeRepository: Sendable {
             for tool in product.tools { try Self.validate(item: "tool", tool.name, tool.version, tool.path) }
         }
         if let labels = inventory.labels, let problem = NodeLabels.problem(labels, field: "labels") {
-            throw AppError.unprocessable(problem)
+            throw StoreError.invalid(problem)
         }
         return try await database.transaction { transaction in
             if let labels = inventory.labels.map(NodeLabels.normalized) {
@@ -130,11 +130,11 @@ struct NodeRepository: Sendable {
     }
 
     private static func validate(item: String, _ name: String, _ version: String, _ path: String) throws {
-        guard !name.isEmpty, name.count <= 200 else { throw AppError.unprocessable("\(item) name: 1 to 200 characters") }
+        guard !name.isEmpty, name.count <= 200 else { throw StoreError.invalid("\(item) name: 1 to 200 characters") }
         guard !version.isEmpty, version.count <= 100 else {
-            throw AppError.unprocessable("\(item) \(name) version: 1 to 100 characters")
+            throw StoreError.invalid("\(item) \(name) version: 1 to 100 characters")
         }
-        guard path.count <= 4096 else { throw AppError.unprocessable("\(item) \(name) path: at most 4096 characters") }
+        guard path.count <= 4096 else { throw StoreError.invalid("\(item) \(name) path: at most 4096 characters") }
     }
 
     /// What is installed on a node, products with their tools.
@@ -249,7 +249,7 @@ struct NodeRepository: Sendable {
 
     func get(id: Int64) async throws -> NodeInfo {
         guard let row = try await database.query("SELECT \(unescaped: Self.nodeColumns) FROM nodes n WHERE n.id = \(id)").first()
-        else { throw AppError.notFound("no node \(id)") }
+        else { throw StoreError.notFound("no node \(id)") }
         var node = try Self.node(row)
         node.runningCases = try await runningCases(nodeIDs: [id])[id] ?? []
         node.inventory = try await inventory(nodeID: id)
@@ -317,13 +317,13 @@ struct NodeRepository: Sendable {
     /// Changes a node's state, slots or labels (admin).
     func patch(id: Int64, _ patch: NodePatch, by caller: Caller) async throws -> NodeInfo {
         if let slots = patch.slots, !(1...1024).contains(slots) {
-            throw AppError.unprocessable("slots: expected 1 to 1024, got \(slots)")
+            throw StoreError.invalid("slots: expected 1 to 1024, got \(slots)")
         }
         if patch.state == .offline {
-            throw AppError.unprocessable("state: offline is set by the controller; use online, draining or disabled")
+            throw StoreError.invalid("state: offline is set by the controller; use online, draining or disabled")
         }
         if let labels = patch.labels, let problem = NodeLabels.problem(labels, field: "labels") {
-            throw AppError.unprocessable(problem)
+            throw StoreError.invalid(problem)
         }
         let assigned = patch.labels.map(NodeLabels.normalized)
         try await database.transaction { transaction in
@@ -341,7 +341,7 @@ struct NodeRepository: Sendable {
                 WHERE id = \(id) RETURNING name
                 """
             ).collect(String.self)
-            guard let name = rows.first else { throw AppError.notFound("no node \(id)") }
+            guard let name = rows.first else { throw StoreError.notFound("no node \(id)") }
             try await Self.refreshLabels(nodeID: id, transaction: transaction)
             try await transaction.query(
                 "SELECT pg_notify(\(Notifications.channel), \(Notifications.nodeChanged(id)))"
@@ -364,7 +364,7 @@ struct NodeRepository: Sendable {
                 WHERE id = \(id) RETURNING name
                 """
             ).collect(String.self)
-            guard let name = rows.first else { throw AppError.notFound("no node \(id)") }
+            guard let name = rows.first else { throw StoreError.notFound("no node \(id)") }
             try await transaction.audit(caller, .nodeRevoke, .node(id), name)
         }
         activity.forget(node: id)

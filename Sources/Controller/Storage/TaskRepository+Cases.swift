@@ -65,7 +65,7 @@ extension TaskRepository {
                 WHERE k.id = \(id)
                 """
             ).first()
-        else { throw AppError.notFound("no case \(id)") }
+        else { throw StoreError.notFound("no case \(id)") }
         let info = try Self.caseInfo(row)
         let random = row.makeRandomAccess()
         let taskName = try random[18].decode(String.self)

@@ -51,7 +51,7 @@ extension TaskRepository {
     func cancel(id: Int64, by caller: Caller, completion: TaskCompletion) async throws {
         try await database.transaction { transaction in
             let task = try await owned(id, by: caller, transaction: transaction)
-            if task.state == .completed { throw AppError.conflict("task \(id) has already completed") }
+            if task.state == .completed { throw StoreError.conflict("task \(id) has already completed") }
             if task.state == .cancelled { return }
             try await transaction.query(
                 """
@@ -88,7 +88,7 @@ extension TaskRepository {
                     let row = try await transaction.query(
                         "SELECT k.state, k.current_run_id, k.task_id, k.name FROM cases k WHERE k.id = \(id)"
                     ).first()
-                else { throw AppError.notFound("no case \(id)") }
+                else { throw StoreError.notFound("no case \(id)") }
                 let (stateName, runID, taskID, name) = try row.decode((String, UUID?, Int64, String).self)
                 let state = CaseState(rawValue: stateName) ?? .error
                 let task: Owned
@@ -115,7 +115,7 @@ extension TaskRepository {
                     task = try await owned(taskID, by: caller, transaction: transaction)
                 default:
                     _ = try await owned(taskID, by: caller, share: true, transaction: transaction)
-                    throw AppError.conflict("case \(id) has already ended as \(state.rawValue)")
+                    throw StoreError.conflict("case \(id) has already ended as \(state.rawValue)")
                 }
                 let how = state == .queued ? "before it ran" : "while \(state.rawValue): its agent stops it"
                 try await transaction.audit(caller, .caseCancel, .case(id), "\(name) of task \(taskID) (\(task.name)), \(how)")
@@ -123,23 +123,23 @@ extension TaskRepository {
             }
             if done { return }
         }
-        throw AppError.conflict("case \(id) keeps changing state; try again")
+        throw StoreError.conflict("case \(id) keeps changing state; try again")
     }
 
     /// Runs cases of a finished task again as a new task of the caller's, with the original's product, tool,
     /// priority, timeout, retries and labels, and `rerun_of` naming it. 409 while the original runs or when
     /// nothing is selected.
     func rerun(id: Int64, _ request: RerunRequest, by caller: Caller, memberMaxPriority: Int) async throws -> Stored {
-        guard let userID = caller.userID else { throw AppError.forbidden("tasks are submitted by users") }
+        guard let userID = caller.userID else { throw StoreError.notPermitted("tasks are submitted by users") }
         return try await database.transaction { transaction in
             let original = try await owned(id, by: caller, share: true, transaction: transaction)
             guard original.state.isTerminal else {
-                throw AppError.conflict("task \(id) is still \(original.state.rawValue): rerun it once it has finished")
+                throw StoreError.conflict("task \(id) is still \(original.state.rawValue): rerun it once it has finished")
             }
             let selection = request.cases ?? .failed
             let names = try await caseNames(taskID: id, selection, transaction: transaction)
             guard !names.isEmpty else {
-                throw AppError.conflict(
+                throw StoreError.conflict(
                     selection == .failed
                         ? "task \(id) has no failed, error, timed-out or cancelled case to rerun"
                         : "no case of task \(id) is selected to rerun"
@@ -184,7 +184,7 @@ extension TaskRepository {
                 ).collect(String.self)
             )
             if let index = names.firstIndex(where: { !known.contains($0) }) {
-                throw AppError.unprocessable("cases[\(index)]: task \(taskID) has no case named \(names[index])")
+                throw StoreError.invalid("cases[\(index)]: task \(taskID) has no case named \(names[index])")
             }
             return names
         }
@@ -196,14 +196,14 @@ extension TaskRepository {
         try await database.transaction { transaction in
             let task = try await owned(id, by: caller, transaction: transaction)
             guard task.state.isTerminal else {
-                throw AppError.conflict("task \(id) is still \(task.state.rawValue): cancel it or let it finish first")
+                throw StoreError.conflict("task \(id) is still \(task.state.rawValue): cancel it or let it finish first")
             }
             let running =
                 try await transaction.query(
                     "SELECT count(*)::int FROM cases WHERE task_id = \(id) AND state IN ('leased', 'running')"
                 ).collect(Int.self).first ?? 0
             guard running == 0 else {
-                throw AppError.conflict("task \(id) still has \(running) running cases: they end once their agents stop them")
+                throw StoreError.conflict("task \(id) still has \(running) running cases: they end once their agents stop them")
             }
             try await TaskDeletion.deleteRow(taskID: id, transaction: transaction)
             try await transaction.audit(caller, .taskDelete, .task(id), task.name)

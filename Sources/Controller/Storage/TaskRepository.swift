@@ -33,41 +33,41 @@ struct TaskRepository: Sendable {
         async let resolvedProduct = catalog.resolveProduct(submission.product)
         async let resolvedTool = catalog.resolveTool(submission.tool)
         let (product, tool) = try await (resolvedProduct, resolvedTool)
-        guard !submission.cases.isEmpty else { throw AppError.unprocessable("cases: the list of cases is empty") }
+        guard !submission.cases.isEmpty else { throw StoreError.invalid("cases: the list of cases is empty") }
         guard submission.cases.count <= Self.maxCases else {
-            throw AppError.unprocessable("cases: at most \(Self.maxCases) cases per task")
+            throw StoreError.invalid("cases: at most \(Self.maxCases) cases per task")
         }
         var seen = Set<String>(minimumCapacity: submission.cases.count)
         for (index, name) in submission.cases.enumerated() {
             if name.trimmingCharacters(in: .whitespaces).isEmpty {
-                throw AppError.unprocessable("cases[\(index)]: a case name must not be empty")
+                throw StoreError.invalid("cases[\(index)]: a case name must not be empty")
             }
-            if name.count > 1000 { throw AppError.unprocessable("cases[\(index)]: at most 1000 characters") }
+            if name.count > 1000 { throw StoreError.invalid("cases[\(index)]: at most 1000 characters") }
             if name.contains(where: \.isNewline) {
-                throw AppError.unprocessable("cases[\(index)]: a case name must be on one line")
+                throw StoreError.invalid("cases[\(index)]: a case name must be on one line")
             }
             if !seen.insert(name).inserted {
-                throw AppError.unprocessable("cases[\(index)]: \(name) appears more than once in the task")
+                throw StoreError.invalid("cases[\(index)]: \(name) appears more than once in the task")
             }
         }
         let priority = submission.priority ?? 0
         guard (-1000...1000).contains(priority) else {
-            throw AppError.unprocessable("priority: expected -1000 to 1000, got \(priority)")
+            throw StoreError.invalid("priority: expected -1000 to 1000, got \(priority)")
         }
         let timeout = submission.caseTimeoutS ?? tool.defaultTimeoutS
         guard (1...(7 * 86400)).contains(timeout) else {
-            throw AppError.unprocessable("case_timeout_s: expected 1 to 604800, got \(timeout)")
+            throw StoreError.invalid("case_timeout_s: expected 1 to 604800, got \(timeout)")
         }
         let retries = submission.maxInfraRetries ?? 2
         guard (0...100).contains(retries) else {
-            throw AppError.unprocessable("max_infra_retries: expected 0 to 100, got \(retries)")
+            throw StoreError.invalid("max_infra_retries: expected 0 to 100, got \(retries)")
         }
         let name =
             (submission.name?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 }
             ?? "\(product.name) \(product.version) with \(tool.name) \(tool.version)"
-        guard name.count <= 500 else { throw AppError.unprocessable("name: at most 500 characters") }
+        guard name.count <= 500 else { throw StoreError.invalid("name: at most 500 characters") }
         let labels = submission.labels ?? []
-        if let problem = NodeLabels.problem(labels, field: "labels") { throw AppError.unprocessable(problem) }
+        if let problem = NodeLabels.problem(labels, field: "labels") { throw StoreError.invalid(problem) }
         return Validated(
             name: name,
             product: ItemSummary(id: product.id, name: product.name, version: product.version),
@@ -174,7 +174,7 @@ struct TaskRepository: Sendable {
             throw Database.translate(error)
         }
         guard let first = rows.first else {
-            throw AppError.unprocessable(
+            throw StoreError.invalid(
                 "tool \(task.tool.name) \(task.tool.version) is not linked to product \(task.product.name) \(task.product.version)"
             )
         }
@@ -288,12 +288,12 @@ struct TaskRepository: Sendable {
 
     /// Why task `id` is not there: 410 when it was deleted (the product's test-result history still names it),
     /// else 404.
-    func absence(of id: Int64) async throws -> AppError {
+    func absence(of id: Int64) async throws -> StoreError {
         let deleted =
             try await database.query(
                 "SELECT EXISTS (SELECT 1 FROM product_test_results WHERE task_id = \(id))"
             ).collect(Bool.self).first ?? false
-        return deleted ? AppError(.gone, "task \(id) was deleted with its cases, logs and report") : .notFound("no task \(id)")
+        return deleted ? StoreError.gone("task \(id) was deleted with its cases, logs and report") : .notFound("no task \(id)")
     }
 
     /// Case counts per state for each task, from one aggregate.

@@ -59,14 +59,14 @@ struct TestRepository: Sendable {
             ).first()
         else {
             try await requireCase(caseID)
-            throw AppError.notFound("case \(caseID) has no test \(n)")
+            throw StoreError.notFound("case \(caseID) has no test \(n)")
         }
         return try Self.test(row, output: true)
     }
 
     private func requireCase(_ caseID: Int64) async throws {
         guard try await database.query("SELECT 1 FROM cases WHERE id = \(caseID)").first() != nil else {
-            throw AppError.notFound("no case \(caseID)")
+            throw StoreError.notFound("no case \(caseID)")
         }
     }
 

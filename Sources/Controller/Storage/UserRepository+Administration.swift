@@ -75,7 +75,7 @@ extension UserRepository {
 
     /// Sets the password of the user named `username`, as ``patch(id:_:by:)`` does.
     func setPassword(username: String, password: String, by caller: Caller) async throws {
-        guard let user = try await find(username: username) else { throw AppError.notFound("no user named \(username)") }
+        guard let user = try await find(username: username) else { throw StoreError.notFound("no user named \(username)") }
         _ = try await patch(id: user.id, UserPatch(password: password), by: caller)
     }
 
@@ -86,9 +86,9 @@ extension UserRepository {
             let current = try await database.query(
                 "SELECT password_hash FROM users WHERE id = \(id) AND disabled_at IS NULL"
             ).collect(String.self).first
-        else { throw AppError.unauthorized("user \(caller.name) no longer exists or is disabled") }
+        else { throw StoreError.credentialRefused("user \(caller.name) no longer exists or is disabled") }
         guard try await Self.verifyPassword(change.currentPassword, hash: current) else {
-            throw AppError.forbidden("current_password: that is not your current password")
+            throw StoreError.notPermitted("current_password: that is not your current password")
         }
         let hash = try await Self.hashPassword(change.newPassword)
         try await database.transaction { transaction in
@@ -98,7 +98,7 @@ extension UserRepository {
                 WHERE id = \(id) AND password_hash = \(current) RETURNING id
                 """
             ).collect(Int64.self)
-            guard !changed.isEmpty else { throw AppError.conflict("the password was changed meanwhile; try again") }
+            guard !changed.isEmpty else { throw StoreError.conflict("the password was changed meanwhile; try again") }
             try await transaction.audit(caller, .ownPassword, .user(id), caller.name)
         }
     }
@@ -110,7 +110,7 @@ extension UserRepository {
             let row = try await transaction.query(
                 "SELECT username, role, disabled_at IS NOT NULL FROM users WHERE id = \(id) FOR UPDATE"
             ).first()
-        else { throw AppError.notFound("no user \(id)") }
+        else { throw StoreError.notFound("no user \(id)") }
         let (name, role, disabled) = try row.decode((String, String, Bool).self)
         return (name, Standing(role: UserRole(rawValue: role) ?? .member, disabled: disabled))
     }
@@ -123,7 +123,7 @@ extension UserRepository {
                 "SELECT count(*)::int FROM users WHERE role = 'admin' AND disabled_at IS NULL"
             ).collect(Int.self).first ?? 0
         if Self.removesLastAdmin(before: before, after: after, enabledAdmins: admins) {
-            throw AppError.conflict("\(name) is the last enabled admin: make another user an admin first")
+            throw StoreError.conflict("\(name) is the last enabled admin: make another user an admin first")
         }
     }
 }

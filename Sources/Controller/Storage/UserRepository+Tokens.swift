@@ -7,7 +7,7 @@ extension UserRepository {
 
     func createToken(userID: Int64, name: String, by caller: Caller) async throws -> CreatedToken {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard name.count <= 200 else { throw AppError.unprocessable("name: at most 200 characters") }
+        guard name.count <= 200 else { throw StoreError.invalid("name: at most 200 characters") }
         let named = name.isEmpty ? "token" : name
         let token = Secrets.token(kind: "tfu")
         let prefix = String(token.prefix(10))
@@ -46,7 +46,7 @@ extension UserRepository {
                     RETURNING t.name, u.username
                     """
                 ).first()
-            else { throw AppError.notFound("no token \(id)") }
+            else { throw StoreError.notFound("no token \(id)") }
             let (name, owner) = try row.decode((String, String).self)
             try await transaction.audit(caller, .tokenRevoke, .apiToken(id), "\(name) of \(owner)")
         }

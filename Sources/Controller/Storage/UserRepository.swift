@@ -44,15 +44,15 @@ struct UserRepository: Sendable {
 
     static func validate(username: String) throws {
         guard username.range(of: #"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"#, options: .regularExpression) != nil else {
-            throw AppError.unprocessable(
+            throw StoreError.invalid(
                 "username: 1 to 64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"
             )
         }
     }
 
     static func validate(password: String, field: String = "password") throws {
-        guard password.count >= 8 else { throw AppError.unprocessable("\(field): at least 8 characters") }
-        guard password.utf8.count <= 72 else { throw AppError.unprocessable("\(field): at most 72 bytes") }
+        guard password.count >= 8 else { throw StoreError.invalid("\(field): at least 8 characters") }
+        guard password.utf8.count <= 72 else { throw StoreError.invalid("\(field): at most 72 bytes") }
     }
 
     static let userColumns = "id, username, role, disabled_at IS NOT NULL, created_at"
@@ -73,8 +73,8 @@ struct UserRepository: Sendable {
                 try await transaction.audit(caller, .userCreate, .user(user.id), "\(user.username) as \(role.rawValue)")
                 return user
             }
-        } catch let error as AppError where error.status == .conflict {
-            throw AppError.conflict("a user named \(username) already exists")
+        } catch let error as StoreError where error.kind == .conflict {
+            throw StoreError.conflict("a user named \(username) already exists")
         }
     }
 
@@ -124,7 +124,7 @@ struct UserRepository: Sendable {
         }
         let (id, name, role, hash, disabled) = try row.decode((Int64, String, String, String, Bool).self)
         guard try await Self.verifyPassword(password, hash: hash) else { return nil }
-        if disabled { throw AppError.unauthorized("user \(name) is disabled; ask an admin") }
+        if disabled { throw StoreError.credentialRefused("user \(name) is disabled; ask an admin") }
         return AuthenticatedUser(id: id, username: name, role: UserRole(rawValue: role) ?? .member, method: .password)
     }
 

@@ -72,7 +72,8 @@ struct AdminPages {
         do {
             try await body()
             return try await page(user, AdminView.Created(notice: notice))
-        } catch let error as AppError where [.forbidden, .conflict, .unprocessableContent].contains(error.status) {
+        } catch {
+            guard let error = AppError.refusal(error, among: [.forbidden, .conflict, .unprocessableContent]) else { throw error }
             return try await page(user, AdminView.Created(error: error.message), status: error.status)
         }
     }

@@ -38,7 +38,8 @@ struct LoginPages {
                 response.setCookie(login.cookie)
                 response.setCookie(loginCookie("", maxAge: 0))
                 return response
-            } catch let error as AppError where error.status == .unauthorized {
+            } catch {
+                guard let error = AppError.refusal(error, among: [.unauthorized]) else { throw error }
                 // The API's words as a sentence: wrong credentials, or (to who knows the password) a disabled account.
                 let message = error.message.prefix(1).uppercased() + error.message.dropFirst() + "."
                 return try loginPage(next: next, username: username, error: message, status: .unauthorized)

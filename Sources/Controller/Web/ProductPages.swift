@@ -20,7 +20,8 @@ struct ProductPages {
             do {
                 let product = try await catalog.createProduct(ProductInput(form: form), by: user.caller)
                 return WebRedirect(location: "/products/\(product.id)").response
-            } catch let error as AppError where error.status == .unprocessableContent || error.status == .conflict {
+            } catch {
+                guard let error = AppError.refusal(error, among: [.unprocessableContent, .conflict]) else { throw error }
                 return try await listPage(request, user: user, error: error.message, form: form.firstValues, status: error.status)
             }
         }
@@ -35,7 +36,8 @@ struct ProductPages {
             do {
                 _ = try await catalog.updateProduct(id: id, ProductInput(form: form), by: user.caller)
                 return WebRedirect(location: "/products/\(id)").response
-            } catch let error as AppError where error.status == .unprocessableContent || error.status == .conflict {
+            } catch {
+                guard let error = AppError.refusal(error, among: [.unprocessableContent, .conflict]) else { throw error }
                 return try await productPage(id, user: user, error: error.message, status: error.status)
             }
         }

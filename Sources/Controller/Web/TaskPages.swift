@@ -31,7 +31,8 @@ struct TaskPages {
                 let id = try await services.submit(try NewTaskView.submission(form), by: user.caller).id
                 context.logger.info("task submitted", metadata: ["testfleet.task.id": .stringConvertible(id)])
                 return WebRedirect(location: "/tasks/\(id)").response
-            } catch let error as AppError where error.status == .unprocessableContent || error.status == .forbidden {
+            } catch {
+                guard let error = AppError.refusal(error, among: [.unprocessableContent, .forbidden]) else { throw error }
                 return try await newTaskPage(user, values: form, error: error.message, status: error.status)
             }
         }

@@ -27,7 +27,8 @@ struct ToolPages {
             do {
                 let tool = try await catalog.createTool(try ToolInput(form: form), by: user.caller)
                 return WebRedirect(location: "/tools/\(tool.id)").response
-            } catch let error as AppError where error.status == .unprocessableContent || error.status == .conflict {
+            } catch {
+                guard let error = AppError.refusal(error, among: [.unprocessableContent, .conflict]) else { throw error }
                 return try await listPage(request, user: user, error: error.message, form: form.firstValues, status: error.status)
             }
         }
@@ -42,7 +43,8 @@ struct ToolPages {
             do {
                 _ = try await catalog.updateTool(id: id, try ToolInput(form: form), by: user.caller)
                 return WebRedirect(location: "/tools/\(id)").response
-            } catch let error as AppError where error.status == .unprocessableContent || error.status == .conflict {
+            } catch {
+                guard let error = AppError.refusal(error, among: [.unprocessableContent, .conflict]) else { throw error }
                 return try page(try await catalog.tool(id: id), user: user, error: error.message, status: error.status)
             }
         }

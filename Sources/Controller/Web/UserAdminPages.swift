@@ -21,7 +21,8 @@ struct UserAdminPages {
                     by: user.caller
                 )
                 return try await admin.page(user, AdminView.Created(notice: "Created \(created.role.rawValue) \(created.username)."))
-            } catch let error as AppError where error.status == .unprocessableContent || error.status == .conflict {
+            } catch {
+                guard let error = AppError.refusal(error, among: [.unprocessableContent, .conflict]) else { throw error }
                 let created = AdminView.Created(error: error.message, username: form.text("username") ?? "")
                 return try await admin.page(user, created, status: error.status)
             }

@@ -50,13 +50,6 @@ final class PipeDrain: Sendable {
     var isFinished: Bool { eof.value != nil }
 }
 
-/// An error with a message for the operator.
-struct AgentError: Error, CustomStringConvertible {
-    var description: String
-
-    init(_ description: String) { self.description = description }
-}
-
 /// A byte count shared between the reading thread and the agent.
 final class ByteCount: Sendable {
     private let count = Atomic<Int64>(0)

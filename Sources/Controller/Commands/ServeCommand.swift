@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import WireProtocol
+
+extension ControllerCommand {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the controller (the default).")
+
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            let config = try options.load()
+            let logger = ControllerLogging.logger(config)
+            let built = try await ControllerApplication.build(config: config, logger: logger)
+            do {
+                // Past the timeout, what has not ended is cancelled; what ignores cancellation stops the process.
+                var group = ServiceGroupConfiguration(
+                    services: [built.application],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger
+                )
+                group.maximumGracefulShutdownDuration = .seconds(config.shutdownTimeoutSeconds)
+                group.maximumCancellationDuration = .seconds(5)
+                try await ServiceGroup(configuration: group).run()
+            } catch {
+                await built.cleanup()
+                throw error
+            }
+            await built.cleanup()
+        }
+    }
+}

@@ -35,8 +35,10 @@ struct EmbeddedPostgres: Sendable {
     /// The account the server runs as when the controller runs as root.
     let runAsUser: String?
     let logger: Logger
+    /// Written into a new cluster's configuration.
+    let maxConnections: Int
 
-    init(dataDirectory: URL, logger: Logger) throws {
+    init(dataDirectory: URL, logger: Logger, maxConnections: Int = 200) throws {
         guard let bin = Self.locateBinaries() else {
             throw Failure(
                 description:
@@ -49,6 +51,7 @@ struct EmbeddedPostgres: Sendable {
         self.passwordFile = dataDirectory.appendingPathComponent("postgres-password")
         self.portFile = dataDirectory.appendingPathComponent("postgres-port")
         self.runAsUser = geteuid() == 0 ? "postgres" : nil
+        self.maxConnections = maxConnections
         self.logger = logger
         if let user = runAsUser, getpwnam(user) == nil {
             throw Failure(
@@ -214,7 +217,7 @@ struct EmbeddedPostgres: Sendable {
             # Written by testfleet-controller for its embedded cluster.
             listen_addresses = '127.0.0.1'
             unix_socket_directories = ''
-            max_connections = 200
+            max_connections = \(maxConnections)
             logging_collector = off
             """
         let conf = clusterDirectory.appendingPathComponent("postgresql.conf")

@@ -58,7 +58,8 @@ enum TestDatabase {
             let directory = URL(fileURLWithPath: NSTemporaryDirectory())
                 .appendingPathComponent("testfleet-tests-\(getpid())")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let cluster = try EmbeddedPostgres(dataDirectory: directory, logger: logger)
+            // Room for every suite's controllers at once, as the cluster CI starts has.
+            let cluster = try EmbeddedPostgres(dataDirectory: directory, logger: logger, maxConnections: 300)
             let connection = try await Blocking.run { try cluster.start() }
             started = Server(adminURL: URLComponents(string: connection.url)!, cluster: cluster)
             StopAtExit.register(cluster: cluster, directory: directory)

@@ -119,7 +119,7 @@ struct AgentEndToEndTests {
         let task = try await controller.submit(fixture.submission(["long", "queued-1", "queued-2"]))
         let first = try await controller.cases(task.id)[0]
         _ = try await controller.waitForCase(first.id) { $0.case.state == .running }
-        for _ in 0..<50 where !FileManager.default.fileExists(atPath: marker.path) { try await Task.sleep(for: .milliseconds(100)) }
+        try await waitUntil("the case's process to write its pid", timeout: 5) { FileManager.default.fileExists(atPath: marker.path) }
         let pid = pid_t(try String(contentsOf: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
         #expect(Self.isRunning(pid))
         let cancelled = try await controller.admin.request(.POST, "/api/v1/tasks/\(task.id)/cancel").decode(TaskInfo.self)

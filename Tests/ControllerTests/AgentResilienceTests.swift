@@ -54,7 +54,11 @@ struct AgentResilienceTests {
         let port = first.port
         await first.stop()
         // The case ends while nobody listens; the agent keeps its log and result on disk.
-        try await Task.sleep(for: .seconds(5))
+        let spool = agent.directory.appendingPathComponent("agent-data/spool")
+        try await waitUntil("the result is spooled", timeout: 30, every: .milliseconds(100)) {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []
+            return entries.contains { FileManager.default.fileExists(atPath: spool.path + "/" + $0 + "/result.json") }
+        }
         let second = try await TestController.start(databaseURL: first.databaseURL, dataDirectory: first.dataDirectory) {
             $0.port = port
             $0.adminPassword = nil
@@ -128,12 +132,9 @@ struct AgentResilienceTests {
         let fixture = try await Fixture.make(controller, script: "true")
         let node = try await SimulatedNode.enroll(controller, name: "quiet", products: [fixture.simulatedInventory])
         try await controller.services.database.query("UPDATE nodes SET last_seen_at = now() - interval '1 minute' WHERE id = \(node.id)")
-        var state = NodeState.online
-        for _ in 0..<100 where state != .offline {
-            try await Task.sleep(for: .milliseconds(200))
-            state = try await controller.admin.request(.GET, "/api/v1/nodes/\(node.id)").decode(NodeInfo.self).state
+        try await waitUntil("the node is offline", timeout: 20, every: .milliseconds(200)) {
+            try await controller.admin.request(.GET, "/api/v1/nodes/\(node.id)").decode(NodeInfo.self).state == .offline
         }
-        #expect(state == .offline)
         // The controller recorded the node's visit recently; a fresh controller process would write at once.
         controller.services.activity.forget(node: node.id)
         _ = try await node.lease()

@@ -100,11 +100,10 @@ struct DatabaseTests {
             let url = "https://127.0.0.1:\(try await port.wait())"
             let ca = try String(contentsOf: directory.appendingPathComponent("tls/ca.crt"), encoding: .utf8)
             let client = TestClients.keep(try ControllerClient(baseURL: url, caCertificatePEM: ca, bearer: nil))
-            var ready = false
-            for _ in 0..<100 where !ready {
-                ready = (try? await client.send(.GET, "/readyz"))?.status == 200
-                if !ready { try await Task.sleep(for: .milliseconds(100)) }
-            }
+            let ready =
+                (try? await waitUntil("the controller is ready", every: .milliseconds(100)) {
+                    (try? await client.send(.GET, "/readyz"))?.status == 200
+                }) != nil
             #expect(ready)
             let passwordFile = directory.appendingPathComponent("initial-admin-password")
             let password = try String(contentsOf: passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -8,6 +8,13 @@ import WireProtocol
 /// Kills and restarts parts of the system under load, then checks in SQL that nothing was lost or done twice.
 @Suite("Fault injection", .serialized)
 struct FaultInjectionTests {
+    /// Waits until a tenth of the task's cases have passed: what is broken next breaks it mid-run.
+    static func waitUntilUnderWay(_ controller: some ControllerEndpoint, _ taskID: Int64, of cases: Int) async throws {
+        try await waitUntil("task \(taskID) under way", timeout: 120, every: .milliseconds(100)) {
+            try await controller.task(taskID).counts.passed >= max(1, cases / 10)
+        }
+    }
+
     /// The invariants that must hold once a task has ended, whatever failed on the way.
     static func checkInvariants(database: Database, taskID: Int64) async throws {
         let states = try await database.query(
@@ -92,10 +99,16 @@ struct FaultInjectionTests {
         }
         let task = try await controller.submit(fixture.submission((1...60).map { "case-\($0)" }, retries: 20))
         var kills = 0
+        var passed = 0
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
-            if try await controller.task(task.id).state.isTerminal { break }
-            try await Task.sleep(for: .milliseconds(1500))
+            // A kill each time the fleet has got somewhere: about a round of cases on its eight slots.
+            let now = try await waitFor("more cases to pass", timeout: 60, every: .milliseconds(100)) {
+                let current = try await controller.task(task.id)
+                return current.state.isTerminal || current.counts.passed >= passed + 8 ? current : nil
+            }
+            if now.state.isTerminal { break }
+            passed = now.counts.passed
             let victim = agents[kills % agents.count]
             victim.kill9()
             victim.killLeftoverCases()
@@ -165,16 +178,18 @@ struct FaultInjectionTests {
         // SIGKILL the controller in the middle of a task and start it again on the same data directory.
         let started = Date()
         let first = try await remote.submit(fixture.submission((1...scale.cases).map { "a-\($0)" }, retries: 20))
-        try await Task.sleep(for: .seconds(3))
+        try await Self.waitUntilUnderWay(remote, first.id, of: scale.cases)
         controller.kill9()
+        // An outage, not a wait: for two seconds the agents find nobody there.
         try await Task.sleep(for: .seconds(2))
         try controller.restart()
         try await remote.waitForTask(first.id, timeout: timeout)
 
         // Restart PostgreSQL under load.
         let second = try await remote.submit(fixture.submission((1...scale.cases).map { "b-\($0)" }, retries: 20))
-        try await Task.sleep(for: .seconds(3))
+        try await Self.waitUntilUnderWay(remote, second.id, of: scale.cases)
         _ = try await Blocking.run { controller.cluster.stop() }
+        // An outage, not a wait: for two seconds the controller finds no database.
         try await Task.sleep(for: .seconds(2))
         _ = try await Blocking.run { try controller.cluster.start() }
         try await remote.waitForTask(second.id, timeout: timeout)

@@ -110,7 +110,7 @@ struct HostileInstallTests {
             log: served.appendingPathComponent("server.log")
         )
         defer { server.stopAll() }
-        for _ in 0..<100 where PortProbe.isFree(port) { try await Task.sleep(for: .milliseconds(50)) }
+        try? await waitUntil("the file server to listen", timeout: 5, every: .milliseconds(50)) { !PortProbe.isFree(port) }
         let url = "http://127.0.0.1:\(port)/kit.tar.gz"
 
         let refused = try await api.request(.POST, "/api/v1/tools", json: ToolInput(name: "x", version: "1", runCommand: "x", downloadSha256: digest))

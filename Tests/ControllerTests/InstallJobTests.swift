@@ -38,22 +38,21 @@ struct InstallJobTests {
     }
 
     func waitForJob(_ controller: TestController, _ id: Int64) async throws -> InstallJob {
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
+        do {
+            return try await waitFor("install job \(id) to end", timeout: 60, every: .milliseconds(200)) {
+                let job = try await controller.admin.request(.GET, "/api/v1/install-jobs/\(id)").decode(InstallJob.self)
+                return job.state.isTerminal ? job : nil
+            }
+        } catch let failure as TestFailure {
             let job = try await controller.admin.request(.GET, "/api/v1/install-jobs/\(id)").decode(InstallJob.self)
-            if job.state.isTerminal { return job }
-            try await Task.sleep(for: .milliseconds(200))
+            throw TestFailure("\(failure): \(job.state) \(job.log ?? "")")
         }
-        let job = try await controller.admin.request(.GET, "/api/v1/install-jobs/\(id)").decode(InstallJob.self)
-        throw TestFailure("install job \(id) did not end: \(job.state) \(job.log ?? "")")
     }
 
     /// Waits until the node's inventory (from its config file) has arrived.
     func waitForInventory(_ controller: TestController, nodeID: Int64) async throws {
-        for _ in 0..<50 {
-            let environment = try await controller.admin.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
-            if !environment.products.isEmpty { return }
-            try await Task.sleep(for: .milliseconds(100))
+        try? await waitUntil("node \(nodeID)'s inventory", timeout: 5, every: .milliseconds(100)) {
+            !(try await controller.admin.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)).products.isEmpty
         }
     }
 

@@ -115,7 +115,7 @@ struct LeaseProtocolTests {
         let bystander = try await SimulatedNode.enroll(controller, name: "bystander", products: [elsewhere.simulatedInventory])
         let waiting = Task { try await node.lease(wait: 20) }
         let idle = Task { try await bystander.lease(wait: 3) }
-        try await Task.sleep(for: .milliseconds(500))
+        try await waitUntil("both long-polls wait") { controller.services.waiters.suspended == 2 }
         let submitted = ContinuousClock.now
         _ = try await controller.submit(fixture.submission(["wake"]))
         let lease = try await waiting.value
@@ -140,7 +140,7 @@ struct LeaseProtocolTests {
         let waiting = [first, second].map { node in Task { try await node.lease(wait: 20) } }
         let passedOver = Task { try await busy.lease(wait: 20) }
         // Submitted once all three wait.
-        while controller.services.waiters.suspended < 3 { try await Task.sleep(for: .milliseconds(10)) }
+        try await waitUntil("all three long-polls wait") { controller.services.waiters.suspended == 3 }
 
         let task = try await controller.submit(fixture.submission(["a", "b", "c"]))
         #expect(task.state == .running)
@@ -177,10 +177,10 @@ struct LeaseProtocolTests {
         let fixture = try await Fixture.make(controller, script: "true")
         let node = try await SimulatedNode.enroll(controller, name: "gone", products: [fixture.simulatedInventory])
         let abandoned = Task { try await node.lease(wait: 30) }
-        try await Task.sleep(for: .milliseconds(500))
+        try await waitUntil("the long-poll waits") { controller.services.waiters.suspended == 1 }
         abandoned.cancel()
         _ = try? await abandoned.value
-        try await Task.sleep(for: .milliseconds(500))
+        try await waitUntil("the controller notices the hang-up") { controller.services.waiters.count == 0 }
         _ = try await controller.submit(fixture.submission(["after-hang-up"]))
         let lease = try await node.lease(wait: 5)
         #expect(lease?.caseName == "after-hang-up")

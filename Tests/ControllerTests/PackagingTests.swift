@@ -287,16 +287,13 @@ struct PackagingTests {
             log: data.appendingPathComponent("controller.log")
         )
         // Nothing in between throws: the controller is stopped whatever happens.
-        var page: String?
         var client: ControllerClient?
-        for _ in 0..<300 where page == nil {
-            try? await Task.sleep(for: .milliseconds(100))
+        let page = try? await waitFor("the packaged controller's login page", timeout: 30, every: .milliseconds(100)) { () -> String? in
             if client == nil, let ca = try? String(contentsOf: data.appendingPathComponent("tls/ca.crt"), encoding: .utf8) {
                 client = try? ControllerClient(baseURL: "https://127.0.0.1:\(port)", caCertificatePEM: ca, bearer: nil)
             }
-            if let answer = try? await client?.send(.GET, "/login"), answer.status == 200 {
-                page = String(decoding: answer.body, as: UTF8.self)
-            }
+            guard let answer = try? await client?.send(.GET, "/login"), answer.status == 200 else { return nil }
+            return String(decoding: answer.body, as: UTF8.self)
         }
         await client?.shutdown()
         try await Blocking.run { processes.stopAll() }

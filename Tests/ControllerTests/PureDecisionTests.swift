@@ -37,7 +37,7 @@ struct PureDecisionTests {
     }
 
     @Test("lease waiters: registered before the query, woken oldest first, only when they can run the work")
-    func waiters() async {
+    func waiters() async throws {
         let waiters = LeaseWaiters()
         let key = WorkKey(productID: 1, toolID: 2)
         let other = WorkKey(productID: 9, toolID: 9)
@@ -51,7 +51,7 @@ struct PureDecisionTests {
         waiters.remove(first)
         #expect(await waiters.wait(second, until: .now + .milliseconds(50)) == .timedOut)
         async let waiting = waiters.wait(second, until: .now + .seconds(5))
-        try? await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the request waits") { waiters.suspended == 1 }
         waiters.wake(key: key, count: 1)
         #expect(await waiting == .woken)
         waiters.wake(key: key, count: 5)
@@ -62,7 +62,7 @@ struct PureDecisionTests {
         #expect(waiters.count == 0)
         let cancelled = waiters.register(node: 4, capabilities: [key])
         let task = Task { await waiters.wait(cancelled, until: .now + .seconds(30)) }
-        try? await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the request waits") { waiters.suspended == 1 }
         task.cancel()
         #expect(await task.value == .cancelled)
     }
@@ -78,7 +78,7 @@ struct PureDecisionTests {
         async let handed = waiters.wait(first, until: .now + .seconds(5))
         async let unserved = waiters.wait(second, until: .now + .seconds(5))
         async let notified = waiters.wait(sameNode, until: .now + .seconds(5))
-        while waiters.suspended < 3 { try await Task.sleep(for: .milliseconds(5)) }
+        try await waitUntil("three requests wait") { waiters.suspended == 3 }
         // Only suspended requests are claimed (not one still querying), and one per node.
         let claims = waiters.claim(key: key, limit: 5)
         try #require(claims.map(\.node) == [1, 2])
@@ -107,7 +107,7 @@ struct PureDecisionTests {
         #expect(!waiters.deliver(claims[1], lease))
         let gone = waiters.register(node: 4, capabilities: [key])
         let polling = Task { await waiters.wait(gone, until: .now + .seconds(30)) }
-        while waiters.suspended < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        try await waitUntil("the request waits") { waiters.suspended == 1 }
         let late = try #require(waiters.claim(key: key, limit: 1).first)
         waiters.remove(gone)
         _ = await polling.value

@@ -24,12 +24,12 @@ struct ReplicaTests {
 
     /// Polls `condition` every 100 ms for up to `seconds`.
     static func eventually(within seconds: Double, _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
+        do {
+            try await waitUntil("a condition", timeout: seconds, every: .milliseconds(100), condition)
+            return true
+        } catch is TestFailure {
+            return try await condition()
         }
-        return try await condition()
     }
 
     static func leasesGranted(_ controller: TestController) async throws -> Int {
@@ -75,7 +75,7 @@ struct ReplicaTests {
             let quiet = try await Fixture.make(waitOn, script: "true")
             let waiter = try await SimulatedNode.enroll(waitOn, name: "waiter-\(waitOn.port)", products: [quiet.simulatedInventory])
             let waiting = Task { try await waiter.lease(wait: 20) }
-            try await Task.sleep(for: .milliseconds(500))
+            try await waitUntil("the long-poll waits") { waitOn.services.waiters.suspended == 1 }
             let submitted = ContinuousClock.now
             _ = try await submitTo.submit(quiet.submission(["wake-across"]))
             let lease = try await waiting.value

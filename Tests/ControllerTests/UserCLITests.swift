@@ -243,10 +243,8 @@ struct UserCLITests {
         try "one\ntwo\n".write(to: cases, atomically: true, encoding: .utf8)
         async let waiting = cli.run(["task", "submit", "--product", catalog.product, "--tool", catalog.tool, "--cases", cases.path, "--wait"])
         // Nothing here throws: the waiting command ends only when its task does.
-        var taskID: Int64?
-        for _ in 0..<100 where taskID == nil {
-            try? await Task.sleep(for: .milliseconds(100))
-            taskID = (try? await controller.admin.request(.GET, "/api/v1/tasks").decode(Page<TaskInfo>.self))?.items.first?.id
+        let taskID = try? await waitFor("the submitted task", every: .milliseconds(100)) {
+            (try? await controller.admin.request(.GET, "/api/v1/tasks").decode(Page<TaskInfo>.self))?.items.first?.id
         }
         let id = taskID ?? 0
         #expect(id > 0, "the submitted task did not show up")

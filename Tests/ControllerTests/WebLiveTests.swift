@@ -14,8 +14,11 @@ struct WebLiveTests {
         let fixture = try await WebFixture.start()
         defer { Task { await fixture.stop() } }
         let task = try await fixture.submit(["one", "two"])
-        async let stream = fixture.web.events("/events/tasks/\(task.id)", timeout: .seconds(30)) { $0.contains("event: end") }
-        try await Task.sleep(for: .milliseconds(1500))
+        let progress = StreamProgress()
+        async let stream = fixture.web.events("/events/tasks/\(task.id)", timeout: .seconds(30), progress: progress) {
+            $0.contains("event: end")
+        }
+        try await waitUntil("the stream's first regions") { progress.received.contains("0 of 2 finished") }
         for _ in 0..<2 { try await fixture.finish(try await fixture.lease(), .passed) }
         let (text, _) = try await stream
         #expect(text.hasPrefix("retry: 2000\n\n"))
@@ -34,14 +37,18 @@ struct WebLiveTests {
         let cases = try await fixture.controller.cases(task.id)
         let page = try await fixture.web.get("/cases/\(cases[0].id)")
         #expect(page.body.contains("has not run yet") && page.body.contains("follow=latest"))
-        async let stream = fixture.web.events("/events/cases/\(cases[0].id)/log?offset=0&follow=latest", timeout: .seconds(30)) {
-            $0.contains("event: end")
-        }
-        try await Task.sleep(for: .milliseconds(1200))
+        let progress = StreamProgress()
+        async let stream = fixture.web.events(
+            "/events/cases/\(cases[0].id)/log?offset=0&follow=latest",
+            timeout: .seconds(30),
+            progress: progress
+        ) { $0.contains("event: end") }
+        try await waitUntil("the stream starts") { progress.received.hasPrefix("retry: ") }
         let lease = try await fixture.lease()
         let bytes = Array("hello wörld\n".utf8)
         try await fixture.log(lease, bytes: bytes[0..<8], at: 0)
-        try await Task.sleep(for: .milliseconds(1500))
+        // Half of "ö" is held back until the rest of it arrives.
+        try await waitUntil("the first whole characters arrive", timeout: 15) { progress.received.contains("\"text\":\"hello w\"") }
         try await fixture.log(lease, bytes: bytes[8...], at: 8)
         try await fixture.finish(lease, .passed)
         let (text, _) = try await stream
@@ -59,8 +66,9 @@ struct WebLiveTests {
         let web = try WebClient(fixture.controller)
         defer { Task { await web.shutdown() } }
         try await web.logIn()
-        async let stream = web.events("/events/dashboard", timeout: .seconds(60)) { _ in false }
-        try await Task.sleep(for: .milliseconds(1500))
+        let progress = StreamProgress()
+        async let stream = web.events("/events/dashboard", timeout: .seconds(60), progress: progress) { _ in false }
+        try await waitUntil("the dashboard's first regions") { progress.received.contains("event: regions") }
         await fixture.stop()
         let (text, ended) = try await stream
         #expect(ended)

@@ -41,22 +41,25 @@ final class ControllerProcess: Sendable {
 
     /// Waits for the controller to answer and returns it with an admin token.
     func connect() async throws -> RemoteController {
-        for _ in 0..<600 {
-            try await Task.sleep(for: .milliseconds(100))
+        let found = try? await waitFor("the controller process to come up", timeout: 60, every: .milliseconds(100)) {
+            () -> (ca: String, token: String)? in
             guard let ca = try? String(contentsOf: dataDirectory.appendingPathComponent("tls/ca.crt"), encoding: .utf8),
                 let password = try? String(contentsOf: dataDirectory.appendingPathComponent("initial-admin-password"), encoding: .utf8)
-            else { continue }
+            else { return nil }
             let anonymous = TestClients.keep(try ControllerClient(baseURL: url, caCertificatePEM: ca, bearer: nil))
             let basic = "Basic " + Data("admin:\(password.trimmingCharacters(in: .whitespacesAndNewlines))".utf8).base64EncodedString()
             guard let answer = try? await anonymous.request(.POST, "/api/v1/tokens", json: TokenInput(), headers: [("Authorization", basic)]),
                 answer.status == 201
-            else { continue }
-            let admin = TestClients.keep(try ControllerClient(baseURL: url, caCertificatePEM: ca, bearer: try answer.decode(CreatedToken.self).token))
-            return try RemoteController(url: url, client: admin, dataDirectory: dataDirectory)
+            else { return nil }
+            return (ca, try answer.decode(CreatedToken.self).token)
         }
-        throw TestFailure(
-            "the controller process did not come up: \(String((try? String(contentsOf: dataDirectory.appendingPathComponent("controller.log"), encoding: .utf8))?.suffix(500) ?? ""))"
-        )
+        guard let found else {
+            throw TestFailure(
+                "the controller process did not come up: \(String((try? String(contentsOf: dataDirectory.appendingPathComponent("controller.log"), encoding: .utf8))?.suffix(500) ?? ""))"
+            )
+        }
+        let admin = TestClients.keep(try ControllerClient(baseURL: url, caCertificatePEM: found.ca, bearer: found.token))
+        return try RemoteController(url: url, client: admin, dataDirectory: dataDirectory)
     }
 
     /// SIGKILL, as when the machine dies; its PostgreSQL keeps running.
@@ -84,15 +87,11 @@ final class ControllerProcess: Sendable {
     func stop(keepData: Bool = false) async -> Bool {
         let current = pid.withLock { $0 }
         kill(current, SIGTERM)
-        var ended = false
-        for _ in 0..<200 {
-            var status: Int32 = 0
-            if waitpid(current, &status, WNOHANG) != 0 {
-                ended = true
-                break
-            }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
+        let ended =
+            (try? await waitUntil("the controller to end", timeout: 20, every: .milliseconds(100)) {
+                var status: Int32 = 0
+                return waitpid(current, &status, WNOHANG) != 0
+            }) != nil
         if !ended {
             kill(current, SIGKILL)
             var status: Int32 = 0

@@ -130,16 +130,14 @@ final class TestAgent: @unchecked Sendable {
     /// Waits without holding a thread: the controller the agent talks to may run in this process.
     func waitForExit(timeout: TimeInterval) async -> Int32? {
         guard pid > 0 else { return nil }
-        let deadline = Date().addingTimeInterval(timeout)
-        var status: Int32 = 0
-        while Date() < deadline {
-            if waitpid(pid, &status, WNOHANG) == pid {
-                pid = 0
-                return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-            }
-            try? await Task.sleep(for: .milliseconds(50))
+        let child = pid
+        let status = try? await waitFor("agent \(child) to exit", timeout: timeout) { () -> Int32? in
+            var status: Int32 = 0
+            return waitpid(child, &status, WNOHANG) == child ? status : nil
         }
-        return nil
+        guard let status else { return nil }
+        pid = 0
+        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 
     /// SIGTERM now, for `defer`: the wait for the exit goes on in a task of its own.
@@ -263,24 +261,22 @@ extension ControllerEndpoint {
     /// Waits until the task ended; fails after `timeout` seconds.
     @discardableResult
     func waitForTask(_ id: Int64, timeout: Double = 60) async throws -> TaskInfo {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let task = try await task(id)
-            if task.state.isTerminal { return task }
-            try await Task.sleep(for: .milliseconds(100))
+        do {
+            return try await waitFor("task \(id) to end", timeout: timeout, every: .milliseconds(100)) {
+                let task = try await task(id)
+                return task.state.isTerminal ? task : nil
+            }
+        } catch let failure as TestFailure {
+            throw TestFailure("\(failure): \(try await task(id).counts)")
         }
-        throw TestFailure("task \(id) did not end within \(timeout) s: \(try await task(id).counts)")
     }
 
     /// Waits until `condition` holds for a case; fails after `timeout` seconds.
     func waitForCase(_ id: Int64, timeout: Double = 30, _ condition: (CaseDetail) -> Bool) async throws -> CaseDetail {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        try await waitFor("case \(id) in the expected state", timeout: timeout, every: .milliseconds(100)) {
             let detail = try await admin.request(.GET, "/api/v1/cases/\(id)").decode(CaseDetail.self)
-            if condition(detail) { return detail }
-            try await Task.sleep(for: .milliseconds(100))
+            return condition(detail) ? detail : nil
         }
-        throw TestFailure("case \(id) did not reach the expected state within \(timeout) s")
     }
 
     func log(_ caseID: Int64) async throws -> String {

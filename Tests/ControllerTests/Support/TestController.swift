@@ -59,10 +59,7 @@ final class TestController: Sendable {
         let caPEM = try String(contentsOf: data.appendingPathComponent("tls/ca.crt"), encoding: .utf8)
         let bootstrap = TestClients.keep(try ControllerClient(baseURL: url, caCertificatePEM: caPEM, bearer: nil))
         // Wait until migrated and ready.
-        for _ in 0..<200 {
-            if let answer = try? await bootstrap.send(.GET, "/readyz"), answer.status == 200 { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try? await waitUntil("the controller is ready") { (try? await bootstrap.send(.GET, "/readyz"))?.status == 200 }
         let basic = Data("admin:\(adminPassword)".utf8).base64EncodedString()
         let answer = try await bootstrap.send(
             .POST,
@@ -131,11 +128,7 @@ final class PortBox: Sendable {
     func set(_ value: Int) { port.set(value) }
 
     func wait() async throws -> Int {
-        for _ in 0..<3000 {
-            if let value = port.get() { return value }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw TestFailure("the controller did not start listening")
+        try await waitFor("the controller to start listening", timeout: 60) { port.get() }
     }
 }
 

@@ -1,15 +1,27 @@
 import Foundation
 
-/// Waits until `condition` holds, checking every 20 ms, for at most `timeout` seconds.
+/// Waits until `probe` finds what it looks for and returns it, looking `every` so often, for at most `timeout`
+/// seconds. The one place where tests wait on time: everything else waits for something it can observe.
+func waitFor<T>(
+    _ what: String,
+    timeout: Double = 10,
+    every interval: Duration = .milliseconds(20),
+    _ probe: () async throws -> T?
+) async throws -> T {
+    let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
+    while true {
+        if let found = try await probe() { return found }
+        guard ContinuousClock.now < deadline else { throw TestFailure("\(what): not within \(timeout) s") }
+        try await Task.sleep(for: interval)
+    }
+}
+
+/// Waits until `condition` holds, checking `every` so often, for at most `timeout` seconds.
 func waitUntil(
     _ what: String,
     timeout: Double = 10,
+    every interval: Duration = .milliseconds(20),
     _ condition: () async throws -> Bool
 ) async throws {
-    let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    throw TestFailure("\(what): not within \(timeout) s")
+    _ = try await waitFor(what, timeout: timeout, every: interval) { try await condition() ? true : nil }
 }

@@ -85,7 +85,12 @@ final class WebClient: Sendable {
 
     /// Reads a server-sent event stream until `until` holds for the text so far or `timeout` passes; returns
     /// the text and whether the server ended the stream.
-    func events(_ path: String, timeout: Duration = .seconds(10), until: (String) -> Bool) async throws -> (text: String, ended: Bool) {
+    func events(
+        _ path: String,
+        timeout: Duration = .seconds(10),
+        progress: StreamProgress? = nil,
+        until: (String) -> Bool
+    ) async throws -> (text: String, ended: Bool) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.headers.add(name: "Cookie", value: cookieHeader)
         request.headers.add(name: "Accept", value: "text/event-stream")
@@ -95,6 +100,7 @@ final class WebClient: Sendable {
         do {
             for try await chunk in response.body {
                 text += String(buffer: chunk)
+                progress?.received(text)
                 if until(text) { return (text, false) }
             }
         } catch let error as HTTPClientError where error == .deadlineExceeded {
@@ -140,4 +146,13 @@ final class WebClient: Sendable {
         allowed.insert(charactersIn: "-._~")
         return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
     }
+}
+
+/// What an event stream has received so far, for a test to wait on while the stream goes on.
+final class StreamProgress: Sendable {
+    private let text = Mutex("")
+
+    var received: String { text.withLock { $0 } }
+
+    func received(_ all: String) { text.withLock { $0 = all } }
 }

@@ -33,12 +33,9 @@ final class WebDriver: @unchecked Sendable {
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let base = "http://127.0.0.1:\(port)"
         do {
-            var ready = false
-            for _ in 0..<100 where !ready {
-                ready = ((try? await call(http, .GET, base + "/status"))?["value"] as? [String: Any])?["ready"] as? Bool ?? false
-                if !ready { try await Task.sleep(for: .milliseconds(100)) }
+            try await waitUntil("chromedriver to become ready on port \(port)", every: .milliseconds(100)) {
+                ((try? await call(http, .GET, base + "/status"))?["value"] as? [String: Any])?["ready"] as? Bool ?? false
             }
-            guard ready else { throw TestFailure("chromedriver did not become ready on port \(port)") }
             var options: [String: Any] = [
                 "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=\(width),\(height)"]
             ]
@@ -70,7 +67,7 @@ final class WebDriver: @unchecked Sendable {
         _ = try? await Self.call(http, .DELETE, base)
         _ = try? await Self.call(http, .GET, root + "/shutdown")
         // Waiting without blocking a thread that Swift tasks need.
-        for _ in 0..<40 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
+        try? await waitUntil("chromedriver to stop", timeout: 2, every: .milliseconds(50)) { !process.isRunning }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? await http.shutdown()
     }
@@ -95,12 +92,14 @@ final class WebDriver: @unchecked Sendable {
     /// Clicks the element; live updates may replace it between finding and clicking, so a stale element is
     /// found again.
     func click(_ selector: String) async throws {
-        for attempt in 1... {
+        var attempts = 0
+        try await waitUntil("a click on \(selector)", timeout: 30, every: .milliseconds(200)) {
+            attempts += 1
             do {
                 _ = try await command(.POST, "/element/\(try await find(selector))/click", [:])
-                return
-            } catch let error as TestFailure where attempt < 5 && error.description.contains("stale element") {
-                try await Task.sleep(for: .milliseconds(200))
+                return true
+            } catch let error as TestFailure where attempts < 5 && error.description.contains("stale element") {
+                return false
             }
         }
     }
@@ -117,12 +116,13 @@ final class WebDriver: @unchecked Sendable {
 
     /// Waits until the JavaScript expression is true; fails with `what` after `timeout`.
     func wait(_ what: String, timeout: Duration = .seconds(60), until expression: String) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await script("return Boolean(\(expression));") as? Bool == true { return }
-            try await Task.sleep(for: .milliseconds(200))
+        do {
+            try await waitUntil(what, timeout: Double(timeout.components.seconds), every: .milliseconds(200)) {
+                try await script("return Boolean(\(expression));") as? Bool == true
+            }
+        } catch let failure as TestFailure {
+            throw TestFailure("\(failure), on \(try await url)")
         }
-        throw TestFailure("timed out waiting for \(what) on \(try await url)")
     }
 
     /// Opens `url`, which sends the browser to the login form, logs in and waits for the dashboard.

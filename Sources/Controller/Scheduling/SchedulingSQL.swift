@@ -84,13 +84,17 @@ enum SchedulingSQL {
 
     /// Whether node `node`, labelled `labels`, could lease any queued case now, of any task (a subplan per node:
     /// `LIMIT` keeps it one, where an anti-join over every queued case made once could cross them with every node).
+    /// Each runnable task's queue is looked at through its index, in its order: joined instead, the plan follows
+    /// the statistics, and once they said few tasks were active it read every queued case for each pair a node
+    /// had installed (12 s per submission with 330,000 queued cases, where this takes about a millisecond).
     static func hasQueuedWork(node: String, labels: String) -> String {
         """
         (SELECT 1 FROM node_products np
          JOIN node_tools nt ON nt.node_product_id = np.id AND nt.state = 'installed'
          \(runnableTasks(labels: labels))
-         JOIN cases q ON q.task_id = t.id AND \(mayTake("q", node: node))
          WHERE np.node_id = \(node) AND np.state = 'installed'
+           AND (SELECT 1 FROM cases q WHERE q.task_id = t.id AND \(mayTake("q", node: node))
+                ORDER BY \(caseOrder("q")) LIMIT 1) IS NOT NULL
          LIMIT 1) IS NOT NULL
         """
     }

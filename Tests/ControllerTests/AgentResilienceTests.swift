@@ -10,36 +10,36 @@ import WireProtocol
 struct AgentResilienceTests {
     @Test("a node revoked on its web page: its agent ends with status 78 and says to enroll again")
     func revoked() async throws {
-        let controller = try await TestController.start()
-        defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, script: "echo ok")
-        // A short long-poll: the agent hears of the revocation at its next lease request.
-        let agent = try await TestAgent.start(controller, name: "leaving", products: [fixture.inventory], extra: "lease_wait_s = 2")
-        defer { agent.stop() }
-        let task = try await controller.submit(fixture.submission(["before"]))
-        #expect(try await controller.waitForTask(task.id).counts.passed == 1)
-        let nodes = try await controller.admin.request(.GET, "/api/v1/nodes").decode(Page<NodeInfo>.self)
-        let node = try #require(nodes.items.first { $0.name == "leaving" })
+        try await withController { controller in
+            let fixture = try await Fixture.make(controller, script: "echo ok")
+            // A short long-poll: the agent hears of the revocation at its next lease request.
+            let agent = try await TestAgent.start(controller, name: "leaving", products: [fixture.inventory], extra: "lease_wait_s = 2")
+            defer { agent.stop() }
+            let task = try await controller.submit(fixture.submission(["before"]))
+            #expect(try await controller.waitForTask(task.id).counts.passed == 1)
+            let nodes = try await controller.admin.request(.GET, "/api/v1/nodes").decode(Page<NodeInfo>.self)
+            let node = try #require(nodes.items.first { $0.name == "leaving" })
 
-        let web = try WebClient(controller)
-        defer { Task { await web.shutdown() } }
-        try await web.logIn()
-        let page = try await web.get("/nodes/\(node.id)")
-        #expect(page.body.contains("href=\"/nodes/\(node.id)/revoke\""))
-        let confirm = try await web.get("/nodes/\(node.id)/revoke")
-        #expect(confirm.status == 200 && confirm.body.contains("Revoke the credential of leaving"))
-        let revoked = try await web.post("/nodes/\(node.id)/revoke")
-        #expect(revoked.status == 303 && revoked.location == "/nodes/\(node.id)")
+            let web = try WebClient(controller)
+            defer { Task { await web.shutdown() } }
+            try await web.logIn()
+            let page = try await web.get("/nodes/\(node.id)")
+            #expect(page.body.contains("href=\"/nodes/\(node.id)/revoke\""))
+            let confirm = try await web.get("/nodes/\(node.id)/revoke")
+            #expect(confirm.status == 200 && confirm.body.contains("Revoke the credential of leaving"))
+            let revoked = try await web.post("/nodes/\(node.id)/revoke")
+            #expect(revoked.status == 303 && revoked.location == "/nodes/\(node.id)")
 
-        let status = await agent.waitForExit(timeout: 30)
-        #expect(status == 78, "the agent did not end: \(agent.log.suffix(2000))")
-        #expect(agent.log.contains("this node's credential was revoked"), "\(agent.log.suffix(2000))")
-        #expect(agent.log.contains("enroll again"))
-        let after = try await controller.admin.request(.GET, "/api/v1/nodes/\(node.id)").decode(NodeInfo.self)
-        #expect(after.revoked && after.state == .disabled)
-        // Run again with the revoked credential, it stops at once with the same message.
-        let rerun = try await agent.command(["run", "--config", agent.config.path])
-        #expect(rerun.status == 78 && rerun.output.contains("this node's credential was revoked"), "\(rerun.output)")
+            let status = await agent.waitForExit(timeout: 30)
+            #expect(status == 78, "the agent did not end: \(agent.log.suffix(2000))")
+            #expect(agent.log.contains("this node's credential was revoked"), "\(agent.log.suffix(2000))")
+            #expect(agent.log.contains("enroll again"))
+            let after = try await controller.admin.request(.GET, "/api/v1/nodes/\(node.id)").decode(NodeInfo.self)
+            #expect(after.revoked && after.state == .disabled)
+            // Run again with the revoked credential, it stops at once with the same message.
+            let rerun = try await agent.command(["run", "--config", agent.config.path])
+            #expect(rerun.status == 78 && rerun.output.contains("this node's credential was revoked"), "\(rerun.output)")
+        }
     }
 
     @Test("a result is spooled while the controller is away and delivered when it is back")
@@ -74,70 +74,70 @@ struct AgentResilienceTests {
 
     @Test("SIGTERM: nothing more is leased, a running case gets the grace period, then is stopped and handed back")
     func gracefulStop() async throws {
-        let controller = try await TestController.start { $0.retryAvoidSeconds = 0 }
-        defer { Task { await controller.stop() } }
-        // The quick case outlasts the first heartbeat, which shows it running, and ends within the grace period.
-        let fixture = try await Fixture.make(controller, script: "case $1 in quick) sleep 3 ;; *) sleep 30 ;; esac")
-        let quick = try await TestAgent.start(
-            controller,
-            name: "stopping-quick",
-            products: [fixture.inventory],
-            extra: "shutdown_grace_s = 10"
-        )
-        let task = try await controller.submit(fixture.submission(["quick"]))
-        _ = try await controller.waitForCase(try await controller.cases(task.id)[0].id) { $0.case.state == .running }
-        // A case shorter than the grace period finishes normally.
-        #expect(await quick.terminate(timeout: 20) == 0)
-        #expect(try await controller.waitForTask(task.id).counts.passed == 1)
+        try await withController(.set { $0.retryAvoidSeconds = 0 }) { controller in
+            // The quick case outlasts the first heartbeat, which shows it running, and ends within the grace period.
+            let fixture = try await Fixture.make(controller, script: "case $1 in quick) sleep 3 ;; *) sleep 30 ;; esac")
+            let quick = try await TestAgent.start(
+                controller,
+                name: "stopping-quick",
+                products: [fixture.inventory],
+                extra: "shutdown_grace_s = 10"
+            )
+            let task = try await controller.submit(fixture.submission(["quick"]))
+            _ = try await controller.waitForCase(try await controller.cases(task.id)[0].id) { $0.case.state == .running }
+            // A case shorter than the grace period finishes normally.
+            #expect(await quick.terminate(timeout: 20) == 0)
+            #expect(try await controller.waitForTask(task.id).counts.passed == 1)
 
-        let slow = try await TestAgent.start(
-            controller,
-            name: "stopping-slow",
-            products: [fixture.inventory],
-            extra: "shutdown_grace_s = 1\nkill_grace_s = 1"
-        )
-        let long = try await controller.submit(fixture.submission(["long"], retries: 1))
-        let longID = try await controller.cases(long.id)[0].id
-        _ = try await controller.waitForCase(longID) { $0.case.state == .running }
-        let started = Date()
-        #expect(await slow.terminate(timeout: 20) == 0)
-        #expect(Date().timeIntervalSince(started) < 10)
-        let detail = try await controller.waitForCase(longID) { $0.case.state == .queued }
-        #expect(detail.runs.last?.outcome == .error)
-        #expect(detail.runs.last?.message?.contains("shut down") == true)
+            let slow = try await TestAgent.start(
+                controller,
+                name: "stopping-slow",
+                products: [fixture.inventory],
+                extra: "shutdown_grace_s = 1\nkill_grace_s = 1"
+            )
+            let long = try await controller.submit(fixture.submission(["long"], retries: 1))
+            let longID = try await controller.cases(long.id)[0].id
+            _ = try await controller.waitForCase(longID) { $0.case.state == .running }
+            let started = Date()
+            #expect(await slow.terminate(timeout: 20) == 0)
+            #expect(Date().timeIntervalSince(started) < 10)
+            let detail = try await controller.waitForCase(longID) { $0.case.state == .queued }
+            #expect(detail.runs.last?.outcome == .error)
+            #expect(detail.runs.last?.message?.contains("shut down") == true)
+        }
     }
 
     @Test("agent status shows enrollment, reachability, inventory and running cases")
     func status() async throws {
-        let controller = try await TestController.start()
-        defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, script: "sleep 5")
-        let agent = try await TestAgent.start(controller, name: "reporting", products: [fixture.inventory])
-        defer { agent.stop() }
-        let task = try await controller.submit(fixture.submission(["visible"]))
-        _ = try await controller.waitForCase(try await controller.cases(task.id)[0].id) { $0.case.state == .running }
-        let status = try await agent.command(["status", "--config", agent.config.path])
-        #expect(status.status == 0)
-        #expect(status.output.contains("reachable:   yes; node") && status.output.contains("is online"))
-        #expect(status.output.contains("case") && status.output.contains("visible"))
-        #expect(status.output.contains("\(fixture.product.name) \(fixture.product.version) at"))
-        let missing = try await agent.command(["status", "--config", "/nonexistent/agent.toml"])
-        #expect(missing.status != 0 && missing.output.contains("not enrolled"))
+        try await withController { controller in
+            let fixture = try await Fixture.make(controller, script: "sleep 5")
+            let agent = try await TestAgent.start(controller, name: "reporting", products: [fixture.inventory])
+            defer { agent.stop() }
+            let task = try await controller.submit(fixture.submission(["visible"]))
+            _ = try await controller.waitForCase(try await controller.cases(task.id)[0].id) { $0.case.state == .running }
+            let status = try await agent.command(["status", "--config", agent.config.path])
+            #expect(status.status == 0)
+            #expect(status.output.contains("reachable:   yes; node") && status.output.contains("is online"))
+            #expect(status.output.contains("case") && status.output.contains("visible"))
+            #expect(status.output.contains("\(fixture.product.name) \(fixture.product.version) at"))
+            let missing = try await agent.command(["status", "--config", "/nonexistent/agent.toml"])
+            #expect(missing.status != 0 && missing.output.contains("not enrolled"))
+        }
     }
 
     @Test("a node nobody hears from goes offline and comes back when its agent asks again")
     func offline() async throws {
-        let controller = try await TestController.start { $0.nodeOfflineAfterSeconds = 5 }
-        defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, script: "true")
-        let node = try await SimulatedNode.enroll(controller, name: "quiet", products: [fixture.simulatedInventory])
-        try await controller.services.database.query("UPDATE nodes SET last_seen_at = now() - interval '1 minute' WHERE id = \(node.id)")
-        try await waitUntil("the node is offline", timeout: 20, every: .milliseconds(200)) {
-            try await controller.admin.request(.GET, "/api/v1/nodes/\(node.id)").decode(NodeInfo.self).state == .offline
+        try await withController(.set { $0.nodeOfflineAfterSeconds = 5 }) { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let node = try await SimulatedNode.enroll(controller, name: "quiet", products: [fixture.simulatedInventory])
+            try await controller.services.database.query("UPDATE nodes SET last_seen_at = now() - interval '1 minute' WHERE id = \(node.id)")
+            try await waitUntil("the node is offline", timeout: 20, every: .milliseconds(200)) {
+                try await controller.admin.request(.GET, "/api/v1/nodes/\(node.id)").decode(NodeInfo.self).state == .offline
+            }
+            // The controller recorded the node's visit recently; a fresh controller process would write at once.
+            controller.services.activity.forget(node: node.id)
+            _ = try await node.lease()
+            #expect(try await controller.admin.request(.GET, "/api/v1/nodes/\(node.id)").decode(NodeInfo.self).state == .online)
         }
-        // The controller recorded the node's visit recently; a fresh controller process would write at once.
-        controller.services.activity.forget(node: node.id)
-        _ = try await node.lease()
-        #expect(try await controller.admin.request(.GET, "/api/v1/nodes/\(node.id)").decode(NodeInfo.self).state == .online)
     }
 }

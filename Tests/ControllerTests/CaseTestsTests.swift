@@ -23,107 +23,113 @@ struct CaseTestsTests {
 
     @Test("a retried case reports its final attempt's tests; a test failing before and passing on the retry is flaky")
     func retries() async throws {
-        let controller = try await TestController.start { $0.retryAvoidSeconds = 0 }
-        defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, script: "true")
-        let node = try await SimulatedNode.enroll(controller, name: "retrying", products: [fixture.simulatedInventory])
-        let task = try await controller.submit(fixture.submission(["unit", "plain"], retries: 1))
-        var attempts: [String: Int] = [:]
-        while let lease = try await node.lease() {
-            attempts[lease.caseName, default: 0] += 1
-            switch (lease.caseName, attempts[lease.caseName]!) {
-            case ("unit", 1):
-                // An infrastructure error with what ran so far: retried.
-                let tests = [Self.test("a", .failed), Self.test("b", .passed)]
-                #expect(try await node.finish(lease, .error, tests: tests).status == 200)
-            case ("unit", _):
-                let tests = [Self.test("a", .passed), Self.test("b", .passed), Self.test("c", .passed, flaky: true)]
-                #expect(try await node.finish(lease, .passed, tests: tests).status == 200)
-            default:
-                #expect(try await node.finish(lease, .passed).status == 200)
+        try await withController(.set { $0.retryAvoidSeconds = 0 }) { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let node = try await SimulatedNode.enroll(controller, name: "retrying", products: [fixture.simulatedInventory])
+            let task = try await controller.submit(fixture.submission(["unit", "plain"], retries: 1))
+            var attempts: [String: Int] = [:]
+            while let lease = try await node.lease() {
+                attempts[lease.caseName, default: 0] += 1
+                switch (lease.caseName, attempts[lease.caseName]!) {
+                case ("unit", 1):
+                    // An infrastructure error with what ran so far: retried.
+                    let tests = [Self.test("a", .failed), Self.test("b", .passed)]
+                    #expect(try await node.finish(lease, .error, tests: tests).status == 200)
+                case ("unit", _):
+                    let tests = [Self.test("a", .passed), Self.test("b", .passed), Self.test("c", .passed, flaky: true)]
+                    #expect(try await node.finish(lease, .passed, tests: tests).status == 200)
+                default:
+                    #expect(try await node.finish(lease, .passed).status == 200)
+                }
             }
+            let ended = try await controller.waitForTask(task.id)
+            #expect(ended.tests == TestCounts(total: 3, passed: 3, failed: 0, error: 0, skipped: 0))
+            let cases = Dictionary(uniqueKeysWithValues: try await controller.cases(task.id).map { ($0.name, $0) })
+            let unit = try #require(cases["unit"])
+            #expect(unit.attempts == 2 && unit.tests?.total == 3)
+            #expect(cases["plain"]?.tests == nil)
+            let detail = try await controller.admin.request(.GET, "/api/v1/cases/\(unit.id)").decode(CaseDetail.self)
+            #expect(detail.runs.map { $0.tests?.total } == [2, 3])
+            let listed = try await controller.admin.request(.GET, "/api/v1/cases/\(unit.id)/tests").decode(Page<CaseTest>.self)
+            #expect(listed.items.map(\.name) == ["a", "b", "c"] && listed.items[2].flaky == true)
+            let report = try await controller.admin.request(.GET, "/api/v1/tasks/\(task.id)/report").decode(TaskReport.self)
+            #expect(report.failedTests == [] && report.failedTestsTotal == 0)
+            #expect(
+                report.flakyTests?.map { "\($0.name): \($0.reason)" } == [
+                    "c: passed on a rerun after failing", "a: failed on an earlier attempt of its case, passed on the last",
+                ]
+            )
+            #expect(report.testsNewlyFailing == [] && report.comparison == nil)
         }
-        let ended = try await controller.waitForTask(task.id)
-        #expect(ended.tests == TestCounts(total: 3, passed: 3, failed: 0, error: 0, skipped: 0))
-        let cases = Dictionary(uniqueKeysWithValues: try await controller.cases(task.id).map { ($0.name, $0) })
-        let unit = try #require(cases["unit"])
-        #expect(unit.attempts == 2 && unit.tests?.total == 3)
-        #expect(cases["plain"]?.tests == nil)
-        let detail = try await controller.admin.request(.GET, "/api/v1/cases/\(unit.id)").decode(CaseDetail.self)
-        #expect(detail.runs.map { $0.tests?.total } == [2, 3])
-        let listed = try await controller.admin.request(.GET, "/api/v1/cases/\(unit.id)/tests").decode(Page<CaseTest>.self)
-        #expect(listed.items.map(\.name) == ["a", "b", "c"] && listed.items[2].flaky == true)
-        let report = try await controller.admin.request(.GET, "/api/v1/tasks/\(task.id)/report").decode(TaskReport.self)
-        #expect(report.failedTests == [] && report.failedTestsTotal == 0)
-        #expect(
-            report.flakyTests?.map { "\($0.name): \($0.reason)" } == [
-                "c: passed on a rerun after failing", "a: failed on an earlier attempt of its case, passed on the last",
-            ]
-        )
-        #expect(report.testsNewlyFailing == [] && report.comparison == nil)
     }
 
     @Test("the last cases of a task ending at once with tests: every result is taken, the task completes once")
     func lastResultsTogether() async throws {
-        let controller = try await TestController.start()
-        defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, script: "true")
-        let nodes = [
-            try await SimulatedNode.enroll(controller, name: "left", products: [fixture.simulatedInventory]),
-            try await SimulatedNode.enroll(controller, name: "right", products: [fixture.simulatedInventory]),
-        ]
-        for round in 1...5 {
-            let task = try await controller.submit(fixture.submission(["a\(round)", "b\(round)"]))
-            var leases: [(SimulatedNode, Lease)] = []
-            for node in nodes { leases.append((node, try #require(try await node.lease()))) }
-            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-                for (node, lease) in leases {
-                    group.addTask {
-                        let tests = (1...200).map { Self.test("t\($0)", $0 % 50 == 0 ? .failed : .passed) }
-                        return try await node.finish(lease, .failed, tests: tests).status
+        try await withController { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let nodes = [
+                try await SimulatedNode.enroll(controller, name: "left", products: [fixture.simulatedInventory]),
+                try await SimulatedNode.enroll(controller, name: "right", products: [fixture.simulatedInventory]),
+            ]
+            for round in 1...5 {
+                let task = try await controller.submit(fixture.submission(["a\(round)", "b\(round)"]))
+                var leases: [(SimulatedNode, Lease)] = []
+                for node in nodes { leases.append((node, try #require(try await node.lease()))) }
+                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for (node, lease) in leases {
+                        group.addTask {
+                            let tests = (1...200).map { Self.test("t\($0)", $0 % 50 == 0 ? .failed : .passed) }
+                            return try await node.finish(lease, .failed, tests: tests).status
+                        }
                     }
+                    return try await group.reduce(into: []) { $0.append($1) }
                 }
-                return try await group.reduce(into: []) { $0.append($1) }
+                #expect(statuses == [200, 200], "round \(round): \(statuses)")
+                let ended = try await controller.waitForTask(task.id)
+                #expect(ended.state == .completed && ended.tests == TestCounts(total: 400, passed: 392, failed: 8, error: 0, skipped: 0))
+                let report = try await controller.admin.request(.GET, "/api/v1/tasks/\(task.id)/report").decode(TaskReport.self)
+                #expect(report.failedTestsTotal == 8 && report.tests?.total == 400)
             }
-            #expect(statuses == [200, 200], "round \(round): \(statuses)")
-            let ended = try await controller.waitForTask(task.id)
-            #expect(ended.state == .completed && ended.tests == TestCounts(total: 400, passed: 392, failed: 8, error: 0, skipped: 0))
-            let report = try await controller.admin.request(.GET, "/api/v1/tasks/\(task.id)/report").decode(TaskReport.self)
-            #expect(report.failedTestsTotal == 8 && report.tests?.total == 400)
         }
     }
 
     @Test("tests an agent could not have read are refused with 422, nothing is stored, and the lease stays open")
     func refused() async throws {
-        let controller = try await TestController.start()
-        defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, script: "true")
-        let node = try await SimulatedNode.enroll(controller, name: "hostile", products: [fixture.simulatedInventory])
-        let task = try await controller.submit(fixture.submission(["x"]))
-        let lease = try #require(try await node.lease())
-        let limits = TestLimits()
-        let hostile: [(String, [TestRecord])] = [
-            ("classname", [Self.test("a", .passed, classname: String(repeating: "c", count: limits.nameBytes + 1))]),
-            ("U+0000", [Self.test("a\u{0}b", .passed)]),
-            ("output", [TestRecord(classname: "c", name: "n", status: .failed, output: String(repeating: "o", count: limits.outputBytes + 1000))]),
-            ("duration_ms", [TestRecord(classname: "c", name: "n", status: .passed, durationMs: -1)]),
-            ("message", [TestRecord(classname: "c", name: "n", status: .failed, message: String(repeating: "m", count: limits.messageBytes + 1))]),
-        ]
-        for (expected, tests) in hostile {
-            let answer = try await node.finish(lease, .passed, tests: tests)
-            #expect(answer.status == 422, "\(expected): \(answer.status)")
-            #expect(answer.errorMessage?.contains(expected) == true, "\(answer.errorMessage ?? answer.text)")
+        try await withController { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let node = try await SimulatedNode.enroll(controller, name: "hostile", products: [fixture.simulatedInventory])
+            let task = try await controller.submit(fixture.submission(["x"]))
+            let lease = try #require(try await node.lease())
+            let limits = TestLimits()
+            let hostile: [(String, [TestRecord])] = [
+                ("classname", [Self.test("a", .passed, classname: String(repeating: "c", count: limits.nameBytes + 1))]),
+                ("U+0000", [Self.test("a\u{0}b", .passed)]),
+                (
+                    "output",
+                    [TestRecord(classname: "c", name: "n", status: .failed, output: String(repeating: "o", count: limits.outputBytes + 1000))]
+                ),
+                ("duration_ms", [TestRecord(classname: "c", name: "n", status: .passed, durationMs: -1)]),
+                (
+                    "message",
+                    [TestRecord(classname: "c", name: "n", status: .failed, message: String(repeating: "m", count: limits.messageBytes + 1))]
+                ),
+            ]
+            for (expected, tests) in hostile {
+                let answer = try await node.finish(lease, .passed, tests: tests)
+                #expect(answer.status == 422, "\(expected): \(answer.status)")
+                #expect(answer.errorMessage?.contains(expected) == true, "\(answer.errorMessage ?? answer.text)")
+            }
+            let bad = try await node.client.request(
+                .POST,
+                "/api/v1/agent/leases/\(lease.leaseId.uuidString.lowercased())/result",
+                raw:
+                    #"{"token": \#(lease.token), "status": "passed", "duration_ms": 1, "tests": [{"classname": "c", "name": "n", "status": "sideways"}]}"#
+            )
+            #expect(bad.status == 422 || bad.status == 400)
+            #expect(try await controller.task(task.id).tests == nil)
+            #expect(try await node.finish(lease, .passed, tests: [Self.test("fine", .passed)]).status == 200)
+            #expect(try await controller.waitForTask(task.id).tests?.total == 1)
         }
-        let bad = try await node.client.request(
-            .POST,
-            "/api/v1/agent/leases/\(lease.leaseId.uuidString.lowercased())/result",
-            raw:
-                #"{"token": \#(lease.token), "status": "passed", "duration_ms": 1, "tests": [{"classname": "c", "name": "n", "status": "sideways"}]}"#
-        )
-        #expect(bad.status == 422 || bad.status == 400)
-        #expect(try await controller.task(task.id).tests == nil)
-        #expect(try await node.finish(lease, .passed, tests: [Self.test("fine", .passed)]).status == 200)
-        #expect(try await controller.waitForTask(task.id).tests?.total == 1)
     }
 
     @Test("more tests, or more text, than an agent reads are refused before anything is stored")
@@ -140,27 +146,27 @@ struct CaseTestsTests {
 
     @Test("other services record test counts with a product's result; counts that do not add up are refused")
     func productResult() async throws {
-        let controller = try await TestController.start()
-        defer { Task { await controller.stop() } }
-        let product = try await controller.admin.request(.POST, "/api/v1/products", json: ProductInput(name: "svc", version: "3"))
-            .decode(Product.self)
-        let counts = TestCounts(total: 10, passed: 7, failed: 2, error: 0, skipped: 1)
-        let recorded = try await controller.admin.request(
-            .PUT,
-            "/api/v1/products/\(product.id)/test-result",
-            json: TestResultInput(passRate: 0.9, reportUrl: "https://ci.example/1", tests: counts)
-        )
-        #expect(recorded.status == 200)
-        let result = try recorded.decode(TestResult.self)
-        #expect(result.tests == counts && result.testPassRate == 7.0 / 9.0 && result.history.first?.tests == counts)
-        let wrong = try await controller.admin.request(
-            .PUT,
-            "/api/v1/products/\(product.id)/test-result",
-            raw: #"{"pass_rate": 1, "tests": {"total": 3, "passed": 1, "failed": 0, "error": 0, "skipped": 0}}"#
-        )
-        #expect(wrong.status == 422)
-        let plain = try await controller.admin.request(.PUT, "/api/v1/products/\(product.id)/test-result", json: TestResultInput(passRate: 1))
-        #expect(try plain.decode(TestResult.self).tests == nil)
+        try await withController { controller in
+            let product = try await controller.admin.request(.POST, "/api/v1/products", json: ProductInput(name: "svc", version: "3"))
+                .decode(Product.self)
+            let counts = TestCounts(total: 10, passed: 7, failed: 2, error: 0, skipped: 1)
+            let recorded = try await controller.admin.request(
+                .PUT,
+                "/api/v1/products/\(product.id)/test-result",
+                json: TestResultInput(passRate: 0.9, reportUrl: "https://ci.example/1", tests: counts)
+            )
+            #expect(recorded.status == 200)
+            let result = try recorded.decode(TestResult.self)
+            #expect(result.tests == counts && result.testPassRate == 7.0 / 9.0 && result.history.first?.tests == counts)
+            let wrong = try await controller.admin.request(
+                .PUT,
+                "/api/v1/products/\(product.id)/test-result",
+                raw: #"{"pass_rate": 1, "tests": {"total": 3, "passed": 1, "failed": 0, "error": 0, "skipped": 0}}"#
+            )
+            #expect(wrong.status == 422)
+            let plain = try await controller.admin.request(.PUT, "/api/v1/products/\(product.id)/test-result", json: TestResultInput(passRate: 1))
+            #expect(try plain.decode(TestResult.self).tests == nil)
+        }
     }
 
     @Test("JUnit out: a suite per case with tests; a case without stays one testcase; a failing case whose tests all passed says so")

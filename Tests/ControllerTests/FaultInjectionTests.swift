@@ -49,80 +49,84 @@ struct FaultInjectionTests {
 
     @Test("an agent killed right after posting a result that asked for its next case: nothing lost or done twice")
     func killAfterResultWithNext() async throws {
-        let controller = try await TestController.start {
-            $0.leaseTTLSeconds = 3
-            $0.heartbeatIntervalSeconds = 1
-            $0.retryAvoidSeconds = 0
-        }
-        defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, script: "echo \"$1\"; sleep 0.2")
-        let agent = try await TestAgent.start(controller, name: "victim", products: [fixture.inventory], slots: 1)
-        let task = try await controller.submit(fixture.submission((1...6).map { "after-\($0)" }, retries: 5))
-        let database = controller.services.database
-        // The moment a result that asked for more is recorded, its answer carries a lease: kill the agent then.
-        try await waitUntil("a result asking for the next case", timeout: 30) {
-            try await database.query(
+        try await withController(
+            .set {
+                $0.leaseTTLSeconds = 3
+                $0.heartbeatIntervalSeconds = 1
+                $0.retryAvoidSeconds = 0
+            }
+        ) { controller in
+            let fixture = try await Fixture.make(controller, script: "echo \"$1\"; sleep 0.2")
+            let agent = try await TestAgent.start(controller, name: "victim", products: [fixture.inventory], slots: 1)
+            let task = try await controller.submit(fixture.submission((1...6).map { "after-\($0)" }, retries: 5))
+            let database = controller.services.database
+            // The moment a result that asked for more is recorded, its answer carries a lease: kill the agent then.
+            try await waitUntil("a result asking for the next case", timeout: 30) {
+                try await database.query(
+                    """
+                    SELECT count(*)::int FROM case_runs r JOIN cases k ON k.id = r.case_id
+                    WHERE k.task_id = \(task.id) AND r.next_run_id IS NOT NULL
+                    """
+                ).collect(Int.self)[0] > 0
+            }
+            agent.kill9()
+            agent.killLeftoverCases()
+            let handed = try await database.query(
                 """
-                SELECT count(*)::int FROM case_runs r JOIN cases k ON k.id = r.case_id
-                WHERE k.task_id = \(task.id) AND r.next_run_id IS NOT NULL
+                SELECT count(*)::int FROM case_runs r JOIN case_runs n ON n.id = r.next_run_id JOIN cases k ON k.id = r.case_id
+                WHERE k.task_id = \(task.id)
                 """
-            ).collect(Int.self)[0] > 0
+            ).collect(Int.self)[0]
+            #expect(handed >= 1, "the result's answer handed out a lease")
+            try agent.run()
+            let ended = try await controller.waitForTask(task.id, timeout: 60)
+            _ = await agent.terminate()
+            #expect(ended.state == .completed)
+            try await Self.checkInvariants(database: database, taskID: task.id)
         }
-        agent.kill9()
-        agent.killLeftoverCases()
-        let handed = try await database.query(
-            """
-            SELECT count(*)::int FROM case_runs r JOIN case_runs n ON n.id = r.next_run_id JOIN cases k ON k.id = r.case_id
-            WHERE k.task_id = \(task.id)
-            """
-        ).collect(Int.self)[0]
-        #expect(handed >= 1, "the result's answer handed out a lease")
-        try agent.run()
-        let ended = try await controller.waitForTask(task.id, timeout: 60)
-        _ = await agent.terminate()
-        #expect(ended.state == .completed)
-        try await Self.checkInvariants(database: database, taskID: task.id)
     }
 
     @Test("agents killed with SIGKILL again and again mid-case: every case still passes exactly once")
     func killAgents() async throws {
-        let controller = try await TestController.start {
-            $0.leaseTTLSeconds = 3
-            $0.heartbeatIntervalSeconds = 1
-            $0.retryAvoidSeconds = 0
-        }
-        defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, script: "echo \"$1 on $(hostname)\"; sleep 0.4")
-        var agents: [TestAgent] = []
-        for index in 0..<4 {
-            agents.append(try await TestAgent.start(controller, name: "victim-\(index)", products: [fixture.inventory], slots: 2))
-        }
-        let task = try await controller.submit(fixture.submission((1...60).map { "case-\($0)" }, retries: 20))
-        var kills = 0
-        var passed = 0
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
-            // A kill each time the fleet has got somewhere: about a round of cases on its eight slots.
-            let now = try await waitFor("more cases to pass", timeout: 60, every: .milliseconds(100)) {
-                let current = try await controller.task(task.id)
-                return current.state.isTerminal || current.counts.passed >= passed + 8 ? current : nil
+        try await withController(
+            .set {
+                $0.leaseTTLSeconds = 3
+                $0.heartbeatIntervalSeconds = 1
+                $0.retryAvoidSeconds = 0
             }
-            if now.state.isTerminal { break }
-            passed = now.counts.passed
-            let victim = agents[kills % agents.count]
-            victim.kill9()
-            victim.killLeftoverCases()
-            kills += 1
-            try victim.run()
+        ) { controller in
+            let fixture = try await Fixture.make(controller, script: "echo \"$1 on $(hostname)\"; sleep 0.4")
+            var agents: [TestAgent] = []
+            for index in 0..<4 {
+                agents.append(try await TestAgent.start(controller, name: "victim-\(index)", products: [fixture.inventory], slots: 2))
+            }
+            let task = try await controller.submit(fixture.submission((1...60).map { "case-\($0)" }, retries: 20))
+            var kills = 0
+            var passed = 0
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline {
+                // A kill each time the fleet has got somewhere: about a round of cases on its eight slots.
+                let now = try await waitFor("more cases to pass", timeout: 60, every: .milliseconds(100)) {
+                    let current = try await controller.task(task.id)
+                    return current.state.isTerminal || current.counts.passed >= passed + 8 ? current : nil
+                }
+                if now.state.isTerminal { break }
+                passed = now.counts.passed
+                let victim = agents[kills % agents.count]
+                victim.kill9()
+                victim.killLeftoverCases()
+                kills += 1
+                try victim.run()
+            }
+            for agent in agents { _ = await agent.terminate() }
+            let ended = try await controller.waitForTask(task.id, timeout: 60)
+            #expect(ended.state == .completed && kills >= 3)
+            try await Self.checkInvariants(database: controller.services.database, taskID: task.id)
+            let lost = try await controller.services.database.query(
+                "SELECT count(*)::int FROM case_runs r JOIN cases k ON k.id = r.case_id WHERE k.task_id = \(task.id) AND r.outcome = 'lost'"
+            ).collect(Int.self)[0]
+            print("fault injection: \(kills) agents killed, \(lost) runs lost and recovered")
         }
-        for agent in agents { _ = await agent.terminate() }
-        let ended = try await controller.waitForTask(task.id, timeout: 60)
-        #expect(ended.state == .completed && kills >= 3)
-        try await Self.checkInvariants(database: controller.services.database, taskID: task.id)
-        let lost = try await controller.services.database.query(
-            "SELECT count(*)::int FROM case_runs r JOIN cases k ON k.id = r.case_id WHERE k.task_id = \(task.id) AND r.outcome = 'lost'"
-        ).collect(Int.self)[0]
-        print("fault injection: \(kills) agents killed, \(lost) runs lost and recovered")
     }
 
     @Test("the controller killed with SIGKILL under load and started again; then its PostgreSQL restarted under load")

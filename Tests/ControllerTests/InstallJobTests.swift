@@ -63,131 +63,136 @@ struct InstallJobTests {
 
     @Test("install a product and its tool from uploaded tarballs, run a task with them, uninstall")
     func installRunUninstall() async throws {
-        let controller = try await TestController.start()
-        defer { Task { await controller.stop() } }
-        let api = controller.admin
-        let product = try await api.request(.POST, "/api/v1/products", json: ProductInput(name: "pkg", version: "1.0")).decode(Product.self)
-        let tool = try await api.request(
-            .POST,
-            "/api/v1/tools",
-            json: ToolInput(name: "kit", version: "1", runCommand: "{tool_dir}/bin/run.sh {case} {product_dir}")
-        ).decode(Tool.self)
-        _ = try await api.request(.PUT, "/api/v1/products/\(product.id)/tools", json: ProductToolsInput(toolIds: [tool.id]))
-        _ = try await upload(controller, "products", product.id, "pkg-1.0.tar.gz", try await Self.tarball(["data/answer.txt": "42"]))
-        _ = try await upload(
-            controller,
-            "tools",
-            tool.id,
-            "kit-1.tgz",
-            try await Self.tarball(["bin/run.sh": "#!/bin/sh\necho \"case $1: answer $(cat $2/data/answer.txt)\"\n"])
-        )
-        let agent = try await TestAgent.start(controller, name: "blank", products: [])
-        defer { agent.stop() }
-        let nodeID = try await node(controller, named: "blank")
+        try await withController { controller in
+            let api = controller.admin
+            let product = try await api.request(.POST, "/api/v1/products", json: ProductInput(name: "pkg", version: "1.0")).decode(Product.self)
+            let tool = try await api.request(
+                .POST,
+                "/api/v1/tools",
+                json: ToolInput(name: "kit", version: "1", runCommand: "{tool_dir}/bin/run.sh {case} {product_dir}")
+            ).decode(Tool.self)
+            _ = try await api.request(.PUT, "/api/v1/products/\(product.id)/tools", json: ProductToolsInput(toolIds: [tool.id]))
+            _ = try await upload(controller, "products", product.id, "pkg-1.0.tar.gz", try await Self.tarball(["data/answer.txt": "42"]))
+            _ = try await upload(
+                controller,
+                "tools",
+                tool.id,
+                "kit-1.tgz",
+                try await Self.tarball(["bin/run.sh": "#!/bin/sh\necho \"case $1: answer $(cat $2/data/answer.txt)\"\n"])
+            )
+            let agent = try await TestAgent.start(controller, name: "blank", products: [])
+            defer { agent.stop() }
+            let nodeID = try await node(controller, named: "blank")
 
-        let queued = try await api.request(
-            .POST,
-            "/api/v1/nodes/\(nodeID)/environment",
-            json: EnvironmentChange(productId: product.id, toolIds: [tool.id], action: .install)
-        )
-        #expect(queued.status == 202)
-        let job = try queued.decode(InstallJob.self)
-        #expect(job.action == .install && job.tools.map(\.id) == [tool.id])
-        let during = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
-        #expect(during.products.first?.state == .installing || during.products.first?.state == .installed)
-        let again = try await api.request(
-            .POST,
-            "/api/v1/nodes/\(nodeID)/environment",
-            json: EnvironmentChange(productId: product.id, toolIds: [tool.id], action: .install)
-        )
-        #expect(again.status == 409)
+            let queued = try await api.request(
+                .POST,
+                "/api/v1/nodes/\(nodeID)/environment",
+                json: EnvironmentChange(productId: product.id, toolIds: [tool.id], action: .install)
+            )
+            #expect(queued.status == 202)
+            let job = try queued.decode(InstallJob.self)
+            #expect(job.action == .install && job.tools.map(\.id) == [tool.id])
+            let during = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
+            #expect(during.products.first?.state == .installing || during.products.first?.state == .installed)
+            let again = try await api.request(
+                .POST,
+                "/api/v1/nodes/\(nodeID)/environment",
+                json: EnvironmentChange(productId: product.id, toolIds: [tool.id], action: .install)
+            )
+            #expect(again.status == 409)
 
-        let done = try await waitForJob(controller, job.id)
-        #expect(done.state == .succeeded, "\(done.message ?? "") \(done.log ?? "")")
-        #expect(done.log?.contains("verified size and SHA-256") == true)
-        let environment = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
-        let installed = try #require(environment.products.first)
-        #expect(installed.state == .installed && installed.source == .managed)
-        #expect(installed.installPath.hasSuffix("/products/pkg/1.0"))
-        #expect(installed.tools.first?.state == .installed && installed.tools.first?.installPath.hasSuffix("/tools/kit/1") == true)
-        #expect(FileManager.default.fileExists(atPath: installed.installPath + "/data/answer.txt"))
+            let done = try await waitForJob(controller, job.id)
+            #expect(done.state == .succeeded, "\(done.message ?? "") \(done.log ?? "")")
+            #expect(done.log?.contains("verified size and SHA-256") == true)
+            let environment = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
+            let installed = try #require(environment.products.first)
+            #expect(installed.state == .installed && installed.source == .managed)
+            #expect(installed.installPath.hasSuffix("/products/pkg/1.0"))
+            #expect(installed.tools.first?.state == .installed && installed.tools.first?.installPath.hasSuffix("/tools/kit/1") == true)
+            #expect(FileManager.default.fileExists(atPath: installed.installPath + "/data/answer.txt"))
 
-        let task = try await controller.submit(
-            TaskSubmission(name: "uses installs", product: ItemReference(id: product.id), tool: ItemReference(id: tool.id), cases: ["one", "two"])
-        )
-        let ended = try await controller.waitForTask(task.id)
-        #expect(ended.counts.passed == 2)
-        #expect(try await controller.log(try await controller.cases(task.id)[0].id).contains("case one: answer 42"))
+            let task = try await controller.submit(
+                TaskSubmission(
+                    name: "uses installs",
+                    product: ItemReference(id: product.id),
+                    tool: ItemReference(id: tool.id),
+                    cases: ["one", "two"]
+                )
+            )
+            let ended = try await controller.waitForTask(task.id)
+            #expect(ended.counts.passed == 2)
+            #expect(try await controller.log(try await controller.cases(task.id)[0].id).contains("case one: answer 42"))
 
-        let removal = try await api.request(
-            .POST,
-            "/api/v1/nodes/\(nodeID)/environment",
-            json: EnvironmentChange(productId: product.id, toolIds: [], action: .uninstall)
-        ).decode(InstallJob.self)
-        #expect(try await waitForJob(controller, removal.id).state == .succeeded)
-        let after = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
-        #expect(after.products.isEmpty)
-        #expect(!FileManager.default.fileExists(atPath: installed.installPath))
-        #expect(after.jobs.map(\.id) == [removal.id, job.id])
+            let removal = try await api.request(
+                .POST,
+                "/api/v1/nodes/\(nodeID)/environment",
+                json: EnvironmentChange(productId: product.id, toolIds: [], action: .uninstall)
+            ).decode(InstallJob.self)
+            #expect(try await waitForJob(controller, removal.id).state == .succeeded)
+            let after = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
+            #expect(after.products.isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: installed.installPath))
+            #expect(after.jobs.map(\.id) == [removal.id, job.id])
+        }
     }
 
     @Test("a checksum mismatch fails the job and leaves nothing installed; archives climbing out are refused; config items stay")
     func failures() async throws {
-        let controller = try await TestController.start()
-        defer { Task { await controller.stop() } }
-        let api = controller.admin
-        let fixture = try await Fixture.make(controller, script: "true")
-        let product = fixture.product
-        let tampered = try await api.request(.POST, "/api/v1/tools", json: ToolInput(name: "tampered", version: "1", runCommand: "x"))
-            .decode(Tool.self)
-        let evil = try await api.request(.POST, "/api/v1/tools", json: ToolInput(name: "evil", version: "1", runCommand: "x"))
-            .decode(Tool.self)
-        _ = try await api.request(
-            .PUT,
-            "/api/v1/products/\(product.id)/tools",
-            json: ProductToolsInput(toolIds: [fixture.tool.id, tampered.id, evil.id])
-        )
-        _ = try await upload(controller, "tools", tampered.id, "t.tgz", try await Self.tarball(["bin/t": "real"]))
-        // The stored file changes after the upload: what the agent downloads no longer matches.
-        try Data("tampered".utf8).write(to: controller.dataDirectory.appendingPathComponent("artifacts/tool-\(tampered.id)"))
-        _ = try await upload(controller, "tools", evil.id, "e.tgz", try await Self.tarball(["../outside.txt": "x"]))
-        let agent = try await TestAgent.start(controller, name: "configured", products: [fixture.inventory])
-        defer { agent.stop() }
-        let nodeID = try await node(controller, named: "configured")
-        try await waitForInventory(controller, nodeID: nodeID)
+        try await withController { controller in
+            let api = controller.admin
+            let fixture = try await Fixture.make(controller, script: "true")
+            let product = fixture.product
+            let tampered = try await api.request(.POST, "/api/v1/tools", json: ToolInput(name: "tampered", version: "1", runCommand: "x"))
+                .decode(Tool.self)
+            let evil = try await api.request(.POST, "/api/v1/tools", json: ToolInput(name: "evil", version: "1", runCommand: "x"))
+                .decode(Tool.self)
+            _ = try await api.request(
+                .PUT,
+                "/api/v1/products/\(product.id)/tools",
+                json: ProductToolsInput(toolIds: [fixture.tool.id, tampered.id, evil.id])
+            )
+            _ = try await upload(controller, "tools", tampered.id, "t.tgz", try await Self.tarball(["bin/t": "real"]))
+            // The stored file changes after the upload: what the agent downloads no longer matches.
+            try Data("tampered".utf8).write(to: controller.dataDirectory.appendingPathComponent("artifacts/tool-\(tampered.id)"))
+            _ = try await upload(controller, "tools", evil.id, "e.tgz", try await Self.tarball(["../outside.txt": "x"]))
+            let agent = try await TestAgent.start(controller, name: "configured", products: [fixture.inventory])
+            defer { agent.stop() }
+            let nodeID = try await node(controller, named: "configured")
+            try await waitForInventory(controller, nodeID: nodeID)
 
-        let mismatch = try await api.request(
-            .POST,
-            "/api/v1/nodes/\(nodeID)/environment",
-            json: EnvironmentChange(productId: product.id, toolIds: [tampered.id], action: .install)
-        ).decode(InstallJob.self)
-        let failed = try await waitForJob(controller, mismatch.id)
-        #expect(failed.state == .failed && failed.message?.contains("checksum mismatch") == true)
-        var environment = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
-        #expect(environment.products[0].tools.first { $0.name == "tampered" }?.state == .failed)
+            let mismatch = try await api.request(
+                .POST,
+                "/api/v1/nodes/\(nodeID)/environment",
+                json: EnvironmentChange(productId: product.id, toolIds: [tampered.id], action: .install)
+            ).decode(InstallJob.self)
+            let failed = try await waitForJob(controller, mismatch.id)
+            #expect(failed.state == .failed && failed.message?.contains("checksum mismatch") == true)
+            var environment = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
+            #expect(environment.products[0].tools.first { $0.name == "tampered" }?.state == .failed)
 
-        let climbing = try await api.request(
-            .POST,
-            "/api/v1/nodes/\(nodeID)/environment",
-            json: EnvironmentChange(productId: product.id, toolIds: [evil.id], action: .install)
-        ).decode(InstallJob.self)
-        let refused = try await waitForJob(controller, climbing.id)
-        #expect(refused.state == .failed && refused.message?.contains("climbs out") == true)
-        #expect(!FileManager.default.fileExists(atPath: agent.directory.appendingPathComponent("agent-data/tools/evil/outside.txt").path))
+            let climbing = try await api.request(
+                .POST,
+                "/api/v1/nodes/\(nodeID)/environment",
+                json: EnvironmentChange(productId: product.id, toolIds: [evil.id], action: .install)
+            ).decode(InstallJob.self)
+            let refused = try await waitForJob(controller, climbing.id)
+            #expect(refused.state == .failed && refused.message?.contains("climbs out") == true)
+            #expect(!FileManager.default.fileExists(atPath: agent.directory.appendingPathComponent("agent-data/tools/evil/outside.txt").path))
 
-        let configured = try await api.request(
-            .POST,
-            "/api/v1/nodes/\(nodeID)/environment",
-            json: EnvironmentChange(productId: product.id, toolIds: [], action: .uninstall)
-        )
-        #expect(configured.status == 409 && configured.errorMessage?.contains("config file") == true)
-        let unlinked = try await api.request(
-            .POST,
-            "/api/v1/nodes/\(nodeID)/environment",
-            json: EnvironmentChange(productId: product.id, toolIds: [999_999], action: .install)
-        )
-        #expect(unlinked.status == 422)
-        environment = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
-        #expect(environment.products[0].source == .agentConfig && environment.products[0].state == .installed)
+            let configured = try await api.request(
+                .POST,
+                "/api/v1/nodes/\(nodeID)/environment",
+                json: EnvironmentChange(productId: product.id, toolIds: [], action: .uninstall)
+            )
+            #expect(configured.status == 409 && configured.errorMessage?.contains("config file") == true)
+            let unlinked = try await api.request(
+                .POST,
+                "/api/v1/nodes/\(nodeID)/environment",
+                json: EnvironmentChange(productId: product.id, toolIds: [999_999], action: .install)
+            )
+            #expect(unlinked.status == 422)
+            environment = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
+            #expect(environment.products[0].source == .agentConfig && environment.products[0].state == .installed)
+        }
     }
 }

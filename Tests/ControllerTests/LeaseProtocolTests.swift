@@ -10,180 +10,182 @@ import WireProtocol
 struct LeaseProtocolTests {
     @Test("results are fenced: wrong token 409, other node 403, same result again 200, a different one 409")
     func fencing() async throws {
-        let controller = try await TestController.start()
-        defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, script: "true")
-        let a = try await SimulatedNode.enroll(controller, name: "a", products: [fixture.simulatedInventory])
-        let b = try await SimulatedNode.enroll(controller, name: "b", products: [fixture.simulatedInventory])
-        let task = try await controller.submit(fixture.submission(["one", "two"]))
-        let lease = try #require(try await a.lease())
-        #expect(lease.caseName == "one" && lease.taskId == task.id && lease.attempt == 1)
-        // The tool's template as it is: the agent fills in every placeholder, once.
-        #expect(lease.commandTemplate == "{tool_dir}/run.sh {case}")
-        #expect(lease.product.path == fixture.productDirectory.path && lease.tool.path == fixture.toolDirectory.path)
-        #expect(lease.timeoutS == 600 && lease.heartbeatIntervalS == 10)
+        try await withController { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let a = try await SimulatedNode.enroll(controller, name: "a", products: [fixture.simulatedInventory])
+            let b = try await SimulatedNode.enroll(controller, name: "b", products: [fixture.simulatedInventory])
+            let task = try await controller.submit(fixture.submission(["one", "two"]))
+            let lease = try #require(try await a.lease())
+            #expect(lease.caseName == "one" && lease.taskId == task.id && lease.attempt == 1)
+            // The tool's template as it is: the agent fills in every placeholder, once.
+            #expect(lease.commandTemplate == "{tool_dir}/run.sh {case}")
+            #expect(lease.product.path == fixture.productDirectory.path && lease.tool.path == fixture.toolDirectory.path)
+            #expect(lease.timeoutS == 600 && lease.heartbeatIntervalS == 10)
 
-        let beat = try await a.heartbeat(lease)
-        let beatAnswer = try beat.decode(HeartbeatResponse.self)
-        #expect(beat.status == 200 && beatAnswer.cancel == false)
-        #expect(try await controller.cases(task.id)[0].state == .running)
-        #expect(try await b.heartbeat(lease).status == 403)
+            let beat = try await a.heartbeat(lease)
+            let beatAnswer = try beat.decode(HeartbeatResponse.self)
+            #expect(beat.status == 200 && beatAnswer.cancel == false)
+            #expect(try await controller.cases(task.id)[0].state == .running)
+            #expect(try await b.heartbeat(lease).status == 403)
 
-        var forged = lease
-        forged.token += 1
-        #expect(try await a.finish(forged, .passed).status == 409)
-        #expect(try await b.finish(lease, .passed).status == 403)
-        #expect(try await a.finish(lease, .passed, durationMs: 1234).status == 200)
-        #expect(try await a.finish(lease, .passed, durationMs: 1234).status == 200)
-        #expect(try await a.finish(lease, .failed).status == 409)
-        #expect(try await a.heartbeat(lease).status == 409)
-        let detail = try await controller.admin.request(.GET, "/api/v1/cases/\(lease.caseId)").decode(CaseDetail.self)
-        #expect(detail.case.state == .passed && detail.case.durationMs == 1234 && detail.case.node?.name == "a")
-        #expect(detail.runs.count == 1 && detail.runs[0].outcome == .passed)
-        let unknown = UUID().uuidString.lowercased()
-        #expect(
-            try await a.client.request(
-                .POST,
-                "/api/v1/agent/leases/\(unknown)/result",
-                json: CaseResult(token: 1, status: .passed, exitCode: 0, durationMs: 1, message: nil)
-            ).status == 404
-        )
+            var forged = lease
+            forged.token += 1
+            #expect(try await a.finish(forged, .passed).status == 409)
+            #expect(try await b.finish(lease, .passed).status == 403)
+            #expect(try await a.finish(lease, .passed, durationMs: 1234).status == 200)
+            #expect(try await a.finish(lease, .passed, durationMs: 1234).status == 200)
+            #expect(try await a.finish(lease, .failed).status == 409)
+            #expect(try await a.heartbeat(lease).status == 409)
+            let detail = try await controller.admin.request(.GET, "/api/v1/cases/\(lease.caseId)").decode(CaseDetail.self)
+            #expect(detail.case.state == .passed && detail.case.durationMs == 1234 && detail.case.node?.name == "a")
+            #expect(detail.runs.count == 1 && detail.runs[0].outcome == .passed)
+            let unknown = UUID().uuidString.lowercased()
+            #expect(
+                try await a.client.request(
+                    .POST,
+                    "/api/v1/agent/leases/\(unknown)/result",
+                    json: CaseResult(token: 1, status: .passed, exitCode: 0, durationMs: 1, message: nil)
+                ).status == 404
+            )
+        }
     }
 
     @Test("log chunks: in order, a repeat accepted once, a gap refused with the controller's offset, too big 413, capped keeping head and tail")
     func logs() async throws {
-        let controller = try await TestController.start {
-            $0.caseLogMaxBytes = 4096
-            $0.logChunkMaxBytes = 2048
-        }
-        defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, script: "true")
-        let node = try await SimulatedNode.enroll(controller, name: "logger", products: [fixture.simulatedInventory])
-        _ = try await controller.submit(fixture.submission(["chatty"]))
-        let lease = try #require(try await node.lease())
-        #expect(try await node.log(lease, offset: 0, "hello ").decode(LogAck.self).offset == 6)
-        #expect(try await node.log(lease, offset: 0, "hello ").decode(LogAck.self).offset == 6)
-        #expect(try await node.log(lease, offset: 3, "lo world\n").decode(LogAck.self).offset == 12)
-        let gap = try await node.log(lease, offset: 40, "lost")
-        #expect(gap.status == 409)
-        #expect((try WireJSON.decoder().decode(ErrorBody.self, from: gap.body)).error.offset == 12)
-        #expect(try await node.log(lease, offset: 12, String(repeating: "x", count: 3000)).status == 413)
-        #expect(try await node.log(lease, offset: 12, "next", token: lease.token + 1).status == 409)
-        #expect(try await controller.log(lease.caseId) == "hello world\n")
+        try await withController(
+            .set {
+                $0.caseLogMaxBytes = 4096
+                $0.logChunkMaxBytes = 2048
+            }
+        ) { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let node = try await SimulatedNode.enroll(controller, name: "logger", products: [fixture.simulatedInventory])
+            _ = try await controller.submit(fixture.submission(["chatty"]))
+            let lease = try #require(try await node.lease())
+            #expect(try await node.log(lease, offset: 0, "hello ").decode(LogAck.self).offset == 6)
+            #expect(try await node.log(lease, offset: 0, "hello ").decode(LogAck.self).offset == 6)
+            #expect(try await node.log(lease, offset: 3, "lo world\n").decode(LogAck.self).offset == 12)
+            let gap = try await node.log(lease, offset: 40, "lost")
+            #expect(gap.status == 409)
+            #expect((try WireJSON.decoder().decode(ErrorBody.self, from: gap.body)).error.offset == 12)
+            #expect(try await node.log(lease, offset: 12, String(repeating: "x", count: 3000)).status == 413)
+            #expect(try await node.log(lease, offset: 12, "next", token: lease.token + 1).status == 409)
+            #expect(try await controller.log(lease.caseId) == "hello world\n")
 
-        var offset: Int64 = 12
-        for index in 0..<10 {
-            let line = "line \(index) " + String(repeating: "\(index)", count: 1000) + "\n"
-            offset = try await node.log(lease, offset: offset, line).decode(LogAck.self).offset
+            var offset: Int64 = 12
+            for index in 0..<10 {
+                let line = "line \(index) " + String(repeating: "\(index)", count: 1000) + "\n"
+                offset = try await node.log(lease, offset: offset, line).decode(LogAck.self).offset
+            }
+            let capped = try await controller.log(lease.caseId)
+            #expect(capped.hasPrefix("hello world\nline 0 "))
+            #expect(capped.contains("bytes of log omitted"))
+            #expect(capped.hasSuffix("line 9 " + String(repeating: "9", count: 1000) + "\n"))
+            #expect(capped.utf8.count < 4096 + 2 * 1024)
         }
-        let capped = try await controller.log(lease.caseId)
-        #expect(capped.hasPrefix("hello world\nline 0 "))
-        #expect(capped.contains("bytes of log omitted"))
-        #expect(capped.hasSuffix("line 9 " + String(repeating: "9", count: 1000) + "\n"))
-        #expect(capped.utf8.count < 4096 + 2 * 1024)
     }
 
     @Test("a lease that expires is lost, the case is requeued, and after the retry limit ends as error")
     func reaper() async throws {
-        let controller = try await TestController.start { $0.leaseTTLSeconds = 2 }
-        defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, script: "true")
-        let node = try await SimulatedNode.enroll(controller, name: "flaky", products: [fixture.simulatedInventory])
-        let other = try await SimulatedNode.enroll(controller, name: "other", products: [fixture.simulatedInventory])
-        let task = try await controller.submit(fixture.submission(["fragile"], retries: 1))
-        let first = try #require(try await node.lease())
-        // Nobody heartbeats: the lease expires and the reaper hands the case back (avoiding this node for a while).
-        let second = try #require(try await other.lease(wait: 10))
-        #expect(second.caseId == first.caseId && second.attempt == 2)
-        #expect(try await node.finish(first, .passed).status == 409)
-        // The second attempt is not renewed either: past the retry limit the case ends as error.
-        let ended = try await controller.waitForTask(task.id, timeout: 20)
-        #expect(ended.counts.error == 1)
-        let detail = try await controller.admin.request(.GET, "/api/v1/cases/\(first.caseId)").decode(CaseDetail.self)
-        #expect(detail.runs.map(\.outcome) == [.lost, .lost])
-        #expect(detail.case.message?.contains("lost 2 times") == true)
-        #expect(try await node.lease() == nil)
+        try await withController(.set { $0.leaseTTLSeconds = 2 }) { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let node = try await SimulatedNode.enroll(controller, name: "flaky", products: [fixture.simulatedInventory])
+            let other = try await SimulatedNode.enroll(controller, name: "other", products: [fixture.simulatedInventory])
+            let task = try await controller.submit(fixture.submission(["fragile"], retries: 1))
+            let first = try #require(try await node.lease())
+            // Nobody heartbeats: the lease expires and the reaper hands the case back (avoiding this node for a while).
+            let second = try #require(try await other.lease(wait: 10))
+            #expect(second.caseId == first.caseId && second.attempt == 2)
+            #expect(try await node.finish(first, .passed).status == 409)
+            // The second attempt is not renewed either: past the retry limit the case ends as error.
+            let ended = try await controller.waitForTask(task.id, timeout: 20)
+            #expect(ended.counts.error == 1)
+            let detail = try await controller.admin.request(.GET, "/api/v1/cases/\(first.caseId)").decode(CaseDetail.self)
+            #expect(detail.runs.map(\.outcome) == [.lost, .lost])
+            #expect(detail.case.message?.contains("lost 2 times") == true)
+            #expect(try await node.lease() == nil)
+        }
     }
 
     @Test("a waiting lease request is woken by new work for its node, and only by work it can run")
     func wakeUp() async throws {
-        let controller = try await TestController.start()
-        defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, script: "true")
-        let elsewhere = try await Fixture.make(controller, script: "true")
-        let node = try await SimulatedNode.enroll(controller, name: "waiter", products: [fixture.simulatedInventory])
-        let bystander = try await SimulatedNode.enroll(controller, name: "bystander", products: [elsewhere.simulatedInventory])
-        let waiting = Task { try await node.lease(wait: 20) }
-        let idle = Task { try await bystander.lease(wait: 3) }
-        try await waitUntil("both long-polls wait") { controller.services.waiters.suspended == 2 }
-        let submitted = ContinuousClock.now
-        _ = try await controller.submit(fixture.submission(["wake"]))
-        let lease = try await waiting.value
-        let latency = ContinuousClock.now - submitted
-        #expect(lease?.caseName == "wake")
-        #expect(latency < .seconds(3), "woken after \(latency)")
-        #expect(try await idle.value == nil)
+        try await withController { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let elsewhere = try await Fixture.make(controller, script: "true")
+            let node = try await SimulatedNode.enroll(controller, name: "waiter", products: [fixture.simulatedInventory])
+            let bystander = try await SimulatedNode.enroll(controller, name: "bystander", products: [elsewhere.simulatedInventory])
+            let waiting = Task { try await node.lease(wait: 20) }
+            let idle = Task { try await bystander.lease(wait: 3) }
+            try await waitUntil("both long-polls wait") { controller.services.waiters.suspended == 2 }
+            let submitted = ContinuousClock.now
+            _ = try await controller.submit(fixture.submission(["wake"]))
+            let lease = try await waiting.value
+            let latency = ContinuousClock.now - submitted
+            #expect(lease?.caseName == "wake")
+            #expect(latency < .seconds(3), "woken after \(latency)")
+            #expect(try await idle.value == nil)
+        }
     }
 
     @Test("cases submitted while agents wait are leased to them by the statement that stores the task; a node without a free slot is passed over")
     func handOff() async throws {
-        let controller = try await TestController.start()
-        defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, script: "true")
-        let inventory = [fixture.simulatedInventory]
-        let first = try await SimulatedNode.enroll(controller, name: "first", products: inventory)
-        let second = try await SimulatedNode.enroll(controller, name: "second", products: inventory)
-        let busy = try await SimulatedNode.enroll(controller, name: "busy", products: inventory)
-        // The busy node's one slot runs a case; it asks for more all the same.
-        _ = try await controller.submit(fixture.submission(["long"]))
-        let running = try #require(try await busy.lease())
-        let waiting = [first, second].map { node in Task { try await node.lease(wait: 20) } }
-        let passedOver = Task { try await busy.lease(wait: 20) }
-        // Submitted once all three wait.
-        try await waitUntil("all three long-polls wait") { controller.services.waiters.suspended == 3 }
+        try await withController { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let inventory = [fixture.simulatedInventory]
+            let first = try await SimulatedNode.enroll(controller, name: "first", products: inventory)
+            let second = try await SimulatedNode.enroll(controller, name: "second", products: inventory)
+            let busy = try await SimulatedNode.enroll(controller, name: "busy", products: inventory)
+            // The busy node's one slot runs a case; it asks for more all the same.
+            _ = try await controller.submit(fixture.submission(["long"]))
+            let running = try #require(try await busy.lease())
+            let waiting = [first, second].map { node in Task { try await node.lease(wait: 20) } }
+            let passedOver = Task { try await busy.lease(wait: 20) }
+            // Submitted once all three wait.
+            try await waitUntil("all three long-polls wait") { controller.services.waiters.suspended == 3 }
 
-        let task = try await controller.submit(fixture.submission(["a", "b", "c"]))
-        #expect(task.state == .running)
-        #expect(task.counts.leased == 2 && task.counts.queued == 1)
-        var leases: [Lease] = []
-        for request in waiting { leases.append(try #require(try await request.value)) }
-        #expect(Set(leases.map(\.caseName)) == ["a", "b"])
-        #expect(leases.allSatisfy { $0.taskId == task.id && $0.attempt == 1 && $0.commandTemplate == "{tool_dir}/run.sh {case}" })
-        let metrics = try await controller.admin.request(.GET, "/metrics").text
-        #expect(metrics.contains("testfleet_leases_handed_total 2"))
+            let task = try await controller.submit(fixture.submission(["a", "b", "c"]))
+            #expect(task.state == .running)
+            #expect(task.counts.leased == 2 && task.counts.queued == 1)
+            var leases: [Lease] = []
+            for request in waiting { leases.append(try #require(try await request.value)) }
+            #expect(Set(leases.map(\.caseName)) == ["a", "b"])
+            #expect(leases.allSatisfy { $0.taskId == task.id && $0.attempt == 1 && $0.commandTemplate == "{tool_dir}/run.sh {case}" })
+            let metrics = try await controller.admin.request(.GET, "/metrics").text
+            #expect(metrics.contains("testfleet_leases_handed_total 2"))
 
-        // A handed lease is like any other: renewed, fenced, finished.
-        #expect(try await first.heartbeat(leases[0]).status == 200)
-        #expect(try await first.finish(leases[0], .passed).status == 200)
-        #expect(try await second.finish(leases[1], .passed).status == 200)
-        // The third case was left for the busy node, which looked and found its slot taken.
-        passedOver.cancel()
-        _ = try? await passedOver.value
-        try await busy.finish(running, .passed)
-        let third = try #require(try await busy.lease())
-        #expect(third.caseName == "c" && third.attempt == 1)
-        // What the statement that stores a task hands out is what the lease statement would.
-        #expect(third.commandTemplate == leases[0].commandTemplate)
-        #expect(third.product == leases[0].product && third.tool == leases[0].tool && third.timeoutS == leases[0].timeoutS)
-        try await busy.finish(third, .passed)
-        let done = try await controller.task(task.id)
-        #expect(done.state == .completed && done.counts.passed == 3)
+            // A handed lease is like any other: renewed, fenced, finished.
+            #expect(try await first.heartbeat(leases[0]).status == 200)
+            #expect(try await first.finish(leases[0], .passed).status == 200)
+            #expect(try await second.finish(leases[1], .passed).status == 200)
+            // The third case was left for the busy node, which looked and found its slot taken.
+            passedOver.cancel()
+            _ = try? await passedOver.value
+            try await busy.finish(running, .passed)
+            let third = try #require(try await busy.lease())
+            #expect(third.caseName == "c" && third.attempt == 1)
+            // What the statement that stores a task hands out is what the lease statement would.
+            #expect(third.commandTemplate == leases[0].commandTemplate)
+            #expect(third.product == leases[0].product && third.tool == leases[0].tool && third.timeoutS == leases[0].timeoutS)
+            try await busy.finish(third, .passed)
+            let done = try await controller.task(task.id)
+            #expect(done.state == .completed && done.counts.passed == 3)
+        }
     }
 
     @Test("an agent that hangs up while it waits is not leased a case: the case goes to the next request at once")
     func hangUp() async throws {
-        let controller = try await TestController.start()
-        defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, script: "true")
-        let node = try await SimulatedNode.enroll(controller, name: "gone", products: [fixture.simulatedInventory])
-        let abandoned = Task { try await node.lease(wait: 30) }
-        try await waitUntil("the long-poll waits") { controller.services.waiters.suspended == 1 }
-        abandoned.cancel()
-        _ = try? await abandoned.value
-        try await waitUntil("the controller notices the hang-up") { controller.services.waiters.count == 0 }
-        _ = try await controller.submit(fixture.submission(["after-hang-up"]))
-        let lease = try await node.lease(wait: 5)
-        #expect(lease?.caseName == "after-hang-up")
-        #expect(lease?.attempt == 1)
+        try await withController { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let node = try await SimulatedNode.enroll(controller, name: "gone", products: [fixture.simulatedInventory])
+            let abandoned = Task { try await node.lease(wait: 30) }
+            try await waitUntil("the long-poll waits") { controller.services.waiters.suspended == 1 }
+            abandoned.cancel()
+            _ = try? await abandoned.value
+            try await waitUntil("the controller notices the hang-up") { controller.services.waiters.count == 0 }
+            _ = try await controller.submit(fixture.submission(["after-hang-up"]))
+            let lease = try await node.lease(wait: 5)
+            #expect(lease?.caseName == "after-hang-up")
+            #expect(lease?.attempt == 1)
+        }
     }
 }

@@ -25,74 +25,74 @@ struct ReportTests {
 
     @Test("exact figures for a known mix, JUnit XML, comparison with the previous version, product test result")
     func report() async throws {
-        let controller = try await TestController.start { $0.retryAvoidSeconds = 0 }
-        defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, product: "rep", version: "1.0", script: "true")
-        let node = try await SimulatedNode.enroll(controller, name: "reporter", products: [fixture.simulatedInventory])
-        let first = try await controller.submit(fixture.submission(["a", "b", "c", "d", "e", "f", "g", "h"], retries: 1))
-        try await run(
-            node,
-            [
-                "a": [(.passed, 100)], "b": [(.passed, 200)], "c": [(.failed, 300)], "d": [(.passed, 400)],
-                "e": [(.error, 10), (.error, 500)], "f": [(.skipped, 50)], "g": [(.timedOut, 1000)],
-                "h": [(.error, 20), (.passed, 150)],
-            ]
-        )
-        let ended = try await controller.waitForTask(first.id)
-        #expect(ended.state == .completed && ended.reportUrl == "/api/v1/tasks/\(first.id)/report")
-        let report = try await controller.admin.request(.GET, "/api/v1/tasks/\(first.id)/report").decode(TaskReport.self)
-        #expect(report.counts.total == 8 && report.counts.passed == 4 && report.counts.failed == 1)
-        #expect(report.counts.error == 1 && report.counts.skipped == 1 && report.counts.timedOut == 1)
-        #expect(report.passRate == 4.0 / 7.0)
-        #expect(report.durations == .init(sumMs: 2700, medianMs: 200, p95Ms: 1000, maxMs: 1000))
-        #expect(report.nodes.count == 1 && report.nodes[0].node.name == "reporter" && report.nodes[0].counts.total == 8)
-        #expect(Set(report.failures.map(\.name)) == ["c", "e", "g"])
-        #expect(report.failures.first { $0.name == "c" }?.logUrl.hasSuffix("/log") == true)
-        #expect(report.passedOnRetry.map(\.name) == ["h"])
-        #expect(report.flaky.map(\.name) == ["h"])
-        #expect(report.slowest.first?.name == "g")
-        #expect(report.comparison == nil)
+        try await withController(.set { $0.retryAvoidSeconds = 0 }) { controller in
+            let fixture = try await Fixture.make(controller, product: "rep", version: "1.0", script: "true")
+            let node = try await SimulatedNode.enroll(controller, name: "reporter", products: [fixture.simulatedInventory])
+            let first = try await controller.submit(fixture.submission(["a", "b", "c", "d", "e", "f", "g", "h"], retries: 1))
+            try await run(
+                node,
+                [
+                    "a": [(.passed, 100)], "b": [(.passed, 200)], "c": [(.failed, 300)], "d": [(.passed, 400)],
+                    "e": [(.error, 10), (.error, 500)], "f": [(.skipped, 50)], "g": [(.timedOut, 1000)],
+                    "h": [(.error, 20), (.passed, 150)],
+                ]
+            )
+            let ended = try await controller.waitForTask(first.id)
+            #expect(ended.state == .completed && ended.reportUrl == "/api/v1/tasks/\(first.id)/report")
+            let report = try await controller.admin.request(.GET, "/api/v1/tasks/\(first.id)/report").decode(TaskReport.self)
+            #expect(report.counts.total == 8 && report.counts.passed == 4 && report.counts.failed == 1)
+            #expect(report.counts.error == 1 && report.counts.skipped == 1 && report.counts.timedOut == 1)
+            #expect(report.passRate == 4.0 / 7.0)
+            #expect(report.durations == .init(sumMs: 2700, medianMs: 200, p95Ms: 1000, maxMs: 1000))
+            #expect(report.nodes.count == 1 && report.nodes[0].node.name == "reporter" && report.nodes[0].counts.total == 8)
+            #expect(Set(report.failures.map(\.name)) == ["c", "e", "g"])
+            #expect(report.failures.first { $0.name == "c" }?.logUrl.hasSuffix("/log") == true)
+            #expect(report.passedOnRetry.map(\.name) == ["h"])
+            #expect(report.flaky.map(\.name) == ["h"])
+            #expect(report.slowest.first?.name == "g")
+            #expect(report.comparison == nil)
 
-        let result = try await controller.admin.request(.GET, "/api/v1/products/\(fixture.product.id)/test-result").decode(TestResult.self)
-        #expect(result.passRate == 4.0 / 7.0 && result.reportUrl == "/api/v1/tasks/\(first.id)/report")
+            let result = try await controller.admin.request(.GET, "/api/v1/products/\(fixture.product.id)/test-result").decode(TestResult.self)
+            #expect(result.passRate == 4.0 / 7.0 && result.reportUrl == "/api/v1/tasks/\(first.id)/report")
 
-        let xml = try await controller.admin.request(.GET, "/api/v1/tasks/\(first.id)/report.xml")
-        #expect(xml.header("Content-Type")?.hasPrefix("application/xml") == true)
-        let parsed = try JUnitSummary(xml.body)
-        #expect(parsed.suite["tests"] == "8" && parsed.suite["failures"] == "2" && parsed.suite["errors"] == "1")
-        #expect(parsed.suite["skipped"] == "1" && parsed.suite["time"] == "2.700")
-        #expect(parsed.cases.count == 8)
-        #expect(parsed.cases["c"] == "failure" && parsed.cases["g"] == "failure" && parsed.cases["e"] == "error")
-        #expect(parsed.cases["f"] == "skipped" && parsed.cases["a"] == "passed")
-        #expect(parsed.output["c"]?.contains("output of c attempt 1") == true)
+            let xml = try await controller.admin.request(.GET, "/api/v1/tasks/\(first.id)/report.xml")
+            #expect(xml.header("Content-Type")?.hasPrefix("application/xml") == true)
+            let parsed = try JUnitSummary(xml.body)
+            #expect(parsed.suite["tests"] == "8" && parsed.suite["failures"] == "2" && parsed.suite["errors"] == "1")
+            #expect(parsed.suite["skipped"] == "1" && parsed.suite["time"] == "2.700")
+            #expect(parsed.cases.count == 8)
+            #expect(parsed.cases["c"] == "failure" && parsed.cases["g"] == "failure" && parsed.cases["e"] == "error")
+            #expect(parsed.cases["f"] == "skipped" && parsed.cases["a"] == "passed")
+            #expect(parsed.output["c"]?.contains("output of c attempt 1") == true)
 
-        let html = try await controller.admin.request(.GET, "/api/v1/tasks/\(first.id)/report.html")
-        #expect(html.text.contains("57.1 %") && html.text.contains("<code>c</code>"))
+            let html = try await controller.admin.request(.GET, "/api/v1/tasks/\(first.id)/report.html")
+            #expect(html.text.contains("57.1 %") && html.text.contains("<code>c</code>"))
 
-        // The next version: compared with 1.0.
-        let next = try await controller.admin.request(.POST, "/api/v1/products", json: ProductInput(name: "rep", version: "2.0"))
-            .decode(Product.self)
-        _ = try await controller.admin.request(.PUT, "/api/v1/products/\(next.id)/tools", json: ProductToolsInput(toolIds: [fixture.tool.id]))
-        var inventory = fixture.simulatedInventory
-        inventory.version = "2.0"
-        let newer = try await SimulatedNode.enroll(controller, name: "reporter-2", products: [inventory])
-        var submission = fixture.submission(["a", "b", "c", "d", "x"])
-        submission.product = ItemReference(id: next.id)
-        let second = try await controller.submit(submission)
-        try await run(
-            newer,
-            ["a": [(.failed, 10)], "b": [(.passed, 10)], "c": [(.passed, 10)], "d": [(.passed, 10)], "x": [(.passed, 10)]]
-        )
-        try await controller.waitForTask(second.id)
-        let compared = try await controller.admin.request(.GET, "/api/v1/tasks/\(second.id)/report").decode(TaskReport.self)
-        let comparison = try #require(compared.comparison)
-        #expect(comparison.baselineTaskId == first.id && comparison.baselineVersion == "1.0")
-        #expect(comparison.newlyFailing == ["a"] && comparison.newlyPassing == ["c"])
-        #expect(comparison.newCases == ["x"] && comparison.missingCases == ["e", "f", "g", "h"])
-        #expect(Set(compared.flaky.map(\.name)) == ["a", "c"])
-        let nextResult = try await controller.admin.request(.GET, "/api/v1/products/\(next.id)/test-result").decode(TestResult.self)
-        #expect(nextResult.passRate == 0.8)
-        #expect(try await controller.admin.request(.GET, "/api/v1/tasks/999/report").status == 404)
+            // The next version: compared with 1.0.
+            let next = try await controller.admin.request(.POST, "/api/v1/products", json: ProductInput(name: "rep", version: "2.0"))
+                .decode(Product.self)
+            _ = try await controller.admin.request(.PUT, "/api/v1/products/\(next.id)/tools", json: ProductToolsInput(toolIds: [fixture.tool.id]))
+            var inventory = fixture.simulatedInventory
+            inventory.version = "2.0"
+            let newer = try await SimulatedNode.enroll(controller, name: "reporter-2", products: [inventory])
+            var submission = fixture.submission(["a", "b", "c", "d", "x"])
+            submission.product = ItemReference(id: next.id)
+            let second = try await controller.submit(submission)
+            try await run(
+                newer,
+                ["a": [(.failed, 10)], "b": [(.passed, 10)], "c": [(.passed, 10)], "d": [(.passed, 10)], "x": [(.passed, 10)]]
+            )
+            try await controller.waitForTask(second.id)
+            let compared = try await controller.admin.request(.GET, "/api/v1/tasks/\(second.id)/report").decode(TaskReport.self)
+            let comparison = try #require(compared.comparison)
+            #expect(comparison.baselineTaskId == first.id && comparison.baselineVersion == "1.0")
+            #expect(comparison.newlyFailing == ["a"] && comparison.newlyPassing == ["c"])
+            #expect(comparison.newCases == ["x"] && comparison.missingCases == ["e", "f", "g", "h"])
+            #expect(Set(compared.flaky.map(\.name)) == ["a", "c"])
+            let nextResult = try await controller.admin.request(.GET, "/api/v1/products/\(next.id)/test-result").decode(TestResult.self)
+            #expect(nextResult.passRate == 0.8)
+            #expect(try await controller.admin.request(.GET, "/api/v1/tasks/999/report").status == 404)
+        }
     }
 
     @Test("report figures from the pure builder: pass rate, percentiles, empty tasks")

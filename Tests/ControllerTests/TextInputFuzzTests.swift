@@ -58,54 +58,57 @@ struct TextInputFuzzTests {
 
     @Test("every string field and query parameter of the document: 422 naming it, for NUL and other control characters")
     func everyField() async throws {
-        let controller = try await TestController.start()
-        defer { Task { await controller.stop() } }
-        let fixture = try await Fixture.make(controller, script: "true")
-        let node = try await SimulatedNode.enroll(controller, name: "fuzzed", products: [fixture.simulatedInventory])
-        let anonymous = try controller.client(bearer: nil)
-        let enroller = try controller.client(bearer: "tfe_" + String(repeating: "x", count: 43))
-        let schemas = OpenAPISchemas.all
-        var fields = 0
-        var parameters = 0
-        for operation in OpenAPIDocument.operations {
-            let path = SecurityTests.concrete(operation.path)
-            let method = SecurityTests.method(operation.method)
-            let client: ControllerClient
-            switch operation.access {
-            case .node: client = node.client
-            case .enrollment: client = enroller
-            case .anyone: client = anonymous
-            default: client = controller.admin
-            }
-            if let request = operation.request, let schema = schemas[request] as? [String: Any] {
-                for fieldPath in Self.stringPaths(schema, schemas) {
-                    fields += 1
-                    let name = Self.fieldName(fieldPath)
+        try await withController { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let node = try await SimulatedNode.enroll(controller, name: "fuzzed", products: [fixture.simulatedInventory])
+            let anonymous = try controller.client(bearer: nil)
+            let enroller = try controller.client(bearer: "tfe_" + String(repeating: "x", count: 43))
+            let schemas = OpenAPISchemas.all
+            var fields = 0
+            var parameters = 0
+            for operation in OpenAPIDocument.operations {
+                let path = SecurityTests.concrete(operation.path)
+                let method = SecurityTests.method(operation.method)
+                let client: ControllerClient
+                switch operation.access {
+                case .node: client = node.client
+                case .enrollment: client = enroller
+                case .anyone: client = anonymous
+                default: client = controller.admin
+                }
+                if let request = operation.request, let schema = schemas[request] as? [String: Any] {
+                    for fieldPath in Self.stringPaths(schema, schemas) {
+                        fields += 1
+                        let name = Self.fieldName(fieldPath)
+                        for character in Self.refused {
+                            let body = try JSONSerialization.data(
+                                withJSONObject: Self.document(fieldPath[...], "a\(character)b"),
+                                options: [.fragmentsAllowed]
+                            )
+                            let answer = try await client.request(method, path, raw: String(decoding: body, as: UTF8.self))
+                            let code = String(format: "U+%04X", character.unicodeScalars.first!.value)
+                            #expect(
+                                answer.status == 422,
+                                "\(operation.method) \(operation.path) \(name) with \(code): \(answer.status) \(answer.text)"
+                            )
+                            #expect(answer.errorMessage?.hasPrefix("\(name): contains the control character \(code)") == true, "\(answer.text)")
+                        }
+                    }
+                }
+                let integers: Set = ["limit", "offset", "product_id", "attempt", "token"]
+                for parameter in operation.query where !integers.contains(parameter) {
+                    parameters += 1
                     for character in Self.refused {
-                        let body = try JSONSerialization.data(
-                            withJSONObject: Self.document(fieldPath[...], "a\(character)b"),
-                            options: [.fragmentsAllowed]
-                        )
-                        let answer = try await client.request(method, path, raw: String(decoding: body, as: UTF8.self))
-                        let code = String(format: "U+%04X", character.unicodeScalars.first!.value)
-                        #expect(answer.status == 422, "\(operation.method) \(operation.path) \(name) with \(code): \(answer.status) \(answer.text)")
-                        #expect(answer.errorMessage?.hasPrefix("\(name): contains the control character \(code)") == true, "\(answer.text)")
+                        let escaped = character.utf8.map { String(format: "%%%02X", $0) }.joined()
+                        let answer = try await client.request(method, path + "?\(parameter)=a\(escaped)b", raw: method == .GET ? nil : "{}")
+                        #expect(answer.status == 422, "\(operation.method) \(operation.path)?\(parameter): \(answer.status) \(answer.text)")
+                        #expect(answer.errorMessage?.hasPrefix("\(parameter): contains the control character") == true, "\(answer.text)")
                     }
                 }
             }
-            let integers: Set = ["limit", "offset", "product_id", "attempt", "token"]
-            for parameter in operation.query where !integers.contains(parameter) {
-                parameters += 1
-                for character in Self.refused {
-                    let escaped = character.utf8.map { String(format: "%%%02X", $0) }.joined()
-                    let answer = try await client.request(method, path + "?\(parameter)=a\(escaped)b", raw: method == .GET ? nil : "{}")
-                    #expect(answer.status == 422, "\(operation.method) \(operation.path)?\(parameter): \(answer.status) \(answer.text)")
-                    #expect(answer.errorMessage?.hasPrefix("\(parameter): contains the control character") == true, "\(answer.text)")
-                }
-            }
+            #expect(fields > 40 && parameters >= 5, "\(fields) fields, \(parameters) parameters")
+            #expect(try await controller.client(bearer: nil).request(.GET, "/readyz").status == 200)
         }
-        #expect(fields > 40 && parameters >= 5, "\(fields) fields, \(parameters) parameters")
-        #expect(try await controller.client(bearer: nil).request(.GET, "/readyz").status == 200)
     }
 
     @Test("a NUL in a case or product name is 422, not 500, in JSON, text, forms and credentials; multi-line text keeps its tabs")

@@ -16,57 +16,57 @@ struct WebPageTests {
 
     @Test("without a session every page redirects to the login page, which comes back afterwards")
     func loginRequired() async throws {
-        let controller = try await TestController.start()
-        defer { Task { await controller.stop() } }
-        let web = try WebClient(controller)
-        defer { Task { await web.shutdown() } }
-        for page in Self.pages + ["/tasks?state=running&user=a%20b"] {
-            let answer = try await web.get(page)
-            #expect(answer.status == 303, "\(page)")
-            #expect(answer.location == "/login?next=" + WebRedirect.queryEscape(page), "\(page)")
+        try await withController { controller in
+            let web = try WebClient(controller)
+            defer { Task { await web.shutdown() } }
+            for page in Self.pages + ["/tasks?state=running&user=a%20b"] {
+                let answer = try await web.get(page)
+                #expect(answer.status == 303, "\(page)")
+                #expect(answer.location == "/login?next=" + WebRedirect.queryEscape(page), "\(page)")
+            }
+            for form in ["/tasks", "/tasks/1/cancel", "/nodes/1/state", "/products", "/admin/users", "/logout"] {
+                let answer = try await web.post(form, [("x", "y")], csrf: false)
+                #expect(answer.status == 303 && answer.location?.hasPrefix("/login") == true, "\(form)")
+            }
+            // An API token is not a session: pages still want a login (this client follows the redirect).
+            #expect(try await controller.admin.request(.GET, "/").text.contains(#"action="/login""#))
+            let login = try await web.get("/login?next=%2Ftasks%3Fstate%3Drunning")
+            #expect(login.status == 200)
+            #expect(login.body.contains(#"name="next" value="/tasks?state=running""#))
+            #expect(login.header("Content-Security-Policy")?.contains("script-src 'self'") == true)
         }
-        for form in ["/tasks", "/tasks/1/cancel", "/nodes/1/state", "/products", "/admin/users", "/logout"] {
-            let answer = try await web.post(form, [("x", "y")], csrf: false)
-            #expect(answer.status == 303 && answer.location?.hasPrefix("/login") == true, "\(form)")
-        }
-        // An API token is not a session: pages still want a login (this client follows the redirect).
-        #expect(try await controller.admin.request(.GET, "/").text.contains(#"action="/login""#))
-        let login = try await web.get("/login?next=%2Ftasks%3Fstate%3Drunning")
-        #expect(login.status == 200)
-        #expect(login.body.contains(#"name="next" value="/tasks?state=running""#))
-        #expect(login.header("Content-Security-Policy")?.contains("script-src 'self'") == true)
     }
 
     @Test("login: the form's own token, wrong passwords, the session cookie, safe next links and logout")
     func login() async throws {
-        let controller = try await TestController.start()
-        defer { Task { await controller.stop() } }
-        let web = try WebClient(controller)
-        defer { Task { await web.shutdown() } }
-        let form = try await web.get("/login")
-        #expect(form.body.contains("<form method=\"post\" action=\"/login\">"))
-        #expect(form.header("Set-Cookie")?.contains("HttpOnly") == true)
-        let noToken = try await web.post("/login", [("username", "admin"), ("password", TestController.adminPassword)], csrf: false)
-        #expect(noToken.status == 403)
-        _ = try await web.get("/login")
-        let wrong = try await web.post("/login", [("username", "admin"), ("password", "not-the-password")])
-        #expect(wrong.status == 401)
-        #expect(wrong.body.contains("Wrong username or password") && wrong.body.contains(#"value="admin""#))
-        let success = try await web.post(
-            "/login",
-            [("username", "admin"), ("password", TestController.adminPassword), ("next", "//evil.example/")]
-        )
-        #expect(success.status == 303)
-        #expect(success.location == "/")
-        let cookie = try #require(success.headers.first { $0.0.lowercased() == "set-cookie" && $0.1.hasPrefix("testfleet_session=") }?.1)
-        #expect(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
-        let dashboard = try await web.get("/")
-        #expect(dashboard.status == 200 && dashboard.body.contains("Dashboard"))
-        #expect(try await web.get("/login?next=/nodes").location == "/nodes")
-        #expect(try await web.post("/logout", csrf: false).status == 403)
-        let logout = try await web.post("/logout")
-        #expect(logout.status == 303 && logout.location == "/login")
-        #expect(try await web.get("/").status == 303)
+        try await withController { controller in
+            let web = try WebClient(controller)
+            defer { Task { await web.shutdown() } }
+            let form = try await web.get("/login")
+            #expect(form.body.contains("<form method=\"post\" action=\"/login\">"))
+            #expect(form.header("Set-Cookie")?.contains("HttpOnly") == true)
+            let noToken = try await web.post("/login", [("username", "admin"), ("password", TestController.adminPassword)], csrf: false)
+            #expect(noToken.status == 403)
+            _ = try await web.get("/login")
+            let wrong = try await web.post("/login", [("username", "admin"), ("password", "not-the-password")])
+            #expect(wrong.status == 401)
+            #expect(wrong.body.contains("Wrong username or password") && wrong.body.contains(#"value="admin""#))
+            let success = try await web.post(
+                "/login",
+                [("username", "admin"), ("password", TestController.adminPassword), ("next", "//evil.example/")]
+            )
+            #expect(success.status == 303)
+            #expect(success.location == "/")
+            let cookie = try #require(success.headers.first { $0.0.lowercased() == "set-cookie" && $0.1.hasPrefix("testfleet_session=") }?.1)
+            #expect(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+            let dashboard = try await web.get("/")
+            #expect(dashboard.status == 200 && dashboard.body.contains("Dashboard"))
+            #expect(try await web.get("/login?next=/nodes").location == "/nodes")
+            #expect(try await web.post("/logout", csrf: false).status == 403)
+            let logout = try await web.post("/logout")
+            #expect(logout.status == 303 && logout.location == "/login")
+            #expect(try await web.get("/").status == 303)
+        }
     }
 
     @Test("every page renders, with what was submitted escaped: a <script> case shows as text")

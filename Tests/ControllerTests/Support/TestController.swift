@@ -155,3 +155,30 @@ enum TestClients {
         return client
     }
 }
+
+/// A change to a test controller's configuration, made before it starts.
+struct ConfigurationChange {
+    let apply: (inout ControllerConfiguration) -> Void
+
+    static func set(_ apply: @escaping (inout ControllerConfiguration) -> Void) -> ConfigurationChange {
+        ConfigurationChange(apply: apply)
+    }
+}
+
+/// Starts a controller (as ``TestController/start(logHandler:databaseURL:dataDirectory:configure:)``), runs `body`
+/// with it, and stops it however `body` ends.
+func withController<T>(
+    _ change: ConfigurationChange? = nil,
+    logHandler: (any LogHandler)? = nil,
+    _ body: (TestController) async throws -> T
+) async throws -> T {
+    let controller = try await TestController.start(logHandler: logHandler) { change?.apply(&$0) }
+    do {
+        let result = try await body(controller)
+        await controller.stop()
+        return result
+    } catch {
+        await controller.stop()
+        throw error
+    }
+}

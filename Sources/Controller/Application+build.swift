@@ -117,7 +117,8 @@ struct ControllerApplication {
             ),
             Reaper(services: services),
             RetentionSweep(services: services),
-            PresenceWriter(activity: services.activity, database: services.database, logger: logger)
+            PresenceWriter(activity: services.activity, database: services.database, logger: logger),
+            HeapTrimmer(logger: logger)
         )
         let cluster = embedded
         let routes = apiRoutes.map { route in

@@ -80,7 +80,7 @@ struct Bench: Sendable {
             .POST,
             "/api/v1/tasks",
             TaskSubmission(name: name, product: ItemReference(id: setup.product), tool: ItemReference(id: setup.tool), cases: cases),
-            as: TaskInfo.self
+            as: TaskProgress.self
         ).id
     }
 

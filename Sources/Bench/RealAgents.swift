@@ -79,10 +79,10 @@ extension BenchCommand {
             }
             try await Task.sleep(for: .seconds(1))
             let taskID = try await bench.submit(setup, cases: (0..<cases).map { "c\($0)" }, name: "real-agents")
-            var task: TaskInfo
+            var task: TaskProgress
             repeat {
                 try await Task.sleep(for: .milliseconds(50))
-                task = try await bench.call(.GET, "/api/v1/tasks/\(taskID)", String?.none, as: TaskInfo.self)
+                task = try await bench.call(.GET, "/api/v1/tasks/\(taskID)", String?.none, as: TaskProgress.self)
             } while !task.state.isTerminal
             guard let finished = task.finishedAt, task.counts.passed == cases else {
                 throw BenchError("the task ended \(task.state.rawValue) with \(task.counts.passed) of \(cases) cases passed")

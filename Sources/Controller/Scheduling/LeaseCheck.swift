@@ -13,8 +13,8 @@ enum LeaseCheck {
         actualToken: Int64,
         outcome: String?,
         open: Bool = true
-    ) -> AppError? {
-        if owner != nodeID { return .forbidden("lease \(runID) belongs to another node") }
+    ) -> StoreError? {
+        if owner != nodeID { return .notPermitted("lease \(runID) belongs to another node") }
         if actualToken != token { return .conflict("stale fencing token for lease \(runID)") }
         guard open, let outcome else { return nil }
         if outcome == RunOutcome.lost.rawValue {

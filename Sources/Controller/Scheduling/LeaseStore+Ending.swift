@@ -75,7 +75,7 @@ extension LeaseStore {
         let handedBefore: UUID?? = try await database.transaction { transaction in
             try await lockNode(nodeID, transaction: transaction)
             guard let run = try await OpenRun.load(runID: runID, transaction: transaction) else {
-                throw AppError.notFound("no lease \(runID)")
+                throw StoreError.notFound("no lease \(runID)")
             }
             if let refusal = LeaseCheck.refusal(
                 runID: runID,
@@ -100,7 +100,7 @@ extension LeaseStore {
                     outcome: outcome
                 )!
             }
-            guard run.isCurrent else { throw AppError.conflict("lease \(runID) is no longer the case's lease") }
+            guard run.isCurrent else { throw StoreError.conflict("lease \(runID) is no longer the case's lease") }
             let decision = policy.afterResult(
                 status: result.status,
                 attempts: run.attempts,

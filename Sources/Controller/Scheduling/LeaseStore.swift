@@ -197,7 +197,7 @@ struct LeaseStore: Sendable {
     }
 
     /// Why a lease id cannot be acted on, for 403/404/409 answers.
-    func refusal(runID: UUID, nodeID: Int64, token: Int64) async throws -> AppError {
+    func refusal(runID: UUID, nodeID: Int64, token: Int64) async throws -> StoreError {
         guard
             let row = try await database.query(
                 "SELECT node_id, lease_token, outcome FROM case_runs WHERE id = \(runID)"
@@ -212,8 +212,8 @@ struct LeaseStore: Sendable {
 /// Checks a result's fields before anything is stored.
 enum CaseResultValidation {
     static func validate(_ result: CaseResult) throws {
-        guard result.durationMs >= 0 else { throw AppError.unprocessable("duration_ms: must not be negative") }
-        if let log = result.log, log.offset < 0 { throw AppError.unprocessable("log.offset: must not be negative") }
+        guard result.durationMs >= 0 else { throw StoreError.invalid("duration_ms: must not be negative") }
+        if let log = result.log, log.offset < 0 { throw StoreError.invalid("log.offset: must not be negative") }
         try CaseTests.validate(result.tests)
     }
 }

@@ -25,10 +25,7 @@ struct DispatchStatement: PostgresPreparedStatement {
             JOIN tasks t ON t.id = k.task_id
             WHERE r.id = $2 AND r.lease_token = $3 AND r.outcome IS NULL AND k.current_run_id = r.id
               AND t.state <> 'cancelled' AND r.cancel_requested_at IS NULL
-              -- In the order of the queue's index, so that it is read from there: a scan from the start of the
-              -- table passes every case that has ended.
-              AND (SELECT 1 FROM cases q WHERE q.task_id = k.task_id AND q.state = 'queued'
-                   ORDER BY \(SchedulingSQL.caseOrder("q")) LIMIT 1) IS NOT NULL
+              AND \(SchedulingSQL.hasQueuedCase(task: "k.task_id"))
         ),
         finished_run AS (
             -- The guards again on the row as it is now: a statement that waited for the node's lock sees older rows.

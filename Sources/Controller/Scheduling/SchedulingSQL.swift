@@ -92,11 +92,17 @@ enum SchedulingSQL {
         (SELECT 1 FROM node_products np
          JOIN node_tools nt ON nt.node_product_id = np.id AND nt.state = 'installed'
          \(runnableTasks(labels: labels))
-         WHERE np.node_id = \(node) AND np.state = 'installed'
-           AND (SELECT 1 FROM cases q WHERE q.task_id = t.id AND \(mayTake("q", node: node))
-                ORDER BY \(caseOrder("q")) LIMIT 1) IS NOT NULL
+         WHERE np.node_id = \(node) AND np.state = 'installed' AND \(hasQueuedCase(task: "t.id", takenBy: node))
          LIMIT 1) IS NOT NULL
         """
+    }
+
+    /// Whether task `task` has a queued case (one node `node` may take, when given). Read in the order of the
+    /// queue's index, so that it is read from there: a scan from the start of the table passes every case that
+    /// has ended.
+    static func hasQueuedCase(task: String, takenBy node: String? = nil) -> String {
+        let condition = node.map { mayTake("q", node: $0) } ?? "q.state = 'queued'"
+        return "(SELECT 1 FROM cases q WHERE q.task_id = \(task) AND \(condition) ORDER BY \(caseOrder("q")) LIMIT 1) IS NOT NULL"
     }
 
     /// Marks task `t` running and records when it was last handed a case, at most once a second; a task row

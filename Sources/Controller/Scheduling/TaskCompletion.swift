@@ -14,12 +14,7 @@ struct TaskCompletion: Sendable {
     func completeIfDone(taskID: Int64, transaction: Transaction) async throws {
         let queuedLeft =
             try await transaction.query(
-                """
-                SELECT EXISTS (
-                    SELECT 1 FROM cases q WHERE q.task_id = \(taskID) AND q.state = 'queued'
-                    ORDER BY \(unescaped: SchedulingSQL.caseOrder("q")) LIMIT 1
-                )
-                """
+                "SELECT \(unescaped: SchedulingSQL.hasQueuedCase(task: String(taskID)))"
             ).collect(Bool.self).first ?? false
         if queuedLeft { return }
         guard

@@ -135,12 +135,14 @@ struct AgentService: Service {
                 do {
                     let changed = try AgentConfiguration.load(path: config.path.path)
                     (listed, labelled) = (changed.products, changed.labels)
+                    // The labels found out (os, arch, kind) do not change while the agent runs.
+                    current.labels = AgentLabels.collect(configured: labelled, kind: kind)
                 } catch {
                     logger.error("ignoring the changed config file: \(error)")
                 }
             }
+            // Install jobs change what is installed without touching the config file.
             current.products = ManagedInstalls.merge(config: listed, managed: managed.load())
-            current.labels = AgentLabels.collect(configured: labelled, kind: kind)
         }
     }
 

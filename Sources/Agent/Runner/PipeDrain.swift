@@ -1,23 +1,18 @@
 import AsyncSupport
 import Foundation
-import Synchronization
 
 /// Reads a pipe to its end on a thread of its own and appends what it reads to a file, so a case's output
 /// (from every process holding the pipe, not only the first) lands on disk while the agent ships it.
 final class PipeDrain: Sendable {
     private let readFD: Int32
     private let eof = OneShot<Void>()
-    private let total = ByteCount()
-
-    /// Bytes written to the file so far.
-    var bytesRead: Int64 { total.value }
 
     /// - Parameter bell: rung after every write to the file, and at the end.
     init(readFD: Int32, appendingTo file: URL, bell: Doorbell? = nil) throws {
         self.readFD = readFD
         let output = open(file.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard output >= 0 else { throw AgentError("cannot open \(file.path): \(String(cString: strerror(errno)))") }
-        let thread = Thread { [eof, total] in
+        let thread = Thread { [eof] in
             var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
                 let count = read(readFD, &buffer, buffer.count)
@@ -29,7 +24,6 @@ final class PipeDrain: Sendable {
                         if result <= 0 { break }
                         written += result
                     }
-                    total.add(Int64(count))
                     bell?.ring()
                 } else if count == 0 || errno != EINTR {
                     break
@@ -48,13 +42,4 @@ final class PipeDrain: Sendable {
     func finished() async { await eof.wait() }
 
     var isFinished: Bool { eof.value != nil }
-}
-
-/// A byte count shared between the reading thread and the agent.
-final class ByteCount: Sendable {
-    private let count = Atomic<Int64>(0)
-
-    var value: Int64 { count.load(ordering: .acquiring) }
-
-    func add(_ delta: Int64) { count.add(delta, ordering: .releasing) }
 }

@@ -108,8 +108,7 @@ struct ControllerApplication {
             NotificationListener(
                 client: client,
                 waiters: services.waiters,
-                capabilities: services.capabilities,
-                activity: services.activity,
+                nodes: services.nodeCaches,
                 tokens: services.users.tokens,
                 catalog: services.catalog.cache,
                 metrics: services.metrics,

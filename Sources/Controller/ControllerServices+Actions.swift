@@ -7,8 +7,7 @@ extension ControllerServices {
     /// Changes a node's state, slots or labels, and forgets what the lease path cached about it.
     func patchNode(id: Int64, _ patch: NodePatch, by caller: Caller) async throws -> NodeInfo {
         let node = try await nodes.patch(id: id, patch, by: caller)
-        capabilities.forget(node: id)
-        activity.forget(node: id)
+        nodeCaches.forget(node: id)
         return node
     }
 

@@ -19,6 +19,8 @@ struct ControllerServices: Sendable {
     let waiters: LeaseWaiters
     let capabilities: NodeCapabilities
     let activity: NodeActivity
+    /// The two above, forgotten together when a node changes.
+    var nodeCaches: NodeCaches { NodeCaches(capabilities: capabilities, activity: activity) }
     let artifacts: ArtifactStore
     let logs: LogStore
     let installJobs: InstallJobRepository

@@ -1,5 +1,6 @@
 import ConfigFile
 import Foundation
+import Synchronization
 import Testing
 import WireProtocol
 
@@ -172,6 +173,47 @@ struct PureDecisionTests {
             return
         }
         #expect(byName.id == 4 && catalog.value(.id(.tool, 4)) == nil)
+    }
+
+    @Test("node capabilities: a read overtaken by a forget is not kept; nothing is kept while suspended or past its age")
+    func nodeCapabilities() async throws {
+        let loads = Mutex(0)
+        let gate = AsyncStream<Void>.makeStream()
+        let key = WorkKey(productID: 1, toolID: 2)
+        let capabilities = NodeCapabilities(ttl: .seconds(60)) { _ in
+            let count = loads.withLock {
+                $0 += 1
+                return $0
+            }
+            // The first read waits until the test has forgotten the node meanwhile.
+            if count == 1 { for await _ in gate.stream { break } }
+            return [key]
+        }
+        let overtaken = Task { try await capabilities.capabilities(of: 7) }
+        try await waitUntil("the first read started") { loads.withLock { $0 } == 1 }
+        capabilities.forget(node: 7)
+        gate.continuation.yield()
+        #expect(try await overtaken.value == [key])
+        _ = try await capabilities.capabilities(of: 7)
+        #expect(loads.withLock { $0 } == 2, "the read a forget overtook was not kept")
+        _ = try await capabilities.capabilities(of: 7)
+        #expect(loads.withLock { $0 } == 2, "a read after the forget is kept")
+        capabilities.suspend()
+        _ = try await capabilities.capabilities(of: 7)
+        _ = try await capabilities.capabilities(of: 7)
+        #expect(loads.withLock { $0 } == 4, "nothing is kept while notifications cannot arrive")
+        capabilities.resume()
+        _ = try await capabilities.capabilities(of: 7)
+        _ = try await capabilities.capabilities(of: 7)
+        #expect(loads.withLock { $0 } == 5)
+
+        let aged = NodeCapabilities(ttl: .zero) { _ in
+            loads.withLock { $0 += 1 }
+            return [key]
+        }
+        _ = try await aged.capabilities(of: 7)
+        _ = try await aged.capabilities(of: 7)
+        #expect(loads.withLock { $0 } == 7, "an answer past its age is read again")
     }
 
     @Test("notifications parse back")

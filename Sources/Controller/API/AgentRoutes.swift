@@ -36,8 +36,7 @@ struct AgentRoutes {
             let inventory = try await request.decode(as: Inventory.self, context: context)
             try await services.nodes.touch(nodeID: node.id)
             let unknown = try await services.nodes.replaceInventory(nodeID: node.id, inventory: inventory)
-            services.capabilities.forget(node: node.id)
-            services.activity.forget(node: node.id)
+            services.nodeCaches.forget(node: node.id)
             return InventoryResponse(unknown: unknown)
         }
         api.post("agent/lease") { request, context -> Response in
@@ -93,8 +92,7 @@ struct AgentRoutes {
             let node = try context.requireNode()
             let result = try await request.decode(as: InstallResult.self, context: context)
             try await services.installJobs.finish(jobID: try request.id(context), nodeID: node.id, result: result)
-            services.activity.forget(node: node.id)
-            services.capabilities.forget(node: node.id)
+            services.nodeCaches.forget(node: node.id)
             return Self.emptyJSON
         }
         api.post("agent/leases/:id/result") { request, context -> Response in

@@ -8,8 +8,7 @@ import ServiceLifecycle
 struct NotificationListener: Service {
     let client: PostgresClient
     let waiters: LeaseWaiters
-    let capabilities: NodeCapabilities
-    let activity: NodeActivity
+    let nodes: NodeCaches
     let tokens: TokenCache
     let catalog: CatalogCache
     let metrics: ControllerMetrics
@@ -25,8 +24,8 @@ struct NotificationListener: Service {
                         try await connection.listen(on: Notifications.channel) { notifications in
                             logger.debug("listening for work notifications")
                             // Anything sent while not listening is unknown: everyone looks again.
-                            capabilities.forgetAll()
-                            activity.forgetAll()
+                            nodes.capabilities.resume()
+                            nodes.forgetAll()
                             tokens.resume()
                             catalog.resume()
                             waiters.wakeAll()
@@ -40,6 +39,7 @@ struct NotificationListener: Service {
                 // Until it listens again, changes would go unnoticed: a revoked token must not stay usable.
                 tokens.suspend()
                 catalog.suspend()
+                nodes.capabilities.suspend()
                 if Task.isCancelled || Task.isShuttingDownGracefully { break }
                 if ContinuousClock.now - started > .seconds(10) { backoff = .milliseconds(100) }
                 logger.warning("notification listener lost its connection; reconnecting: \(String(reflecting: error))")
@@ -53,19 +53,17 @@ struct NotificationListener: Service {
         metrics.notificationsReceived.increment()
         switch Notifications.parse(payload) {
         case .work(let key, let count):
-            activity.workAppeared(key)
+            nodes.activity.workAppeared(key)
             waiters.wake(key: key, count: count)
         case .nodeChanged(let node):
-            capabilities.forget(node: node)
-            activity.forget(node: node)
+            nodes.forget(node: node)
             waiters.wake(node: node)
         case .catalogChanged:
             catalog.forgetAll()
-            capabilities.forgetAll()
-            activity.forgetAll()
+            nodes.forgetAll()
             waiters.wakeAll()
         case .installQueued(let node):
-            activity.installQueued(node)
+            nodes.activity.installQueued(node)
             waiters.wake(node: node)
         case .tokenRevoked:
             tokens.forgetAll()

@@ -44,6 +44,14 @@ final class ReadCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
     }
 
+    /// Forgets the answer under `key`; a lookup of any key begun before is not kept either.
+    func forget(_ key: Key) {
+        state.withLock { state in
+            state.generation += 1
+            state.entries[key] = nil
+        }
+    }
+
     func forgetAll() {
         state.withLock { state in
             state.generation += 1

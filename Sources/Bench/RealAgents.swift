@@ -17,6 +17,7 @@ extension BenchCommand {
         @Option var agents = 2
         @Option var slots = 2
         @Option var cases = 2000
+        @Option(help: "The controller's process id, for its CPU time.") var controllerPid: Int32?
 
         func run() async throws {
             let bench = try target.bench()
@@ -78,6 +79,7 @@ extension BenchCommand {
                 try await Task.sleep(for: .milliseconds(50))
             }
             try await Task.sleep(for: .seconds(1))
+            let before = cpu(agents: processes)
             let taskID = try await bench.submit(setup, cases: (0..<cases).map { "c\($0)" }, name: "real-agents")
             var task: TaskProgress
             repeat {
@@ -88,6 +90,7 @@ extension BenchCommand {
                 throw BenchError("the task ended \(task.state.rawValue) with \(task.counts.passed) of \(cases) cases passed")
             }
             let seconds = finished.timeIntervalSince(task.createdAt)
+            let spent = cpu(agents: processes) - before
             // Per case, from each agent's log: its time from lease to the answer to its result, and its process's.
             var overhead: [Double] = []
             var process: [Double] = []
@@ -105,8 +108,43 @@ extension BenchCommand {
                 "overhead_ms_p50": percentile(overhead, 0.5), "overhead_ms_p90": percentile(overhead, 0.9),
                 "process_ms_p50": percentile(process, 0.5), "timed_cases": overhead.count,
                 "spawn_limit_per_s": try Self.spawnLimit(cases: cases, parallel: agents * slots),
+                // Where the cores went, per case: the agents, the cases' shells, the controller, and the rest
+                // (PostgreSQL, the kernel's own work, other processes); this process's polling is left out.
+                "cpu_ms_per_case": [
+                    "agents": spent.agents / Double(cases), "shells": spent.shells / Double(cases),
+                    "controller": spent.controller / Double(cases),
+                    "rest": (spent.machine - spent.agents - spent.shells - spent.controller - spent.bench) / Double(cases),
+                    "machine": spent.machine / Double(cases),
+                ],
             ])
             await bench.client.shutdown()
+        }
+
+        /// CPU time so far, in milliseconds.
+        struct Spent {
+            var agents = 0.0, shells = 0.0, controller = 0.0, bench = 0.0, machine = 0.0
+
+            static func - (lhs: Spent, rhs: Spent) -> Spent {
+                Spent(
+                    agents: lhs.agents - rhs.agents,
+                    shells: lhs.shells - rhs.shells,
+                    controller: lhs.controller - rhs.controller,
+                    bench: lhs.bench - rhs.bench,
+                    machine: lhs.machine - rhs.machine
+                )
+            }
+        }
+
+        func cpu(agents: [Process]) -> Spent {
+            var spent = Spent(machine: CPUTime.machineBusy() ?? 0)
+            for agent in agents {
+                guard let time = CPUTime.process(agent.processIdentifier) else { continue }
+                spent.agents += time.own
+                spent.shells += time.children
+            }
+            spent.controller = controllerPid.flatMap { CPUTime.process($0)?.own } ?? 0
+            spent.bench = CPUTime.process(getpid())?.own ?? 0
+            return spent
         }
 
         /// `case NAME STATUS in X ms (process Y ms)` from an agent's log.

@@ -1,0 +1,32 @@
+import Foundation
+
+/// CPU time read from `/proc`, in milliseconds: where the machine's cores went during a phase.
+struct CPUTime: Sendable {
+    /// Clock ticks per second of `/proc`'s counters (USER_HZ).
+    static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+
+    /// A process's own CPU time and that of its children it has waited for (for an agent: the cases' shells).
+    static func process(_ pid: Int32) -> (own: Double, children: Double)? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let end = stat.lastIndex(of: ")")
+        else { return nil }
+        // After the command name: state is field 3; utime, stime, cutime, cstime are fields 14 to 17.
+        let ticks = stat[stat.index(after: end)...].split(separator: " ").map(String.init)
+        guard ticks.count > 14, let user = Double(ticks[11]), let system = Double(ticks[12]),
+            let childUser = Double(ticks[13]), let childSystem = Double(ticks[14])
+        else { return nil }
+        return ((user + system) * 1000 / ticksPerSecond, (childUser + childSystem) * 1000 / ticksPerSecond)
+    }
+
+    /// Busy time of all cores together since boot (everything but idle and I/O wait).
+    static func machineBusy() -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ")
+        else { return nil }
+        let counters = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard counters.count >= 5 else { return nil }
+        // user nice system idle iowait irq softirq steal …; guest time is already inside user.
+        let busy = counters.prefix(8).reduce(0, +) - counters[3] - counters[4]
+        return busy * 1000 / ticksPerSecond
+    }
+}

@@ -36,6 +36,12 @@ struct CaseProcess: Sendable {
         case failedToStart(String)
     }
 
+    /// The agent's own environment, which every case inherits: read once, since the agent never changes it.
+    private static let inherited: [Environment.Key: String] = Dictionary(
+        ProcessInfo.processInfo.environment.compactMap { key, value in Environment.Key(rawValue: key).map { ($0, value) } },
+        uniquingKeysWith: { first, _ in first }
+    )
+
     /// Runs to the end; `stop` fired meanwhile kills the case.
     func run(stop: OneShot<Stop>, onStart: @Sendable (pid_t) -> Void = { _ in }) async -> Outcome {
         var fds: [Int32] = [0, 0]
@@ -56,9 +62,9 @@ struct CaseProcess: Sendable {
         options.createSession = true
         let pid = OneShot<pid_t>()
         let writer = FileDescriptor(rawValue: writeEnd)
-        let environment = Environment.inherit.updating(
-            Dictionary(uniqueKeysWithValues: self.environment.map { (Environment.Key(rawValue: $0.key)!, Optional($0.value)) })
-        )
+        var variables = Self.inherited
+        for (key, value) in self.environment { variables[Environment.Key(rawValue: key)!] = value }
+        let environment = Environment.custom(variables)
         let execution = Task<Outcome, Never> {
             do {
                 let result = try await Subprocess.run(

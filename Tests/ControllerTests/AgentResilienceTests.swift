@@ -59,17 +59,18 @@ struct AgentResilienceTests {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []
             return entries.contains { FileManager.default.fileExists(atPath: spool.path + "/" + $0 + "/result.json") }
         }
-        let second = try await TestController.start(databaseURL: first.databaseURL, dataDirectory: first.dataDirectory) {
+        let restarted = ConfigurationChange.set {
             $0.port = port
             $0.adminPassword = nil
         }
-        defer { Task { await second.stop() } }
-        let ended = try await second.waitForTask(task.id, timeout: 60)
-        #expect(ended.counts.passed == 1)
-        let log = try await second.log(caseID)
-        #expect(log.contains("before") && log.contains("after"))
-        let detail = try await second.admin.request(.GET, "/api/v1/cases/\(caseID)").decode(CaseDetail.self)
-        #expect(detail.runs.count == 1)
+        try await withController(restarted, databaseURL: first.databaseURL, dataDirectory: first.dataDirectory) { second in
+            let ended = try await second.waitForTask(task.id, timeout: 60)
+            #expect(ended.counts.passed == 1)
+            let log = try await second.log(caseID)
+            #expect(log.contains("before") && log.contains("after"))
+            let detail = try await second.admin.request(.GET, "/api/v1/cases/\(caseID)").decode(CaseDetail.self)
+            #expect(detail.runs.count == 1)
+        }
     }
 
     @Test("SIGTERM: nothing more is leased, a running case gets the grace period, then is stopped and handed back")

@@ -225,37 +225,37 @@ struct AuditTests {
 
     @Test("changes made on the web pages are audited under the signed-in user, from the browser's address")
     func webChanges() async throws {
-        let fixture = try await WebFixture.start()
-        defer { Task { await fixture.stop() } }
-        let web = fixture.web
-        let before = try await Self.entries(fixture.controller).count
-        _ = try await web.get("/products")
-        let created = try await web.post("/products", [("name", "web-made"), ("version", "1")])
-        let productID = try #require(created.location.flatMap { Int64($0.split(separator: "/").last ?? "") })
-        _ = try await web.get("/products/\(productID)")
-        #expect(try await web.post("/products/\(productID)/delete").status == 303)
-        _ = try await web.get("/nodes")
-        #expect(try await web.post("/nodes/\(fixture.nodeID)/state", [("state", "draining")]).status == 303)
-        _ = try await web.get("/admin")
-        #expect(try await web.post("/admin/users", [("username", "wes"), ("password", "password-of-wes"), ("role", "member")]).status == 200)
-        let wes = try #require(try await fixture.controller.services.users.find(username: "wes"))
-        #expect(try await web.post("/admin/users/\(wes.id)/disable").status == 200)
-        #expect(try await web.post("/admin/tokens", [("name", "from-web")]).status == 201)
-        let task = try await fixture.submit(["x"])
-        _ = try await web.get("/tasks/\(task.id)")
-        #expect(try await web.post("/tasks/\(task.id)/cancel").status == 303)
+        try await withWebFixture { fixture in
+            let web = fixture.web
+            let before = try await Self.entries(fixture.controller).count
+            _ = try await web.get("/products")
+            let created = try await web.post("/products", [("name", "web-made"), ("version", "1")])
+            let productID = try #require(created.location.flatMap { Int64($0.split(separator: "/").last ?? "") })
+            _ = try await web.get("/products/\(productID)")
+            #expect(try await web.post("/products/\(productID)/delete").status == 303)
+            _ = try await web.get("/nodes")
+            #expect(try await web.post("/nodes/\(fixture.nodeID)/state", [("state", "draining")]).status == 303)
+            _ = try await web.get("/admin")
+            #expect(try await web.post("/admin/users", [("username", "wes"), ("password", "password-of-wes"), ("role", "member")]).status == 200)
+            let wes = try #require(try await fixture.controller.services.users.find(username: "wes"))
+            #expect(try await web.post("/admin/users/\(wes.id)/disable").status == 200)
+            #expect(try await web.post("/admin/tokens", [("name", "from-web")]).status == 201)
+            let task = try await fixture.submit(["x"])
+            _ = try await web.get("/tasks/\(task.id)")
+            #expect(try await web.post("/tasks/\(task.id)/cancel").status == 303)
 
-        let entries = try await Self.entries(fixture.controller)
-        let actions = entries.prefix(entries.count - before).map(\.action)
-        #expect(
-            Array(actions.reversed()) == [
-                "product.create", "product.delete", "node.drain", "user.create", "user.disable", "api_token.create", "task.cancel",
-            ]
-        )
-        #expect(entries.prefix(actions.count).allSatisfy { $0.actor == "admin" && $0.address == "127.0.0.1" })
-        let page = try await web.get("/admin")
-        #expect(page.body.contains("<code>task.cancel</code>") && page.body.contains("href=\"/admin/audit\""))
-        let audit = try await web.get("/admin/audit?action=user.disable")
-        #expect(audit.status == 200 && audit.body.contains("<code>user.disable</code>") && !audit.body.contains("<code>task.cancel</code>"))
+            let entries = try await Self.entries(fixture.controller)
+            let actions = entries.prefix(entries.count - before).map(\.action)
+            #expect(
+                Array(actions.reversed()) == [
+                    "product.create", "product.delete", "node.drain", "user.create", "user.disable", "api_token.create", "task.cancel",
+                ]
+            )
+            #expect(entries.prefix(actions.count).allSatisfy { $0.actor == "admin" && $0.address == "127.0.0.1" })
+            let page = try await web.get("/admin")
+            #expect(page.body.contains("<code>task.cancel</code>") && page.body.contains("href=\"/admin/audit\""))
+            let audit = try await web.get("/admin/audit?action=user.disable")
+            #expect(audit.status == 200 && audit.body.contains("<code>user.disable</code>") && !audit.body.contains("<code>task.cancel</code>"))
+        }
     }
 }

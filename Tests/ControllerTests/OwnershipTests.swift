@@ -61,29 +61,29 @@ struct OwnershipTests {
 
     @Test("the task page offers cancel to the owner and admins only; a member's cancel form for another's task is 403")
     func webCancel() async throws {
-        let fixture = try await WebFixture.start()
-        defer { Task { await fixture.stop() } }
-        let controller = fixture.controller
-        let ana = try await controller.makeUser("ana")
-        let bo = try await controller.makeUser("bo")
-        let task = try await fixture.submit(["w"], as: ana)
-        let boWeb = try await fixture.session(bo)
-        let anaWeb = try await fixture.session(ana)
-        defer {
-            Task {
-                await boWeb.shutdown()
-                await anaWeb.shutdown()
+        try await withWebFixture { fixture in
+            let controller = fixture.controller
+            let ana = try await controller.makeUser("ana")
+            let bo = try await controller.makeUser("bo")
+            let task = try await fixture.submit(["w"], as: ana)
+            let boWeb = try await fixture.session(bo)
+            let anaWeb = try await fixture.session(ana)
+            defer {
+                Task {
+                    await boWeb.shutdown()
+                    await anaWeb.shutdown()
+                }
             }
-        }
 
-        let boPage = try await boWeb.get("/tasks/\(task.id)")
-        #expect(boPage.status == 200 && !boPage.body.contains("Cancel task"))
-        #expect(try await fixture.web.get("/tasks/\(task.id)").body.contains("Cancel task"), "admins may cancel any task")
-        let refused = try await boWeb.post("/tasks/\(task.id)/cancel")
-        #expect(refused.status == 403 && refused.body.contains("belongs to ana"))
-        #expect(try await controller.task(task.id).state == .queued)
-        #expect(try await anaWeb.get("/tasks/\(task.id)").body.contains("Cancel task"))
-        #expect(try await anaWeb.post("/tasks/\(task.id)/cancel").status == 303)
-        #expect(try await controller.task(task.id).state == .cancelled)
+            let boPage = try await boWeb.get("/tasks/\(task.id)")
+            #expect(boPage.status == 200 && !boPage.body.contains("Cancel task"))
+            #expect(try await fixture.web.get("/tasks/\(task.id)").body.contains("Cancel task"), "admins may cancel any task")
+            let refused = try await boWeb.post("/tasks/\(task.id)/cancel")
+            #expect(refused.status == 403 && refused.body.contains("belongs to ana"))
+            #expect(try await controller.task(task.id).state == .queued)
+            #expect(try await anaWeb.get("/tasks/\(task.id)").body.contains("Cancel task"))
+            #expect(try await anaWeb.post("/tasks/\(task.id)/cancel").status == 303)
+            #expect(try await controller.task(task.id).state == .cancelled)
+        }
     }
 }

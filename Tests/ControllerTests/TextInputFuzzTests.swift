@@ -113,44 +113,46 @@ struct TextInputFuzzTests {
 
     @Test("a NUL in a case or product name is 422, not 500, in JSON, text, forms and credentials; multi-line text keeps its tabs")
     func theReportedCases() async throws {
-        let fixture = try await WebFixture.start()
-        defer { Task { await fixture.stop() } }
-        let api = fixture.controller.admin
-        let submission = #"{"product": {"id": \#(fixture.product.id)}, "tool": {"id": \#(fixture.tool.id)}, "cases": ["a\u0000b"]}"#
-        let task = try await api.request(.POST, "/api/v1/tasks", raw: submission)
-        #expect(task.status == 422 && task.errorMessage == "cases[0]: contains the control character U+0000, which text fields cannot hold")
-        let product = try await api.request(.POST, "/api/v1/products", raw: #"{"name": "shop\u0000", "version": "1"}"#)
-        #expect(product.status == 422 && product.errorMessage?.hasPrefix("name: ") == true)
-        let text = try await api.request(
-            .POST,
-            "/api/v1/tasks?product_id=\(fixture.product.id)&tool_id=\(fixture.tool.id)",
-            raw: "ok\nbad\u{0}case\n",
-            contentType: "text/plain"
-        )
-        #expect(text.status == 422 && text.errorMessage?.hasPrefix("cases: ") == true)
-        let basic = "Basic " + Data("ad\u{0}min:\(TestController.adminPassword)".utf8).base64EncodedString()
-        #expect(try await fixture.controller.client(bearer: nil).request(.GET, "/api/v1/tasks", headers: [("Authorization", basic)]).status == 401)
+        try await withWebFixture { fixture in
+            let api = fixture.controller.admin
+            let submission = #"{"product": {"id": \#(fixture.product.id)}, "tool": {"id": \#(fixture.tool.id)}, "cases": ["a\u0000b"]}"#
+            let task = try await api.request(.POST, "/api/v1/tasks", raw: submission)
+            #expect(task.status == 422 && task.errorMessage == "cases[0]: contains the control character U+0000, which text fields cannot hold")
+            let product = try await api.request(.POST, "/api/v1/products", raw: #"{"name": "shop\u0000", "version": "1"}"#)
+            #expect(product.status == 422 && product.errorMessage?.hasPrefix("name: ") == true)
+            let text = try await api.request(
+                .POST,
+                "/api/v1/tasks?product_id=\(fixture.product.id)&tool_id=\(fixture.tool.id)",
+                raw: "ok\nbad\u{0}case\n",
+                contentType: "text/plain"
+            )
+            #expect(text.status == 422 && text.errorMessage?.hasPrefix("cases: ") == true)
+            let basic = "Basic " + Data("ad\u{0}min:\(TestController.adminPassword)".utf8).base64EncodedString()
+            #expect(
+                try await fixture.controller.client(bearer: nil).request(.GET, "/api/v1/tasks", headers: [("Authorization", basic)]).status == 401
+            )
 
-        // Tabs, newlines and carriage returns are text.
-        let script = "#!/bin/sh\r\nset -e\n\tmake install\t# indented\n"
-        let made = try await api.request(.POST, "/api/v1/products", json: ProductInput(name: "multi", version: "1", installScript: script))
-        #expect(made.status == 201)
-        #expect(try made.decode(Product.self).installScript == script)
+            // Tabs, newlines and carriage returns are text.
+            let script = "#!/bin/sh\r\nset -e\n\tmake install\t# indented\n"
+            let made = try await api.request(.POST, "/api/v1/products", json: ProductInput(name: "multi", version: "1", installScript: script))
+            #expect(made.status == 201)
+            #expect(try made.decode(Product.self).installScript == script)
 
-        // The web forms: a page naming the field, nothing stored.
-        let web = fixture.web
-        _ = try await web.get("/products")
-        let form = try await web.post("/products", [("name", "web\u{0}shop"), ("version", "1")])
-        #expect(form.status == 422 && form.body.contains("name: contains the control character U+0000"))
-        _ = try await web.get("/tasks/new")
-        let upload = try await web.postMultipart(
-            "/tasks",
-            [("product_id", String(fixture.product.id)), ("tool_id", String(fixture.tool.id))],
-            files: [("cases_file", "cases.txt", "one\ntwo\u{1B}[31m\n")]
-        )
-        #expect(upload.status == 422 && upload.body.contains("cases_file: contains the control character U+001B"))
-        let names = try await api.request(.GET, "/api/v1/products").decode(Page<Product>.self).items.map(\.name)
-        #expect(!names.contains { $0.hasPrefix("web") })
-        #expect(try await api.request(.GET, "/api/v1/tasks").decode(Page<TaskInfo>.self).items.isEmpty)
+            // The web forms: a page naming the field, nothing stored.
+            let web = fixture.web
+            _ = try await web.get("/products")
+            let form = try await web.post("/products", [("name", "web\u{0}shop"), ("version", "1")])
+            #expect(form.status == 422 && form.body.contains("name: contains the control character U+0000"))
+            _ = try await web.get("/tasks/new")
+            let upload = try await web.postMultipart(
+                "/tasks",
+                [("product_id", String(fixture.product.id)), ("tool_id", String(fixture.tool.id))],
+                files: [("cases_file", "cases.txt", "one\ntwo\u{1B}[31m\n")]
+            )
+            #expect(upload.status == 422 && upload.body.contains("cases_file: contains the control character U+001B"))
+            let names = try await api.request(.GET, "/api/v1/products").decode(Page<Product>.self).items.map(\.name)
+            #expect(!names.contains { $0.hasPrefix("web") })
+            #expect(try await api.request(.GET, "/api/v1/tasks").decode(Page<TaskInfo>.self).items.isEmpty)
+        }
     }
 }

@@ -71,71 +71,71 @@ struct WebPageTests {
 
     @Test("every page renders, with what was submitted escaped: a <script> case shows as text")
     func pagesAndEscaping() async throws {
-        let fixture = try await WebFixture.start(productName: #"shop "deluxe" & <b>co</b>"#)
-        defer { Task { await fixture.stop() } }
-        let web = fixture.web
-        let task = try await fixture.submit([WebFixture.scriptCase, "plain-case"], name: "<img src=x onerror=alert(2)>")
-        let lease = try await fixture.lease()
-        try await fixture.log(lease, "line one <b>not bold</b>\n", at: 0)
-        try await fixture.finish(lease, .failed, message: "<i>boom</i>")
-        let second = try await fixture.lease()
-        try await fixture.finish(second, .passed)
-        _ = try await fixture.controller.waitForTask(task.id)
+        try await withWebFixture(productName: #"shop "deluxe" & <b>co</b>"#) { fixture in
+            let web = fixture.web
+            let task = try await fixture.submit([WebFixture.scriptCase, "plain-case"], name: "<img src=x onerror=alert(2)>")
+            let lease = try await fixture.lease()
+            try await fixture.log(lease, "line one <b>not bold</b>\n", at: 0)
+            try await fixture.finish(lease, .failed, message: "<i>boom</i>")
+            let second = try await fixture.lease()
+            try await fixture.finish(second, .passed)
+            _ = try await fixture.controller.waitForTask(task.id)
 
-        let expectations: [(String, [String])] = [
-            ("/", ["Dashboard", "Latest reports", "/tasks/\(task.id)/report", "&lt;img src=x onerror=alert(2)&gt;"]),
-            ("/tasks", ["Tasks", "&lt;img src=x onerror=alert(2)&gt;", "completed"]),
-            ("/tasks?state=completed&product_id=\(fixture.product.id)&user=admin", ["/tasks/\(task.id)"]),
-            ("/tasks/new", ["New task", "shop &quot;deluxe&quot; &amp; &lt;b&gt;co&lt;/b&gt; 1.0", "Choose a product first"]),
-            ("/tasks/\(task.id)", ["&lt;script&gt;alert(1)&lt;/script&gt;", "plain-case", "2 of 2 finished", "Report", "lab-1"]),
-            ("/tasks/\(task.id)?state=failed", ["&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;i&gt;boom&lt;/i&gt;"]),
-            ("/tasks/\(task.id)/report", ["pass rate", "/api/v1/tasks/\(task.id)/report.xml", "&lt;script&gt;alert(1)&lt;/script&gt;"]),
-            ("/cases/\(lease.caseId)", ["&lt;script&gt;alert(1)&lt;/script&gt;", "line one &lt;b&gt;not bold&lt;/b&gt;", "Runs", "lab-1"]),
-            ("/nodes", ["lab-1", "online", "Drain", "Disable"]),
-            ("/nodes/\(fixture.nodeID)", ["lab-1", "10.0.0.7", "/opt/shop", "/opt/runner", "runner 2"]),
-            ("/products", ["shop &quot;deluxe&quot; &amp; &lt;b&gt;co&lt;/b&gt;", "Add a product"]),
-            ("/products/\(fixture.product.id)", ["Pass rate across versions", "<svg", "50.0 %", "Save links", "checked"]),
-            ("/tools", ["runner", "run {case}", "Add a tool"]),
-            ("/tools/\(fixture.tool.id)", ["runner 2", "Run command", "Delete tool"]),
-            ("/admin", ["Enrollment tokens", "Your API tokens", "Users", "admin"]),
-        ]
-        for (path, needles) in expectations {
-            let page = try await web.get(path)
-            #expect(page.status == 200, "\(path): \(page.status) \(page.body.prefix(300))")
-            #expect(page.contentType.hasPrefix("text/html"), "\(path)")
-            for needle in needles { #expect(page.body.contains(needle), "\(path) lacks \(needle)") }
-            #expect(!page.body.contains("<script>alert(1)"), "\(path) has the case name unescaped")
-            #expect(!page.body.contains("<img src=x"), "\(path) has the task name unescaped")
-            #expect(!page.body.contains("<b>co</b>") && !page.body.contains("<i>boom"), "\(path) has unescaped text")
+            let expectations: [(String, [String])] = [
+                ("/", ["Dashboard", "Latest reports", "/tasks/\(task.id)/report", "&lt;img src=x onerror=alert(2)&gt;"]),
+                ("/tasks", ["Tasks", "&lt;img src=x onerror=alert(2)&gt;", "completed"]),
+                ("/tasks?state=completed&product_id=\(fixture.product.id)&user=admin", ["/tasks/\(task.id)"]),
+                ("/tasks/new", ["New task", "shop &quot;deluxe&quot; &amp; &lt;b&gt;co&lt;/b&gt; 1.0", "Choose a product first"]),
+                ("/tasks/\(task.id)", ["&lt;script&gt;alert(1)&lt;/script&gt;", "plain-case", "2 of 2 finished", "Report", "lab-1"]),
+                ("/tasks/\(task.id)?state=failed", ["&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;i&gt;boom&lt;/i&gt;"]),
+                ("/tasks/\(task.id)/report", ["pass rate", "/api/v1/tasks/\(task.id)/report.xml", "&lt;script&gt;alert(1)&lt;/script&gt;"]),
+                ("/cases/\(lease.caseId)", ["&lt;script&gt;alert(1)&lt;/script&gt;", "line one &lt;b&gt;not bold&lt;/b&gt;", "Runs", "lab-1"]),
+                ("/nodes", ["lab-1", "online", "Drain", "Disable"]),
+                ("/nodes/\(fixture.nodeID)", ["lab-1", "10.0.0.7", "/opt/shop", "/opt/runner", "runner 2"]),
+                ("/products", ["shop &quot;deluxe&quot; &amp; &lt;b&gt;co&lt;/b&gt;", "Add a product"]),
+                ("/products/\(fixture.product.id)", ["Pass rate across versions", "<svg", "50.0 %", "Save links", "checked"]),
+                ("/tools", ["runner", "run {case}", "Add a tool"]),
+                ("/tools/\(fixture.tool.id)", ["runner 2", "Run command", "Delete tool"]),
+                ("/admin", ["Enrollment tokens", "Your API tokens", "Users", "admin"]),
+            ]
+            for (path, needles) in expectations {
+                let page = try await web.get(path)
+                #expect(page.status == 200, "\(path): \(page.status) \(page.body.prefix(300))")
+                #expect(page.contentType.hasPrefix("text/html"), "\(path)")
+                for needle in needles { #expect(page.body.contains(needle), "\(path) lacks \(needle)") }
+                #expect(!page.body.contains("<script>alert(1)"), "\(path) has the case name unescaped")
+                #expect(!page.body.contains("<img src=x"), "\(path) has the task name unescaped")
+                #expect(!page.body.contains("<b>co</b>") && !page.body.contains("<i>boom"), "\(path) has unescaped text")
+            }
+            let css = try await web.get("/static/app.css")
+            #expect(css.status == 200 && css.contentType.hasPrefix("text/css") && css.body.contains("prefers-color-scheme: dark"))
+            let script = try await web.get("/static/app.js")
+            #expect(script.status == 200 && script.contentType.hasPrefix("text/javascript") && script.body.contains("EventSource"))
         }
-        let css = try await web.get("/static/app.css")
-        #expect(css.status == 200 && css.contentType.hasPrefix("text/css") && css.body.contains("prefers-color-scheme: dark"))
-        let script = try await web.get("/static/app.js")
-        #expect(script.status == 200 && script.contentType.hasPrefix("text/javascript") && script.body.contains("EventSource"))
     }
 
     @Test("every form refuses a POST without the session's CSRF token")
     func csrf() async throws {
-        let fixture = try await WebFixture.start()
-        defer { Task { await fixture.stop() } }
-        let web = fixture.web
-        let task = try await fixture.submit(["a"])
-        let forms = [
-            "/logout", "/tasks", "/tasks/\(task.id)/cancel", "/nodes/\(fixture.nodeID)/state", "/products",
-            "/products/\(fixture.product.id)", "/products/\(fixture.product.id)/delete", "/products/\(fixture.product.id)/tools",
-            "/products/\(fixture.product.id)/artifact", "/tools", "/tools/\(fixture.tool.id)", "/tools/\(fixture.tool.id)/delete",
-            "/tools/\(fixture.tool.id)/artifact", "/admin/users", "/admin/tokens", "/admin/tokens/1/revoke",
-            "/admin/enrollment-tokens", "/admin/enrollment-tokens/1/revoke",
-        ]
-        for form in forms {
-            let missing = try await web.post(form, [("state", "disabled"), ("name", "x"), ("version", "1")], csrf: false)
-            #expect(missing.status == 403, "\(form) without a token: \(missing.status)")
-            #expect(missing.body.contains("CSRF"), "\(form)")
-            let wrong = try await web.post(form, [("state", "disabled"), ("csrf_token", "forged")], csrf: false)
-            #expect(wrong.status == 403, "\(form) with a wrong token: \(wrong.status)")
+        try await withWebFixture { fixture in
+            let web = fixture.web
+            let task = try await fixture.submit(["a"])
+            let forms = [
+                "/logout", "/tasks", "/tasks/\(task.id)/cancel", "/nodes/\(fixture.nodeID)/state", "/products",
+                "/products/\(fixture.product.id)", "/products/\(fixture.product.id)/delete", "/products/\(fixture.product.id)/tools",
+                "/products/\(fixture.product.id)/artifact", "/tools", "/tools/\(fixture.tool.id)", "/tools/\(fixture.tool.id)/delete",
+                "/tools/\(fixture.tool.id)/artifact", "/admin/users", "/admin/tokens", "/admin/tokens/1/revoke",
+                "/admin/enrollment-tokens", "/admin/enrollment-tokens/1/revoke",
+            ]
+            for form in forms {
+                let missing = try await web.post(form, [("state", "disabled"), ("name", "x"), ("version", "1")], csrf: false)
+                #expect(missing.status == 403, "\(form) without a token: \(missing.status)")
+                #expect(missing.body.contains("CSRF"), "\(form)")
+                let wrong = try await web.post(form, [("state", "disabled"), ("csrf_token", "forged")], csrf: false)
+                #expect(wrong.status == 403, "\(form) with a wrong token: \(wrong.status)")
+            }
+            #expect(try await fixture.controller.task(task.id).state == .queued)
+            #expect(try await fixture.controller.services.nodes.get(id: fixture.nodeID).state == .online)
+            #expect(try await web.get("/").status == 200)
         }
-        #expect(try await fixture.controller.task(task.id).state == .queued)
-        #expect(try await fixture.controller.services.nodes.get(id: fixture.nodeID).state == .online)
-        #expect(try await web.get("/").status == 200)
     }
 }

@@ -170,9 +170,13 @@ struct ConfigurationChange {
 func withController<T>(
     _ change: ConfigurationChange? = nil,
     logHandler: (any LogHandler)? = nil,
+    databaseURL: String? = nil,
+    dataDirectory: URL? = nil,
     _ body: (TestController) async throws -> T
 ) async throws -> T {
-    let controller = try await TestController.start(logHandler: logHandler) { change?.apply(&$0) }
+    let controller = try await TestController.start(logHandler: logHandler, databaseURL: databaseURL, dataDirectory: dataDirectory) {
+        change?.apply(&$0)
+    }
     do {
         let result = try await body(controller)
         await controller.stop()

@@ -99,3 +99,16 @@ struct WebFixture {
         _ = try await controller.services.leases.finish(runID: lease.leaseId, nodeID: nodeID, result: result)
     }
 }
+
+/// Starts a ``WebFixture``, runs `body` with it, and stops it however `body` ends.
+func withWebFixture<T>(productName: String = "shop", _ body: (WebFixture) async throws -> T) async throws -> T {
+    let fixture = try await WebFixture.start(productName: productName)
+    do {
+        let result = try await body(fixture)
+        await fixture.stop()
+        return result
+    } catch {
+        await fixture.stop()
+        throw error
+    }
+}

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import WireProtocol
+import _ConnectionPoolModule
 
 /// Gives every failure the JSON error shape, and turns anything unexpected into a logged 500 (or 503 when
 /// the database is out of reach) without leaking internals.
@@ -52,7 +53,7 @@ struct ErrorMiddleware: RouterMiddleware {
             var unavailable = AppError(.serviceUnavailable, "the controller is shutting down")
             unavailable.headers[.retryAfter] = "2"
             return unavailable
-        case _ where String(reflecting: type(of: error)).hasSuffix("ConnectionPoolError"):
+        case is ConnectionPoolError:
             // The pool cannot open connections: PostgreSQL is down or refusing them.
             context.logger.error("database unreachable: \(String(reflecting: error))")
             var unavailable = AppError(.serviceUnavailable, "the database is unreachable; try again shortly")

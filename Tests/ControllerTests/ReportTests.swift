@@ -110,6 +110,56 @@ struct ReportTests {
         counts.timedOut = 1
         #expect(ReportBuilder.passRate(counts) == 0.5)
     }
+
+    @Test("the whole report from cases alone: counts, durations, nodes, failures, slowest, flaky, comparison")
+    func buildWithoutDatabase() {
+        var task = TaskInfo.sample()
+        task.state = .completed
+        let start = Date(timeIntervalSince1970: 1_000)
+        task.startedAt = start
+        task.finishedAt = start.addingTimeInterval(2.5)
+        let lab1 = NodeSummary(id: 7, name: "lab-1")
+        let lab2 = NodeSummary(id: 3, name: "lab-2")
+        func row(_ id: Int64, _ name: String, _ state: CaseState, _ node: NodeSummary?, attempts: Int = 1, ms: Int64?) -> ReportBuilder.CaseRow {
+            .init(id: id, name: name, state: state, node: node, attempts: attempts, durationMs: ms, exitCode: nil, message: nil)
+        }
+        let builder = ReportBuilder(
+            task: task,
+            cases: [
+                row(1, "login", .passed, lab1, ms: 100),
+                row(2, "cart", .failed, lab2, ms: 400),
+                row(3, "pay", .passed, lab2, attempts: 2, ms: 300),
+                row(4, "search", .timedOut, lab1, ms: 900),
+                row(5, "export", .cancelled, nil, ms: 5000),
+                row(6, "brand-new", .skipped, lab1, ms: 0),
+            ],
+            baseline: .init(taskID: 40, version: "0.9", states: ["login": .failed, "cart": .passed, "pay": .passed, "gone": .passed]),
+            flippedCases: ["search", "pay"],
+            generatedAt: start,
+            slowestCount: 2
+        )
+        let report = builder.build()
+        #expect(report.counts.total == 6 && report.counts.passed == 2 && report.counts.failed == 1)
+        #expect(report.counts.timedOut == 1 && report.counts.cancelled == 1 && report.counts.skipped == 1)
+        #expect(report.passRate == 0.5)
+        // Cancelled cases count in no duration.
+        #expect(report.durations == .init(sumMs: 1700, medianMs: 300, p95Ms: 900, maxMs: 900))
+        #expect(report.wallTimeMs == 2500)
+        #expect(report.nodes.map(\.node.name) == ["lab-1", "lab-2"])
+        #expect(report.nodes[0].counts.total == 3 && report.nodes[0].durationMs == 1000)
+        #expect(report.nodes[1].counts.passed == 1 && report.nodes[1].counts.failed == 1 && report.nodes[1].durationMs == 700)
+        #expect(report.failures.map(\.name) == ["cart", "search"])
+        #expect(report.slowest.map(\.name) == ["search", "cart"])
+        #expect(report.passedOnRetry.map(\.name) == ["pay"])
+        // A case that passed on retry is flaky for that reason only; the others flipped across recent runs.
+        #expect(report.flaky.map(\.name) == ["pay", "search"])
+        #expect(report.flaky[0].reason == "passed on attempt 2")
+        let comparison = report.comparison
+        #expect(comparison?.baselineTaskId == 40 && comparison?.baselineVersion == "0.9")
+        #expect(comparison?.newlyFailing == ["cart"] && comparison?.newlyPassing == ["login"])
+        #expect(comparison?.newCases == ["search", "export", "brand-new"] && comparison?.missingCases == ["gone"])
+        #expect(report.failures[0].logUrl == "/api/v1/cases/2/log" && report.reportUrl == "/api/v1/tasks/1/report")
+    }
 }
 
 /// The parts of a JUnit XML document the tests check.

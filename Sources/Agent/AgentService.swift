@@ -185,29 +185,6 @@ struct AgentService: Service {
     }
 }
 
-/// The controller refused this node's credential: it was revoked, or the node was enrolled again elsewhere.
-struct CredentialRefused: Error, CustomStringConvertible {
-    /// The controller's message.
-    var message: String
-
-    /// How `run` ends then: EX_CONFIG, which the systemd unit does not restart.
-    static let exitStatus: Int32 = 78
-
-    var description: String {
-        let what = message.contains("revoked") ? "this node's credential was revoked" : "the controller refuses this node's credential (\(message))"
-        return "\(what); enroll again (testfleet-agent enroll) to take work"
-    }
-}
-
-/// How many cases this agent runs right now.
-final class RunningCount: Sendable {
-    private let count = Mutex(0)
-
-    var value: Int { count.withLock { $0 } }
-
-    func add(_ delta: Int) { count.withLock { $0 += delta } }
-}
-
 extension AgentService: CustomStringConvertible {
     var description: String { "AgentService(\(config.name))" }
 }

@@ -53,23 +53,6 @@ enum ProcessRunner {
     }
 }
 
-/// Runs blocking work (waiting for a process, `initdb`, `pg_ctl`) on a thread of its own, so the few threads
-/// that run Swift concurrency stay free for the server meanwhile.
-enum Blocking {
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                do {
-                    continuation.resume(returning: try body())
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-            thread.start()
-        }
-    }
-}
-
 extension ProcessRunner {
     /// ``run(_:_:)`` without holding a concurrency thread while the process runs.
     static func run(_ executable: String, _ arguments: [String]) async throws -> Result {

@@ -110,8 +110,3 @@ struct SingletonLoop: Sendable {
         }
     }
 }
-
-/// The connection of a ``SingletonLoop`` is gone; it starts again on another.
-struct ConnectionClosed: Error, CustomStringConvertible {
-    var description: String { "the connection was closed" }
-}

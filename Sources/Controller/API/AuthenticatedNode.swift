@@ -1,0 +1,4 @@
+struct AuthenticatedNode: Sendable {
+    var id: Int64
+    var name: String
+}

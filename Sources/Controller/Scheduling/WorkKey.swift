@@ -1,0 +1,5 @@
+/// A product/tool pair: the unit work is matched on.
+struct WorkKey: Hashable, Sendable {
+    var productID: Int64
+    var toolID: Int64
+}

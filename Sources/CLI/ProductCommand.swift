@@ -8,36 +8,8 @@ struct ProductCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "product",
         abstract: "List, show and create products; upload a product's artifact; link tools to it.",
-        subcommands: [List.self, Show.self, Create.self, Upload.self, Link.self]
+        subcommands: [CatalogListCommand<ProductDetails>.self, Show.self, Create.self, CatalogUploadCommand<ProductDetails>.self, Link.self]
     )
-
-    struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List products.")
-
-        @OptionGroup var connection: ConnectionOptions
-        @OptionGroup var output: OutputOptions
-        @Option(help: "Only products of this name.") var name: String?
-        @Option(help: "At most this many.") var limit = 200
-
-        func run() async throws {
-            let products = try await connection.withClient { client in
-                try await client.list("/api/v1/products", query: name.map { ["name": $0] } ?? [:], limit: limit, as: Product.self)
-            }
-            try output.emit(products) { products in
-                var table = Table("ID", "NAME", "VERSION", "ARTIFACT", "DOWNLOAD URL")
-                for product in products {
-                    table.add(
-                        String(product.id),
-                        product.name,
-                        product.version,
-                        product.artifact.map { "\($0.filename) (\($0.size) bytes)" } ?? "-",
-                        product.downloadUrl ?? "-"
-                    )
-                }
-                return table.render()
-            }
-        }
-    }
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a product with its tools and test result.")
@@ -64,9 +36,7 @@ struct ProductCommand: AsyncParsableCommand {
             try output.emit(shown) { shown in
                 var details = Details()
                 details.add("product", "\(shown.product.id) \(shown.product.name)@\(shown.product.version)")
-                details.add("download url", shown.product.downloadUrl)
-                details.add("download sha256", shown.product.downloadSha256)
-                details.add("artifact", shown.product.artifact.map { "\($0.filename), \($0.size) bytes, sha256 \($0.sha256)" })
+                details.addSources(of: shown.product)
                 details.add("install script", shown.product.installScript.map { $0.split(separator: "\n").first.map(String.init) ?? "" })
                 details.add(
                     "tools",
@@ -94,22 +64,7 @@ struct ProductCommand: AsyncParsableCommand {
 
         func run() async throws {
             let input = ProductInput(name: product.name, version: product.version, downloadUrl: downloadUrl, downloadSha256: sha256)
-            let created = try await connection.withClient { client in
-                try await client.call(.POST, "/api/v1/products", body: input, as: Product.self)
-            }
-            Console.out("product \(created.id) created: \(created.name)@\(created.version)")
-        }
-    }
-
-    struct Upload: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Upload a product's artifact (admins); streamed, any size.")
-
-        @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The product's id.") var id: Int64
-        @Argument(help: "The file to upload.") var file: String
-
-        func run() async throws {
-            try await CatalogKind.product.upload(id: id, file: file, connection)
+            try await input.create(connection)
         }
     }
 

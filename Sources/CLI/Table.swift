@@ -5,7 +5,9 @@ struct Table {
     var header: [String]
     var rows: [[String]] = []
 
-    init(_ header: String...) { self.header = header }
+    init(header: [String]) { self.header = header }
+
+    init(_ header: String...) { self.init(header: header) }
 
     mutating func add(_ cells: String...) { rows.append(cells) }
 

@@ -8,30 +8,8 @@ struct ToolCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tool",
         abstract: "List, show and create test tools; upload a tool's artifact.",
-        subcommands: [List.self, Show.self, Create.self, Upload.self]
+        subcommands: [CatalogListCommand<ToolDetails>.self, Show.self, Create.self, CatalogUploadCommand<ToolDetails>.self]
     )
-
-    struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List tools.")
-
-        @OptionGroup var connection: ConnectionOptions
-        @OptionGroup var output: OutputOptions
-        @Option(help: "Only tools of this name.") var name: String?
-        @Option(help: "At most this many.") var limit = 200
-
-        func run() async throws {
-            let tools = try await connection.withClient { client in
-                try await client.list("/api/v1/tools", query: name.map { ["name": $0] } ?? [:], limit: limit, as: Tool.self)
-            }
-            try output.emit(tools) { tools in
-                var table = Table("ID", "NAME", "VERSION", "TIMEOUT", "RUN COMMAND")
-                for tool in tools {
-                    table.add(String(tool.id), tool.name, tool.version, Format.duration(seconds: tool.defaultTimeoutS), tool.runCommand)
-                }
-                return table.render()
-            }
-        }
-    }
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a tool.")
@@ -49,9 +27,7 @@ struct ToolCommand: AsyncParsableCommand {
                 details.add("tool", "\(tool.id) \(tool.name)@\(tool.version)")
                 details.add("run command", tool.runCommand)
                 details.add("case timeout", Format.duration(seconds: tool.defaultTimeoutS))
-                details.add("download url", tool.downloadUrl)
-                details.add("download sha256", tool.downloadSha256)
-                details.add("artifact", tool.artifact.map { "\($0.filename), \($0.size) bytes, sha256 \($0.sha256)" })
+                details.addSources(of: tool)
                 details.add("created", Format.time(tool.createdAt))
                 return details.render()
             }
@@ -88,22 +64,7 @@ struct ToolCommand: AsyncParsableCommand {
                 downloadUrl: downloadUrl,
                 downloadSha256: sha256
             )
-            let created = try await connection.withClient { client in
-                try await client.call(.POST, "/api/v1/tools", body: input, as: Tool.self)
-            }
-            Console.out("tool \(created.id) created: \(created.name)@\(created.version)")
-        }
-    }
-
-    struct Upload: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Upload a tool's artifact (admins); streamed, any size.")
-
-        @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The tool's id.") var id: Int64
-        @Argument(help: "The file to upload.") var file: String
-
-        func run() async throws {
-            try await CatalogKind.tool.upload(id: id, file: file, connection)
+            try await input.create(connection)
         }
     }
 }

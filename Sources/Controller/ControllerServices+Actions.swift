@@ -12,13 +12,13 @@ extension ControllerServices {
     }
 
     /// Deletes a product or tool and its uploaded artifact.
-    func deleteCatalogItem(kind: CatalogRepository.Kind, id: Int64, by caller: Caller) async throws {
+    func deleteCatalogItem(kind: CatalogKind, id: Int64, by caller: Caller) async throws {
         try await catalog.delete(kind, id: id, by: caller)
         try? artifacts.remove(kind: kind, id: id)
     }
 
     /// Stores the artifact uploaded in `request` (multipart or raw body) for a product or tool.
-    func storeArtifact(kind: CatalogRepository.Kind, id: Int64, request: Request, by caller: Caller) async throws -> Artifact {
+    func storeArtifact(kind: CatalogKind, id: Int64, request: Request, by caller: Caller) async throws -> Artifact {
         _ = try await catalog.artifact(kind: kind, id: id)  // 404 before reading the body
         let artifact = try await artifacts.receive(kind: kind, id: id, request: request, maxBytes: config.artifactMaxBytes)
         try await catalog.setArtifact(kind: kind, id: id, artifact: artifact, by: caller)

@@ -155,10 +155,8 @@ struct PureDecisionTests {
         let catalog = CatalogCache()
         let product = Product(
             id: 4,
-            name: "shop",
-            version: "2.0",
-            downloadUrl: nil,
-            installScript: nil,
+            fields: CatalogItemFields(name: "shop", version: "2.0"),
+            details: ProductDetails(),
             artifact: nil,
             createdAt: Date(),
             updatedAt: Date()

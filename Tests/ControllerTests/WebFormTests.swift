@@ -99,7 +99,7 @@ struct WebFormTests {
                 ]
             )
             #expect(edited.status == 303)
-            let product = try await fixture.controller.services.catalog.product(id: productID)
+            let product = try await fixture.controller.services.catalog.item(Product.self, id: productID)
             #expect(product.installScript == "echo hi" && product.downloadSha256 == digest.lowercased())
             #expect(try await web.get(productPath).body.contains("SHA-256 <code>\(digest.lowercased())</code>"))
 
@@ -111,13 +111,13 @@ struct WebFormTests {
             #expect(tool.status == 303)
             let toolPath = try #require(tool.location)
             let toolID = try #require(Int64(toolPath.replacingOccurrences(of: "/tools/", with: "")))
-            #expect(try await fixture.controller.services.catalog.tool(id: toolID).defaultTimeoutS == 120)
+            #expect(try await fixture.controller.services.catalog.item(Tool.self, id: toolID).defaultTimeoutS == 120)
             #expect(
                 try await web.post("/tools", [("name", "t"), ("version", "1"), ("run_command", "x"), ("default_timeout_s", "soon")]).status == 422
             )
             _ = try await web.get(toolPath)
             #expect(try await web.post(toolPath, [("name", "pytest"), ("version", "8"), ("run_command", "pytest -x {case}")]).status == 303)
-            #expect(try await fixture.controller.services.catalog.tool(id: toolID).runCommand == "pytest -x {case}")
+            #expect(try await fixture.controller.services.catalog.item(Tool.self, id: toolID).runCommand == "pytest -x {case}")
 
             _ = try await web.get(productPath)
             let linked = try await web.post("\(productPath)/tools", [("tool_id", String(toolID)), ("tool_id", String(fixture.tool.id))])
@@ -133,7 +133,7 @@ struct WebFormTests {
                 csrf: false
             )
             #expect(upload.status == 303)
-            let artifact = try #require(try await fixture.controller.services.catalog.product(id: productID).artifact)
+            let artifact = try #require(try await fixture.controller.services.catalog.item(Product.self, id: productID).artifact)
             #expect(artifact.filename == "shop.tar" && artifact.size == 13)
             #expect(try await web.get(productPath).body.contains("shop.tar"))
             let toolUpload = try await web.postMultipart(

@@ -3,8 +3,7 @@ import WireProtocol
 
 // Wire types answer requests as JSON through the context's encoder.
 extension Page: ResponseGenerator, ResponseEncodable {}
-extension Product: ResponseGenerator, ResponseEncodable {}
-extension Tool: ResponseGenerator, ResponseEncodable {}
+extension CatalogItem: ResponseGenerator, ResponseEncodable {}
 extension TestResult: ResponseGenerator, ResponseEncodable {}
 extension User: ResponseGenerator, ResponseEncodable {}
 extension CreatedToken: ResponseGenerator, ResponseEncodable {}

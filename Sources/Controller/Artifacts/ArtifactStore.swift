@@ -9,13 +9,13 @@ import WireProtocol
 struct ArtifactStore: Sendable {
     let directory: URL
 
-    private func file(kind: CatalogRepository.Kind, id: Int64) -> URL {
+    private func file(kind: CatalogKind, id: Int64) -> URL {
         directory.appendingPathComponent("\(kind.rawValue)-\(id)")
     }
 
     /// Streams an upload to disk, hashing as it goes; the previous artifact is replaced only when the new
     /// one arrived whole. Takes `multipart/form-data` (the first file part) or a raw body.
-    func receive(kind: CatalogRepository.Kind, id: Int64, request: Request, maxBytes: Int64) async throws -> Artifact {
+    func receive(kind: CatalogKind, id: Int64, request: Request, maxBytes: Int64) async throws -> Artifact {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let temporary = directory.appendingPathComponent(".upload-\(UUID().uuidString)")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil, attributes: [.posixPermissions: 0o640])
@@ -75,7 +75,7 @@ struct ArtifactStore: Sendable {
 
     /// A download of a stored artifact.
     func download(
-        kind: CatalogRepository.Kind,
+        kind: CatalogKind,
         id: Int64,
         artifact: Artifact,
         context: AppRequestContext
@@ -98,7 +98,7 @@ struct ArtifactStore: Sendable {
         )
     }
 
-    func remove(kind: CatalogRepository.Kind, id: Int64) throws {
+    func remove(kind: CatalogKind, id: Int64) throws {
         try FileManager.default.removeItem(at: file(kind: kind, id: id))
     }
 

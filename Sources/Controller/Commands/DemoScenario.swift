@@ -127,16 +127,16 @@ struct DemoScenario {
     private func prepareCatalog() async throws -> (version1: Int64, version2: Int64, tool: Int64) {
         let catalog = services.catalog
         func product(_ version: String) async throws -> Int64 {
-            if let existing = try await catalog.listProducts(Pagination(), name: "demo-shop").items.first(where: { $0.version == version }) {
+            if let existing = try await catalog.list(Product.self, Pagination(), name: "demo-shop").items.first(where: { $0.version == version }) {
                 return existing.id
             }
-            return try await catalog.createProduct(ProductInput(name: "demo-shop", version: version), by: .console).id
+            return try await catalog.create(ProductInput(name: "demo-shop", version: version), by: .console).id
         }
         let tool: Int64
-        if let existing = try await catalog.listTools(Pagination(), name: "demo-runner").items.first {
+        if let existing = try await catalog.list(Tool.self, Pagination(), name: "demo-runner").items.first {
             tool = existing.id
         } else {
-            tool = try await catalog.createTool(
+            tool = try await catalog.create(
                 ToolInput(name: "demo-runner", version: "1.0", runCommand: "{tool_dir}/run-case.sh {case}", defaultTimeoutS: 60),
                 by: .console
             ).id

@@ -23,8 +23,8 @@ struct SQLBench {
     func setUp(nodes: Int) async throws -> (product: Int64, tool: Int64, nodes: [Int64], user: Int64) {
         let tag = Secrets.randomToken(bytes: 4).lowercased()
         let catalog = CatalogRepository(database: database)
-        let product = try await catalog.createProduct(ProductInput(name: "bench-sql-\(tag)", version: "1"), by: .console)
-        let tool = try await catalog.createTool(ToolInput(name: "bench-sql-\(tag)", version: "1", runCommand: "true"), by: .console)
+        let product = try await catalog.create(ProductInput(name: "bench-sql-\(tag)", version: "1"), by: .console)
+        let tool = try await catalog.create(ToolInput(name: "bench-sql-\(tag)", version: "1", runCommand: "true"), by: .console)
         _ = try await catalog.setLinks(productID: product.id, toolIDs: [tool.id], by: .console)
         let users = try await database.query("SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1").collect(Int64.self)
         var user: Int64

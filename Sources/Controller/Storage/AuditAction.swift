@@ -51,7 +51,7 @@ extension AuditTarget {
     static func `case`(_ id: Int64) -> AuditTarget { AuditTarget(kind: "case", id: id) }
 
     /// A product or tool.
-    static func catalog(_ kind: CatalogRepository.Kind, _ id: Int64) -> AuditTarget {
+    static func catalog(_ kind: CatalogKind, _ id: Int64) -> AuditTarget {
         AuditTarget(kind: kind.rawValue, id: id)
     }
 }

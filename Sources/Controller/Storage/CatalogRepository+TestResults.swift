@@ -22,7 +22,7 @@ extension CatalogRepository {
                 throw StoreError.invalid("tests: counts must not be negative and must add up to total")
             }
         }
-        _ = try await product(id: productID)
+        _ = try await item(Product.self, id: productID)
         try await database.transaction { transaction in
             try await transaction.query(
                 Self.insertTestResult(productID: productID, input, source: input.source ?? defaultSource, taskID: nil)
@@ -44,7 +44,7 @@ extension CatalogRepository {
     }
 
     func testResult(productID: Int64, historyLimit: Int = 100) async throws -> TestResult {
-        _ = try await product(id: productID)
+        _ = try await item(Product.self, id: productID)
         let history = try await database.query(
             """
             SELECT pass_rate, report_url, source, task_id, created_at, tests_total, tests_passed, tests_failed,

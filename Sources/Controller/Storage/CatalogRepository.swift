@@ -12,18 +12,19 @@ extension ReadCache where Key == CatalogRepository.CacheKey, Value == CatalogRep
     func remember(_ item: Value, asOf generation: UInt64) { remember(item, under: item.keys, asOf: generation) }
 }
 
-/// Products, test tools, their links and the products' test results.
+/// Products, test tools, their links and the products' test results. Both kinds are created, edited, listed,
+/// read and resolved by one generic path; what only one kind has is its ``StoredCatalogDetails``.
 struct CatalogRepository: Sendable {
     let database: Database
     /// Products and tools recently resolved for submissions.
     var cache = CatalogCache()
 
     enum CacheKey: Hashable, Sendable {
-        case id(Kind, Int64)
-        case name(Kind, String, version: String)
+        case id(CatalogKind, Int64)
+        case name(CatalogKind, String, version: String)
 
         /// The key of what a reference names: its id, else its name and version.
-        init?(_ kind: Kind, _ reference: ItemReference) {
+        init?(_ kind: CatalogKind, _ reference: ItemReference) {
             if let id = reference.id {
                 self = .id(kind, id)
             } else if let name = reference.name, let version = reference.version {
@@ -47,15 +48,9 @@ struct CatalogRepository: Sendable {
         }
     }
 
-    enum Kind: String, Sendable {
-        case product, tool
-
-        var table: String { self == .product ? "products" : "tools" }
-    }
-
     // MARK: Validation
 
-    static func validateName(_ name: String, version: String, kind: Kind) throws {
+    static func validateName(_ name: String, version: String) throws {
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 200, !name.contains(where: \.isNewline)
         else { throw StoreError.invalid("name: 1 to 200 characters on one line") }
         guard !version.trimmingCharacters(in: .whitespaces).isEmpty, version.count <= 100,
@@ -80,110 +75,100 @@ struct CatalogRepository: Sendable {
         return sha256.lowercased()
     }
 
-    // MARK: Products
-
-    static let productColumns = """
-        id, name, version, download_url, download_sha256, install_script, artifact_filename, artifact_size,
-        artifact_sha256, created_at, updated_at
-        """
-
-    static func product(_ row: PostgresRow) throws -> Product {
-        let (id, name, version, url, urlSHA, script, filename, size, sha, created, updated) = try row.decode(
-            (Int64, String, String, String?, String?, String?, String?, Int64?, String?, Date, Date).self
-        )
-        let artifact = filename.flatMap { f in size.flatMap { s in sha.map { Artifact(filename: f, size: s, sha256: $0) } } }
-        return Product(
-            id: id,
-            name: name,
-            version: version,
-            downloadUrl: url,
-            downloadSha256: urlSHA,
-            installScript: script,
-            artifact: artifact,
-            createdAt: created,
-            updatedAt: updated
-        )
+    /// Checks an input and returns the columns it writes, its download checksum normalized.
+    private static func columns<Details: StoredCatalogDetails>(_ input: CatalogItemInput<Details>) throws -> CatalogColumns {
+        try validateName(input.name, version: input.version)
+        try validateURL(input.downloadUrl)
+        let checksum = try downloadChecksum(input.downloadSha256, url: input.downloadUrl)
+        try Details.validate(input.details)
+        var columns = CatalogColumns()
+        columns.set("name", input.name)
+        columns.set("version", input.version)
+        Details.write(input.details, to: &columns)
+        columns.set("download_url", input.downloadUrl)
+        columns.set("download_sha256", checksum)
+        columns.set("install_script", input.installScript)
+        return columns
     }
 
-    func createProduct(_ input: ProductInput, by caller: Caller) async throws -> Product {
-        try Self.validateName(input.name, version: input.version, kind: .product)
-        try Self.validateURL(input.downloadUrl)
-        let checksum = try Self.downloadChecksum(input.downloadSha256, url: input.downloadUrl)
-        do {
-            return try await database.transaction { transaction in
-                let row = try await transaction.query(
-                    """
-                    INSERT INTO products (name, version, download_url, download_sha256, install_script)
-                    VALUES (\(input.name), \(input.version), \(input.downloadUrl), \(checksum), \(input.installScript))
-                    RETURNING \(unescaped: Self.productColumns)
-                    """
-                ).first()!
-                let product = try Self.product(row)
-                // Nodes that already reported this product now match it.
-                try await transaction.query(
-                    """
-                    UPDATE node_products SET product_id = \(product.id)
-                    WHERE product_name = \(product.name) AND product_version = \(product.version) AND product_id IS NULL
-                    """
-                )
+    // MARK: Items
+
+    func create<Details: StoredCatalogDetails>(_ input: CatalogItemInput<Details>, by caller: Caller) async throws -> CatalogItem<Details> {
+        let kind = Details.kind
+        let columns = try Self.columns(input)
+        return try await refusingDuplicates(of: input) {
+            try await database.transaction { transaction in
+                let row = try await transaction.query(columns.insert(into: kind.table, returning: CatalogItem<Details>.columns())).first()!
+                let item = try CatalogItem<Details>(row)
+                try await transaction.query(kind.matchNodeInventory(id: item.id, name: item.name, version: item.version))
                 try await transaction.query(
                     "SELECT pg_notify(\(Notifications.channel), \(Notifications.catalogChanged))"
                 )
-                try await transaction.audit(caller, .productCreate, .catalog(.product, product.id), "\(product.name) \(product.version)")
-                return product
+                try await transaction.audit(caller, kind.createAction, .catalog(kind, item.id), "\(item.name) \(item.version)")
+                return item
             }
-        } catch let error as StoreError where error.kind == .conflict {
-            throw StoreError.conflict("product \(input.name) \(input.version) already exists")
         }
     }
 
-    func listProducts(_ pagination: Pagination, name: String?) async throws -> Page<Product> {
+    func list<Details: StoredCatalogDetails>(
+        _: CatalogItem<Details>.Type,
+        _ pagination: Pagination,
+        name: String?
+    ) async throws -> Page<CatalogItem<Details>> {
         let rows = try await database.query(
             """
-            SELECT \(unescaped: Self.productColumns) FROM products
+            SELECT \(unescaped: CatalogItem<Details>.columns()) FROM \(unescaped: Details.kind.table)
             WHERE id > \(pagination.after ?? 0) AND (\(name)::text IS NULL OR name = \(name))
             ORDER BY id LIMIT \(pagination.limit + 1)
             """
         ).all()
-        return pagination.page(try rows.map(Self.product), id: \.id)
+        return pagination.page(try rows.map(CatalogItem<Details>.init), id: \.id)
     }
 
-    func product(id: Int64) async throws -> Product {
+    func item<Details: StoredCatalogDetails>(_: CatalogItem<Details>.Type, id: Int64) async throws -> CatalogItem<Details> {
         guard
             let row = try await database.query(
-                "SELECT \(unescaped: Self.productColumns) FROM products WHERE id = \(id)"
+                "SELECT \(unescaped: CatalogItem<Details>.columns()) FROM \(unescaped: Details.kind.table) WHERE id = \(id)"
             ).first()
-        else { throw StoreError.notFound("no product \(id)") }
-        return try Self.product(row)
+        else { throw StoreError.notFound("no \(Details.kind.rawValue) \(id)") }
+        return try CatalogItem<Details>(row)
     }
 
-    func updateProduct(id: Int64, _ input: ProductInput, by caller: Caller) async throws -> Product {
-        try Self.validateName(input.name, version: input.version, kind: .product)
-        try Self.validateURL(input.downloadUrl)
-        let checksum = try Self.downloadChecksum(input.downloadSha256, url: input.downloadUrl)
-        do {
-            return try await editing { transaction in
+    func update<Details: StoredCatalogDetails>(
+        id: Int64,
+        _ input: CatalogItemInput<Details>,
+        by caller: Caller
+    ) async throws -> CatalogItem<Details> {
+        let kind = Details.kind
+        let columns = try Self.columns(input)
+        return try await refusingDuplicates(of: input) {
+            try await editing { transaction in
                 guard
                     let row = try await transaction.query(
-                        """
-                        UPDATE products SET name = \(input.name), version = \(input.version),
-                            download_url = \(input.downloadUrl), download_sha256 = \(checksum), install_script = \(input.installScript),
-                            updated_at = now()
-                        WHERE id = \(id) RETURNING \(unescaped: Self.productColumns)
-                        """
+                        columns.update(kind.table, id: id, returning: CatalogItem<Details>.columns())
                     ).first()
-                else { throw StoreError.notFound("no product \(id)") }
-                let product = try Self.product(row)
-                try await transaction.audit(caller, .productUpdate, .catalog(.product, id), "\(product.name) \(product.version)")
-                return product
+                else { throw StoreError.notFound("no \(kind.rawValue) \(id)") }
+                let item = try CatalogItem<Details>(row)
+                try await transaction.audit(caller, kind.updateAction, .catalog(kind, id), "\(item.name) \(item.version)")
+                return item
             }
+        }
+    }
+
+    /// Runs a change that names an item by `input`'s name and version, telling a clash with another item apart.
+    private func refusingDuplicates<Details, Result>(
+        of input: CatalogItemInput<Details>,
+        _ body: () async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await body()
         } catch let error as StoreError where error.kind == .conflict {
-            throw StoreError.conflict("product \(input.name) \(input.version) already exists")
+            throw StoreError.conflict("\(Details.kind.rawValue) \(input.name) \(input.version) already exists")
         }
     }
 
     /// Deletes a product or tool; 409 while tasks use it.
-    func delete(_ kind: Kind, id: Int64, by caller: Caller) async throws {
+    func delete(_ kind: CatalogKind, id: Int64, by caller: Caller) async throws {
         do {
             try await editing { transaction in
                 guard
@@ -192,127 +177,10 @@ struct CatalogRepository: Sendable {
                     ).first()
                 else { throw StoreError.notFound("no \(kind.rawValue) \(id)") }
                 let (name, version) = try row.decode((String, String).self)
-                try await transaction.audit(caller, kind == .product ? .productDelete : .toolDelete, .catalog(kind, id), "\(name) \(version)")
+                try await transaction.audit(caller, kind.deleteAction, .catalog(kind, id), "\(name) \(version)")
             }
         } catch let error as StoreError where error.kind == .conflict {
             throw StoreError.conflict("\(kind.rawValue) \(id) has tasks; it cannot be deleted")
-        }
-    }
-
-    // MARK: Tools
-
-    static let toolColumns = toolColumns(alias: nil)
-
-    static func toolColumns(alias: String?) -> String {
-        let prefix = alias.map { $0 + "." } ?? ""
-        return [
-            "id", "name", "version", "run_command", "default_timeout_s", "download_url", "download_sha256", "install_script",
-            "artifact_filename", "artifact_size", "artifact_sha256", "created_at", "updated_at",
-        ].map { prefix + $0 }.joined(separator: ", ")
-    }
-
-    static func tool(_ row: PostgresRow) throws -> Tool {
-        let (id, name, version, command, timeout, url, urlSHA, script, filename, size, sha, created, updated) =
-            try row.decode((Int64, String, String, String, Int, String?, String?, String?, String?, Int64?, String?, Date, Date).self)
-        let artifact = filename.flatMap { f in size.flatMap { s in sha.map { Artifact(filename: f, size: s, sha256: $0) } } }
-        return Tool(
-            id: id,
-            name: name,
-            version: version,
-            runCommand: command,
-            defaultTimeoutS: timeout,
-            downloadUrl: url,
-            downloadSha256: urlSHA,
-            installScript: script,
-            artifact: artifact,
-            createdAt: created,
-            updatedAt: updated
-        )
-    }
-
-    /// Checks a tool's fields; returns its download checksum, normalized.
-    private static func validate(_ input: ToolInput) throws -> String? {
-        try validateName(input.name, version: input.version, kind: .tool)
-        try validateURL(input.downloadUrl)
-        let checksum = try downloadChecksum(input.downloadSha256, url: input.downloadUrl)
-        guard !input.runCommand.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw StoreError.invalid("run_command: must not be empty")
-        }
-        guard input.runCommand.count <= 10000 else { throw StoreError.invalid("run_command: at most 10000 characters") }
-        if let timeout = input.defaultTimeoutS, !(1...(7 * 86400)).contains(timeout) {
-            throw StoreError.invalid("default_timeout_s: expected 1 to 604800, got \(timeout)")
-        }
-        return checksum
-    }
-
-    func createTool(_ input: ToolInput, by caller: Caller) async throws -> Tool {
-        let checksum = try Self.validate(input)
-        do {
-            return try await database.transaction { transaction in
-                let row = try await transaction.query(
-                    """
-                    INSERT INTO tools (name, version, run_command, default_timeout_s, download_url, download_sha256, install_script)
-                    VALUES (\(input.name), \(input.version), \(input.runCommand), \(input.defaultTimeoutS ?? 600),
-                            \(input.downloadUrl), \(checksum), \(input.installScript))
-                    RETURNING \(unescaped: Self.toolColumns)
-                    """
-                ).first()!
-                let tool = try Self.tool(row)
-                try await transaction.query(
-                    """
-                    UPDATE node_tools SET tool_id = \(tool.id)
-                    WHERE tool_name = \(tool.name) AND tool_version = \(tool.version) AND tool_id IS NULL
-                    """
-                )
-                try await transaction.query(
-                    "SELECT pg_notify(\(Notifications.channel), \(Notifications.catalogChanged))"
-                )
-                try await transaction.audit(caller, .toolCreate, .catalog(.tool, tool.id), "\(tool.name) \(tool.version)")
-                return tool
-            }
-        } catch let error as StoreError where error.kind == .conflict {
-            throw StoreError.conflict("tool \(input.name) \(input.version) already exists")
-        }
-    }
-
-    func listTools(_ pagination: Pagination, name: String?) async throws -> Page<Tool> {
-        let rows = try await database.query(
-            """
-            SELECT \(unescaped: Self.toolColumns) FROM tools
-            WHERE id > \(pagination.after ?? 0) AND (\(name)::text IS NULL OR name = \(name))
-            ORDER BY id LIMIT \(pagination.limit + 1)
-            """
-        ).all()
-        return pagination.page(try rows.map(Self.tool), id: \.id)
-    }
-
-    func tool(id: Int64) async throws -> Tool {
-        guard let row = try await database.query("SELECT \(unescaped: Self.toolColumns) FROM tools WHERE id = \(id)").first()
-        else { throw StoreError.notFound("no tool \(id)") }
-        return try Self.tool(row)
-    }
-
-    func updateTool(id: Int64, _ input: ToolInput, by caller: Caller) async throws -> Tool {
-        let checksum = try Self.validate(input)
-        do {
-            return try await editing { transaction in
-                guard
-                    let row = try await transaction.query(
-                        """
-                        UPDATE tools SET name = \(input.name), version = \(input.version), run_command = \(input.runCommand),
-                            default_timeout_s = coalesce(\(input.defaultTimeoutS), default_timeout_s),
-                            download_url = \(input.downloadUrl), download_sha256 = \(checksum), install_script = \(input.installScript),
-                            updated_at = now()
-                        WHERE id = \(id) RETURNING \(unescaped: Self.toolColumns)
-                        """
-                    ).first()
-                else { throw StoreError.notFound("no tool \(id)") }
-                let tool = try Self.tool(row)
-                try await transaction.audit(caller, .toolUpdate, .catalog(.tool, id), "\(tool.name) \(tool.version)")
-                return tool
-            }
-        } catch let error as StoreError where error.kind == .conflict {
-            throw StoreError.conflict("tool \(input.name) \(input.version) already exists")
         }
     }
 
@@ -348,14 +216,14 @@ struct CatalogRepository: Sendable {
     }
 
     func linkedTools(productID: Int64) async throws -> [Tool] {
-        _ = try await product(id: productID)
+        _ = try await item(Product.self, id: productID)
         return try await database.query(
             """
-            SELECT \(unescaped: Self.toolColumns(alias: "t"))
+            SELECT \(unescaped: Tool.columns(alias: "t"))
             FROM tools t JOIN product_tools pt ON pt.tool_id = t.id WHERE pt.product_id = \(productID)
             ORDER BY t.name, t.version
             """
-        ).all().map(Self.tool)
+        ).all().map(Tool.init)
     }
 
     // MARK: Resolution
@@ -367,59 +235,40 @@ struct CatalogRepository: Sendable {
         return try await database.transaction(notifying: Notifications.catalogEdited, body)
     }
 
-    func resolveProduct(_ reference: ItemReference) async throws -> Product {
-        if let key = CacheKey(.product, reference), case .product(let product) = cache.value(key) { return product }
+    /// The product or tool a submission names, from the cache when it is there.
+    func resolve<Details: StoredCatalogDetails>(_: CatalogItem<Details>.Type, _ reference: ItemReference) async throws -> CatalogItem<Details> {
+        if let key = CacheKey(Details.kind, reference), let cached = cache.value(key), let item = Details.item(in: cached) { return item }
         let generation = cache.generation
-        let product = try await lookUpProduct(reference)
-        cache.remember(.product(product), asOf: generation)
-        return product
+        let item = try await lookUp(CatalogItem<Details>.self, reference)
+        cache.remember(Details.cached(item), asOf: generation)
+        return item
     }
 
-    private func lookUpProduct(_ reference: ItemReference) async throws -> Product {
+    private func lookUp<Details: StoredCatalogDetails>(_: CatalogItem<Details>.Type, _ reference: ItemReference) async throws -> CatalogItem<Details>
+    {
+        let kind = Details.kind.rawValue
         if let id = reference.id {
-            do { return try await product(id: id) } catch let error as StoreError where error.kind == .notFound {
-                throw StoreError.invalid("product: no product \(id)")
+            do { return try await item(CatalogItem<Details>.self, id: id) } catch let error as StoreError where error.kind == .notFound {
+                throw StoreError.invalid("\(kind): no \(kind) \(id)")
             }
         }
         guard let name = reference.name, let version = reference.version else {
-            throw StoreError.invalid("product: give id, or name and version")
+            throw StoreError.invalid("\(kind): give id, or name and version")
         }
         guard
             let row = try await database.query(
-                "SELECT \(unescaped: Self.productColumns) FROM products WHERE name = \(name) AND version = \(version)"
+                """
+                SELECT \(unescaped: CatalogItem<Details>.columns()) FROM \(unescaped: Details.kind.table)
+                WHERE name = \(name) AND version = \(version)
+                """
             ).first()
-        else { throw StoreError.invalid("product: no product \(name) \(version)") }
-        return try Self.product(row)
-    }
-
-    func resolveTool(_ reference: ItemReference) async throws -> Tool {
-        if let key = CacheKey(.tool, reference), case .tool(let tool) = cache.value(key) { return tool }
-        let generation = cache.generation
-        let tool = try await lookUpTool(reference)
-        cache.remember(.tool(tool), asOf: generation)
-        return tool
-    }
-
-    private func lookUpTool(_ reference: ItemReference) async throws -> Tool {
-        if let id = reference.id {
-            do { return try await tool(id: id) } catch let error as StoreError where error.kind == .notFound {
-                throw StoreError.invalid("tool: no tool \(id)")
-            }
-        }
-        guard let name = reference.name, let version = reference.version else {
-            throw StoreError.invalid("tool: give id, or name and version")
-        }
-        guard
-            let row = try await database.query(
-                "SELECT \(unescaped: Self.toolColumns) FROM tools WHERE name = \(name) AND version = \(version)"
-            ).first()
-        else { throw StoreError.invalid("tool: no tool \(name) \(version)") }
-        return try Self.tool(row)
+        else { throw StoreError.invalid("\(kind): no \(kind) \(name) \(version)") }
+        return try CatalogItem<Details>(row)
     }
 
     // MARK: Artifacts
 
-    func setArtifact(kind: Kind, id: Int64, artifact: Artifact, by caller: Caller) async throws {
+    func setArtifact(kind: CatalogKind, id: Int64, artifact: Artifact, by caller: Caller) async throws {
         try await editing { transaction in
             let rows = try await transaction.query(
                 """
@@ -430,14 +279,14 @@ struct CatalogRepository: Sendable {
             ).collect(Int64.self)
             guard !rows.isEmpty else { throw StoreError.notFound("no \(kind.rawValue) \(id)") }
             let detail = "\(artifact.filename), \(artifact.size) bytes, sha256 \(artifact.sha256.prefix(12))…"
-            try await transaction.audit(caller, kind == .product ? .productArtifact : .toolArtifact, .catalog(kind, id), detail)
+            try await transaction.audit(caller, kind.artifactAction, .catalog(kind, id), detail)
         }
     }
 
-    func artifact(kind: Kind, id: Int64) async throws -> Artifact? {
+    func artifact(kind: CatalogKind, id: Int64) async throws -> Artifact? {
         switch kind {
-        case .product: try await product(id: id).artifact
-        case .tool: try await tool(id: id).artifact
+        case .product: try await item(Product.self, id: id).artifact
+        case .tool: try await item(Tool.self, id: id).artifact
         }
     }
 }

@@ -17,7 +17,7 @@ struct InstallJobRepository: Sendable {
     func create(nodeID: Int64, change: EnvironmentChange, by caller: Caller) async throws -> InstallJob {
         let product: Product
         do {
-            product = try await catalog.product(id: change.productId)
+            product = try await catalog.item(Product.self, id: change.productId)
         } catch let error as StoreError where error.kind == .notFound {
             throw StoreError.invalid("product_id: no product \(change.productId)")
         }
@@ -69,7 +69,7 @@ struct InstallJobRepository: Sendable {
                     """
                 ).collect(Int64.self)[0]
                 for id in toInstall {
-                    let tool = try await catalog.tool(id: id)
+                    let tool = try await catalog.item(Tool.self, id: id)
                     try await transaction.query(
                         """
                         INSERT INTO node_tools (node_product_id, tool_id, tool_name, tool_version, install_path, state, source)
@@ -163,10 +163,10 @@ struct InstallJobRepository: Sendable {
         let (id, productID, toolIDs, withProduct, action, expires) = try row.decode(
             (Int64, Int64, [Int64], Bool, String, Date).self
         )
-        let product = try await catalog.product(id: productID)
+        let product = try await catalog.item(Product.self, id: productID)
         var tools: [InstallItem] = []
         for toolID in toolIDs {
-            let tool = try await catalog.tool(id: toolID)
+            let tool = try await catalog.item(Tool.self, id: toolID)
             tools.append(
                 InstallItem(
                     kind: .tool,
@@ -406,7 +406,7 @@ struct InstallJobRepository: Sendable {
         )
         var tools: [ItemSummary] = []
         for toolID in toolIDs {
-            if let tool = try? await catalog.tool(id: toolID) {
+            if let tool = try? await catalog.item(Tool.self, id: toolID) {
                 tools.append(ItemSummary(id: tool.id, name: tool.name, version: tool.version))
             }
         }

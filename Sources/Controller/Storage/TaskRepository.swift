@@ -30,8 +30,8 @@ struct TaskRepository: Sendable {
     /// Checks a submission; that its tool is linked to its product is checked where it is stored.
     func validate(_ submission: TaskSubmission) async throws -> Validated {
         // Side by side: a submission waits for one round trip, not two.
-        async let resolvedProduct = catalog.resolveProduct(submission.product)
-        async let resolvedTool = catalog.resolveTool(submission.tool)
+        async let resolvedProduct = catalog.resolve(Product.self, submission.product)
+        async let resolvedTool = catalog.resolve(Tool.self, submission.tool)
         let (product, tool) = try await (resolvedProduct, resolvedTool)
         guard !submission.cases.isEmpty else { throw StoreError.invalid("cases: the list of cases is empty") }
         guard submission.cases.count <= Self.maxCases else {

@@ -15,58 +15,17 @@ struct CatalogItemView: Sendable {
     var created: String
     var updated: String
 
-    init(
-        kind: CatalogRepository.Kind,
-        id: Int64,
-        name: String,
-        version: String,
-        downloadURL: String?,
-        downloadSHA256: String?,
-        installScript: String?,
-        artifact: Artifact?,
-        created: Date,
-        updated: Date
-    ) {
-        self.id = id
-        self.name = name
-        self.version = version
-        self.downloadURL = downloadURL
-        self.downloadSHA256 = downloadSHA256
-        self.installScript = installScript
-        self.artifact = artifact.map { "\($0.filename) (\(WebFormat.bytes($0.size)), sha256 \($0.sha256.prefix(12))…)" }
-        artifactHref = "/api/v1/\(kind.table)/\(id)/artifact"
-        self.created = WebFormat.time(created)
-        self.updated = WebFormat.time(updated)
-    }
-
-    init(_ product: Product) {
-        self.init(
-            kind: .product,
-            id: product.id,
-            name: product.name,
-            version: product.version,
-            downloadURL: product.downloadUrl,
-            downloadSHA256: product.downloadSha256,
-            installScript: product.installScript,
-            artifact: product.artifact,
-            created: product.createdAt,
-            updated: product.updatedAt
-        )
-    }
-
-    init(_ tool: Tool) {
-        self.init(
-            kind: .tool,
-            id: tool.id,
-            name: tool.name,
-            version: tool.version,
-            downloadURL: tool.downloadUrl,
-            downloadSHA256: tool.downloadSha256,
-            installScript: tool.installScript,
-            artifact: tool.artifact,
-            created: tool.createdAt,
-            updated: tool.updatedAt
-        )
+    init<Details>(_ item: CatalogItem<Details>) {
+        id = item.id
+        name = item.name
+        version = item.version
+        downloadURL = item.downloadUrl
+        downloadSHA256 = item.downloadSha256
+        installScript = item.installScript
+        artifact = item.artifact.map { "\($0.filename) (\(WebFormat.bytes($0.size)), sha256 \($0.sha256.prefix(12))…)" }
+        artifactHref = "/api/v1/\(Details.kind.plural)/\(item.id)/artifact"
+        created = WebFormat.time(item.createdAt)
+        updated = WebFormat.time(item.updatedAt)
     }
 }
 
@@ -210,33 +169,5 @@ struct ProductPageView: Sendable {
         let lowered = url.lowercased()
         let web = lowered.hasPrefix("https://") || lowered.hasPrefix("http://") || WebRedirect.safeTarget(url) == url
         return web ? url : nil
-    }
-}
-
-extension ProductInput {
-    /// A product from the product form; blank optional fields are absent.
-    init(form: WebForm) {
-        self.init(
-            name: form.text("name") ?? "",
-            version: form.text("version") ?? "",
-            downloadUrl: form.text("download_url"),
-            downloadSha256: form.text("download_sha256"),
-            installScript: form.text("install_script")
-        )
-    }
-}
-
-extension ToolInput {
-    /// A tool from the tool form; blank optional fields are absent.
-    init(form: WebForm) throws {
-        self.init(
-            name: form.text("name") ?? "",
-            version: form.text("version") ?? "",
-            runCommand: form.text("run_command") ?? "",
-            defaultTimeoutS: try form.integer("default_timeout_s", label: "default_timeout_s"),
-            downloadUrl: form.text("download_url"),
-            downloadSha256: form.text("download_sha256"),
-            installScript: form.text("install_script")
-        )
     }
 }

@@ -21,7 +21,7 @@ struct NewTaskView: Sendable {
 
     /// The form filled with `values` (field name → value), listing the chosen product's tools.
     static func load(catalog: CatalogRepository, values: [String: String], error: String?) async throws -> NewTaskView {
-        let products = try await catalog.listProducts(Pagination(limit: Pagination.maximumLimit), name: nil).items
+        let products = try await catalog.list(Product.self, Pagination(limit: Pagination.maximumLimit), name: nil).items
             .sorted { ($0.name, $0.version) < ($1.name, $1.version) }
         let productID = values["product_id"].flatMap { Int64($0) }.flatMap { id in products.first { $0.id == id }?.id }
         var tools: [Tool] = []

@@ -106,7 +106,7 @@ struct NodePages {
             for productID in installed.compactMap(\.productId) {
                 linked[productID] = try await services.catalog.linkedTools(productID: productID)
             }
-            let catalog = try await services.catalog.listProducts(Pagination(limit: Pagination.maximumLimit), name: nil).items
+            let catalog = try await services.catalog.list(Product.self, Pagination(limit: Pagination.maximumLimit), name: nil).items
             view.environment = EnvironmentView(
                 nodeID: id,
                 installed: installed,

@@ -123,7 +123,7 @@ struct TaskPages {
         let filter = try TaskRepository.ListFilter(request)
         let pagination = try Pagination(request)
         let tasks = try await services.tasks.list(pagination, filter: filter)
-        let products = try await services.catalog.listProducts(Pagination(limit: Pagination.maximumLimit), name: nil).items
+        let products = try await services.catalog.list(Product.self, Pagination(limit: Pagination.maximumLimit), name: nil).items
         return TaskListView(tasks: tasks, filter: filter, products: products, pagination: pagination)
     }
 }

@@ -68,6 +68,11 @@ struct WebRenderer: Sendable {
 
     // MARK: Rendering
 
+    /// The layout around a signed-in user's page in `section`, its assets named with this renderer's version.
+    func frame(_ title: String, _ user: WebUser, _ section: PageFrame.Section, _ page: Any) -> PageFrame {
+        PageFrame(title: title, user: user, section: section, assetVersion: assetVersion, page: page)
+    }
+
     /// A whole page: `template` (which extends `layout`) rendered with its frame.
     func page(_ template: String, _ frame: PageFrame, status: HTTPResponse.Status = .ok) throws -> Response {
         Self.html(try render(template, frame), status: status)

@@ -32,51 +32,31 @@ struct ControllerMetrics: Sendable {
             ),
             buckets: fast
         )
-        dbInFlight = registry.makeGauge(
-            descriptor: .init(metricName: "testfleet_db_queries_in_flight", unitName: "", helpText: "Database statements and transactions under way")
+        dbInFlight = Self.gauge("testfleet_db_queries_in_flight", "Database statements and transactions under way", in: registry)
+        dbStatements = Self.counter("testfleet_db_statements", "SQL statements sent to PostgreSQL (BEGIN and COMMIT included)", in: registry)
+        dbPoolMaxConnections = Self.gauge("testfleet_db_pool_max_connections", "Size of the database connection pool", in: registry)
+        leasesGranted = Self.counter("testfleet_leases_granted", "Cases handed to agents", in: registry)
+        leasesHanded = Self.counter(
+            "testfleet_leases_handed",
+            "Cases leased to a waiting agent by the statement that stored their task",
+            in: registry
         )
-        dbStatements = registry.makeCounter(
-            descriptor: .init(
-                metricName: "testfleet_db_statements",
-                unitName: "total",
-                helpText: "SQL statements sent to PostgreSQL (BEGIN and COMMIT included)"
-            )
-        )
-        dbPoolMaxConnections = registry.makeGauge(
-            descriptor: .init(metricName: "testfleet_db_pool_max_connections", unitName: "", helpText: "Size of the database connection pool")
-        )
-        leasesGranted = registry.makeCounter(
-            descriptor: .init(metricName: "testfleet_leases_granted", unitName: "total", helpText: "Cases handed to agents")
-        )
-        leasesHanded = registry.makeCounter(
-            descriptor: .init(
-                metricName: "testfleet_leases_handed",
-                unitName: "total",
-                helpText: "Cases leased to a waiting agent by the statement that stored their task"
-            )
-        )
-        leaseWaiters = registry.makeGauge(
-            descriptor: .init(metricName: "testfleet_lease_waiters", unitName: "", helpText: "Lease requests waiting for work on this controller")
-        )
-        wakeups = registry.makeCounter(
-            descriptor: .init(metricName: "testfleet_lease_wakeups", unitName: "total", helpText: "Waiting lease requests woken by new work")
-        )
-        notificationsReceived = registry.makeCounter(
-            descriptor: .init(metricName: "testfleet_work_notifications", unitName: "total", helpText: "Work notifications received from PostgreSQL")
-        )
-        runsLost = registry.makeCounter(
-            descriptor: .init(metricName: "testfleet_runs_lost", unitName: "total", helpText: "Case runs whose lease expired without a result")
-        )
-        casesRequeued = registry.makeCounter(
-            descriptor: .init(
-                metricName: "testfleet_cases_requeued",
-                unitName: "total",
-                helpText: "Cases put back in the queue after an infrastructure failure"
-            )
-        )
-        logBytesIngested = registry.makeCounter(
-            descriptor: .init(metricName: "testfleet_log_bytes_ingested", unitName: "total", helpText: "Case log bytes accepted from agents")
-        )
+        leaseWaiters = Self.gauge("testfleet_lease_waiters", "Lease requests waiting for work on this controller", in: registry)
+        wakeups = Self.counter("testfleet_lease_wakeups", "Waiting lease requests woken by new work", in: registry)
+        notificationsReceived = Self.counter("testfleet_work_notifications", "Work notifications received from PostgreSQL", in: registry)
+        runsLost = Self.counter("testfleet_runs_lost", "Case runs whose lease expired without a result", in: registry)
+        casesRequeued = Self.counter("testfleet_cases_requeued", "Cases put back in the queue after an infrastructure failure", in: registry)
+        logBytesIngested = Self.counter("testfleet_log_bytes_ingested", "Case log bytes accepted from agents", in: registry)
+    }
+
+    /// A counter of events, in the registry's unit for counts.
+    private static func counter(_ name: String, _ help: String, in registry: PrometheusCollectorRegistry) -> Counter {
+        registry.makeCounter(descriptor: .init(metricName: name, unitName: "total", helpText: help))
+    }
+
+    /// A gauge: a number that goes up and down, without a unit.
+    private static func gauge(_ name: String, _ help: String, in registry: PrometheusCollectorRegistry) -> Gauge {
+        registry.makeGauge(descriptor: .init(metricName: name, unitName: "", helpText: help))
     }
 
     /// Counter of answered HTTP requests per route, method and status.

@@ -18,18 +18,7 @@ struct Database: Sendable {
     /// Runs one statement on a pooled connection.
     @discardableResult
     func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
-        let start = ContinuousClock.now
-        metrics.dbStatements.increment()
-        metrics.dbInFlight.increment()
-        defer {
-            metrics.dbInFlight.decrement()
-            metrics.dbQueryDuration.record(ContinuousClock.now - start)
-        }
-        do {
-            return try await client.query(query, logger: logger, file: file, line: line)
-        } catch {
-            throw Self.translate(error)
-        }
+        try await measured { try await client.query(query, logger: logger, file: file, line: line) }
     }
 
     /// Runs a prepared statement on a pooled connection (prepared once per connection).
@@ -38,18 +27,7 @@ struct Database: Sendable {
     ) async throws
         -> AsyncThrowingMapSequence<PostgresRowSequence, Statement.Row>
     {
-        let start = ContinuousClock.now
-        metrics.dbStatements.increment()
-        metrics.dbInFlight.increment()
-        defer {
-            metrics.dbInFlight.decrement()
-            metrics.dbQueryDuration.record(ContinuousClock.now - start)
-        }
-        do {
-            return try await client.execute(statement, logger: logger)
-        } catch {
-            throw Self.translate(error)
-        }
+        try await measured { try await client.execute(statement, logger: logger) }
     }
 
     /// Runs `body` in a transaction; an error thrown inside rolls it back and comes out as itself.
@@ -58,19 +36,25 @@ struct Database: Sendable {
         line: Int = #line,
         _ body: (Transaction) async throws -> Result
     ) async throws -> Result {
+        try await measured(statements: 2) {
+            try await client.withTransaction(logger: logger, file: file, line: line) { connection in
+                try await body(Transaction(connection: connection, database: self))
+            }
+        }
+    }
+
+    /// Runs `body`, which sends `statements` statements (a transaction's BEGIN and COMMIT count), counted and
+    /// timed for the metrics, its errors translated.
+    private func measured<Result>(statements: Int64 = 1, _ body: () async throws -> Result) async throws -> Result {
         let start = ContinuousClock.now
-        metrics.dbStatements.increment(by: Int64(2))
+        metrics.dbStatements.increment(by: statements)
         metrics.dbInFlight.increment()
         defer {
             metrics.dbInFlight.decrement()
             metrics.dbQueryDuration.record(ContinuousClock.now - start)
         }
         do {
-            return try await client.withTransaction(logger: logger, file: file, line: line) { connection in
-                try await body(Transaction(connection: connection, database: self))
-            }
-        } catch let error as PostgresTransactionError {
-            throw Self.translate(error.closureError ?? error.commitError ?? error.beginError ?? error)
+            return try await body()
         } catch {
             throw Self.translate(error)
         }
@@ -100,8 +84,12 @@ struct Database: Sendable {
         }
     }
 
-    /// Maps constraint violations to refusals; everything else passes through.
+    /// Maps constraint violations to refusals; everything else passes through. A failed transaction is
+    /// what failed in it: its body, else its COMMIT, else its BEGIN.
     static func translate(_ error: any Error) -> any Error {
+        if let failed = error as? PostgresTransactionError, let cause = failed.closureError ?? failed.commitError ?? failed.beginError {
+            return translate(cause)
+        }
         guard let psql = error as? PSQLError, let code = psql.serverInfo?[.sqlState] else { return error }
         let detail = psql.serverInfo?[.detail] ?? psql.serverInfo?[.message] ?? "constraint violated"
         switch code {
@@ -151,16 +139,24 @@ extension PostgresRowSequence {
     }
 }
 
-/// Statements inside one transaction, counted like every other statement.
-struct Transaction {
-    let connection: PostgresConnection
-    let database: Database
+/// A connection held for a while (by a transaction or a session), its statements counted like every other.
+protocol HeldConnection {
+    var connection: PostgresConnection { get }
+    var database: Database { get }
+}
 
+extension HeldConnection {
     @discardableResult
     func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
         database.metrics.dbStatements.increment()
         return try await connection.query(query, logger: database.logger, file: file, line: line)
     }
+}
+
+/// Statements inside one transaction.
+struct Transaction: HeldConnection {
+    let connection: PostgresConnection
+    let database: Database
 }
 
 extension Transaction {
@@ -176,15 +172,9 @@ extension Transaction {
 }
 
 /// One connection held for a while (advisory locks are per connection), with transactions on it.
-struct Session {
+struct Session: HeldConnection {
     let connection: PostgresConnection
     let database: Database
-
-    @discardableResult
-    func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
-        database.metrics.dbStatements.increment()
-        return try await connection.query(query, logger: database.logger, file: file, line: line)
-    }
 
     func transaction<Result: Sendable>(_ body: (Transaction) async throws -> Result) async throws -> Result {
         database.metrics.dbStatements.increment(by: Int64(2))
@@ -193,7 +183,7 @@ struct Session {
                 try await body(Transaction(connection: connection, database: database))
             }
         } catch let error as PostgresTransactionError {
-            throw Database.translate(error.closureError ?? error.commitError ?? error.beginError ?? error)
+            throw Database.translate(error)
         }
     }
 }

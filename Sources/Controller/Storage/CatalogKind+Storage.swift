@@ -6,8 +6,10 @@ extension CatalogKind {
     /// The table of this kind's items.
     var table: String { plural }
 
-    /// The table of what nodes have installed of this kind.
+    /// The table of what nodes have installed of this kind, and the column naming what each row belongs to:
+    /// a product to its node, a tool to the node's product.
     var inventoryTable: String { "node_" + table }
+    var inventoryParent: String { self == .product ? "node_id" : "node_product_id" }
 
     var createAction: AuditAction { self == .product ? .productCreate : .toolCreate }
     var updateAction: AuditAction { self == .product ? .productUpdate : .toolUpdate }

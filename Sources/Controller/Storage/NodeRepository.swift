@@ -68,42 +68,16 @@ struct NodeRepository: Sendable {
             var unknown: [String] = []
             var keptProducts: [Int64] = []
             for product in inventory.products {
-                let source = product.managed == true ? InstallSource.managed : .agentConfig
-                let row = try await transaction.query(
-                    """
-                    INSERT INTO node_products (node_id, product_id, product_name, product_version, install_path, state, source)
-                    SELECT \(nodeID), (SELECT id FROM products WHERE name = \(product.name) AND version = \(product.version)),
-                        \(product.name), \(product.version), \(product.path), 'installed', \(source.rawValue)
-                    ON CONFLICT (node_id, product_name, product_version) DO UPDATE SET
-                        install_path = CASE WHEN node_products.state IN ('installing', 'removing')
-                                            THEN node_products.install_path ELSE excluded.install_path END,
-                        state = CASE WHEN node_products.state IN ('installing', 'removing')
-                                     THEN node_products.state ELSE 'installed' END,
-                        source = excluded.source, product_id = excluded.product_id, updated_at = now()
-                    RETURNING id, product_id IS NOT NULL
-                    """
-                ).first()!
-                let (nodeProductID, known) = try row.decode((Int64, Bool).self)
+                let (nodeProductID, known) = try await transaction.query(
+                    Self.recordInstalled(.product, under: nodeID, product.name, product.version, at: product.path, managed: product.managed)
+                ).first()!.decode((Int64, Bool).self)
                 keptProducts.append(nodeProductID)
                 if !known { unknown.append("product \(product.name) \(product.version)") }
                 var keptTools: [Int64] = []
                 for tool in product.tools {
-                    let toolSource = tool.managed == true ? InstallSource.managed : .agentConfig
-                    let toolRow = try await transaction.query(
-                        """
-                        INSERT INTO node_tools (node_product_id, tool_id, tool_name, tool_version, install_path, state, source)
-                        SELECT \(nodeProductID), (SELECT id FROM tools WHERE name = \(tool.name) AND version = \(tool.version)),
-                            \(tool.name), \(tool.version), \(tool.path), 'installed', \(toolSource.rawValue)
-                        ON CONFLICT (node_product_id, tool_name, tool_version) DO UPDATE SET
-                            install_path = CASE WHEN node_tools.state IN ('installing', 'removing')
-                                                THEN node_tools.install_path ELSE excluded.install_path END,
-                            state = CASE WHEN node_tools.state IN ('installing', 'removing')
-                                         THEN node_tools.state ELSE 'installed' END,
-                            source = excluded.source, tool_id = excluded.tool_id, updated_at = now()
-                        RETURNING id, tool_id IS NOT NULL
-                        """
-                    ).first()!
-                    let (toolRowID, toolKnown) = try toolRow.decode((Int64, Bool).self)
+                    let (toolRowID, toolKnown) = try await transaction.query(
+                        Self.recordInstalled(.tool, under: nodeProductID, tool.name, tool.version, at: tool.path, managed: tool.managed)
+                    ).first()!.decode((Int64, Bool).self)
                     keptTools.append(toolRowID)
                     if !toolKnown { unknown.append("tool \(tool.name) \(tool.version)") }
                 }
@@ -127,6 +101,34 @@ struct NodeRepository: Sendable {
             )
             return unknown
         }
+    }
+
+    /// The statement that records a product (under its node) or tool (under the node's product) the agent
+    /// reports, pointing at the catalog's item when there is one; a row an install job is changing keeps its
+    /// path and state. It returns the row's id and whether the catalog knows the item.
+    private static func recordInstalled(
+        _ kind: CatalogKind,
+        under parent: Int64,
+        _ name: String,
+        _ version: String,
+        at path: String,
+        managed: Bool?
+    ) -> PostgresQuery {
+        let source = managed == true ? InstallSource.managed : .agentConfig
+        let (table, item, parentColumn) = (kind.inventoryTable, kind.rawValue, kind.inventoryParent)
+        return """
+            INSERT INTO \(unescaped: table) (\(unescaped: parentColumn), \(unescaped: item)_id, \(unescaped: item)_name,
+                \(unescaped: item)_version, install_path, state, source)
+            SELECT \(parent), (SELECT id FROM \(unescaped: kind.table) WHERE name = \(name) AND version = \(version)),
+                \(name), \(version), \(path), 'installed', \(source.rawValue)
+            ON CONFLICT (\(unescaped: parentColumn), \(unescaped: item)_name, \(unescaped: item)_version) DO UPDATE SET
+                install_path = CASE WHEN \(unescaped: table).state IN ('installing', 'removing')
+                                    THEN \(unescaped: table).install_path ELSE excluded.install_path END,
+                state = CASE WHEN \(unescaped: table).state IN ('installing', 'removing')
+                             THEN \(unescaped: table).state ELSE 'installed' END,
+                source = excluded.source, \(unescaped: item)_id = excluded.\(unescaped: item)_id, updated_at = now()
+            RETURNING id, \(unescaped: item)_id IS NOT NULL
+            """
     }
 
     private static func validate(item: String, _ name: String, _ version: String, _ path: String) throws {

@@ -11,6 +11,16 @@ extension ControllerConfiguration {
 
         var environmentVariable: String { "TESTFLEET_" + name.uppercased() }
         var flag: String { "--" + name.replacingOccurrences(of: "_", with: "-") }
+
+        /// A key that sets `field` to a number in `range`.
+        static func number<Value: ConfigurationNumber>(
+            _ name: String,
+            _ summary: String,
+            in range: ClosedRange<Value>,
+            _ field: any WritableKeyPath<ControllerConfiguration, Value> & Sendable
+        ) -> Key {
+            Key(name: name, summary: summary) { $0[keyPath: field] = try ControllerConfiguration.number($1, name, in: range) }
+        }
     }
 
     /// Every key, in the order the README documents them.
@@ -19,16 +29,12 @@ extension ControllerConfiguration {
             $0.dataDirectory = URL(fileURLWithPath: try single($1, "data_dir"))
         },
         Key(name: "host", summary: "address to listen on (default 0.0.0.0)") { $0.host = try single($1, "host") },
-        Key(name: "port", summary: "port to listen on (default 8443)") {
-            $0.port = try integer($1, "port", in: 0...65535)
-        },
+        Key.number("port", "port to listen on (default 8443)", in: 0...65535, \.port),
         Key(name: "database_url", summary: "PostgreSQL URL; without one an embedded cluster is used") {
             let value = try single($1, "database_url")
             $0.databaseURL = value.isEmpty ? nil : value
         },
-        Key(name: "database_pool_size", summary: "database connections per controller (default 20)") {
-            $0.databasePoolSize = try integer($1, "database_pool_size", in: 2...500)
-        },
+        Key.number("database_pool_size", "database connections per controller (default 20)", in: 2...500, \.databasePoolSize),
         Key(name: "tls_cert", summary: "PEM certificate chain to serve instead of the generated one") {
             $0.tlsCertificate = try single($1, "tls_cert")
         },
@@ -61,56 +67,54 @@ extension ControllerConfiguration {
             $0.logFormat = format
         },
         Key(name: "artifact_max_bytes", summary: "largest artifact upload (default 4 GiB)") {
-            $0.artifactMaxBytes = Int64(try integer($1, "artifact_max_bytes", in: 1...Int.max))
+            $0.artifactMaxBytes = Int64(try number($1, "artifact_max_bytes", in: 1...Int.max))
         },
         Key(name: "case_log_max_bytes", summary: "stored log per case run, head and tail kept beyond it (default 64 MiB)") {
-            $0.caseLogMaxBytes = Int64(try integer($1, "case_log_max_bytes", in: 1024...Int.max))
+            $0.caseLogMaxBytes = Int64(try number($1, "case_log_max_bytes", in: 1024...Int.max))
         },
-        Key(name: "log_chunk_max_bytes", summary: "largest log chunk an agent may post (default 1 MiB)") {
-            $0.logChunkMaxBytes = try integer($1, "log_chunk_max_bytes", in: 1024...(64 << 20))
-        },
-        Key(name: "lease_ttl_s", summary: "lease lifetime without a heartbeat (default 45)") {
-            $0.leaseTTLSeconds = try integer($1, "lease_ttl_s", in: 2...3600)
-        },
-        Key(name: "heartbeat_interval_s", summary: "how often agents renew leases (default 10)") {
-            $0.heartbeatIntervalSeconds = try integer($1, "heartbeat_interval_s", in: 1...600)
-        },
+        Key.number("log_chunk_max_bytes", "largest log chunk an agent may post (default 1 MiB)", in: 1024...(64 << 20), \.logChunkMaxBytes),
+        Key.number("lease_ttl_s", "lease lifetime without a heartbeat (default 45)", in: 2...3600, \.leaseTTLSeconds),
+        Key.number("heartbeat_interval_s", "how often agents renew leases (default 10)", in: 1...600, \.heartbeatIntervalSeconds),
         Key(name: "lease_wait_s", summary: "longest a lease request waits for work (default 30)") {
-            $0.leaseWaitSeconds = Double(try integer($1, "lease_wait_s", in: 0...300))
+            // Whole seconds, kept as a Double for the waits.
+            $0.leaseWaitSeconds = Double(try number($1, "lease_wait_s", in: 0...300) as Int)
         },
-        Key(name: "shutdown_timeout_s", summary: "longest a graceful shutdown waits for requests to end (default 10)") {
-            $0.shutdownTimeoutSeconds = try integer($1, "shutdown_timeout_s", in: 1...600)
-        },
-        Key(name: "reaper_interval_s", summary: "how often expired leases are looked for (default 2)") {
-            $0.reaperIntervalSeconds = try double($1, "reaper_interval_s", in: 0.1...600)
-        },
-        Key(name: "node_offline_after_s", summary: "silence after which a node is offline (default 90)") {
-            $0.nodeOfflineAfterSeconds = try integer($1, "node_offline_after_s", in: 5...86400)
-        },
-        Key(name: "node_max_infra_failures", summary: "consecutive infrastructure failures that disable a node (default 3)") {
-            $0.nodeMaxInfraFailures = try integer($1, "node_max_infra_failures", in: 1...1000)
-        },
-        Key(name: "aging_interval_s", summary: "seconds of waiting per priority step gained (default 60)") {
-            $0.agingIntervalSeconds = try integer($1, "aging_interval_s", in: 1...86400)
-        },
-        Key(name: "retry_avoid_s", summary: "how long a retried case avoids the node it failed on (default 60)") {
-            $0.retryAvoidSeconds = try integer($1, "retry_avoid_s", in: 0...86400)
-        },
-        Key(name: "session_ttl_s", summary: "web session lifetime (default 43200)") {
-            $0.sessionTTLSeconds = try integer($1, "session_ttl_s", in: 60...(90 * 86400))
-        },
-        Key(name: "member_max_priority", summary: "highest task priority a member may submit (default 10)") {
-            $0.memberMaxPriority = try integer($1, "member_max_priority", in: -1000...1000)
-        },
-        Key(name: "retention_days", summary: "finished tasks older than this many days are deleted; 0 keeps them (default 90)") {
-            $0.retentionDays = try double($1, "retention_days", in: 0...36500)
-        },
-        Key(name: "log_retention_days", summary: "case logs of finished tasks older than this are deleted; 0 keeps them (default 30)") {
-            $0.logRetentionDays = try double($1, "log_retention_days", in: 0...36500)
-        },
-        Key(name: "retention_interval_s", summary: "how often the retention sweep looks for what to delete (default 600)") {
-            $0.retentionIntervalSeconds = try double($1, "retention_interval_s", in: 0.1...86400)
-        },
+        Key.number(
+            "shutdown_timeout_s",
+            "longest a graceful shutdown waits for requests to end (default 10)",
+            in: 1...600,
+            \.shutdownTimeoutSeconds
+        ),
+        Key.number("reaper_interval_s", "how often expired leases are looked for (default 2)", in: 0.1...600, \.reaperIntervalSeconds),
+        Key.number("node_offline_after_s", "silence after which a node is offline (default 90)", in: 5...86400, \.nodeOfflineAfterSeconds),
+        Key.number(
+            "node_max_infra_failures",
+            "consecutive infrastructure failures that disable a node (default 3)",
+            in: 1...1000,
+            \.nodeMaxInfraFailures
+        ),
+        Key.number("aging_interval_s", "seconds of waiting per priority step gained (default 60)", in: 1...86400, \.agingIntervalSeconds),
+        Key.number("retry_avoid_s", "how long a retried case avoids the node it failed on (default 60)", in: 0...86400, \.retryAvoidSeconds),
+        Key.number("session_ttl_s", "web session lifetime (default 43200)", in: 60...(90 * 86400), \.sessionTTLSeconds),
+        Key.number("member_max_priority", "highest task priority a member may submit (default 10)", in: -1000...1000, \.memberMaxPriority),
+        Key.number(
+            "retention_days",
+            "finished tasks older than this many days are deleted; 0 keeps them (default 90)",
+            in: 0...36500,
+            \.retentionDays
+        ),
+        Key.number(
+            "log_retention_days",
+            "case logs of finished tasks older than this are deleted; 0 keeps them (default 30)",
+            in: 0...36500,
+            \.logRetentionDays
+        ),
+        Key.number(
+            "retention_interval_s",
+            "how often the retention sweep looks for what to delete (default 600)",
+            in: 0.1...86400,
+            \.retentionIntervalSeconds
+        ),
         Key(name: "admin_password", summary: "password of the first admin (environment only; random otherwise)") {
             $0.adminPassword = try single($1, "admin_password")
         },
@@ -174,18 +178,10 @@ extension ControllerConfiguration {
         return value
     }
 
-    private static func integer(_ values: [String], _ key: String, in range: ClosedRange<Int>) throws -> Int {
+    private static func number<Value: ConfigurationNumber>(_ values: [String], _ key: String, in range: ClosedRange<Value>) throws -> Value {
         let text = try single(values, key)
-        guard let value = Int(text), range.contains(value) else {
-            throw ConfigurationError("\(key): expected a whole number in \(range.lowerBound)...\(range.upperBound), got \(text)")
-        }
-        return value
-    }
-
-    private static func double(_ values: [String], _ key: String, in range: ClosedRange<Double>) throws -> Double {
-        let text = try single(values, key)
-        guard let value = Double(text), range.contains(value) else {
-            throw ConfigurationError("\(key): expected a number in \(range.lowerBound)...\(range.upperBound), got \(text)")
+        guard let value = Value(text), range.contains(value) else {
+            throw ConfigurationError("\(key): expected \(Value.noun) in \(range.lowerBound)...\(range.upperBound), got \(text)")
         }
         return value
     }
@@ -198,4 +194,18 @@ extension ControllerConfiguration {
         default: throw ConfigurationError("\(key): expected true or false, got \(text)")
         }
     }
+}
+
+/// A number a configuration key holds: whole (`Int`) or not (`Double`).
+protocol ConfigurationNumber: LosslessStringConvertible, Comparable, Sendable {
+    /// What the number is called when a value is refused.
+    static var noun: String { get }
+}
+
+extension Int: ConfigurationNumber {
+    static var noun: String { "a whole number" }
+}
+
+extension Double: ConfigurationNumber {
+    static var noun: String { "a number" }
 }

@@ -22,341 +22,345 @@ enum OpenAPIDocument {
         var query: [String] = []
     }
 
-    static let operations: [Operation] = [
-        .init(method: "GET", path: "/healthz", summary: "Liveness", access: .anyone, response: "text"),
-        .init(method: "GET", path: "/readyz", summary: "Readiness: database reachable and migrated", access: .anyone, response: "text"),
-        .init(method: "GET", path: "/metrics", summary: "Prometheus metrics", access: .anyone, response: "text"),
-        .init(method: "GET", path: "/api/v1/openapi.json", summary: "This document", access: .anyone, response: "object"),
-        .init(
-            method: "POST",
-            path: "/api/v1/auth/login",
-            summary: "Log in; sets the session cookie",
-            access: .anyone,
-            request: "LoginInput",
-            response: "LoginAnswer"
-        ),
-        .init(method: "POST", path: "/api/v1/auth/logout", summary: "Log out", access: .anyone, status: 204),
-        .init(method: "GET", path: "/api/v1/auth/me", summary: "The calling user", access: .user, response: "User"),
-        .init(
-            method: "POST",
-            path: "/api/v1/auth/password",
-            summary: "Change your own password",
-            access: .user,
-            request: "PasswordChange",
-            status: 204
-        ),
-        .init(method: "GET", path: "/api/v1/users", summary: "List users", access: .admin, response: "UserPage", query: ["limit", "cursor"]),
-        .init(method: "POST", path: "/api/v1/users", summary: "Create a user", access: .admin, request: "UserInput", response: "User", status: 201),
-        .init(
-            method: "PATCH",
-            path: "/api/v1/users/{id}",
-            summary: "Disable or enable a user, change their role or set their password",
-            access: .admin,
-            request: "UserPatch",
-            response: "User"
-        ),
-        .init(method: "DELETE", path: "/api/v1/users/{id}", summary: "Delete a user; their tasks stay", access: .admin, status: 204),
-        .init(
-            method: "GET",
-            path: "/api/v1/audit",
-            summary: "The audit log, newest first",
-            access: .admin,
-            response: "AuditPage",
-            query: ["limit", "cursor", "actor", "action"]
-        ),
-        .init(
-            method: "POST",
-            path: "/api/v1/tokens",
-            summary: "Create an API token (shown once)",
-            access: .user,
-            request: "TokenInput",
-            response: "CreatedToken",
-            status: 201
-        ),
-        .init(method: "GET", path: "/api/v1/tokens", summary: "List your API tokens", access: .user, response: "APITokenPage"),
-        .init(method: "DELETE", path: "/api/v1/tokens/{id}", summary: "Revoke an API token", access: .user, status: 204),
-        .init(
-            method: "POST",
-            path: "/api/v1/products",
-            summary: "Create a product",
-            access: .admin,
-            request: "ProductInput",
-            response: "Product",
-            status: 201
-        ),
-        .init(
-            method: "GET",
-            path: "/api/v1/products",
-            summary: "List products",
-            access: .user,
-            response: "ProductPage",
-            query: ["limit", "cursor", "name"]
-        ),
-        .init(method: "GET", path: "/api/v1/products/{id}", summary: "A product", access: .user, response: "Product"),
-        .init(
-            method: "PUT",
-            path: "/api/v1/products/{id}",
-            summary: "Change a product",
-            access: .admin,
-            request: "ProductInput",
-            response: "Product"
-        ),
-        .init(method: "DELETE", path: "/api/v1/products/{id}", summary: "Delete a product", access: .admin, status: 204),
-        .init(
-            method: "PUT",
-            path: "/api/v1/products/{id}/tools",
-            summary: "Set the tools linked to a product",
-            access: .admin,
-            request: "ProductToolsInput",
-            response: "ToolList"
-        ),
-        .init(method: "GET", path: "/api/v1/products/{id}/tools", summary: "Tools linked to a product", access: .user, response: "ToolList"),
-        .init(
-            method: "PUT",
-            path: "/api/v1/products/{id}/test-result",
-            summary: "Record a test result",
-            access: .user,
-            request: "TestResultInput",
-            response: "TestResult"
-        ),
-        .init(
-            method: "GET",
-            path: "/api/v1/products/{id}/test-result",
-            summary: "Current test result and history",
-            access: .user,
-            response: "TestResult"
-        ),
-        .init(
-            method: "POST",
-            path: "/api/v1/products/{id}/artifact",
-            summary: "Upload the product's artifact (multipart or raw)",
-            access: .admin,
-            request: "upload",
-            response: "Artifact",
-            status: 201
-        ),
-        .init(
-            method: "GET",
-            path: "/api/v1/products/{id}/artifact",
-            summary: "Download the product's artifact",
-            access: .userOrNode,
-            response: "binary"
-        ),
-        .init(
-            method: "POST",
-            path: "/api/v1/tools",
-            summary: "Create a test tool",
-            access: .admin,
-            request: "ToolInput",
-            response: "Tool",
-            status: 201
-        ),
-        .init(
-            method: "GET",
-            path: "/api/v1/tools",
-            summary: "List test tools",
-            access: .user,
-            response: "ToolPage",
-            query: ["limit", "cursor", "name"]
-        ),
-        .init(method: "GET", path: "/api/v1/tools/{id}", summary: "A test tool", access: .user, response: "Tool"),
-        .init(method: "PUT", path: "/api/v1/tools/{id}", summary: "Change a test tool", access: .admin, request: "ToolInput", response: "Tool"),
-        .init(method: "DELETE", path: "/api/v1/tools/{id}", summary: "Delete a test tool", access: .admin, status: 204),
-        .init(
-            method: "POST",
-            path: "/api/v1/tools/{id}/artifact",
-            summary: "Upload the tool's artifact (multipart or raw)",
-            access: .admin,
-            request: "upload",
-            response: "Artifact",
-            status: 201
-        ),
-        .init(method: "GET", path: "/api/v1/tools/{id}/artifact", summary: "Download the tool's artifact", access: .userOrNode, response: "binary"),
-        .init(
-            method: "POST",
-            path: "/api/v1/enrollment-tokens",
-            summary: "Create an enrollment token with its ready command",
-            access: .admin,
-            request: "EnrollmentTokenInput",
-            response: "EnrollmentToken",
-            status: 201
-        ),
-        .init(
-            method: "GET",
-            path: "/api/v1/enrollment-tokens",
-            summary: "List enrollment tokens",
-            access: .admin,
-            response: "EnrollmentTokenPage",
-            query: ["limit", "cursor"]
-        ),
-        .init(method: "DELETE", path: "/api/v1/enrollment-tokens/{id}", summary: "Revoke an enrollment token", access: .admin, status: 204),
-        .init(
-            method: "POST",
-            path: "/api/v1/agent/enroll",
-            summary: "Enroll a node (bearer: enrollment token)",
-            access: .enrollment,
-            request: "EnrollRequest",
-            response: "EnrollResponse",
-            status: 201
-        ),
-        .init(method: "GET", path: "/api/v1/agent/node", summary: "The calling node", access: .node, response: "AgentSelf"),
-        .init(
-            method: "POST",
-            path: "/api/v1/agent/inventory",
-            summary: "Report what is installed on the node",
-            access: .node,
-            request: "Inventory",
-            response: "InventoryResponse"
-        ),
-        .init(
-            method: "POST",
-            path: "/api/v1/agent/lease",
-            summary: "Lease the next case (long-poll; 204 when none)",
-            access: .node,
-            request: "LeaseRequest",
-            response: "Lease"
-        ),
-        .init(
-            method: "POST",
-            path: "/api/v1/agent/leases/{id}/heartbeat",
-            summary: "Renew a lease",
-            access: .node,
-            request: "HeartbeatRequest",
-            response: "HeartbeatResponse"
-        ),
-        .init(
-            method: "POST",
-            path: "/api/v1/agent/leases/{id}/log",
-            summary: "Append a log chunk at a byte offset",
-            access: .node,
-            request: "bytes",
-            response: "LogAck",
-            query: ["offset", "token"]
-        ),
-        .init(
-            method: "POST",
-            path: "/api/v1/agent/leases/{id}/result",
-            summary: "Post a case's result; with `next`, the answer carries the node's next assignment",
-            access: .node,
-            request: "CaseResult",
-            response: "ResultAnswer"
-        ),
-        .init(
-            method: "POST",
-            path: "/api/v1/tasks",
-            summary: "Submit a task (JSON, text/plain or multipart)",
-            access: .user,
-            request: "TaskSubmission",
-            response: "TaskInfo",
-            status: 201
-        ),
-        .init(
-            method: "GET",
-            path: "/api/v1/tasks",
-            summary: "List tasks, newest first",
-            access: .user,
-            response: "TaskPage",
-            query: ["limit", "cursor", "state", "product_id", "user"]
-        ),
-        .init(method: "GET", path: "/api/v1/tasks/{id}", summary: "A task with counts, ETA and pending reason", access: .user, response: "TaskInfo"),
-        .init(method: "POST", path: "/api/v1/tasks/{id}/cancel", summary: "Cancel a task", access: .user, response: "TaskInfo"),
-        .init(
-            method: "POST",
-            path: "/api/v1/tasks/{id}/rerun",
-            summary: "Run a finished task's failed, all or named cases again as a new task",
-            access: .user,
-            request: "RerunRequest",
-            response: "TaskInfo",
-            status: 201
-        ),
-        .init(
-            method: "DELETE",
-            path: "/api/v1/tasks/{id}",
-            summary: "Delete a finished task with its cases, logs and report",
-            access: .user,
-            status: 204
-        ),
-        .init(method: "POST", path: "/api/v1/cases/{id}/cancel", summary: "Cancel one case", access: .user, response: "CaseDetail"),
-        .init(
-            method: "GET",
-            path: "/api/v1/tasks/{id}/cases",
-            summary: "A task's cases",
-            access: .user,
-            response: "CasePage",
-            query: ["limit", "cursor", "state"]
-        ),
-        .init(method: "GET", path: "/api/v1/tasks/{id}/report", summary: "A finished task's report (JSON)", access: .user, response: "TaskReport"),
-        .init(method: "GET", path: "/api/v1/tasks/{id}/report.html", summary: "A finished task's report (HTML)", access: .user, response: "html"),
-        .init(method: "GET", path: "/api/v1/tasks/{id}/report.xml", summary: "A finished task's report (JUnit XML)", access: .user, response: "xml"),
-        .init(method: "GET", path: "/api/v1/cases/{id}", summary: "A case with its runs", access: .user, response: "CaseDetail"),
-        .init(
-            method: "GET",
-            path: "/api/v1/cases/{id}/log",
-            summary: "A case's log (from ?offset=N)",
-            access: .user,
-            response: "text",
-            query: ["offset", "attempt"]
-        ),
-        .init(
-            method: "GET",
-            path: "/api/v1/cases/{id}/tests",
-            summary: "The tests of a case's final attempt, from its JUnit XML result file",
-            access: .user,
-            response: "CaseTestPage",
-            query: ["limit", "cursor", "status"]
-        ),
-        .init(
-            method: "GET",
-            path: "/api/v1/cases/{id}/tests/{n}",
-            summary: "One test of a case, with its output",
-            access: .user,
-            response: "CaseTest"
-        ),
-        .init(method: "GET", path: "/api/v1/nodes", summary: "List nodes", access: .user, response: "NodePage", query: ["limit", "cursor", "state"]),
-        .init(method: "GET", path: "/api/v1/nodes/{id}", summary: "A node with inventory and running cases", access: .user, response: "NodeInfo"),
-        .init(
-            method: "PATCH",
-            path: "/api/v1/nodes/{id}",
-            summary: "Change a node's state, slots or labels",
-            access: .admin,
-            request: "NodePatch",
-            response: "NodeInfo"
-        ),
-        .init(method: "DELETE", path: "/api/v1/nodes/{id}", summary: "Revoke a node's credential", access: .admin, status: 204),
-        .init(
-            method: "POST",
-            path: "/api/v1/nodes/{id}/environment",
-            summary: "Install or uninstall a product's tools on a node",
-            access: .admin,
-            request: "EnvironmentChange",
-            response: "InstallJob",
-            status: 202
-        ),
-        .init(
-            method: "GET",
-            path: "/api/v1/nodes/{id}/environment",
-            summary: "What is installed on a node, and its install jobs",
-            access: .user,
-            response: "NodeEnvironment"
-        ),
-        .init(method: "GET", path: "/api/v1/install-jobs/{id}", summary: "An install job with its log", access: .user, response: "InstallJob"),
-        .init(
-            method: "POST",
-            path: "/api/v1/agent/install-jobs/{id}/progress",
-            summary: "Renew an install job and append to its log",
-            access: .node,
-            request: "InstallProgress",
-            response: "object"
-        ),
-        .init(
-            method: "POST",
-            path: "/api/v1/agent/install-jobs/{id}/result",
-            summary: "Post an install job's result",
-            access: .node,
-            request: "InstallResult",
-            response: "object"
-        ),
-    ]
+    static let operations: [Operation] =
+        [
+            .init(method: "GET", path: "/healthz", summary: "Liveness", access: .anyone, response: "text"),
+            .init(method: "GET", path: "/readyz", summary: "Readiness: database reachable and migrated", access: .anyone, response: "text"),
+            .init(method: "GET", path: "/metrics", summary: "Prometheus metrics", access: .anyone, response: "text"),
+            .init(method: "GET", path: "/api/v1/openapi.json", summary: "This document", access: .anyone, response: "object"),
+            .init(
+                method: "POST",
+                path: "/api/v1/auth/login",
+                summary: "Log in; sets the session cookie",
+                access: .anyone,
+                request: "LoginInput",
+                response: "LoginAnswer"
+            ),
+            .init(method: "POST", path: "/api/v1/auth/logout", summary: "Log out", access: .anyone, status: 204),
+            .init(method: "GET", path: "/api/v1/auth/me", summary: "The calling user", access: .user, response: "User"),
+            .init(
+                method: "POST",
+                path: "/api/v1/auth/password",
+                summary: "Change your own password",
+                access: .user,
+                request: "PasswordChange",
+                status: 204
+            ),
+            .init(method: "GET", path: "/api/v1/users", summary: "List users", access: .admin, response: "UserPage", query: ["limit", "cursor"]),
+            .init(
+                method: "POST",
+                path: "/api/v1/users",
+                summary: "Create a user",
+                access: .admin,
+                request: "UserInput",
+                response: "User",
+                status: 201
+            ),
+            .init(
+                method: "PATCH",
+                path: "/api/v1/users/{id}",
+                summary: "Disable or enable a user, change their role or set their password",
+                access: .admin,
+                request: "UserPatch",
+                response: "User"
+            ),
+            .init(method: "DELETE", path: "/api/v1/users/{id}", summary: "Delete a user; their tasks stay", access: .admin, status: 204),
+            .init(
+                method: "GET",
+                path: "/api/v1/audit",
+                summary: "The audit log, newest first",
+                access: .admin,
+                response: "AuditPage",
+                query: ["limit", "cursor", "actor", "action"]
+            ),
+            .init(
+                method: "POST",
+                path: "/api/v1/tokens",
+                summary: "Create an API token (shown once)",
+                access: .user,
+                request: "TokenInput",
+                response: "CreatedToken",
+                status: 201
+            ),
+            .init(method: "GET", path: "/api/v1/tokens", summary: "List your API tokens", access: .user, response: "APITokenPage"),
+            .init(method: "DELETE", path: "/api/v1/tokens/{id}", summary: "Revoke an API token", access: .user, status: 204),
+        ]
+        + catalogItemOperations(.product, noun: "product", schema: "Product")
+        + [
+            .init(
+                method: "PUT",
+                path: "/api/v1/products/{id}/tools",
+                summary: "Set the tools linked to a product",
+                access: .admin,
+                request: "ProductToolsInput",
+                response: "ToolList"
+            ),
+            .init(method: "GET", path: "/api/v1/products/{id}/tools", summary: "Tools linked to a product", access: .user, response: "ToolList"),
+            .init(
+                method: "PUT",
+                path: "/api/v1/products/{id}/test-result",
+                summary: "Record a test result",
+                access: .user,
+                request: "TestResultInput",
+                response: "TestResult"
+            ),
+            .init(
+                method: "GET",
+                path: "/api/v1/products/{id}/test-result",
+                summary: "Current test result and history",
+                access: .user,
+                response: "TestResult"
+            ),
+        ]
+        + catalogItemOperations(.tool, noun: "test tool", schema: "Tool")
+        + [
+            .init(
+                method: "POST",
+                path: "/api/v1/enrollment-tokens",
+                summary: "Create an enrollment token with its ready command",
+                access: .admin,
+                request: "EnrollmentTokenInput",
+                response: "EnrollmentToken",
+                status: 201
+            ),
+            .init(
+                method: "GET",
+                path: "/api/v1/enrollment-tokens",
+                summary: "List enrollment tokens",
+                access: .admin,
+                response: "EnrollmentTokenPage",
+                query: ["limit", "cursor"]
+            ),
+            .init(method: "DELETE", path: "/api/v1/enrollment-tokens/{id}", summary: "Revoke an enrollment token", access: .admin, status: 204),
+            .init(
+                method: "POST",
+                path: "/api/v1/agent/enroll",
+                summary: "Enroll a node (bearer: enrollment token)",
+                access: .enrollment,
+                request: "EnrollRequest",
+                response: "EnrollResponse",
+                status: 201
+            ),
+            .init(method: "GET", path: "/api/v1/agent/node", summary: "The calling node", access: .node, response: "AgentSelf"),
+            .init(
+                method: "POST",
+                path: "/api/v1/agent/inventory",
+                summary: "Report what is installed on the node",
+                access: .node,
+                request: "Inventory",
+                response: "InventoryResponse"
+            ),
+            .init(
+                method: "POST",
+                path: "/api/v1/agent/lease",
+                summary: "Lease the next case (long-poll; 204 when none)",
+                access: .node,
+                request: "LeaseRequest",
+                response: "Lease"
+            ),
+            .init(
+                method: "POST",
+                path: "/api/v1/agent/leases/{id}/heartbeat",
+                summary: "Renew a lease",
+                access: .node,
+                request: "HeartbeatRequest",
+                response: "HeartbeatResponse"
+            ),
+            .init(
+                method: "POST",
+                path: "/api/v1/agent/leases/{id}/log",
+                summary: "Append a log chunk at a byte offset",
+                access: .node,
+                request: "bytes",
+                response: "LogAck",
+                query: ["offset", "token"]
+            ),
+            .init(
+                method: "POST",
+                path: "/api/v1/agent/leases/{id}/result",
+                summary: "Post a case's result; with `next`, the answer carries the node's next assignment",
+                access: .node,
+                request: "CaseResult",
+                response: "ResultAnswer"
+            ),
+            .init(
+                method: "POST",
+                path: "/api/v1/tasks",
+                summary: "Submit a task (JSON, text/plain or multipart)",
+                access: .user,
+                request: "TaskSubmission",
+                response: "TaskInfo",
+                status: 201
+            ),
+            .init(
+                method: "GET",
+                path: "/api/v1/tasks",
+                summary: "List tasks, newest first",
+                access: .user,
+                response: "TaskPage",
+                query: ["limit", "cursor", "state", "product_id", "user"]
+            ),
+            .init(
+                method: "GET",
+                path: "/api/v1/tasks/{id}",
+                summary: "A task with counts, ETA and pending reason",
+                access: .user,
+                response: "TaskInfo"
+            ),
+            .init(method: "POST", path: "/api/v1/tasks/{id}/cancel", summary: "Cancel a task", access: .user, response: "TaskInfo"),
+            .init(
+                method: "POST",
+                path: "/api/v1/tasks/{id}/rerun",
+                summary: "Run a finished task's failed, all or named cases again as a new task",
+                access: .user,
+                request: "RerunRequest",
+                response: "TaskInfo",
+                status: 201
+            ),
+            .init(
+                method: "DELETE",
+                path: "/api/v1/tasks/{id}",
+                summary: "Delete a finished task with its cases, logs and report",
+                access: .user,
+                status: 204
+            ),
+            .init(method: "POST", path: "/api/v1/cases/{id}/cancel", summary: "Cancel one case", access: .user, response: "CaseDetail"),
+            .init(
+                method: "GET",
+                path: "/api/v1/tasks/{id}/cases",
+                summary: "A task's cases",
+                access: .user,
+                response: "CasePage",
+                query: ["limit", "cursor", "state"]
+            ),
+            .init(
+                method: "GET",
+                path: "/api/v1/tasks/{id}/report",
+                summary: "A finished task's report (JSON)",
+                access: .user,
+                response: "TaskReport"
+            ),
+            .init(method: "GET", path: "/api/v1/tasks/{id}/report.html", summary: "A finished task's report (HTML)", access: .user, response: "html"),
+            .init(
+                method: "GET",
+                path: "/api/v1/tasks/{id}/report.xml",
+                summary: "A finished task's report (JUnit XML)",
+                access: .user,
+                response: "xml"
+            ),
+            .init(method: "GET", path: "/api/v1/cases/{id}", summary: "A case with its runs", access: .user, response: "CaseDetail"),
+            .init(
+                method: "GET",
+                path: "/api/v1/cases/{id}/log",
+                summary: "A case's log (from ?offset=N)",
+                access: .user,
+                response: "text",
+                query: ["offset", "attempt"]
+            ),
+            .init(
+                method: "GET",
+                path: "/api/v1/cases/{id}/tests",
+                summary: "The tests of a case's final attempt, from its JUnit XML result file",
+                access: .user,
+                response: "CaseTestPage",
+                query: ["limit", "cursor", "status"]
+            ),
+            .init(
+                method: "GET",
+                path: "/api/v1/cases/{id}/tests/{n}",
+                summary: "One test of a case, with its output",
+                access: .user,
+                response: "CaseTest"
+            ),
+            .init(
+                method: "GET",
+                path: "/api/v1/nodes",
+                summary: "List nodes",
+                access: .user,
+                response: "NodePage",
+                query: ["limit", "cursor", "state"]
+            ),
+            .init(method: "GET", path: "/api/v1/nodes/{id}", summary: "A node with inventory and running cases", access: .user, response: "NodeInfo"),
+            .init(
+                method: "PATCH",
+                path: "/api/v1/nodes/{id}",
+                summary: "Change a node's state, slots or labels",
+                access: .admin,
+                request: "NodePatch",
+                response: "NodeInfo"
+            ),
+            .init(method: "DELETE", path: "/api/v1/nodes/{id}", summary: "Revoke a node's credential", access: .admin, status: 204),
+            .init(
+                method: "POST",
+                path: "/api/v1/nodes/{id}/environment",
+                summary: "Install or uninstall a product's tools on a node",
+                access: .admin,
+                request: "EnvironmentChange",
+                response: "InstallJob",
+                status: 202
+            ),
+            .init(
+                method: "GET",
+                path: "/api/v1/nodes/{id}/environment",
+                summary: "What is installed on a node, and its install jobs",
+                access: .user,
+                response: "NodeEnvironment"
+            ),
+            .init(method: "GET", path: "/api/v1/install-jobs/{id}", summary: "An install job with its log", access: .user, response: "InstallJob"),
+            .init(
+                method: "POST",
+                path: "/api/v1/agent/install-jobs/{id}/progress",
+                summary: "Renew an install job and append to its log",
+                access: .node,
+                request: "InstallProgress",
+                response: "object"
+            ),
+            .init(
+                method: "POST",
+                path: "/api/v1/agent/install-jobs/{id}/result",
+                summary: "Post an install job's result",
+                access: .node,
+                request: "InstallResult",
+                response: "object"
+            ),
+        ]
+
+    /// What every kind of catalog item answers under its own path; `noun` is how summaries name one, and
+    /// `schema` the name of its type (its input, page and list named after it).
+    private static func catalogItemOperations(_ kind: CatalogKind, noun: String, schema: String) -> [Operation] {
+        let items = "/api/v1/\(kind.plural)"
+        let item = items + "/{id}"
+        return [
+            .init(method: "POST", path: items, summary: "Create a \(noun)", access: .admin, request: schema + "Input", response: schema, status: 201),
+            .init(
+                method: "GET",
+                path: items,
+                summary: "List \(noun)s",
+                access: .user,
+                response: schema + "Page",
+                query: ["limit", "cursor", "name"]
+            ),
+            .init(method: "GET", path: item, summary: "A \(noun)", access: .user, response: schema),
+            .init(method: "PUT", path: item, summary: "Change a \(noun)", access: .admin, request: schema + "Input", response: schema),
+            .init(method: "DELETE", path: item, summary: "Delete a \(noun)", access: .admin, status: 204),
+            .init(
+                method: "POST",
+                path: item + "/artifact",
+                summary: "Upload the \(kind.rawValue)'s artifact (multipart or raw)",
+                access: .admin,
+                request: "upload",
+                response: "Artifact",
+                status: 201
+            ),
+            .init(
+                method: "GET",
+                path: item + "/artifact",
+                summary: "Download the \(kind.rawValue)'s artifact",
+                access: .userOrNode,
+                response: "binary"
+            ),
+        ]
+    }
 
     static func json() throws -> Data {
         try JSONSerialization.data(withJSONObject: document(), options: [.sortedKeys, .withoutEscapingSlashes])

@@ -134,13 +134,7 @@ public final class ControllerClient: Sendable {
         as type: Response.Type,
         timeout: Duration = .seconds(30)
     ) async throws -> Response {
-        let answer = try await send(
-            method,
-            path,
-            body: try body.map { try WireJSON.encoder().encode($0) },
-            timeout: timeout
-        )
-        guard (200..<300).contains(answer.status) else { throw ClientError.fromBody(status: answer.status, body: answer.body) }
+        let answer = try await exchange(method, path, body: body, timeout: timeout)
         do {
             return try WireJSON.decoder().decode(Response.self, from: answer.body)
         } catch {
@@ -155,13 +149,14 @@ public final class ControllerClient: Sendable {
         body: (some Encodable)? = Optional<Empty>.none,
         timeout: Duration = .seconds(30)
     ) async throws {
-        let answer = try await send(
-            method,
-            path,
-            body: try body.map { try WireJSON.encoder().encode($0) },
-            timeout: timeout
-        )
+        _ = try await exchange(method, path, body: body, timeout: timeout)
+    }
+
+    /// Sends JSON and returns the answer when it is a 2xx; any other throws with the controller's message.
+    private func exchange(_ method: HTTPMethod, _ path: String, body: (some Encodable)?, timeout: Duration) async throws -> Answer {
+        let answer = try await send(method, path, body: try body.map { try WireJSON.encoder().encode($0) }, timeout: timeout)
         guard (200..<300).contains(answer.status) else { throw ClientError.fromBody(status: answer.status, body: answer.body) }
+        return answer
     }
 
     /// A file downloaded to disk, with its size and SHA-256 (hex).

@@ -20,104 +20,103 @@ extension BenchCommand {
         @Option(help: "The controller's process id, for its CPU time.") var controllerPid: Int32?
 
         func run() async throws {
-            let bench = try target.bench()
-            let setup = try await bench.setUp(nodes: 0, runCommand: "true {case}")
-            let product = try await bench.call(.GET, "/api/v1/products/\(setup.product)", String?.none, as: Product.self)
-            let tool = try await bench.call(.GET, "/api/v1/tools/\(setup.tool)", String?.none, as: Tool.self)
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("testfleet-bench-agents-\(UUID().uuidString.prefix(8))")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: directory) }
-            var processes: [Process] = []
-            defer {
-                for process in processes where process.isRunning { process.terminate() }
-                for process in processes { process.waitUntilExit() }
-            }
-            var logs: [URL] = []
-            for index in 0..<agents {
-                let config = directory.appendingPathComponent("agent-\(index).toml")
-                let token = try await bench.call(
-                    .POST,
-                    "/api/v1/enrollment-tokens",
-                    EnrollmentTokenInput(ttlS: 600, maxUses: 1),
-                    as: EnrollmentToken.self
-                )
-                let enroll = try Self.launch(
-                    agent,
-                    [
-                        "enroll", "--controller", target.controller, "--token", token.token!, "--ca-sha256", caSha256,
-                        "--config", config.path, "--name", "bench-real-\(product.name)-\(index)", "--slots", String(slots),
-                    ],
-                    log: directory.appendingPathComponent("enroll-\(index).log")
-                )
-                enroll.waitUntilExit()
-                guard enroll.terminationStatus == 0 else { throw BenchError("enrolling agent \(index) failed") }
-                let inventory = """
-
-                    [[product]]
-                    name = "\(product.name)"
-                    version = "\(product.version)"
-                    path = "/tmp"
-
-                    [[product.tool]]
-                    name = "\(tool.name)"
-                    version = "\(tool.version)"
-                    path = "/tmp"
-
-                    """
-                let handle = try FileHandle(forWritingTo: config)
-                try handle.seekToEnd()
-                try handle.write(contentsOf: Data(inventory.utf8))
-                try handle.close()
-                let log = directory.appendingPathComponent("agent-\(index).log")
-                logs.append(log)
-                processes.append(try Self.launch(agent, ["run", "--config", config.path], log: log))
-            }
-            // Ready once every agent has reported its inventory and sits in its long poll.
-            let ready = ContinuousClock.now + .seconds(30)
-            while !logs.allSatisfy({ ((try? String(contentsOf: $0, encoding: .utf8)) ?? "").contains("inventory reported") }) {
-                guard ContinuousClock.now < ready else { throw BenchError("the agents did not report their inventory") }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            try await Task.sleep(for: .seconds(1))
-            let before = cpu(agents: processes)
-            let taskID = try await bench.submit(setup, cases: (0..<cases).map { "c\($0)" }, name: "real-agents")
-            var task: TaskProgress
-            repeat {
-                try await Task.sleep(for: .milliseconds(50))
-                task = try await bench.call(.GET, "/api/v1/tasks/\(taskID)", String?.none, as: TaskProgress.self)
-            } while !task.state.isTerminal
-            guard let finished = task.finishedAt, task.counts.passed == cases else {
-                throw BenchError("the task ended \(task.state.rawValue) with \(task.counts.passed) of \(cases) cases passed")
-            }
-            let seconds = finished.timeIntervalSince(task.createdAt)
-            let spent = cpu(agents: processes) - before
-            // Per case, from each agent's log: its time from lease to the answer to its result, and its process's.
-            var overhead: [Double] = []
-            var process: [Double] = []
-            for log in logs {
-                for line in (try String(contentsOf: log, encoding: .utf8)).split(separator: "\n") {
-                    guard let timing = Self.timing(line) else { continue }
-                    overhead.append(timing.total - timing.process)
-                    process.append(timing.process)
+            try await target.run(nodes: 0, runCommand: "true {case}") { bench, setup in
+                let product = try await bench.call(.GET, "/api/v1/products/\(setup.product)", String?.none, as: Product.self)
+                let tool = try await bench.call(.GET, "/api/v1/tools/\(setup.tool)", String?.none, as: Tool.self)
+                let directory = FileManager.default.temporaryDirectory.appendingPathComponent("testfleet-bench-agents-\(UUID().uuidString.prefix(8))")
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: directory) }
+                var processes: [Process] = []
+                defer {
+                    for process in processes where process.isRunning { process.terminate() }
+                    for process in processes { process.waitUntilExit() }
                 }
+                var logs: [URL] = []
+                for index in 0..<agents {
+                    let config = directory.appendingPathComponent("agent-\(index).toml")
+                    let token = try await bench.call(
+                        .POST,
+                        "/api/v1/enrollment-tokens",
+                        EnrollmentTokenInput(ttlS: 600, maxUses: 1),
+                        as: EnrollmentToken.self
+                    )
+                    let enroll = try Self.launch(
+                        agent,
+                        [
+                            "enroll", "--controller", target.controller, "--token", token.token!, "--ca-sha256", caSha256,
+                            "--config", config.path, "--name", "bench-real-\(product.name)-\(index)", "--slots", String(slots),
+                        ],
+                        log: directory.appendingPathComponent("enroll-\(index).log")
+                    )
+                    enroll.waitUntilExit()
+                    guard enroll.terminationStatus == 0 else { throw BenchError("enrolling agent \(index) failed") }
+                    let inventory = """
+
+                        [[product]]
+                        name = "\(product.name)"
+                        version = "\(product.version)"
+                        path = "/tmp"
+
+                        [[product.tool]]
+                        name = "\(tool.name)"
+                        version = "\(tool.version)"
+                        path = "/tmp"
+
+                        """
+                    let handle = try FileHandle(forWritingTo: config)
+                    try handle.seekToEnd()
+                    try handle.write(contentsOf: Data(inventory.utf8))
+                    try handle.close()
+                    let log = directory.appendingPathComponent("agent-\(index).log")
+                    logs.append(log)
+                    processes.append(try Self.launch(agent, ["run", "--config", config.path], log: log))
+                }
+                // Ready once every agent has reported its inventory and sits in its long poll.
+                let ready = ContinuousClock.now + .seconds(30)
+                while !logs.allSatisfy({ ((try? String(contentsOf: $0, encoding: .utf8)) ?? "").contains("inventory reported") }) {
+                    guard ContinuousClock.now < ready else { throw BenchError("the agents did not report their inventory") }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                try await Task.sleep(for: .seconds(1))
+                let before = cpu(agents: processes)
+                let taskID = try await bench.submit(setup, cases: (0..<cases).map { "c\($0)" }, name: "real-agents")
+                var task: TaskProgress
+                repeat {
+                    try await Task.sleep(for: .milliseconds(50))
+                    task = try await bench.call(.GET, "/api/v1/tasks/\(taskID)", String?.none, as: TaskProgress.self)
+                } while !task.state.isTerminal
+                guard let finished = task.finishedAt, task.counts.passed == cases else {
+                    throw BenchError("the task ended \(task.state.rawValue) with \(task.counts.passed) of \(cases) cases passed")
+                }
+                let seconds = finished.timeIntervalSince(task.createdAt)
+                let spent = cpu(agents: processes) - before
+                // Per case, from each agent's log: its time from lease to the answer to its result, and its process's.
+                var overhead: [Double] = []
+                var process: [Double] = []
+                for log in logs {
+                    for line in (try String(contentsOf: log, encoding: .utf8)).split(separator: "\n") {
+                        guard let timing = Self.timing(line) else { continue }
+                        overhead.append(timing.total - timing.process)
+                        process.append(timing.process)
+                    }
+                }
+                overhead.sort()
+                process.sort()
+                try emit([
+                    "per_s": Double(cases) / seconds, "seconds": seconds, "cases": cases, "agents": agents, "slots": slots,
+                    "overhead_ms_p50": percentile(overhead, 0.5), "overhead_ms_p90": percentile(overhead, 0.9),
+                    "process_ms_p50": percentile(process, 0.5), "timed_cases": overhead.count,
+                    "spawn_limit_per_s": try Self.spawnLimit(cases: cases, parallel: agents * slots),
+                    // Where the cores went, per case: the agents, the cases' shells, the controller, and the rest
+                    // (PostgreSQL, the kernel's own work, other processes); this process's polling is left out.
+                    "cpu_ms_per_case": [
+                        "agents": spent.agents / Double(cases), "shells": spent.shells / Double(cases),
+                        "controller": spent.controller / Double(cases),
+                        "rest": (spent.machine - spent.agents - spent.shells - spent.controller - spent.bench) / Double(cases),
+                        "machine": spent.machine / Double(cases),
+                    ],
+                ])
             }
-            overhead.sort()
-            process.sort()
-            try emit([
-                "per_s": Double(cases) / seconds, "seconds": seconds, "cases": cases, "agents": agents, "slots": slots,
-                "overhead_ms_p50": percentile(overhead, 0.5), "overhead_ms_p90": percentile(overhead, 0.9),
-                "process_ms_p50": percentile(process, 0.5), "timed_cases": overhead.count,
-                "spawn_limit_per_s": try Self.spawnLimit(cases: cases, parallel: agents * slots),
-                // Where the cores went, per case: the agents, the cases' shells, the controller, and the rest
-                // (PostgreSQL, the kernel's own work, other processes); this process's polling is left out.
-                "cpu_ms_per_case": [
-                    "agents": spent.agents / Double(cases), "shells": spent.shells / Double(cases),
-                    "controller": spent.controller / Double(cases),
-                    "rest": (spent.machine - spent.agents - spent.shells - spent.controller - spent.bench) / Double(cases),
-                    "machine": spent.machine / Double(cases),
-                ],
-            ])
-            await bench.client.shutdown()
         }
 
         /// CPU time so far, in milliseconds.

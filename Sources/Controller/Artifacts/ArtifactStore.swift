@@ -26,22 +26,13 @@ struct ArtifactStore: Sendable {
         let contentType = request.headers[.contentType] ?? "application/octet-stream"
         var filename: String
         if contentType.lowercased().hasPrefix("multipart/") {
-            guard let boundary = MultipartScanner.boundary(contentType: contentType) else {
-                throw AppError.badRequest("multipart body without a usable boundary")
-            }
+            var scanner = try MultipartScanner(requestContentType: contentType)
             filename = "\(kind.rawValue)-\(id)"
-            var scanner = MultipartScanner(boundary: boundary)
             var inFile = false
             var fileSeen = false
             var fileDone = false
             for try await chunk in request.body {
-                let events: [MultipartScanner.Event]
-                do {
-                    events = try scanner.feed(chunk.readableBytesView)
-                } catch {
-                    throw AppError.badRequest("\(error)")
-                }
-                for event in events {
+                for event in try scanner.events(in: chunk) {
                     switch event {
                     case .partStart(let headers):
                         let (_, name) = MultipartScanner.disposition(headers["content-disposition"])

@@ -4,10 +4,7 @@ import NIOCore
 /// Reads a small `multipart/form-data` body into fields; a file part's content becomes the field's value.
 enum FormReader {
     static func read(_ request: Request, maxBytes: Int) async throws -> [String: String] {
-        guard let contentType = request.headers[.contentType],
-            let boundary = MultipartScanner.boundary(contentType: contentType)
-        else { throw AppError.badRequest("multipart body without a usable boundary") }
-        var scanner = MultipartScanner(boundary: boundary)
+        var scanner = try MultipartScanner(requestContentType: request.headers[.contentType])
         var fields: [String: String] = [:]
         var current: String?
         var value: [UInt8] = []
@@ -15,13 +12,7 @@ enum FormReader {
         for try await chunk in request.body {
             total += chunk.readableBytes
             guard total <= maxBytes else { throw AppError(.contentTooLarge, "form larger than \(maxBytes) bytes") }
-            let events: [MultipartScanner.Event]
-            do {
-                events = try scanner.feed(chunk.readableBytesView)
-            } catch {
-                throw AppError.badRequest("\(error)")
-            }
-            for event in events {
+            for event in try scanner.events(in: chunk) {
                 switch event {
                 case .partStart(let headers):
                     current = MultipartScanner.disposition(headers["content-disposition"]).name

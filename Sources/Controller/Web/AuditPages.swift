@@ -15,7 +15,7 @@ struct AuditPages {
             let filter = AuditLog.Filter(actor: request.query("actor"), action: request.query("action"))
             let page = try await services.audit.list(pagination, filter: filter)
             let view = AuditView(page: page, filter: filter, pagination: pagination)
-            let frame = PageFrame(title: "Audit log", user: user, section: .admin, assetVersion: renderer.assetVersion, page: view)
+            let frame = renderer.frame("Audit log", user, .admin, view)
             return try renderer.page("audit", frame)
         }
     }

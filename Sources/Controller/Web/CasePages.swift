@@ -60,7 +60,7 @@ struct CasePages {
             let id = try request.id(context)
             let test = try await TestRepository(database: services.database).test(caseID: id, n: Int(try request.id(context, "n")))
             let view = TestPageView(test, of: try await services.tasks.caseDetail(id: id))
-            let page = PageFrame(title: view.name, user: user, section: .tasks, assetVersion: renderer.assetVersion, page: view)
+            let page = renderer.frame(view.name, user, .tasks, view)
             return try renderer.page("test", page)
         }
         web.post("cases/:id/cancel") { request, context -> Response in
@@ -120,13 +120,7 @@ struct CasePages {
     }
 
     private func frame(_ view: CasePageView, _ user: WebUser, log: LogPanel?, tests: CaseTestsView? = nil) -> PageFrame {
-        PageFrame(
-            title: view.name,
-            user: user,
-            section: .tasks,
-            assetVersion: renderer.assetVersion,
-            page: CasePage(view: view, log: log, tests: tests)
-        )
+        renderer.frame(view.name, user, .tasks, CasePage(view: view, log: log, tests: tests))
     }
 
     /// The case, its log panel and its tests, as the templates see them.

@@ -48,7 +48,7 @@ struct DashboardPages {
     }
 
     private func frame(_ user: WebUser, _ view: DashboardView) -> PageFrame {
-        PageFrame(title: "Dashboard", user: user, section: .dashboard, assetVersion: renderer.assetVersion, page: view)
+        renderer.frame("Dashboard", user, .dashboard, view)
     }
 
     /// A handful of queries, none of them per task or per case.

@@ -12,14 +12,14 @@ struct NodePages {
         web.get("nodes") { request, context -> Response in
             let user = try context.webUser(request)
             let view = try await listView(request, user: user)
-            var page = frame("Nodes", user, view)
+            var page = renderer.frame("Nodes", user, .nodes, view)
             page.events = "/events/nodes" + (request.uri.query.map { "?" + $0 } ?? "")
             return try renderer.page("nodes", page)
         }
         web.get("nodes/:id") { request, context -> Response in
             let user = try context.webUser(request)
             let view = try await nodeView(try request.id(context), user: user)
-            var page = frame(view.node.name, user, view)
+            var page = renderer.frame(view.node.name, user, .nodes, view)
             page.events = "/events/nodes/\(view.node.id)"
             return try renderer.page("node", page)
         }
@@ -29,7 +29,7 @@ struct NodePages {
             _ = try await nodeView(id, user: user)
             return EventStream.response(context: context, initial: LiveRegions()) { regions in
                 let view = try await nodeView(id, user: user)
-                let page = frame(view.node.name, user, view)
+                let page = renderer.frame(view.node.name, user, .nodes, view)
                 return .init(events: try regions.event(["node-environment": try renderer.fragment("node-environment", page)]))
             }
         }
@@ -58,7 +58,7 @@ struct NodePages {
         web.get("install-jobs/:id") { request, context -> Response in
             let user = try context.webUser(request)
             let job = try await services.installJobs.get(id: try request.id(context))
-            return try renderer.page("install-job", frame("Install job #\(job.id)", user, InstallJobView(job)))
+            return try renderer.page("install-job", renderer.frame("Install job #\(job.id)", user, .nodes, InstallJobView(job)))
         }
         web.post("nodes/:id/state") { request, context -> Response in
             let (user, form) = try await context.webForm(request, admin: true)
@@ -77,7 +77,7 @@ struct NodePages {
             let user = try context.webUser(request)
             try user.requireAdmin()
             let node = NodeRow(try await services.nodes.get(id: try request.id(context)), canAdminister: true)
-            return try renderer.page("node-revoke", frame("Revoke \(node.name)", user, node))
+            return try renderer.page("node-revoke", renderer.frame("Revoke \(node.name)", user, .nodes, node))
         }
         web.post("nodes/:id/revoke") { request, context -> Response in
             let (user, _) = try await context.webForm(request, admin: true)
@@ -90,7 +90,7 @@ struct NodePages {
             let user = try context.webUser(request)
             _ = try await listView(request, user: user)
             return EventStream.response(context: context, initial: LiveRegions()) { regions in
-                let page = frame("Nodes", user, try await listView(request, user: user))
+                let page = renderer.frame("Nodes", user, .nodes, try await listView(request, user: user))
                 return .init(events: try regions.event(["nodes-live": try renderer.fragment("nodes-live", page)]))
             }
         }
@@ -116,10 +116,6 @@ struct NodePages {
             )
         }
         return view
-    }
-
-    private func frame(_ title: String, _ user: WebUser, _ page: Any) -> PageFrame {
-        PageFrame(title: title, user: user, section: .nodes, assetVersion: renderer.assetVersion, page: page)
     }
 
     private func listView(_ request: Request, user: WebUser) async throws -> NodeListView {

@@ -12,14 +12,14 @@ struct TaskPages {
         web.get("tasks") { request, context -> Response in
             let user = try context.webUser(request)
             let view = try await listView(request)
-            return try renderer.page("tasks", frame("Tasks", user, .tasks, view))
+            return try renderer.page("tasks", renderer.frame("Tasks", user, .tasks, view))
         }
         web.get("tasks/new") { request, context -> Response in
             let user = try context.webUser(request)
             var values: [String: String] = [:]
             for (key, value) in request.uri.queryParameters { values[String(key)] = String(value) }
             let view = try await NewTaskView.load(catalog: services.catalog, values: values, error: nil)
-            return try renderer.page("task-new", frame("New task", user, .submit, view))
+            return try renderer.page("task-new", renderer.frame("New task", user, .submit, view))
         }
         web.post("tasks") { request, context -> Response in
             let (user, form) = try await context.webForm(request)
@@ -39,7 +39,7 @@ struct TaskPages {
         web.get("tasks/:id") { request, context -> Response in
             let user = try context.webUser(request)
             let view = try await taskView(try request.id(context), request, user: user)
-            var page = frame(view.task.name, user, .tasks, view)
+            var page = renderer.frame(view.task.name, user, .tasks, view)
             page.events = view.settled ? nil : view.events
             return try renderer.page("task", page)
         }
@@ -69,7 +69,7 @@ struct TaskPages {
             let id = try request.id(context)
             let report = try await ReportRoutes(services: services).report(id)
             let view = ReportView(taskID: id, taskName: report.taskName, content: HTMLReportRenderer.content(report))
-            return try renderer.page("report", frame("Report — \(report.taskName)", user, .tasks, view))
+            return try renderer.page("report", renderer.frame("Report — \(report.taskName)", user, .tasks, view))
         }
         web.get("events/tasks/:id") { request, context -> Response in
             let user = try context.webUser(request)
@@ -77,7 +77,7 @@ struct TaskPages {
             _ = try await taskView(id, request, user: user)  // bad parameters fail here, as a page, not inside the stream
             return EventStream.response(context: context, initial: LiveRegions()) { regions in
                 let view = try await taskView(id, request, user: user)
-                let page = frame(view.task.name, user, .tasks, view)
+                let page = renderer.frame(view.task.name, user, .tasks, view)
                 let events = try regions.event([
                     "task-live": try renderer.fragment("task-live", page),
                     "case-table": try renderer.fragment("case-table", page),
@@ -100,11 +100,7 @@ struct TaskPages {
         var values = form.firstValues
         values["cases"] = NewTaskView.caseText(form)
         let view = try await NewTaskView.load(catalog: services.catalog, values: values, error: error)
-        return try renderer.page("task-new", frame("New task", user, .submit, view), status: status)
-    }
-
-    private func frame(_ title: String, _ user: WebUser, _ section: PageFrame.Section, _ page: Any) -> PageFrame {
-        PageFrame(title: title, user: user, section: section, assetVersion: renderer.assetVersion, page: page)
+        return try renderer.page("task-new", renderer.frame("New task", user, .submit, view), status: status)
     }
 
     /// A task with its counts (aggregates), ETA and one page of cases: a constant number of queries, however

@@ -7,19 +7,10 @@ import _ConnectionPoolModule
 
 /// Gives every failure the JSON error shape, and turns anything unexpected into a logged 500 (or 503 when
 /// the database is out of reach) without leaking internals.
-struct ErrorMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
-
-    func handle(
-        _ request: Request,
-        context: AppRequestContext,
-        next: (Request, AppRequestContext) async throws -> Response
-    ) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch {
-            throw Self.translate(error, request: request, context: context)
-        }
+struct ErrorMiddleware: FailureAnsweringMiddleware {
+    /// The error as an ``AppError``, which the router answers with its status and JSON body.
+    func answer(_ error: any Error, to request: Request, context: AppRequestContext) throws -> Response {
+        throw Self.translate(error, request: request, context: context)
     }
 
     /// Any failure as the error the caller sees: an ``AppError`` with the right status and a safe message.

@@ -26,8 +26,9 @@ struct TestFindingsStore: Sendable {
         ).tests
         if let baseline = baselineTaskID {
             // Each case's final run beside the baseline's final run of the case of the same name; a test is then
-            // looked up in the other run by its key (its class name and name), not by reading every test.
-            let pairs = """
+            // looked up in the other run by its key (its class name and name), not by reading every test. Both
+            // lists select tests `t` of the paired runs `p`, and each goes on from its own FROM.
+            let pairedTests = """
                 WITH pairs AS MATERIALIZED (
                     SELECT k.id AS case_id, k.name AS case_name, k.ordinal, rt.run_id, brt.run_id AS base_run
                     FROM run_tests rt JOIN cases k ON k.id = rt.case_id
@@ -35,25 +36,26 @@ struct TestFindingsStore: Sendable {
                     JOIN run_tests brt ON brt.case_id = b.id AND brt.final
                     WHERE rt.task_id = $1 AND rt.final
                 )
+                SELECT p.case_id, p.case_name, t.classname, t.name, t.status, t.message, count(*) OVER ()
+
                 """
+            let binds = try Self.bindings(task.id, baseline, listed)
             (findings.newlyFailing, findings.newlyFailingTotal) = try await tests(
                 PostgresQuery(
-                    unsafeSQL: pairs + """
-                        SELECT p.case_id, p.case_name, t.classname, t.name, t.status, t.message, count(*) OVER ()
+                    unsafeSQL: pairedTests + """
                         FROM pairs p JOIN case_tests t ON t.run_id = p.run_id AND t.status IN ('failed', 'error')
                         WHERE EXISTS (
                             SELECT 1 FROM case_tests bt WHERE bt.run_id = p.base_run AND bt.key = t.key
                               AND bt.classname = t.classname AND bt.name = t.name AND bt.status = 'passed')
                         ORDER BY p.ordinal, t.n LIMIT $3
                         """,
-                    binds: try Self.bindings(task.id, baseline, listed)
+                    binds: binds
                 ),
                 transaction
             )
             (findings.newlyPassing, findings.newlyPassingTotal) = try await tests(
                 PostgresQuery(
-                    unsafeSQL: pairs + """
-                        SELECT p.case_id, p.case_name, t.classname, t.name, t.status, t.message, count(*) OVER ()
+                    unsafeSQL: pairedTests + """
                         FROM pairs p JOIN case_tests bt ON bt.run_id = p.base_run AND bt.status IN ('failed', 'error')
                         JOIN LATERAL (
                             SELECT t.n, t.classname, t.name, t.status, t.message FROM case_tests t
@@ -63,7 +65,7 @@ struct TestFindingsStore: Sendable {
                         ) t ON true
                         ORDER BY p.ordinal, t.n LIMIT $3
                         """,
-                    binds: try Self.bindings(task.id, baseline, listed)
+                    binds: binds
                 ),
                 transaction
             )

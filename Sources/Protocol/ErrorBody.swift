@@ -17,22 +17,3 @@ public struct ErrorBody: Codable, Sendable, Equatable {
         self.error = Detail(message: message, offset: offset)
     }
 }
-
-/// One page of a list: every list endpoint answers with this shape.
-public struct Page<Item: Codable & Sendable>: Codable, Sendable {
-    public var items: [Item]
-    /// Pass as `cursor` to get the next page; absent on the last page.
-    public var nextCursor: String?
-
-    public init(items: [Item], nextCursor: String?) {
-        self.items = items
-        self.nextCursor = nextCursor
-    }
-}
-
-/// A list that is not paged: `{"items": [...]}` (a product's tools, for one).
-public struct ItemList<Item: Codable & Sendable>: Codable, Sendable {
-    public var items: [Item]
-
-    public init(items: [Item]) { self.items = items }
-}

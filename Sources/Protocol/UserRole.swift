@@ -1,0 +1,3 @@
+public enum UserRole: String, Codable, Sendable, CaseIterable {
+    case admin, member
+}

@@ -227,11 +227,3 @@ extension AgentCommand {
         }
     }
 }
-
-/// Ends the command with a message and exit code 1.
-enum CleanExit {
-    static func message(_ text: String) -> any Error {
-        FileHandle.standardError.write(Data(("testfleet-agent: " + text + "\n").utf8))
-        return ExitCode(1)
-    }
-}

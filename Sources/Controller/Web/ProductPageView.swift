@@ -1,68 +1,6 @@
 import Foundation
 import WireProtocol
 
-/// A product or tool in the catalog lists and pages: the fields both have.
-struct CatalogItemView: Sendable {
-    var id: Int64
-    var name: String
-    var version: String
-    var downloadURL: String?
-    /// The SHA-256 a download from `downloadURL` must have.
-    var downloadSHA256: String?
-    var installScript: String?
-    var artifact: String?
-    var artifactHref: String
-    var created: String
-    var updated: String
-
-    init<Details>(_ item: CatalogItem<Details>) {
-        id = item.id
-        name = item.name
-        version = item.version
-        downloadURL = item.downloadUrl
-        downloadSHA256 = item.downloadSha256
-        installScript = item.installScript
-        artifact = item.artifact.map { "\($0.filename) (\(WebFormat.bytes($0.size)), sha256 \($0.sha256.prefix(12))…)" }
-        artifactHref = "/api/v1/\(Details.kind.plural)/\(item.id)/artifact"
-        created = WebFormat.time(item.createdAt)
-        updated = WebFormat.time(item.updatedAt)
-    }
-}
-
-/// A list of products or tools with the create form, holding the values and the error of a failed attempt.
-struct CatalogListView<Item: Sendable>: Sendable {
-    var items: [Item]
-    var isAdmin: Bool
-    var pages: PageLinks
-    var hasPages: Bool
-    var error: String?
-    var form: [String: String]
-
-    init(items: [Item], base: String, pagination: Pagination, nextCursor: String?, isAdmin: Bool, error: String?, form: [String: String]) {
-        self.items = items
-        self.isAdmin = isAdmin
-        pages = PageLinks.make(base: base, query: [], pagination: pagination, nextCursor: nextCursor, dense: false)
-        hasPages = pages.any
-        self.error = error
-        self.form = form
-    }
-}
-
-/// A tool with what only tools have.
-struct ToolView: Sendable {
-    var item: CatalogItemView
-    var runCommand: String
-    var defaultTimeout: String
-    var defaultTimeoutS: Int
-
-    init(_ tool: Tool) {
-        item = CatalogItemView(tool)
-        runCommand = tool.runCommand
-        defaultTimeout = WebFormat.duration(Int64(tool.defaultTimeoutS) * 1000)
-        defaultTimeoutS = tool.defaultTimeoutS
-    }
-}
-
 /// A product's page: the product, its tools (checkboxes for admins), its pass rate across versions, and
 /// this version's result history.
 struct ProductPageView: Sendable {

@@ -17,10 +17,12 @@ struct ControllerApplication {
     /// Every API route as `METHOD /path/{param}`, for comparing with the OpenAPI document.
     var routes: [String]
 
-    /// Builds the application. With no database URL, starts (or reuses) the embedded PostgreSQL cluster.
+    /// Builds the application. With no database URL, starts (or reuses) the embedded PostgreSQL cluster. Scheduling
+    /// goes by `clock`: the database's, unless a test brings its own.
     static func build(
         config: ControllerConfiguration,
         logger: Logger,
+        clock: SchedulingClock = .database,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> ControllerApplication {
         try FileManager.default.createDirectory(
@@ -47,6 +49,7 @@ struct ControllerApplication {
         let services = ControllerServices(
             config: config,
             client: client,
+            clock: clock,
             tlsFingerprint: tls?.fingerprint,
             logger: logger
         )
@@ -116,7 +119,7 @@ struct ControllerApplication {
             ),
             Reaper(services: services),
             RetentionSweep(services: services),
-            PresenceWriter(activity: services.activity, database: services.database, logger: logger),
+            PresenceWriter(activity: services.activity, database: services.database, clock: services.clock, logger: logger),
             HeapTrimmer(logger: logger)
         )
         let cluster = embedded

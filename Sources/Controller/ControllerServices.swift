@@ -8,6 +8,8 @@ struct ControllerServices: Sendable {
     let config: ControllerConfiguration
     let logger: Logger
     let database: Database
+    /// The time scheduling decides by: the database's, or a test's.
+    let clock: SchedulingClock
     let metrics: ControllerMetrics
     let users: UserRepository
     let audit: AuditLog
@@ -34,12 +36,14 @@ struct ControllerServices: Sendable {
     init(
         config: ControllerConfiguration,
         client: PostgresClient,
+        clock: SchedulingClock,
         tlsFingerprint: String?,
         logger: Logger,
         metrics: ControllerMetrics = ControllerMetrics()
     ) {
         self.config = config
         self.logger = logger
+        self.clock = clock
         self.metrics = metrics
         let database = Database(client: client, logger: logger, metrics: metrics)
         self.database = database
@@ -47,11 +51,11 @@ struct ControllerServices: Sendable {
         audit = AuditLog(database: database)
         let activity = NodeActivity()
         self.activity = activity
-        let nodes = NodeRepository(database: database, activity: activity)
+        let nodes = NodeRepository(database: database, activity: activity, clock: clock)
         self.nodes = nodes
         catalog = CatalogRepository(database: database)
-        tasks = TaskRepository(database: database, catalog: catalog)
-        completion = TaskCompletion(reports: ReportStore(logger: logger), logger: logger)
+        tasks = TaskRepository(database: database, catalog: catalog, clock: clock)
+        completion = TaskCompletion(reports: ReportStore(logger: logger), clock: clock, logger: logger)
         let logs = LogStore(database: database, maxBytesPerRun: config.caseLogMaxBytes)
         self.logs = logs
         leases = LeaseStore(
@@ -63,6 +67,7 @@ struct ControllerServices: Sendable {
                 retryAvoidSeconds: config.retryAvoidSeconds,
                 nodeMaxInfraFailures: config.nodeMaxInfraFailures
             ),
+            clock: clock,
             completion: completion,
             logs: logs
         )
@@ -73,9 +78,10 @@ struct ControllerServices: Sendable {
             database: database,
             catalog: catalog,
             leaseTTLSeconds: config.leaseTTLSeconds,
-            heartbeatIntervalSeconds: config.heartbeatIntervalSeconds
+            heartbeatIntervalSeconds: config.heartbeatIntervalSeconds,
+            clock: clock
         )
-        scheduling = SchedulingInsight(database: database, agingSeconds: config.agingIntervalSeconds)
+        scheduling = SchedulingInsight(database: database, clock: clock, agingSeconds: config.agingIntervalSeconds)
         dispatcher = Dispatcher(
             leases: leases,
             installJobs: installJobs,

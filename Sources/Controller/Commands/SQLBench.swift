@@ -14,7 +14,8 @@ struct SQLBench {
         LeaseStore(
             database: database,
             policy: LeasePolicy(),
-            completion: TaskCompletion(reports: ReportStore(logger: logger), logger: logger),
+            clock: .database,
+            completion: TaskCompletion(reports: ReportStore(logger: logger), clock: .database, logger: logger),
             logs: LogStore(database: database, maxBytesPerRun: 64 << 20)
         )
     }
@@ -64,7 +65,7 @@ struct SQLBench {
     }
 
     func submit(product: Int64, tool: Int64, user: Int64, count: Int, offset: Int = 0) async throws {
-        let tasks = TaskRepository(database: database, catalog: CatalogRepository(database: database))
+        let tasks = TaskRepository(database: database, catalog: CatalogRepository(database: database), clock: .database)
         _ = try await tasks.submit(
             TaskSubmission(
                 name: "bench-sql",

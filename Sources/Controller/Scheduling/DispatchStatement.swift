@@ -10,8 +10,11 @@ import PostgresNIO
 /// ``LeaseStore`` takes the long way. A lease is only made when the run ended (or none was given).
 ///
 /// Leasing follows ``SchedulingSQL``: the node's row is locked first, so its busy slots are exact; a run that ends
-/// in the same statement frees its slot and no longer counts for fair share.
+/// in the same statement frees its slot and no longer counts for fair share. Its time is the scheduling clock's
+/// (`$20`).
 struct DispatchStatement: PostgresPreparedStatement {
+    private static let clockNow = SchedulingSQL.now("$20")
+
     static let sql = """
         WITH node AS (
             -- Parameters that may be NULL carry their type: the statement is prepared with whichever comes first.
@@ -29,7 +32,7 @@ struct DispatchStatement: PostgresPreparedStatement {
         ),
         finished_run AS (
             -- The guards again on the row as it is now: a statement that waited for the node's lock sees older rows.
-            UPDATE case_runs r SET outcome = $4, exit_code = $5::bigint, duration_ms = $6, message = $7::text, ended_at = now(),
+            UPDATE case_runs r SET outcome = $4, exit_code = $5::bigint, duration_ms = $6, message = $7::text, ended_at = \(clockNow),
                 log_bytes = r.log_bytes + length($11::bytea), next_run_id = CASE WHEN $19 THEN $14::uuid END
             FROM ending e
             WHERE r.id = e.run_id AND r.node_id = $1 AND r.lease_token = $3 AND r.outcome IS NULL
@@ -38,7 +41,7 @@ struct DispatchStatement: PostgresPreparedStatement {
         ),
         ended AS (
             UPDATE cases k SET state = $8, current_run_id = NULL, duration_ms = $6, exit_code = $5::bigint, message = $9::text,
-                started_at = coalesce(k.started_at, k.leased_at), finished_at = now(), updated_at = now()
+                started_at = coalesce(k.started_at, k.leased_at), finished_at = \(clockNow), updated_at = \(clockNow)
             FROM finished_run f JOIN ending e ON e.run_id = f.id
             WHERE k.id = f.case_id AND k.current_run_id = f.id
             RETURNING e.task_id, e.submitted_by, e.case_name, e.product_id, e.tool_id
@@ -54,7 +57,7 @@ struct DispatchStatement: PostgresPreparedStatement {
             WHERE $18
             ON CONFLICT (product_name, tool_name, case_name) DO UPDATE SET
                 mean_ms = case_durations.mean_ms * 0.7 + excluded.mean_ms * 0.3,
-                last_ms = excluded.last_ms, samples = case_durations.samples + 1, updated_at = now()
+                last_ms = excluded.last_ms, samples = case_durations.samples + 1, updated_at = \(clockNow)
         ),
         free AS (
             SELECT node.id, node.labels FROM node
@@ -67,14 +70,14 @@ struct DispatchStatement: PostgresPreparedStatement {
             FROM free
             \(SchedulingSQL.installedPairs(node: "free.id"))
             \(SchedulingSQL.runnableTasks(labels: "free.labels"))
-            ORDER BY \(SchedulingSQL.taskOrder(aging: "$17", ending: "ended"))
+            ORDER BY \(SchedulingSQL.taskOrder(aging: "$17", ending: "ended", now: clockNow))
         ),
         picked AS (
             SELECT q.id AS case_id, c.task_id, c.submitted_by, c.product_path, c.tool_path
             FROM candidates c
             CROSS JOIN LATERAL (
                 SELECT k.id FROM cases k
-                WHERE k.task_id = c.task_id AND \(SchedulingSQL.mayTake("k", node: "$1"))
+                WHERE k.task_id = c.task_id AND \(SchedulingSQL.mayTake("k", node: "$1", now: clockNow))
                 ORDER BY \(SchedulingSQL.caseOrder("k"))
                 LIMIT 1
                 FOR UPDATE SKIP LOCKED
@@ -83,17 +86,17 @@ struct DispatchStatement: PostgresPreparedStatement {
         ),
         leased AS (
             UPDATE cases k SET state = 'leased', node_id = $1, current_run_id = $14, attempts = k.attempts + 1,
-                leased_at = now(), started_at = NULL, avoid_node_id = NULL, avoid_until = NULL, updated_at = now()
+                leased_at = \(clockNow), started_at = NULL, avoid_node_id = NULL, avoid_until = NULL, updated_at = \(clockNow)
             FROM picked p WHERE k.id = p.case_id
             RETURNING k.id, k.task_id, k.name, k.attempts, p.submitted_by, p.product_path, p.tool_path
         ),
         run AS (
-            INSERT INTO case_runs (id, case_id, node_id, attempt, lease_token, lease_expires_at)
-            SELECT $14, l.id, $1, l.attempts, $15, now() + make_interval(secs => $16) FROM leased l
+            INSERT INTO case_runs (id, case_id, node_id, attempt, lease_token, leased_at, lease_expires_at)
+            SELECT $14, l.id, $1, l.attempts, $15, \(clockNow), \(clockNow) + make_interval(secs => $16) FROM leased l
             RETURNING lease_expires_at
         ),
         touched AS (
-            \(SchedulingSQL.touchTasks(leased: "leased"))
+            \(SchedulingSQL.touchTasks(leased: "leased", now: clockNow))
         ),
         changes AS (
             SELECT scope, owner_id, \(SchedulingSQL.shard(of: "$1")) AS shard, sum(delta)::int AS delta FROM (
@@ -153,9 +156,10 @@ struct DispatchStatement: PostgresPreparedStatement {
     var ttlSeconds: Double
     var agingSeconds: Double
     var maxLogBytes: Int64
+    var now: SchedulingClock.Now
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 19)
+        var bindings = PostgresBindings(capacity: 20)
         bindings.append(nodeID)
         bindings.append(ending?.runID)
         bindings.append(ending?.token ?? 0)
@@ -175,6 +179,7 @@ struct DispatchStatement: PostgresPreparedStatement {
         bindings.append(agingSeconds)
         bindings.append(ending?.learnDuration ?? false)
         bindings.append(recordNext)
+        bindings.append(now.instant)
         return bindings
     }
 

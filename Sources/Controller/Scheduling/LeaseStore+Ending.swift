@@ -155,10 +155,11 @@ extension LeaseStore {
     /// or requeues the case as `how.decision` says, frees the slot and the run's place in the running counts, keeps
     /// the node's health, and completes the task when this was its last case.
     func endRun(_ run: OpenRun, how end: RunEnd, transaction: Transaction) async throws {
+        let now = clock.now
         try await transaction.query(
             """
             UPDATE case_runs SET outcome = \(end.outcome), exit_code = \(end.exitCode),
-                duration_ms = coalesce(\(end.durationMs), duration_ms), message = \(end.runMessage), ended_at = now(),
+                duration_ms = coalesce(\(end.durationMs), duration_ms), message = \(end.runMessage), ended_at = \(now),
                 next_run_id = \(end.nextRunID)
             WHERE id = \(run.runID)
             """
@@ -171,8 +172,8 @@ extension LeaseStore {
                 """
                 UPDATE cases SET state = \(state.rawValue), current_run_id = NULL,
                     duration_ms = coalesce(\(end.durationMs), duration_ms), exit_code = coalesce(\(end.exitCode), exit_code),
-                    message = \(end.noted(note)), started_at = coalesce(started_at, leased_at), finished_at = now(),
-                    updated_at = now()
+                    message = \(end.noted(note)), started_at = coalesce(started_at, leased_at), finished_at = \(now),
+                    updated_at = \(now)
                 WHERE id = \(run.caseID)
                 """
             )
@@ -186,7 +187,7 @@ extension LeaseStore {
                     WHERE k.id = \(run.caseID)
                     ON CONFLICT (product_name, tool_name, case_name) DO UPDATE SET
                         mean_ms = case_durations.mean_ms * 0.7 + excluded.mean_ms * 0.3,
-                        last_ms = excluded.last_ms, samples = case_durations.samples + 1, updated_at = now()
+                        last_ms = excluded.last_ms, samples = case_durations.samples + 1, updated_at = \(now)
                     """
                 )
             }
@@ -235,12 +236,13 @@ extension LeaseStore {
                 ).first()
             else { return }
             let (caseID, cancelled) = try deleted.decode((Int64, Bool).self)
+            let now = clock.now
             let row = try await transaction.query(
                 """
                 UPDATE cases k SET state = CASE WHEN \(cancelled) THEN 'cancelled' ELSE 'queued' END,
                     current_run_id = NULL, node_id = NULL, leased_at = NULL, attempts = k.attempts - 1,
                     message = CASE WHEN \(cancelled) THEN 'cancelled before it ran' ELSE k.message END,
-                    finished_at = CASE WHEN \(cancelled) THEN now() END, updated_at = now()
+                    finished_at = CASE WHEN \(cancelled) THEN \(now) END, updated_at = \(now)
                 FROM tasks t WHERE k.id = \(caseID) AND t.id = k.task_id
                 RETURNING t.id, t.submitted_by, t.product_id, t.tool_id
                 """
@@ -264,11 +266,12 @@ extension LeaseStore {
     /// while, and tells waiting agents.
     func requeue(caseID: Int64, nodeID: Int64, message: String, transaction: Transaction) async throws {
         let avoid = Double(policy.retryAvoidSeconds)
+        let now = clock.now
         let row = try await transaction.query(
             """
             UPDATE cases k SET state = 'queued', current_run_id = NULL, node_id = NULL, leased_at = NULL,
                 started_at = NULL, message = \(String(message.prefix(4000))), avoid_node_id = \(nodeID),
-                avoid_until = now() + make_interval(secs => \(avoid)), updated_at = now()
+                avoid_until = \(now) + make_interval(secs => \(avoid)), updated_at = \(now)
             FROM tasks t WHERE k.id = \(caseID) AND t.id = k.task_id
             RETURNING t.product_id, t.tool_id
             """
@@ -298,7 +301,7 @@ extension LeaseStore {
                         THEN 'disabled after ' || (consecutive_infra_failures + 1)
                              || ' consecutive infrastructure failures (error or lost runs)'
                         ELSE state_reason END,
-                    updated_at = now()
+                    updated_at = \(clock.now)
                 WHERE id = \(nodeID)
                 """
             )

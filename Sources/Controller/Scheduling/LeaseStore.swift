@@ -8,10 +8,12 @@ import WireProtocol
 /// The SQL of the lease life cycle: lease the next case, renew, end, hand back. A node's common turn — end its
 /// run and lease its next case — is one statement (``DispatchStatement``); everything off that path takes a short
 /// transaction that ends the run in one place (``endRun(_:how:transaction:)``). The policy the SQL applies is
-/// ``SchedulingSQL`` (which case goes where) and ``LeasePolicy`` (what becomes of a case after a run).
+/// ``SchedulingSQL`` (which case goes where) and ``LeasePolicy`` (what becomes of a case after a run); its time is
+/// ``clock``'s.
 struct LeaseStore: Sendable {
     let database: Database
     let policy: LeasePolicy
+    let clock: SchedulingClock
     let completion: TaskCompletion
     let logs: LogStore
 
@@ -57,7 +59,8 @@ struct LeaseStore: Sendable {
             token: Int64.random(in: 1...Int64.max),
             ttlSeconds: Double(policy.leaseTTLSeconds),
             agingSeconds: Double(policy.agingIntervalSeconds),
-            maxLogBytes: logs.maxBytesPerRun
+            maxLogBytes: logs.maxBytesPerRun,
+            now: clock.now
         )
     }
 
@@ -162,7 +165,7 @@ struct LeaseStore: Sendable {
                 ) l ON l.id = r.case_id AND l.current_run_id = r.id
                 JOIN tasks t ON t.id = l.task_id JOIN products pr ON pr.id = t.product_id JOIN tools tl ON tl.id = t.tool_id
                 WHERE r.id = \(runID) AND r.node_id = \(nodeID) AND r.outcome IS NULL AND r.started_at IS NULL
-                  AND r.lease_expires_at > now()
+                  AND r.lease_expires_at > \(clock.now)
                 LIMIT 1
                 """
             ).first()
@@ -174,16 +177,17 @@ struct LeaseStore: Sendable {
     /// Renews a lease; the answer says whether the case or its task was cancelled.
     func heartbeat(runID: UUID, nodeID: Int64, token: Int64) async throws -> HeartbeatResponse {
         let ttl = Double(policy.leaseTTLSeconds)
+        let now = clock.now
         let rows = try await database.query(
             """
             WITH renewed AS (
-                UPDATE case_runs SET lease_expires_at = now() + make_interval(secs => \(ttl)),
-                    started_at = coalesce(started_at, now())
+                UPDATE case_runs SET lease_expires_at = \(now) + make_interval(secs => \(ttl)),
+                    started_at = coalesce(started_at, \(now))
                 WHERE id = \(runID) AND node_id = \(nodeID) AND lease_token = \(token) AND outcome IS NULL
                 RETURNING case_id, lease_expires_at, cancel_requested_at
             ),
             started AS (
-                UPDATE cases k SET state = 'running', started_at = coalesce(k.started_at, now()), updated_at = now()
+                UPDATE cases k SET state = 'running', started_at = coalesce(k.started_at, \(now)), updated_at = \(now)
                 FROM renewed r WHERE k.id = r.case_id AND k.state = 'leased' AND k.current_run_id = \(runID)
                 RETURNING k.id
             )

@@ -4,10 +4,12 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Writes the batched `last_seen_at` of nodes every few seconds.
+/// Writes the batched `last_seen_at` of nodes every few seconds, at the scheduling clock's time: the reaper
+/// reads it by the same clock to find silent nodes.
 struct PresenceWriter: Service {
     let activity: NodeActivity
     let database: Database
+    let clock: SchedulingClock
     let logger: Logger
     var interval = Duration.seconds(10)
 
@@ -23,12 +25,13 @@ struct PresenceWriter: Service {
         let nodes = activity.takePending()
         guard !nodes.isEmpty else { return }
         let database = self.database
+        let now = clock.now
         do {
             // A reply lost with a dropped connection must not stop presence for good.
             try await withDeadline(.seconds(30), "recording node presence") {
                 try await database.query(
                     """
-                    UPDATE nodes n SET last_seen_at = now(),
+                    UPDATE nodes n SET last_seen_at = \(now),
                         state = CASE WHEN n.state = 'offline' THEN 'online' ELSE n.state END,
                         state_reason = CASE WHEN n.state = 'offline' THEN NULL ELSE n.state_reason END
                     FROM (

@@ -7,7 +7,8 @@ import WireProtocol
 
 /// Finds leases that expired without a heartbeat, records their runs as `lost` and hands the cases back to
 /// the queue (or ends them as `error` past the retry limit); marks silent nodes offline; lifts expired
-/// retry avoidances. One replica at a time acts, under an advisory lock (``SingletonLoop``).
+/// retry avoidances. One replica at a time acts, under an advisory lock (``SingletonLoop``). What has expired is
+/// decided by the scheduling clock.
 struct Reaper: Service {
     /// The advisory lock key of the reaper ("tfreaper" in ASCII).
     static let lockKey: Int64 = 0x7466_7265_6170_6572
@@ -23,24 +24,30 @@ struct Reaper: Service {
             migrated: services.migrated,
             logger: services.logger
         ).run { session, pass in
-            try await reap(session)
-            try await completeFinishedTasks(session)
             // The slower housekeeping, every tenth pass.
-            if pass % 10 == 0 {
-                try await services.installJobs.expire(session: session)
-                try await markSilentNodesOffline(session)
-                try await liftAvoidances(session)
-            }
+            try await sweep(session, housekeeping: pass % 10 == 0)
+        }
+    }
+
+    /// One pass; `housekeeping` adds the slower work.
+    private func sweep(_ session: Session, housekeeping: Bool) async throws {
+        let now = services.clock.now
+        try await reap(session, now: now)
+        try await completeFinishedTasks(session)
+        if housekeeping {
+            try await services.installJobs.expire(session: session)
+            try await markSilentNodesOffline(session, now: now)
+            try await liftAvoidances(session, now: now)
         }
     }
 
     @discardableResult
-    private func reap(_ session: Session) async throws -> Int {
+    private func reap(_ session: Session, now: SchedulingClock.Now) async throws -> Int {
         let logger = services.logger
         let expired = try await session.query(
             """
             SELECT r.id, r.node_id FROM cases k JOIN case_runs r ON r.id = k.current_run_id
-            WHERE k.state IN ('leased', 'running') AND r.outcome IS NULL AND r.lease_expires_at < now()
+            WHERE k.state IN ('leased', 'running') AND r.outcome IS NULL AND r.lease_expires_at < \(now)
             ORDER BY r.lease_expires_at LIMIT 1000
             """
         ).all().map { try $0.decode((UUID, Int64).self) }
@@ -52,7 +59,7 @@ struct Reaper: Service {
                     let row = try await transaction.query(
                         """
                         SELECT \(unescaped: OpenRun.columns), r.lease_expires_at \(unescaped: OpenRun.joins)
-                        WHERE r.id = \(runID) AND r.outcome IS NULL AND r.lease_expires_at < now()
+                        WHERE r.id = \(runID) AND r.outcome IS NULL AND r.lease_expires_at < \(now)
                         FOR UPDATE OF r, k SKIP LOCKED
                         """
                     ).first()
@@ -63,7 +70,7 @@ struct Reaper: Service {
                 guard run.isCurrent else {
                     try await transaction.query(
                         """
-                        UPDATE case_runs SET outcome = 'lost', ended_at = now(), message = \(message) WHERE id = \(runID)
+                        UPDATE case_runs SET outcome = 'lost', ended_at = \(now), message = \(message) WHERE id = \(runID)
                         """
                     )
                     return true
@@ -116,16 +123,16 @@ struct Reaper: Service {
         }
     }
 
-    private func markSilentNodesOffline(_ session: Session) async throws {
+    private func markSilentNodesOffline(_ session: Session, now: SchedulingClock.Now) async throws {
         let after = Double(services.config.nodeOfflineAfterSeconds)
         let rows = try await session.query(
             """
             UPDATE nodes n SET state = 'offline', state_reason = 'no contact for ' || \(Int(after)) || ' s',
-                updated_at = now()
+                updated_at = \(now)
             FROM (
                 -- A node whose row is taken is at work, not silent.
                 SELECT id FROM nodes
-                WHERE state = 'online' AND last_seen_at < now() - make_interval(secs => \(after))
+                WHERE state = 'online' AND last_seen_at < \(now) - make_interval(secs => \(after))
                 FOR NO KEY UPDATE SKIP LOCKED
             ) silent
             WHERE n.id = silent.id
@@ -135,12 +142,12 @@ struct Reaper: Service {
         for id in rows { services.logger.notice("node offline", metadata: ["testfleet.node.id": .stringConvertible(id)]) }
     }
 
-    private func liftAvoidances(_ session: Session) async throws {
+    private func liftAvoidances(_ session: Session, now: SchedulingClock.Now) async throws {
         let rows = try await session.query(
             """
             WITH lifted AS (
                 UPDATE cases SET avoid_node_id = NULL, avoid_until = NULL
-                WHERE avoid_node_id IS NOT NULL AND state = 'queued' AND avoid_until < now()
+                WHERE avoid_node_id IS NOT NULL AND state = 'queued' AND avoid_until < \(now)
                 RETURNING task_id
             )
             SELECT t.product_id, t.tool_id, count(*)::int FROM lifted l JOIN tasks t ON t.id = l.task_id

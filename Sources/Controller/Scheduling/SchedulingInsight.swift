@@ -6,6 +6,8 @@ import WireProtocol
 /// Why a task's cases wait, and when it should end: read from the database, decided by pure functions.
 struct SchedulingInsight: Sendable {
     let database: Database
+    /// The clock leasing decides by, so that the explanation agrees with it.
+    let clock: SchedulingClock
     /// Seconds of waiting per priority step a task gains, as leasing counts them.
     var agingSeconds = 60
 
@@ -46,7 +48,7 @@ struct SchedulingInsight: Sendable {
     func insight(for task: TaskInfo) async throws -> Answer {
         var progress = try await progress(taskID: task.id)
         // Throughput is measured over the last five minutes, or since the task started when that is shorter.
-        if let started = task.startedAt { progress.window = min(300, max(1, Date().timeIntervalSince(started))) }
+        if let started = task.startedAt { progress.window = min(300, max(1, clock.date.timeIntervalSince(started))) }
         guard progress.queued + progress.active > 0 else { return Answer() }
         let fleet = try await fleet(for: task)
         return Answer(
@@ -112,7 +114,7 @@ struct SchedulingInsight: Sendable {
                    coalesce(sum(expected_ms) FILTER (WHERE state IN ('queued', 'leased', 'running')), 0)::float8,
                    count(expected_ms) FILTER (WHERE state IN ('queued', 'leased', 'running'))::int,
                    avg(duration_ms) FILTER (WHERE state IN ('passed', 'failed'))::float8,
-                   count(*) FILTER (WHERE finished_at > now() - interval '300 seconds')::int
+                   count(*) FILTER (WHERE finished_at > \(clock.now) - interval '300 seconds')::int
             FROM cases WHERE task_id = \(taskID)
             """
         ).first()!
@@ -130,9 +132,11 @@ struct SchedulingInsight: Sendable {
     }
 
     private func fleet(for task: TaskInfo) async throws -> Fleet {
+        let aged = SchedulingSQL.agedPriority("t", aging: "\(agingSeconds)::float8", now: "clock.now")
         let row = try await database.query(
             """
-            WITH installed AS (
+            WITH clock AS (SELECT \(clock.now) AS now),
+            installed AS (
                 SELECT DISTINCT n.id, n.state, n.slots, n.busy, n.revoked_at IS NOT NULL AS revoked,
                     \(unescaped: SchedulingSQL.hasLabels("n.labels", for: "t.labels")) AS labelled
                 FROM tasks t CROSS JOIN nodes n
@@ -141,14 +145,14 @@ struct SchedulingInsight: Sendable {
             ),
             matching AS (SELECT * FROM installed WHERE labelled),
             me AS (
-                SELECT \(unescaped: SchedulingSQL.agedPriority("t", aging: "\(agingSeconds)::float8")) AS aged
-                FROM tasks t WHERE t.id = \(task.id)
+                SELECT \(unescaped: aged) AS aged
+                FROM tasks t CROSS JOIN clock WHERE t.id = \(task.id)
             ),
             higher AS (
                 SELECT k.node_id, count(*) AS higher
-                FROM cases k JOIN tasks t ON t.id = k.task_id CROSS JOIN me
+                FROM cases k JOIN tasks t ON t.id = k.task_id CROSS JOIN me CROSS JOIN clock
                 WHERE k.state IN ('leased', 'running') AND k.node_id IN (SELECT id FROM matching)
-                  AND \(unescaped: SchedulingSQL.agedPriority("t", aging: "\(agingSeconds)::float8")) > me.aged
+                  AND \(unescaped: aged) > me.aged
                 GROUP BY k.node_id
             )
             SELECT count(*)::int,

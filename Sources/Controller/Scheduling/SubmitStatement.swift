@@ -9,8 +9,11 @@ import PostgresNIO
 /// node that may lease (``SchedulingSQL``), has the product and tool installed and every label of the task, and
 /// has nothing else queued it could run, case or install job, gets one of the cases the lease statement would
 /// pick first, leased as the lease statement leases: its slot and the running counts are taken too. The
-/// notification counts the cases left queued.
+/// notification counts the cases left queued. Its time is the scheduling clock's (`$20`): the task's age, from
+/// which its priority grows, starts at it.
 struct SubmitStatement: PostgresPreparedStatement {
+    private static let clockNow = SchedulingSQL.now("$20")
+
     static let sql = """
         WITH locked AS (
             -- The claimed nodes' rows, in one order: their busy slots are exact while this statement runs.
@@ -30,7 +33,7 @@ struct SubmitStatement: PostgresPreparedStatement {
               AND \(SchedulingSQL.hasLabels("n.labels", for: "$18::text[]"))
               -- The new task's case is the lease statement's pick only when nothing else waits for the node, and
               -- its environment's changes go before cases.
-              AND NOT \(SchedulingSQL.hasQueuedWork(node: "n.id", labels: "n.labels"))
+              AND NOT \(SchedulingSQL.hasQueuedWork(node: "n.id", labels: "n.labels", now: clockNow))
               AND (SELECT 1 FROM install_jobs j WHERE j.node_id = n.id AND j.state = 'queued' LIMIT 1) IS NULL
             ORDER BY h.rank, np.id, nt.id
             LIMIT $6::bigint
@@ -38,11 +41,11 @@ struct SubmitStatement: PostgresPreparedStatement {
             SELECT c.*, row_number() OVER (ORDER BY c.rank) AS pick FROM candidate c
         ), task AS (
             INSERT INTO tasks (name, product_id, tool_id, submitted_by, priority, case_timeout_s, max_infra_retries, case_count,
-                labels, rerun_of, state, started_at, dispatched_at)
+                labels, rerun_of, state, started_at, dispatched_at, created_at)
             SELECT $7::text, $4::bigint, $5::bigint, $8::bigint, $9::bigint,
                    $10::bigint, $11::bigint, $6::bigint, $18::text[], $19::bigint,
                    CASE WHEN handing THEN 'running' ELSE 'queued' END,
-                   CASE WHEN handing THEN now() END, CASE WHEN handing THEN now() END
+                   CASE WHEN handing THEN \(clockNow) END, CASE WHEN handing THEN \(clockNow) END, \(clockNow)
             FROM (SELECT EXISTS (SELECT 1 FROM hand) AS handing) h
             WHERE EXISTS (SELECT 1 FROM product_tools WHERE product_id = $4::bigint AND tool_id = $5::bigint)
             RETURNING id, created_at
@@ -64,7 +67,7 @@ struct SubmitStatement: PostgresPreparedStatement {
             INSERT INTO cases (task_id, ordinal, name, expected_ms, state, node_id, current_run_id, attempts, leased_at)
             SELECT task.id, u.ordinal, u.name, d.mean_ms::bigint,
                    CASE WHEN a.run_id IS NULL THEN 'queued' ELSE 'leased' END, a.node_id, a.run_id,
-                   CASE WHEN a.run_id IS NULL THEN 0 ELSE 1 END, CASE WHEN a.run_id IS NOT NULL THEN now() END
+                   CASE WHEN a.run_id IS NULL THEN 0 ELSE 1 END, CASE WHEN a.run_id IS NOT NULL THEN \(clockNow) END
             FROM task
             CROSS JOIN unnest($12::text[]) WITH ORDINALITY AS u(name, ordinal)
             LEFT JOIN case_durations d ON d.product_name = $13::text
@@ -72,8 +75,8 @@ struct SubmitStatement: PostgresPreparedStatement {
             LEFT JOIN assigned a ON a.ordinal = u.ordinal
             RETURNING id, current_run_id
         ), runs AS (
-            INSERT INTO case_runs (id, case_id, node_id, attempt, lease_token, lease_expires_at)
-            SELECT a.run_id, q.id, a.node_id, 1, a.token, now() + make_interval(secs => $15::float8)
+            INSERT INTO case_runs (id, case_id, node_id, attempt, lease_token, leased_at, lease_expires_at)
+            SELECT a.run_id, q.id, a.node_id, 1, a.token, \(clockNow), \(clockNow) + make_interval(secs => $15::float8)
             FROM queued q JOIN assigned a ON a.run_id = q.current_run_id
             RETURNING id, case_id, lease_expires_at
         ), busy AS (
@@ -108,9 +111,10 @@ struct SubmitStatement: PostgresPreparedStatement {
     var task: TaskRepository.Validated
     var userID: Int64
     var handoff: TaskRepository.Handoff
+    var now: SchedulingClock.Now
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 19)
+        var bindings = PostgresBindings(capacity: 20)
         bindings.append(handoff.nodes)
         bindings.append(handoff.runIDs)
         bindings.append(handoff.tokens)
@@ -130,6 +134,7 @@ struct SubmitStatement: PostgresPreparedStatement {
         bindings.append(Notifications.workPrefix(WorkKey(productID: task.product.id, toolID: task.tool.id)))
         bindings.append(task.labels)
         bindings.append(task.rerunOf)
+        bindings.append(now.instant)
         return bindings
     }
 

@@ -9,6 +9,7 @@ import WireProtocol
 /// finisher locks the task row and looks again with a fresh snapshot, so exactly the last one completes it.
 struct TaskCompletion: Sendable {
     let reports: ReportStore
+    let clock: SchedulingClock
     let logger: Logger
 
     func completeIfDone(taskID: Int64, transaction: Transaction) async throws {
@@ -30,9 +31,10 @@ struct TaskCompletion: Sendable {
             ).collect(Bool.self).first ?? true
         if unfinished { return }
         if state == TaskState.queued.rawValue || state == TaskState.running.rawValue {
+            let now = clock.now
             try await transaction.query(
                 """
-                UPDATE tasks SET state = 'completed', finished_at = now(), updated_at = now() WHERE id = \(taskID)
+                UPDATE tasks SET state = 'completed', finished_at = \(now), updated_at = \(now) WHERE id = \(taskID)
                 """
             )
         }

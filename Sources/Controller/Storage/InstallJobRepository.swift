@@ -10,6 +10,8 @@ struct InstallJobRepository: Sendable {
     let catalog: CatalogRepository
     let leaseTTLSeconds: Int
     let heartbeatIntervalSeconds: Int
+    /// When leases expire, as for cases.
+    let clock: SchedulingClock
 
     static let logLimit = 1 << 20
 
@@ -144,6 +146,7 @@ struct InstallJobRepository: Sendable {
     func lease(nodeID: Int64) async throws -> InstallAssignment? {
         let token = Int64.random(in: 1...Int64.max)
         let ttl = Double(leaseTTLSeconds)
+        let now = clock.now
         guard
             let row = try await database.query(
                 """
@@ -154,7 +157,7 @@ struct InstallJobRepository: Sendable {
                     ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
                 )
                 UPDATE install_jobs j SET state = 'leased', lease_id = gen_random_uuid(), lease_token = \(token),
-                    lease_expires_at = now() + make_interval(secs => \(ttl)), started_at = now(), updated_at = now()
+                    lease_expires_at = \(now) + make_interval(secs => \(ttl)), started_at = \(now), updated_at = \(now)
                 FROM next WHERE j.id = next.id
                 RETURNING j.id, j.product_id, j.tool_ids, j.with_product, j.action, j.lease_expires_at
                 """
@@ -230,10 +233,11 @@ struct InstallJobRepository: Sendable {
     /// Renews a job's lease and appends to its log.
     func progress(jobID: Int64, nodeID: Int64, token: Int64, log: String) async throws {
         let ttl = Double(leaseTTLSeconds)
+        let now = clock.now
         let rows = try await database.query(
             """
-            UPDATE install_jobs SET state = 'running', lease_expires_at = now() + make_interval(secs => \(ttl)),
-                log = right(log || \(log), \(Int32(Self.logLimit))), updated_at = now()
+            UPDATE install_jobs SET state = 'running', lease_expires_at = \(now) + make_interval(secs => \(ttl)),
+                log = right(log || \(log), \(Int32(Self.logLimit))), updated_at = \(now)
             WHERE id = \(jobID) AND node_id = \(nodeID) AND lease_token = \(token) AND state IN ('leased', 'running')
             RETURNING id
             """
@@ -374,7 +378,7 @@ struct InstallJobRepository: Sendable {
         let expired = try await session.query(
             """
             SELECT id, node_id, lease_token FROM install_jobs
-            WHERE state IN ('leased', 'running') AND lease_expires_at < now()
+            WHERE state IN ('leased', 'running') AND lease_expires_at < \(clock.now)
             """
         ).all()
         for row in expired {

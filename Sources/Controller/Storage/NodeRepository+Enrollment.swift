@@ -109,12 +109,13 @@ extension NodeRepository {
                 """
                 INSERT INTO nodes (name, hostname, ip, os, arch, agent_version, slots, credential_hash, last_seen_at)
                 VALUES (\(name), \(facts.hostname), \(facts.ip), \(facts.os), \(facts.arch), \(facts.agentVersion),
-                        \(facts.slots), \(Secrets.hash(credential)), now())
+                        \(facts.slots), \(Secrets.hash(credential)), \(clock.now))
                 ON CONFLICT (name) DO UPDATE SET
                     hostname = excluded.hostname, ip = excluded.ip, os = excluded.os, arch = excluded.arch,
                     agent_version = excluded.agent_version, slots = excluded.slots,
                     credential_hash = excluded.credential_hash, revoked_at = NULL, state = 'online',
-                    state_reason = NULL, consecutive_infra_failures = 0, last_seen_at = now(), updated_at = now()
+                    state_reason = NULL, consecutive_infra_failures = 0, last_seen_at = excluded.last_seen_at,
+                    updated_at = now()
                 RETURNING id
                 """
             ).collect(Int64.self)[0]

@@ -7,6 +7,8 @@ import WireProtocol
 struct NodeRepository: Sendable {
     let database: Database
     let activity: NodeActivity
+    /// When nodes are seen: the reaper finds silent nodes by the same clock.
+    let clock: SchedulingClock
 
     enum CredentialCheck: Sendable {
         case node(AuthenticatedNode)
@@ -394,7 +396,7 @@ struct NodeRepository: Sendable {
         guard activity.needsImmediateWrite(nodeID) else { return }
         try await database.query(
             """
-            UPDATE nodes SET last_seen_at = now(),
+            UPDATE nodes SET last_seen_at = \(clock.now),
                 state = CASE WHEN state = 'offline' THEN 'online' ELSE state END,
                 state_reason = CASE WHEN state = 'offline' THEN NULL ELSE state_reason END
             WHERE id = \(nodeID)

@@ -53,17 +53,18 @@ extension TaskRepository {
             let task = try await owned(id, by: caller, transaction: transaction)
             if task.state == .completed { throw StoreError.conflict("task \(id) has already completed") }
             if task.state == .cancelled { return }
+            let now = clock.now
             try await transaction.query(
                 """
-                UPDATE tasks SET state = 'cancelled', finished_at = now(), updated_at = now() WHERE id = \(id)
+                UPDATE tasks SET state = 'cancelled', finished_at = \(now), updated_at = \(now) WHERE id = \(id)
                 """
             )
             let queued =
                 try await transaction.query(
                     """
                     WITH cancelled AS (
-                        UPDATE cases SET state = 'cancelled', message = 'cancelled before it ran', finished_at = now(),
-                            updated_at = now()
+                        UPDATE cases SET state = 'cancelled', message = 'cancelled before it ran', finished_at = \(now),
+                            updated_at = \(now)
                         WHERE task_id = \(id) AND state = 'queued' RETURNING 1
                     )
                     SELECT count(*)::int FROM cancelled
@@ -95,10 +96,11 @@ extension TaskRepository {
                 switch (state, runID) {
                 case (.queued, _):
                     task = try await owned(taskID, by: caller, transaction: transaction)
+                    let now = clock.now
                     let cancelled = try await transaction.query(
                         """
-                        UPDATE cases SET state = 'cancelled', message = 'cancelled before it ran', finished_at = now(),
-                            updated_at = now()
+                        UPDATE cases SET state = 'cancelled', message = 'cancelled before it ran', finished_at = \(now),
+                            updated_at = \(now)
                         WHERE id = \(id) AND state = 'queued' RETURNING id
                         """
                     ).first()

@@ -7,6 +7,8 @@ import WireProtocol
 struct TaskRepository: Sendable {
     let database: Database
     let catalog: CatalogRepository
+    /// When tasks are stored and cancelled: their age decides their priority (``SchedulingSQL``).
+    let clock: SchedulingClock
 
     /// A submission with its product and tool resolved and its cases checked.
     struct Validated: Sendable {
@@ -157,7 +159,7 @@ struct TaskRepository: Sendable {
         handoff: Handoff = Handoff(),
         in transaction: Transaction? = nil
     ) async throws -> Stored {
-        let statement = SubmitStatement(task: task, userID: userID, handoff: handoff)
+        let statement = SubmitStatement(task: task, userID: userID, handoff: handoff, now: clock.now)
         var rows: [SubmitStatement.Row] = []
         do {
             if task.cases.count <= SubmitStatement.preparedCaseLimit {

@@ -8,7 +8,7 @@ import WireProtocol
 /// Finds leases that expired without a heartbeat, records their runs as `lost` and hands the cases back to
 /// the queue (or ends them as `error` past the retry limit); marks silent nodes offline; lifts expired
 /// retry avoidances. One replica at a time acts, under an advisory lock (``SingletonLoop``). What has expired is
-/// decided by the scheduling clock.
+/// decided by the scheduling clock: a test that moves its clock runs a pass at once with ``sweep()``.
 struct Reaper: Service {
     /// The advisory lock key of the reaper ("tfreaper" in ASCII).
     static let lockKey: Int64 = 0x7466_7265_6170_6572
@@ -27,6 +27,13 @@ struct Reaper: Service {
             // The slower housekeeping, every tenth pass.
             try await sweep(session, housekeeping: pass % 10 == 0)
         }
+    }
+
+    /// One pass with all the housekeeping, at the scheduling clock's time, on a connection of its own: for a test
+    /// that moved its clock. It runs beside the loop, which keeps its lock: each step holds the rows it changes and
+    /// looks at them again, so that two passes at once change nothing twice.
+    func sweep() async throws {
+        try await services.database.withConnection { session in try await sweep(session, housekeeping: true) }
     }
 
     /// One pass; `housekeeping` adds the slower work.

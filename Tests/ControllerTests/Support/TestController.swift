@@ -26,10 +26,12 @@ final class TestController: Sendable {
 
     static let adminPassword = "admin-password-for-tests"
 
+    /// Starts a controller; it schedules by `clock`, the database's unless the test brings one it moves itself.
     static func start(
         logHandler: (any LogHandler)? = nil,
         databaseURL: String? = nil,
         dataDirectory: URL? = nil,
+        clock: SchedulingClock = .database,
         configure: (inout ControllerConfiguration) -> Void = { _ in }
     ) async throws -> TestController {
         let database: String
@@ -51,7 +53,7 @@ final class TestController: Sendable {
             logger.logLevel = ProcessInfo.processInfo.environment["TESTFLEET_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
         }
         let portBox = PortBox()
-        let built = try await ControllerApplication.build(config: config, logger: logger) { port in portBox.set(port) }
+        let built = try await ControllerApplication.build(config: config, logger: logger, clock: clock) { port in portBox.set(port) }
         let group = ServiceGroup(configuration: .init(services: [built.application], logger: logger))
         let running = Task { try await group.run() }
         let port = try await portBox.wait()
@@ -113,6 +115,12 @@ final class TestController: Sendable {
         self.running = running
     }
 
+    /// Runs one reaper pass at the scheduling clock's time: what the reaper's loop does soon after a test moved
+    /// the clock, done at once.
+    func sweep() async throws {
+        try await Reaper(services: services).sweep()
+    }
+
     /// A client with another credential (or none). It stays open until the test process ends, so a test
     /// that fails early does not have to shut it down.
     func stop() async {
@@ -165,18 +173,22 @@ struct ConfigurationChange {
     }
 }
 
-/// Starts a controller (as ``TestController/start(logHandler:databaseURL:dataDirectory:configure:)``), runs `body`
-/// with it, and stops it however `body` ends.
+/// Starts a controller (as ``TestController/start(logHandler:databaseURL:dataDirectory:clock:configure:)``), runs
+/// `body` with it, and stops it however `body` ends.
 func withController<T>(
     _ change: ConfigurationChange? = nil,
+    clock: SchedulingClock = .database,
     logHandler: (any LogHandler)? = nil,
     databaseURL: String? = nil,
     dataDirectory: URL? = nil,
     _ body: (TestController) async throws -> T
 ) async throws -> T {
-    let controller = try await TestController.start(logHandler: logHandler, databaseURL: databaseURL, dataDirectory: dataDirectory) {
-        change?.apply(&$0)
-    }
+    let controller = try await TestController.start(
+        logHandler: logHandler,
+        databaseURL: databaseURL,
+        dataDirectory: dataDirectory,
+        clock: clock
+    ) { change?.apply(&$0) }
     do {
         let result = try await body(controller)
         await controller.stop()

@@ -48,23 +48,25 @@ struct SchedulingTests {
 
     @Test("higher priority first; a low priority ages and is not starved")
     func priorityAndAging() async throws {
-        try await withController(.set { $0.agingIntervalSeconds = 1 }) { controller in
+        // Time is the test's: 150 ms pass between two leases.
+        let clock = SchedulingClock.manual()
+        try await withController(.set { $0.agingIntervalSeconds = 1 }, clock: clock) { controller in
             let fixture = try await Fixture.make(controller, script: "true")
             let node = try await SimulatedNode.enroll(controller, name: "single", products: [fixture.simulatedInventory])
             // Aging counts from the low task's submission.
-            let start = ContinuousClock.now
+            let start = clock.date
             let low = try await controller.submit(fixture.submission((1...5).map { "low-\($0)" }, name: "low", priority: 0))
             let high = try await controller.submit(fixture.submission((1...500).map { "high-\($0)" }, name: "high", priority: 4))
             var firstLow: Duration?
-            while ContinuousClock.now - start < .seconds(15) {
+            while clock.date.timeIntervalSince(start) < 15 {
                 let lease = try #require(try await node.lease())
                 try await node.finish(lease, .passed)
                 if lease.taskId == low.id {
-                    firstLow = ContinuousClock.now - start
+                    firstLow = .seconds(clock.date.timeIntervalSince(start))
                     break
                 }
                 #expect(lease.taskId == high.id)
-                try await Task.sleep(for: .milliseconds(150))
+                clock.advance(by: .milliseconds(150))
             }
             let waited = try #require(firstLow, "the low-priority task never got a case")
             // Priority 0 against 4 (refreshed at most once a second): it takes 5 to 7 aging steps of 1 s.

@@ -133,12 +133,14 @@ struct AgentEndToEndTests {
 
     @Test("kill -9 of an agent mid-case: the case is requeued and passes on another node; the late result is refused")
     func lostAgent() async throws {
+        let clock = SchedulingClock.manual()
         try await withController(
             .set {
                 $0.leaseTTLSeconds = 3
                 $0.heartbeatIntervalSeconds = 1
                 $0.retryAvoidSeconds = 30
-            }
+            },
+            clock: clock
         ) { controller in
             let fixture = try await Fixture.make(controller, script: "echo start on $(hostname); sleep 4; echo done")
             let doomed = try await TestAgent.start(controller, name: "doomed", products: [fixture.inventory])
@@ -148,6 +150,12 @@ struct AgentEndToEndTests {
             let lostRun = try #require(running.runs.last)
             doomed.kill9()
             doomed.killLeftoverCases()
+            // Past the lease's end; a heartbeat the agent sent as it died may renew it once more, so again until it is lost.
+            try await waitUntil("the dead agent's lease is reaped") {
+                clock.advance(by: .seconds(4))
+                try await controller.sweep()
+                return try await controller.admin.request(.GET, "/api/v1/cases/\(caseID)").decode(CaseDetail.self).runs.first?.outcome == .lost
+            }
             let rescuer = try await TestAgent.start(controller, name: "rescuer", products: [fixture.inventory])
             defer { rescuer.stop() }
             let ended = try await controller.waitForTask(task.id, timeout: 60)

@@ -87,18 +87,23 @@ struct LeaseProtocolTests {
 
     @Test("a lease that expires is lost, the case is requeued, and after the retry limit ends as error")
     func reaper() async throws {
-        try await withController(.set { $0.leaseTTLSeconds = 2 }) { controller in
+        let clock = SchedulingClock.manual()
+        try await withController(.set { $0.leaseTTLSeconds = 2 }, clock: clock) { controller in
             let fixture = try await Fixture.make(controller, script: "true")
             let node = try await SimulatedNode.enroll(controller, name: "flaky", products: [fixture.simulatedInventory])
             let other = try await SimulatedNode.enroll(controller, name: "other", products: [fixture.simulatedInventory])
             let task = try await controller.submit(fixture.submission(["fragile"], retries: 1))
             let first = try #require(try await node.lease())
             // Nobody heartbeats: the lease expires and the reaper hands the case back (avoiding this node for a while).
-            let second = try #require(try await other.lease(wait: 10))
+            clock.advance(by: .seconds(3))
+            try await controller.sweep()
+            let second = try #require(try await other.lease())
             #expect(second.caseId == first.caseId && second.attempt == 2)
             #expect(try await node.finish(first, .passed).status == 409)
             // The second attempt is not renewed either: past the retry limit the case ends as error.
-            let ended = try await controller.waitForTask(task.id, timeout: 20)
+            clock.advance(by: .seconds(3))
+            try await controller.sweep()
+            let ended = try await controller.waitForTask(task.id)
             #expect(ended.counts.error == 1)
             let detail = try await controller.admin.request(.GET, "/api/v1/cases/\(first.caseId)").decode(CaseDetail.self)
             #expect(detail.runs.map(\.outcome) == [.lost, .lost])

@@ -62,7 +62,8 @@ struct NextAssignmentTests {
 
     @Test("a lease whose answer is lost for good expires and returns to the queue")
     func lostAnswer() async throws {
-        try await withController(.set { $0.leaseTTLSeconds = 2 }) { controller in
+        let clock = SchedulingClock.manual()
+        try await withController(.set { $0.leaseTTLSeconds = 2 }, clock: clock) { controller in
             let fixture = try await Fixture.make(controller, script: "true")
             let node = try await SimulatedNode.enroll(controller, name: "forgetful", products: [fixture.simulatedInventory])
             let other = try await SimulatedNode.enroll(controller, name: "other", products: [fixture.simulatedInventory])
@@ -70,7 +71,9 @@ struct NextAssignmentTests {
             let x = try #require(try await node.lease())
             let y = try #require(try await node.finishAndNext(x, .passed))
             // The node never sees `y`: it expires, and another node gets it.
-            let again = try #require(try await other.lease(wait: 15))
+            clock.advance(by: .seconds(3))
+            try await controller.sweep()
+            let again = try #require(try await other.lease())
             #expect(again.caseId == y.caseId && again.attempt == 2)
             #expect(try await other.finish(again, .passed).status == 200)
             let ended = try await controller.waitForTask(task.id, timeout: 10)

@@ -240,7 +240,11 @@ struct UserCLITests {
             // Nobody can run it yet: the wait says why, and cancelling ends it with exit status 1.
             let cases = cli.home.appendingPathComponent("cases.txt")
             try "one\ntwo\n".write(to: cases, atomically: true, encoding: .utf8)
-            async let waiting = cli.run(["task", "submit", "--product", catalog.product, "--tool", catalog.tool, "--cases", cases.path, "--wait"])
+            let progress = cli.home.appendingPathComponent("wait-progress")
+            async let waiting = cli.run(
+                ["task", "submit", "--product", catalog.product, "--tool", catalog.tool, "--cases", cases.path, "--wait"],
+                errors: progress
+            )
             // Nothing here throws: the waiting command ends only when its task does.
             let taskID = try? await waitFor("the submitted task", every: .milliseconds(100)) {
                 (try? await controller.admin.request(.GET, "/api/v1/tasks").decode(Page<TaskInfo>.self))?.items.first?.id
@@ -249,7 +253,10 @@ struct UserCLITests {
             #expect(id > 0, "the submitted task did not show up")
             let why = try? await cli.run(["task", "show", String(id)])
             #expect(why?.stdout.contains("waiting:") == true && why?.stdout.contains("no node has") == true, "\(String(describing: why))")
-            try? await Task.sleep(for: .seconds(1))
+            // Cancelled once the wait has said why it waits.
+            try? await waitUntil("the wait shows why the task waits") {
+                (try? String(contentsOf: progress, encoding: .utf8))?.contains("waiting: no node has") == true
+            }
             let cancel = try? await cli.run(["task", "cancel", String(id)])
             #expect(cancel?.status == 0 && cancel?.stdout.contains("task \(id) cancelled: 2 cancelled") == true, "\(String(describing: cancel))")
             let waited = try await waiting

@@ -37,26 +37,31 @@ struct TestCLI: Sendable {
 
     var loginFile: URL { home.appendingPathComponent(".config/testfleet/cli.toml") }
 
-    /// Runs `testfleet` with `arguments` to its end, on a thread of its own.
-    func run(_ arguments: [String], stdin: String = "") async throws -> Result {
+    /// Runs `testfleet` with `arguments` to its end, on a thread of its own. With `errors`, its standard error is
+    /// written there as it comes, so that a test can watch a command that is still running.
+    func run(_ arguments: [String], stdin: String = "", errors: URL? = nil) async throws -> Result {
         let id = UUID().uuidString.prefix(8)
         let input = home.appendingPathComponent("stdin-\(id)")
         let output = home.appendingPathComponent("stdout-\(id)")
+        let errorOutput = errors ?? home.appendingPathComponent("stderr-\(id)")
         try stdin.write(to: input, atomically: true, encoding: .utf8)
         defer {
             try? FileManager.default.removeItem(at: input)
             try? FileManager.default.removeItem(at: output)
+            if errors == nil { try? FileManager.default.removeItem(at: errorOutput) }
         }
         let variables = ["HOME": home.path, "PATH": "/usr/bin:/bin"].merging(environment) { $1 }
         let result = try await ProcessRunner.run(
             "/usr/bin/env",
             ["-i"] + variables.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } + [
-                "/bin/sh", "-c", #"in="$1"; out="$2"; shift 2; exec "$@" < "$in" > "$out""#, "sh", input.path, output.path,
-                Self.binary.path,
+                "/bin/sh", "-c", #"in="$1"; out="$2"; err="$3"; shift 3; exec "$@" < "$in" > "$out" 2> "$err""#, "sh",
+                input.path, output.path, errorOutput.path, Self.binary.path,
             ] + arguments
         )
         let stdout = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        return Result(status: result.status, stdout: stdout, stderr: result.output)
+        // What the shell said before it ran the command comes first.
+        let stderr = result.output + ((try? String(contentsOf: errorOutput, encoding: .utf8)) ?? "")
+        return Result(status: result.status, stdout: stdout, stderr: stderr)
     }
 
     /// Runs `testfleet` on a pseudo-terminal (util-linux `script`), as a person at a terminal would; returns

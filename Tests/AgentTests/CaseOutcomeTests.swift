@@ -138,7 +138,9 @@ struct CaseProcessTests {
         #expect(outcome == .timedOut)
         #expect(ContinuousClock.now - started < .seconds(6))
         let child = pid_t(try String(contentsOf: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
-        try await Task.sleep(for: .milliseconds(200))
+        // Killed with its group as the case ended; the kernel may take a moment to finish it.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while Self.isRunning(child) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(!Self.isRunning(child))
     }
 
@@ -146,11 +148,8 @@ struct CaseProcessTests {
     func stop() async throws {
         let (process, _) = try process("sleep 30")
         let stop = OneShot<CaseProcess.Stop>()
-        Task {
-            try await Task.sleep(for: .milliseconds(300))
-            stop.fire(.cancelled)
-        }
-        #expect(await process.run(stop: stop) == .stopped(.cancelled))
+        // Asked to stop once it runs.
+        #expect(await process.run(stop: stop, onStart: { _ in stop.fire(.cancelled) }) == .stopped(.cancelled))
     }
 
     @Test("output written by a background child after the shell exits is kept")

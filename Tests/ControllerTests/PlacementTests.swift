@@ -93,6 +93,8 @@ struct PlacementTests {
             #expect(gpuCase.taskId == handed.id)
             plainWaits.cancel()
             #expect(((try? await plainWaits.value) ?? nil) == nil, "the node without the label leased nothing")
+            // Else the abandoned request, woken by the label change below, would lease a case no one receives.
+            try await waitUntil("the controller notices the hang-up") { controller.services.waiters.count == 0 }
             #expect(try await controller.cases(handed.id).compactMap(\.node?.name) == ["gpu"])
 
             // An admin assigns the label: the plain node may now run such a task, and keeps what its agent reports.

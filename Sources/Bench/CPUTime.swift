@@ -5,8 +5,9 @@ struct CPUTime: Sendable {
     /// Clock ticks per second of `/proc`'s counters (USER_HZ).
     static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
 
-    /// A process's own CPU time and that of its children it has waited for (for an agent: the cases' shells).
-    static func process(_ pid: Int32) -> (own: Double, children: Double)? {
+    /// A process's own CPU time (and the part of it spent in the kernel) and that of its children it has waited for
+    /// (for an agent: the cases' shells).
+    static func process(_ pid: Int32) -> (own: Double, system: Double, children: Double)? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let end = stat.lastIndex(of: ")")
         else { return nil }
@@ -15,7 +16,7 @@ struct CPUTime: Sendable {
         guard ticks.count > 14, let user = Double(ticks[11]), let system = Double(ticks[12]),
             let childUser = Double(ticks[13]), let childSystem = Double(ticks[14])
         else { return nil }
-        return ((user + system) * 1000 / ticksPerSecond, (childUser + childSystem) * 1000 / ticksPerSecond)
+        return ((user + system) * 1000 / ticksPerSecond, system * 1000 / ticksPerSecond, (childUser + childSystem) * 1000 / ticksPerSecond)
     }
 
     /// Busy time of all cores together since boot (everything but idle and I/O wait).

@@ -110,7 +110,8 @@ extension BenchCommand {
                     // Where the cores went, per case: the agents, the cases' shells, the controller, and the rest
                     // (PostgreSQL, the kernel's own work, other processes); this process's polling is left out.
                     "cpu_ms_per_case": [
-                        "agents": spent.agents / Double(cases), "shells": spent.shells / Double(cases),
+                        "agents": spent.agents / Double(cases), "agents_system": spent.agentsSystem / Double(cases),
+                        "shells": spent.shells / Double(cases),
                         "controller": spent.controller / Double(cases),
                         "rest": (spent.machine - spent.agents - spent.shells - spent.controller - spent.bench) / Double(cases),
                         "machine": spent.machine / Double(cases),
@@ -121,11 +122,12 @@ extension BenchCommand {
 
         /// CPU time so far, in milliseconds.
         struct Spent {
-            var agents = 0.0, shells = 0.0, controller = 0.0, bench = 0.0, machine = 0.0
+            var agents = 0.0, agentsSystem = 0.0, shells = 0.0, controller = 0.0, bench = 0.0, machine = 0.0
 
             static func - (lhs: Spent, rhs: Spent) -> Spent {
                 Spent(
                     agents: lhs.agents - rhs.agents,
+                    agentsSystem: lhs.agentsSystem - rhs.agentsSystem,
                     shells: lhs.shells - rhs.shells,
                     controller: lhs.controller - rhs.controller,
                     bench: lhs.bench - rhs.bench,
@@ -139,6 +141,7 @@ extension BenchCommand {
             for agent in agents {
                 guard let time = CPUTime.process(agent.processIdentifier) else { continue }
                 spent.agents += time.own
+                spent.agentsSystem += time.system
                 spent.shells += time.children
             }
             spent.controller = controllerPid.flatMap { CPUTime.process($0)?.own } ?? 0

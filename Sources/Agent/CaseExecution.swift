@@ -50,6 +50,7 @@ struct CaseExecution: Sendable {
         let shutdownObserver = shutdownExpired.observe { _ in stop.fire(.shutdown) }
         defer { shutdownExpired.removeObserver(shutdownObserver) }
         let workPath = config.workURL.path + "/" + lease.leaseId.uuidString.lowercased()
+        let workDirectories = DirectoryPool.shared(for: config.workURL.path)
         let work = URL(fileURLWithPath: workPath, isDirectory: true)
         let resultFile = URL(fileURLWithPath: workPath + "/.testfleet-result.json")
         let values = CommandTemplate.Values(
@@ -72,7 +73,7 @@ struct CaseExecution: Sendable {
         var processTime = Duration.zero
         var shipped: LogShipper.Ending = .delivered(offset: 0)
         do {
-            if mkdir(workPath, 0o755) != 0 && errno != EEXIST {
+            if !workDirectories.take(as: workPath, mode: 0o755) && mkdir(workPath, 0o755) != 0 && errno != EEXIST {
                 try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
             }
             let shipper = LogShipper(client: client, lease: lease, entry: entry, logger: logger)
@@ -98,7 +99,9 @@ struct CaseExecution: Sendable {
             outcome = .failedToStart("cannot create the work directory \(work.path): \(error)")
         }
         let verdict = CaseOutcome.classify(outcome, resultFile: ResultFile.read(resultFile), timeout: timeout)
-        if !config.keepWorkDirs, rmdir(workPath) != 0 { try? FileManager.default.removeItem(at: work) }
+        if !config.keepWorkDirs, !workDirectories.keepIfEmpty(workPath), rmdir(workPath) != 0 {
+            try? FileManager.default.removeItem(at: work)
+        }
         if let reason = leaseLost.value {
             logger.warning("lease lost, result dropped: \(reason)")
             entry.remove()

@@ -5,6 +5,9 @@ import WireProtocol
 /// group and, once known, the result. What is on disk survives the controller being unreachable and the
 /// agent restarting: logs and results are delivered later.
 ///
+/// A removed entry is emptied and kept for the next case (``DirectoryPool``), its files with it, so that a case
+/// allocates no inode.
+///
 /// The files are written with plain system calls and not synced to disk: they outlive the agent's process, which
 /// is what they are for; a machine that goes down loses its cases anyway, and the controller hands them out again
 /// when their leases expire.
@@ -26,11 +29,14 @@ struct SpoolEntry: Sendable {
     private var leasePath: String { path + "/lease.json" }
     private var outputPath: String { path + "/output.log" }
     private var resultPath: String { path + "/result.json" }
+    /// The result is written here first and renamed: `result.json` is there only whole.
+    private var nextResultPath: String { path + "/.result" }
     private var groupPath: String { path + "/pgid" }
 
     static func create(in spool: URL, lease: Lease) throws -> SpoolEntry {
         let entry = SpoolEntry(directory: spool.appendingPathComponent(lease.leaseId.uuidString.lowercased()))
-        guard mkdir(entry.path, 0o700) == 0 || errno == EEXIST else {
+        guard DirectoryPool.shared(for: spool.path).take(as: entry.path, mode: 0o700) || mkdir(entry.path, 0o700) == 0 || errno == EEXIST
+        else {
             throw AgentError("cannot create \(entry.path): \(String(cString: strerror(errno)))")
         }
         try Self.write(entry.leasePath, try WireJSON.encoder().encode(lease))
@@ -40,7 +46,7 @@ struct SpoolEntry: Sendable {
     /// Every entry left in the spool.
     static func all(in spool: URL) -> [SpoolEntry] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []
-        return names.sorted().map { SpoolEntry(directory: spool.appendingPathComponent($0)) }
+        return names.filter { !$0.hasPrefix(".") }.sorted().map { SpoolEntry(directory: spool.appendingPathComponent($0)) }
     }
 
     func lease() throws -> Lease {
@@ -48,7 +54,10 @@ struct SpoolEntry: Sendable {
     }
 
     func saveResult(_ result: CaseResult) throws {
-        try Self.write(resultPath, try WireJSON.encoder().encode(result))
+        try Self.write(nextResultPath, try WireJSON.encoder().encode(result))
+        guard rename(nextResultPath, resultPath) == 0 else {
+            throw AgentError("cannot write \(resultPath): \(String(cString: strerror(errno)))")
+        }
     }
 
     func result() -> CaseResult? {
@@ -86,10 +95,21 @@ struct SpoolEntry: Sendable {
         return try handle.read(upToCount: count) ?? Data()
     }
 
-    /// Removes the entry: its own files, then the directory; anything else found there the long way.
+    /// Removes the entry: empties its files and keeps it for the next case, or else removes its files, then the
+    /// directory, and anything else found there the long way.
     func remove() {
-        for file in [leasePath, outputPath, resultPath, groupPath] { unlink(file) }
+        if recycle() { return }
+        for file in [leasePath, outputPath, resultPath, nextResultPath, groupPath] { unlink(file) }
         if rmdir(path) != 0 && errno != ENOENT { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    /// Empties the entry's files (the result back to where the next one is written) and moves it into the pool.
+    private func recycle() -> Bool {
+        guard rename(resultPath, nextResultPath) == 0 || errno == ENOENT else { return false }
+        for file in [leasePath, outputPath, nextResultPath, groupPath] where truncate(file, 0) != 0 && errno != ENOENT {
+            return false
+        }
+        return DirectoryPool.shared(for: directory.deletingLastPathComponent().path).keep(path)
     }
 
     /// Writes each of the entry's files once, whole (mode 0600): a file an agent that died half-way through left

@@ -60,24 +60,18 @@ struct FaultInjectionTests {
             let agent = try await TestAgent.start(controller, name: "victim", products: [fixture.inventory], slots: 1)
             let task = try await controller.submit(fixture.submission((1...6).map { "after-\($0)" }, retries: 5))
             let database = controller.services.database
-            // The moment a result that asked for more is recorded, its answer carries a lease: kill the agent then.
-            try await waitUntil("a result asking for the next case", timeout: 30) {
+            // The moment a result that asked for more has its answer's lease recorded, kill the agent. The lease is
+            // recorded by the result's own statement, or just after it when the node's next assignment was waited for.
+            try await waitUntil("a result whose answer handed out a lease", timeout: 30) {
                 try await database.query(
                     """
-                    SELECT count(*)::int FROM case_runs r JOIN cases k ON k.id = r.case_id
-                    WHERE k.task_id = \(task.id) AND r.next_run_id IS NOT NULL
+                    SELECT count(*)::int FROM case_runs r JOIN case_runs n ON n.id = r.next_run_id JOIN cases k ON k.id = r.case_id
+                    WHERE k.task_id = \(task.id)
                     """
                 ).collect(Int.self)[0] > 0
             }
             agent.kill9()
             agent.killLeftoverCases()
-            let handed = try await database.query(
-                """
-                SELECT count(*)::int FROM case_runs r JOIN case_runs n ON n.id = r.next_run_id JOIN cases k ON k.id = r.case_id
-                WHERE k.task_id = \(task.id)
-                """
-            ).collect(Int.self)[0]
-            #expect(handed >= 1, "the result's answer handed out a lease")
             try agent.run()
             let ended = try await controller.waitForTask(task.id, timeout: 60)
             _ = await agent.terminate()

@@ -103,26 +103,45 @@ struct SpoolEntry: Sendable {
         if rmdir(path) != 0 && errno != ENOENT { try? FileManager.default.removeItem(at: directory) }
     }
 
-    /// Empties the entry's files (the result back to where the next one is written) and moves it into the pool.
+    /// Empties the entry and moves it into the pool. Its files are kept: the result goes back to where the next one
+    /// is written, the lease and the process group are blanked (unreadable, as if missing, until the next case's are
+    /// written), and the output is cut to nothing only when there is any. A file cut to nothing and written again is
+    /// flushed to disk when it is closed on ext4, which is what the next case would pay for each.
     private func recycle() -> Bool {
-        guard rename(resultPath, nextResultPath) == 0 || errno == ENOENT else { return false }
-        for file in [leasePath, outputPath, nextResultPath, groupPath] where truncate(file, 0) != 0 && errno != ENOENT {
-            return false
-        }
+        guard rename(resultPath, nextResultPath) == 0 || errno == ENOENT,
+            Self.blank(leasePath), Self.blank(groupPath),
+            outputSize == 0 || truncate(outputPath, 0) == 0
+        else { return false }
         return DirectoryPool.shared(for: directory.deletingLastPathComponent().path).keep(path)
     }
 
+    /// Overwrites the file with as many spaces as it holds; true when done or when there is no such file.
+    private static func blank(_ path: String) -> Bool {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return errno == ENOENT }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return false }
+        let spaces = [UInt8](repeating: 0x20, count: Int(info.st_size))
+        return pwrite(fd, spaces, spaces.count, 0) == spaces.count
+    }
+
     /// Writes each of the entry's files once, whole (mode 0600): a file an agent that died half-way through left
-    /// unreadable is taken as missing.
+    /// unreadable is taken as missing. A file kept from an earlier case is written over and then cut to its new
+    /// length, never cut to nothing first (see ``recycle()``).
     static func write(_ path: String, _ data: Data) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw AgentError("cannot write \(path): \(String(cString: strerror(errno)))") }
-        let written = data.withUnsafeBytes { bytes in Foundation.write(fd, bytes.baseAddress, bytes.count) }
-        let writeError = errno
+        var info = stat()
+        let written = data.withUnsafeBytes { bytes in pwrite(fd, bytes.baseAddress, bytes.count, 0) }
+        var failure = written == data.count ? 0 : written < 0 ? errno : ENOSPC
+        if failure == 0, fstat(fd, &info) == 0, info.st_size > data.count, ftruncate(fd, off_t(data.count)) != 0 {
+            failure = errno
+        }
         close(fd)
-        guard written == data.count else {
+        guard failure == 0 else {
             unlink(path)
-            throw AgentError("cannot write \(path): \(String(cString: strerror(writeError)))")
+            throw AgentError("cannot write \(path): \(String(cString: strerror(failure)))")
         }
     }
 }

@@ -37,8 +37,9 @@ struct DirectoryPoolTests {
         let first = try SpoolEntry.create(in: spool, lease: lease())
         try Data("output".utf8).write(to: first.outputFile)
         first.saveGroup(getpid())
-        try first.saveResult(CaseResult(token: 7, status: .passed, exitCode: 0, durationMs: 1, message: nil))
-        #expect(first.result()?.status == .passed)
+        let long = String(repeating: "long message ", count: 100)
+        try first.saveResult(CaseResult(token: 7, status: .passed, exitCode: 0, durationMs: 1, message: long))
+        #expect(first.result()?.message == long)
         let directoryInode = Self.inode(first.path)
         let outputInode = Self.inode(first.outputFile.path)
         first.remove()
@@ -51,6 +52,29 @@ struct DirectoryPoolTests {
         #expect(!FileManager.default.fileExists(atPath: second.resultFile.path))
         #expect(try second.lease().leaseId != (try? first.lease())?.leaseId)
         #expect(SpoolEntry.all(in: spool).map(\.path) == [second.path])
+
+        // The kept files are written over: a shorter result reads back whole, with nothing of the longer one.
+        try second.saveResult(CaseResult(token: 7, status: .failed, exitCode: 1, durationMs: 1, message: "short"))
+        #expect(second.result()?.message == "short" && second.result()?.status == .failed)
+        let size = try FileManager.default.attributesOfItem(atPath: second.resultFile.path)[.size] as? Int
+        let written = try WireJSON.encoder().encode(CaseResult(token: 7, status: .failed, exitCode: 1, durationMs: 1, message: "short"))
+        #expect(size == written.count)
+    }
+
+    @Test("a kept entry taken by an agent that dies before writing its lease is not mistaken for the earlier case")
+    func blankedBeforeReuse() throws {
+        let spool = FileManager.default.temporaryDirectory.appendingPathComponent("tf-pool-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: spool) }
+        let first = try SpoolEntry.create(in: spool, lease: lease())
+        first.saveGroup(getpid())
+        first.remove()
+        // What the next case's entry holds between being taken from the pool and its lease being written.
+        let pooled = try #require(try FileManager.default.contentsOfDirectory(atPath: spool.path).first)
+        let taken = SpoolEntry(directory: spool.appendingPathComponent(pooled))
+        #expect((try? taken.lease()) == nil)
+        #expect(taken.group() == nil)
+        #expect(taken.result() == nil)
     }
 
     @Test("only an empty work directory is kept; it comes back empty with its mode, and a pool left by an earlier run is cleared")

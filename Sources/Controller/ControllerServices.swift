@@ -49,7 +49,7 @@ struct ControllerServices: Sendable {
         self.database = database
         users = UserRepository(database: database)
         audit = AuditLog(database: database)
-        let activity = NodeActivity()
+        let activity = NodeActivity(clock: clock)
         self.activity = activity
         let nodes = NodeRepository(database: database, activity: activity, clock: clock)
         self.nodes = nodes
@@ -88,7 +88,8 @@ struct ControllerServices: Sendable {
             waiters: waiters,
             capabilities: capabilities,
             activity: activity,
-            metrics: metrics
+            metrics: metrics,
+            clock: clock
         )
         self.tlsFingerprint = tlsFingerprint
         metrics.dbPoolMaxConnections.set(Double(config.databasePoolSize))

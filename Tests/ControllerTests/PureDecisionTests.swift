@@ -40,6 +40,7 @@ struct PureDecisionTests {
     @Test("lease waiters: registered before the query, woken oldest first, only when they can run the work")
     func waiters() async throws {
         let waiters = LeaseWaiters()
+        let clock = SchedulingClock.manual()
         let key = WorkKey(productID: 1, toolID: 2)
         let other = WorkKey(productID: 9, toolID: 9)
         let first = waiters.register(node: 1, capabilities: [key])
@@ -47,45 +48,61 @@ struct PureDecisionTests {
         let third = waiters.register(node: 3, capabilities: [other])
         // Work arriving before the wait is not lost.
         waiters.wake(key: key, count: 1)
-        #expect(await waiters.wait(first, until: .now + .seconds(5)) == .woken)
+        #expect(await waiters.wait(first, until: clock.instant + .seconds(5), on: clock) == .woken)
         // A woken request queries again with a fresh ticket; the old one goes.
         waiters.remove(first)
-        #expect(await waiters.wait(second, until: .now + .milliseconds(50)) == .timedOut)
-        async let waiting = waiters.wait(second, until: .now + .seconds(5))
+        #expect(try await Self.timedOut(waiters, second, clock) == .timedOut)
+        async let waiting = waiters.wait(second, until: clock.instant + .seconds(5), on: clock)
         try await waitUntil("the request waits") { waiters.suspended == 1 }
         waiters.wake(key: key, count: 1)
         #expect(await waiting == .woken)
         waiters.wake(key: key, count: 5)
-        #expect(await waiters.wait(third, until: .now + .milliseconds(50)) == .timedOut)
+        #expect(try await Self.timedOut(waiters, third, clock) == .timedOut)
         waiters.wake(node: 3)
-        #expect(await waiters.wait(third, until: .now + .seconds(5)) == .woken)
+        #expect(await waiters.wait(third, until: clock.instant + .seconds(5), on: clock) == .woken)
         for ticket in [second, third] { waiters.remove(ticket) }
         #expect(waiters.count == 0)
         let cancelled = waiters.register(node: 4, capabilities: [key])
-        let task = Task { await waiters.wait(cancelled, until: .now + .seconds(30)) }
+        let task = Task { await waiters.wait(cancelled, until: clock.instant + .seconds(30), on: clock) }
         try await waitUntil("the request waits") { waiters.suspended == 1 }
         task.cancel()
         #expect(await task.value == .cancelled)
     }
 
+    /// Waits on a manual clock, moved past the deadline once the wait has begun.
+    private static func timedOut(
+        _ waiters: LeaseWaiters,
+        _ ticket: LeaseWaiters.Ticket,
+        _ clock: SchedulingClock
+    ) async throws -> LeaseWaiters.Outcome {
+        async let outcome = waiters.wait(ticket, until: clock.instant + .seconds(30), on: clock)
+        try await waitUntil("the wait begins") { clock.waiting == 1 }
+        clock.advance(by: .seconds(29))
+        await Task.yield()
+        #expect(clock.waiting == 1, "the wait ended before its deadline")
+        clock.advance(by: .seconds(1))
+        return await outcome
+    }
+
     @Test("lease waiters: a submission claims waiting requests, one per node; notifications pass them by; a claim not served wakes its request")
     func claims() async throws {
         let waiters = LeaseWaiters()
+        let clock = SchedulingClock.manual()
         let key = WorkKey(productID: 1, toolID: 2)
         let first = waiters.register(node: 1, capabilities: [key])
         let second = waiters.register(node: 2, capabilities: [key])
         let sameNode = waiters.register(node: 2, capabilities: [key])
         let querying = waiters.register(node: 3, capabilities: [key])
-        async let handed = waiters.wait(first, until: .now + .seconds(5))
-        async let unserved = waiters.wait(second, until: .now + .seconds(5))
-        async let notified = waiters.wait(sameNode, until: .now + .seconds(5))
+        async let handed = waiters.wait(first, until: clock.instant + .seconds(5), on: clock)
+        async let unserved = waiters.wait(second, until: clock.instant + .seconds(5), on: clock)
+        async let notified = waiters.wait(sameNode, until: clock.instant + .seconds(5), on: clock)
         try await waitUntil("three requests wait") { waiters.suspended == 3 }
         // Only suspended requests are claimed (not one still querying), and one per node.
         let claims = waiters.claim(key: key, limit: 5)
         try #require(claims.map(\.node) == [1, 2])
         waiters.wake(key: key, count: 5)
         #expect(await notified == .woken)
-        #expect(await waiters.wait(querying, until: .now + .seconds(5)) == .woken)
+        #expect(await waiters.wait(querying, until: clock.instant + .seconds(5), on: clock) == .woken)
         let lease = Lease(
             leaseId: UUID(),
             token: 7,
@@ -107,7 +124,7 @@ struct PureDecisionTests {
         // A claim is served or given up once; a request that stopped waiting takes no case.
         #expect(!waiters.deliver(claims[1], lease))
         let gone = waiters.register(node: 4, capabilities: [key])
-        let polling = Task { await waiters.wait(gone, until: .now + .seconds(30)) }
+        let polling = Task { await waiters.wait(gone, until: clock.instant + .seconds(30), on: clock) }
         try await waitUntil("the request waits") { waiters.suspended == 1 }
         let late = try #require(waiters.claim(key: key, limit: 1).first)
         waiters.remove(gone)

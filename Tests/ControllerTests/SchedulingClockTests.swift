@@ -104,4 +104,65 @@ struct SchedulingClockTests {
             #expect(second.caseId == first.caseId && second.attempt == 2)
         }
     }
+
+    @Test("a long poll ends when the clock passes its wait, not before, with no time passing")
+    func longPoll() async throws {
+        let clock = SchedulingClock.manual()
+        try await withController(clock: clock) { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let node = try await SimulatedNode.enroll(controller, name: "patient", products: [fixture.simulatedInventory])
+            let started = ContinuousClock.now
+            let polling = Task { try await node.lease(wait: 30) }
+            try await waitUntil("the long poll waits") { controller.services.waiters.suspended == 1 }
+            clock.advance(by: .seconds(29))
+            // Whatever the advance woke has run: the reaper's pass, the presence writer.
+            try await controller.sweep()
+            #expect(controller.services.waiters.suspended == 1, "the long poll ended before its wait")
+            clock.advance(by: .seconds(1))
+            #expect(try await polling.value == nil)
+            #expect(ContinuousClock.now - started < .seconds(20), "the wait took real time")
+        }
+    }
+
+    @Test("the reaper's next pass and the presence writer's next batch come when the clock passes their intervals")
+    func intervals() async throws {
+        let start = Date().addingTimeInterval(-3600)
+        let clock = SchedulingClock.manual(at: start)
+        try await withController(
+            .set {
+                $0.leaseTTLSeconds = 30
+                $0.reaperIntervalSeconds = 60
+                $0.retentionDays = 0
+                $0.logRetentionDays = 0
+            },
+            clock: clock
+        ) { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let node = try await SimulatedNode.enroll(controller, name: "silent", products: [fixture.simulatedInventory])
+            let other = try await SimulatedNode.enroll(controller, name: "other", products: [fixture.simulatedInventory])
+            _ = try await controller.submit(fixture.submission(["only"], retries: 1))
+            let lease = try #require(try await node.lease())
+            try await waitUntil("the reaper and the presence writer wait for their intervals") { clock.waiting == 2 }
+            func seen() async throws -> Date? {
+                try await controller.admin.request(.GET, "/api/v1/nodes/\(other.id)").decode(NodeInfo.self).lastSeenAt
+            }
+            // Seen at the start and again 5 s later: the second visit waits for the writer's next batch.
+            #expect(try await other.lease() == nil)
+            let first = try #require(try await seen())
+            clock.advance(by: .seconds(5))
+            #expect(try await other.lease() == nil)
+            #expect(try await seen() == first)
+
+            // +35 s: the lease has run out, but the reaper's interval has not passed; at +60 s it has.
+            clock.advance(by: .seconds(30))
+            #expect(try await other.lease() == nil, "reaped before the reaper's interval passed")
+            clock.advance(by: .seconds(25))
+            let again = try await waitFor("the reaper's pass requeues the case") { try await other.lease() }
+            #expect(again.caseId == lease.caseId && again.attempt == 2)
+            // The writer's interval (10 s) passed meanwhile: the visit at +5 s was written at the clock's time.
+            try await waitUntil("the batched visit is written") { try await seen().map { $0 > first } ?? false }
+            let written = try #require(try await seen())
+            #expect(written > start.addingTimeInterval(4) && written <= start.addingTimeInterval(61))
+        }
+    }
 }

@@ -11,11 +11,13 @@ struct Dispatcher: Sendable {
     let capabilities: NodeCapabilities
     let activity: NodeActivity
     let metrics: ControllerMetrics
+    /// Decides when a long poll ends.
+    let clock: SchedulingClock
 
     /// Leases now, or waits for work this node can run until `wait` seconds have passed. A case leased here gets
     /// `runID` as its lease id.
     func awaitAssignment(node: Int64, wait: Double, runID: UUID = UUID()) async throws -> Assignment? {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
+        let deadline = clock.instant + .milliseconds(Int64(wait * 1000))
         var ticket: LeaseWaiters.Ticket?
         defer { if let ticket { waiters.remove(ticket) } }
         while true {
@@ -39,8 +41,8 @@ struct Dispatcher: Sendable {
                 }
                 activity.markIdle(node, keys: capabilities, asOf: generation)
             }
-            guard ContinuousClock.now < deadline else { return nil }
-            let outcome = await cancelWhenGracefulShutdown { await waiters.wait(fresh, until: deadline) }
+            guard clock.instant < deadline else { return nil }
+            let outcome = await cancelWhenGracefulShutdown { await waiters.wait(fresh, until: deadline, on: clock) }
             switch outcome {
             case .handed(let lease):
                 return .run(lease)

@@ -128,15 +128,15 @@ final class LeaseWaiters: Sendable {
         continuation?.resume(returning: .cancelled)
     }
 
-    /// Waits until the ticket is woken, the deadline passes or the task is cancelled. A ticket woken before
-    /// this call returns at once. The ticket stays registered: wait again or remove it.
-    func wait(_ ticket: Ticket, until deadline: ContinuousClock.Instant) async -> Outcome {
+    /// Waits until the ticket is woken, the deadline passes on `clock` or the task is cancelled. A ticket woken
+    /// before this call returns at once. The ticket stays registered: wait again or remove it.
+    func wait(_ ticket: Ticket, until deadline: ContinuousClock.Instant, on clock: SchedulingClock) async -> Outcome {
         if consumeWoken(ticket) { return .woken }
         return await withTaskGroup(of: Outcome.self) { group in
             group.addTask { await self.suspend(ticket) }
             group.addTask {
                 do {
-                    try await Task.sleep(until: deadline, clock: .continuous)
+                    try await clock.sleep(until: deadline)
                     return .timedOut
                 } catch {
                     return .cancelled

@@ -16,7 +16,7 @@ final class NodeActivity: Sendable {
 
     private struct State {
         var credentials: [Data: CachedCredential] = [:]
-        /// When this process last wrote each node's `last_seen_at`.
+        /// When this process last wrote each node's `last_seen_at`, on the scheduling clock.
         var written: [Int64: ContinuousClock.Instant] = [:]
         /// Nodes seen since the last flush.
         var pending: Set<Int64> = []
@@ -52,7 +52,16 @@ final class NodeActivity: Sendable {
     /// An idle mark is trusted this long without a notification.
     let idleTTL: Duration
 
-    init(credentialTTL: Duration = .seconds(600), presenceBatchWindow: Duration = .seconds(60), idleTTL: Duration = .seconds(600)) {
+    /// Decides when a node's presence is written again; the caches' ages are this machine's time.
+    let clock: SchedulingClock
+
+    init(
+        credentialTTL: Duration = .seconds(600),
+        presenceBatchWindow: Duration = .seconds(60),
+        idleTTL: Duration = .seconds(600),
+        clock: SchedulingClock = .database
+    ) {
+        self.clock = clock
         self.credentialTTL = credentialTTL
         self.presenceBatchWindow = presenceBatchWindow
         self.idleTTL = idleTTL
@@ -79,12 +88,13 @@ final class NodeActivity: Sendable {
 
     /// Whether the node's visit must be written now (first in a while); otherwise it joins the next batch.
     func needsImmediateWrite(_ node: Int64) -> Bool {
-        state.withLock { state in
-            if let written = state.written[node], ContinuousClock.now - written < presenceBatchWindow {
+        let now = clock.instant
+        return state.withLock { state in
+            if let written = state.written[node], now - written < presenceBatchWindow {
                 state.pending.insert(node)
                 return false
             }
-            state.written[node] = .now
+            state.written[node] = now
             state.pending.remove(node)
             return true
         }
@@ -92,10 +102,11 @@ final class NodeActivity: Sendable {
 
     /// Takes the nodes to record in the next batch.
     func takePending() -> [Int64] {
-        state.withLock { state in
+        let now = clock.instant
+        return state.withLock { state in
             let nodes = Array(state.pending)
             state.pending.removeAll()
-            for node in nodes { state.written[node] = .now }
+            for node in nodes { state.written[node] = now }
             return nodes
         }
     }

@@ -8,7 +8,7 @@ import WireProtocol
 /// Finds leases that expired without a heartbeat, records their runs as `lost` and hands the cases back to
 /// the queue (or ends them as `error` past the retry limit); marks silent nodes offline; lifts expired
 /// retry avoidances. One replica at a time acts, under an advisory lock (``SingletonLoop``). What has expired is
-/// decided by the scheduling clock: a test that moves its clock runs a pass at once with ``sweep()``.
+/// decided by the scheduling clock: a test that moves its clock past the interval runs the next pass, or runs one at once with ``sweep()``.
 struct Reaper: Service {
     /// The advisory lock key of the reaper ("tfreaper" in ASCII).
     static let lockKey: Int64 = 0x7466_7265_6170_6572
@@ -20,6 +20,7 @@ struct Reaper: Service {
             name: "reaper",
             lockKey: Self.lockKey,
             interval: .milliseconds(Int64(services.config.reaperIntervalSeconds * 1000)),
+            clock: services.clock,
             database: services.database,
             migrated: services.migrated,
             logger: services.logger

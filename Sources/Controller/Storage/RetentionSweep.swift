@@ -38,6 +38,7 @@ struct RetentionSweep: Service {
             name: "retention sweep",
             lockKey: Self.lockKey,
             interval: .milliseconds(Int64(services.config.retentionIntervalSeconds * 1000)),
+            clock: services.clock,
             keepsConnection: false,
             database: services.database,
             migrated: services.migrated,

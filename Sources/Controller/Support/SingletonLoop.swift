@@ -14,6 +14,8 @@ struct SingletonLoop: Sendable {
     var name: String
     var lockKey: Int64
     var interval: Duration
+    /// Measures the interval; failures and the lock are retried by this machine's time.
+    let clock: SchedulingClock
     /// Whether to keep a connection, and the lock on it, between passes.
     var keepsConnection = true
     let database: Database
@@ -48,7 +50,7 @@ struct SingletonLoop: Sendable {
                         return number + 1
                     }
                 }
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                try? await cancelWhenGracefulShutdown { try await clock.sleep(for: interval) }
             } catch {
                 if Task.isCancelled || Task.isShuttingDownGracefully { break }
                 logger.warning("\(name) lost its connection; retrying: \(String(reflecting: error))")
@@ -70,7 +72,7 @@ struct SingletonLoop: Sendable {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try await run(pass, number, on: session)
             number += 1
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            try? await cancelWhenGracefulShutdown { try await clock.sleep(for: interval) }
         }
         _ = try? await session.query("SELECT pg_advisory_unlock(\(lockKey))")
         return number

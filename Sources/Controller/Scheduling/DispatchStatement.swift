@@ -32,7 +32,7 @@ struct DispatchStatement: PostgresPreparedStatement {
         ),
         finished_run AS (
             -- The guards again on the row as it is now: a statement that waited for the node's lock sees older rows.
-            UPDATE case_runs r SET outcome = $4, exit_code = $5::bigint, duration_ms = $6, message = $7::text, ended_at = \(clockNow),
+            UPDATE case_runs r SET \(EndingSQL.runEnded(outcome: "$4", exitCode: "$5::bigint", durationMs: "$6", message: "$7::text", now: clockNow)),
                 log_bytes = r.log_bytes + length($11::bytea), next_run_id = CASE WHEN $19 THEN $14::uuid END
             FROM ending e
             WHERE r.id = e.run_id AND r.node_id = $1 AND r.lease_token = $3 AND r.outcome IS NULL
@@ -40,8 +40,7 @@ struct DispatchStatement: PostgresPreparedStatement {
             RETURNING r.id, r.case_id
         ),
         ended AS (
-            UPDATE cases k SET state = $8, current_run_id = NULL, duration_ms = $6, exit_code = $5::bigint, message = $9::text,
-                started_at = coalesce(k.started_at, k.leased_at), finished_at = \(clockNow), updated_at = \(clockNow)
+            UPDATE cases k SET \(EndingSQL.caseEnded(state: "$8", durationMs: "$6", exitCode: "$5::bigint", message: "$9::text", now: clockNow))
             FROM finished_run f JOIN ending e ON e.run_id = f.id
             WHERE k.id = f.case_id AND k.current_run_id = f.id
             RETURNING e.task_id, e.submitted_by, e.case_name, e.product_id, e.tool_id
@@ -51,13 +50,12 @@ struct DispatchStatement: PostgresPreparedStatement {
             SELECT f.id, $10::bigint, $11::bytea FROM finished_run f WHERE length($11::bytea) > 0
         ),
         learned AS (
-            INSERT INTO case_durations (product_name, tool_name, case_name, mean_ms, last_ms, samples)
-            SELECT p.name, tl.name, e.case_name, $6::float8, $6, 1
-            FROM ended e JOIN products p ON p.id = e.product_id JOIN tools tl ON tl.id = e.tool_id
-            WHERE $18
-            ON CONFLICT (product_name, tool_name, case_name) DO UPDATE SET
-                mean_ms = case_durations.mean_ms * 0.7 + excluded.mean_ms * 0.3,
-                last_ms = excluded.last_ms, samples = case_durations.samples + 1, updated_at = \(clockNow)
+            \(EndingSQL.learnDuration(
+                """
+                SELECT p.name, tl.name, e.case_name, $6::float8, $6, 1, \(clockNow)
+                FROM ended e JOIN products p ON p.id = e.product_id JOIN tools tl ON tl.id = e.tool_id
+                WHERE $18
+                """))
         ),
         free AS (
             SELECT node.id, node.labels FROM node

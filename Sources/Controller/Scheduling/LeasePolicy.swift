@@ -42,6 +42,9 @@ struct LeasePolicy: Sendable {
         }
     }
 
+    /// Whether a case that ended in `state` teaches how long it takes: only a test that ran to its verdict does.
+    func learnsDuration(_ state: CaseState) -> Bool { state == .passed || state == .failed }
+
     /// What becomes of a case whose lease expired with no result.
     func afterLostRun(attempts: Int, maxInfraRetries: Int, cancelled: Cancellation?) -> Decision {
         if let cancelled { return .finish(.cancelled, note: "\(cancelled.note); the node stopped answering") }

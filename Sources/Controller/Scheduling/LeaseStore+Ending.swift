@@ -47,7 +47,7 @@ extension LeaseStore {
                 runMessage: message,
                 caseState: state.rawValue,
                 caseMessage: message,
-                learnDuration: state == .passed || state == .failed,
+                learnDuration: policy.learnsDuration(state),
                 logOffset: result.log?.offset,
                 log: ByteBuffer(bytes: result.log?.data ?? Data())
             )
@@ -156,38 +156,56 @@ extension LeaseStore {
     /// the node's health, and completes the task when this was its last case.
     func endRun(_ run: OpenRun, how end: RunEnd, transaction: Transaction) async throws {
         let now = clock.now
+        // The values are bound in `v`, where the fragments of ``EndingSQL`` find them.
+        let runEnded = EndingSQL.runEnded(
+            outcome: "v.outcome",
+            exitCode: "v.exit_code",
+            durationMs: "coalesce(v.duration_ms, r.duration_ms)",
+            message: "v.message",
+            now: "v.now"
+        )
         try await transaction.query(
             """
-            UPDATE case_runs SET outcome = \(end.outcome), exit_code = \(end.exitCode),
-                duration_ms = coalesce(\(end.durationMs), duration_ms), message = \(end.runMessage), ended_at = \(now),
-                next_run_id = \(end.nextRunID)
-            WHERE id = \(run.runID)
+            WITH v AS (
+                SELECT \(end.outcome)::text AS outcome, \(end.exitCode)::int AS exit_code, \(end.durationMs)::bigint AS duration_ms,
+                    \(end.runMessage)::text AS message, \(now) AS now
+            )
+            UPDATE case_runs r SET \(unescaped: runEnded), next_run_id = \(end.nextRunID) FROM v WHERE r.id = \(run.runID)
             """
         )
         switch end.decision {
         case .retry:
             try await requeue(caseID: run.caseID, nodeID: run.nodeID, message: end.requeueMessage, transaction: transaction)
         case .finish(let state, let note):
+            let caseEnded = EndingSQL.caseEnded(
+                state: "v.state",
+                durationMs: "coalesce(v.duration_ms, k.duration_ms)",
+                exitCode: "coalesce(v.exit_code, k.exit_code)",
+                message: "v.message",
+                now: "v.now"
+            )
             try await transaction.query(
                 """
-                UPDATE cases SET state = \(state.rawValue), current_run_id = NULL,
-                    duration_ms = coalesce(\(end.durationMs), duration_ms), exit_code = coalesce(\(end.exitCode), exit_code),
-                    message = \(end.noted(note)), started_at = coalesce(started_at, leased_at), finished_at = \(now),
-                    updated_at = \(now)
-                WHERE id = \(run.caseID)
+                WITH v AS (
+                    SELECT \(state.rawValue)::text AS state, \(end.exitCode)::int AS exit_code,
+                        \(end.durationMs)::bigint AS duration_ms, \(end.noted(note))::text AS message, \(now) AS now
+                )
+                UPDATE cases k SET \(unescaped: caseEnded) FROM v WHERE k.id = \(run.caseID)
                 """
             )
-            if let duration = end.durationMs, state == .passed || state == .failed {
+            if let duration = end.durationMs, policy.learnsDuration(state) {
+                let learned = EndingSQL.learnDuration(
+                    """
+                    SELECT p.name, tl.name, k.name, v.duration_ms::float8, v.duration_ms, 1, v.now
+                    FROM v, cases k JOIN tasks t ON t.id = k.task_id JOIN products p ON p.id = t.product_id
+                    JOIN tools tl ON tl.id = t.tool_id
+                    WHERE k.id = v.case_id
+                    """
+                )
                 try await transaction.query(
                     """
-                    INSERT INTO case_durations (product_name, tool_name, case_name, mean_ms, last_ms, samples)
-                    SELECT p.name, tl.name, k.name, \(Double(duration)), \(duration), 1
-                    FROM cases k JOIN tasks t ON t.id = k.task_id JOIN products p ON p.id = t.product_id
-                    JOIN tools tl ON tl.id = t.tool_id
-                    WHERE k.id = \(run.caseID)
-                    ON CONFLICT (product_name, tool_name, case_name) DO UPDATE SET
-                        mean_ms = case_durations.mean_ms * 0.7 + excluded.mean_ms * 0.3,
-                        last_ms = excluded.last_ms, samples = case_durations.samples + 1, updated_at = \(now)
+                    WITH v AS (SELECT \(run.caseID)::bigint AS case_id, \(duration)::bigint AS duration_ms, \(now) AS now)
+                    \(unescaped: learned)
                     """
                 )
             }

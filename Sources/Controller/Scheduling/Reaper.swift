@@ -76,9 +76,17 @@ struct Reaper: Service {
                 let expiredAt = try row.makeRandomAccess()[OpenRun.columnCount].decode(Date.self)
                 let message = "lease expired at \(WireJSON.formatTimestamp(expiredAt)): no heartbeat from the node"
                 guard run.isCurrent else {
+                    let runEnded = EndingSQL.runEnded(
+                        outcome: "'lost'",
+                        exitCode: "r.exit_code",
+                        durationMs: "r.duration_ms",
+                        message: "v.message",
+                        now: "v.now"
+                    )
                     try await transaction.query(
                         """
-                        UPDATE case_runs SET outcome = 'lost', ended_at = \(now), message = \(message) WHERE id = \(runID)
+                        WITH v AS (SELECT \(message)::text AS message, \(now) AS now)
+                        UPDATE case_runs r SET \(unescaped: runEnded) FROM v WHERE r.id = \(runID)
                         """
                     )
                     return true

@@ -54,10 +54,12 @@ enum SchedulingSQL {
         """
     }
 
-    /// Task `t`'s priority with aging at `now`; `aging` is the SQL expression of the aging interval in seconds.
+    /// Task `t`'s priority with aging at `now` (``SchedulingOrder/agedPriority(_:now:)``); `aging` is the SQL expression
+    /// of the aging interval in seconds.
     static func agedPriority(_ t: String, aging: String, now: String) -> String {
         """
-        \(t).priority + least(floor(extract(epoch FROM \(now) - coalesce(\(t).dispatched_at, \(t).created_at)) / \(aging)), 1000)
+        \(t).priority + least(floor(extract(epoch FROM \(now) - coalesce(\(t).dispatched_at, \(t).created_at)) / \(aging)), \
+        \(SchedulingOrder.maxAgingSteps))
         """
     }
 
@@ -68,8 +70,8 @@ enum SchedulingSQL {
         """
     }
 
-    /// The order of candidate tasks `t`; `ending` is a relation of runs that are ending in the same statement
-    /// (`task_id`, `submitted_by`), which no longer count as running.
+    /// The order of candidate tasks `t` (``SchedulingOrder``); `ending` is a relation of runs that are ending in the same
+    /// statement (`task_id`, `submitted_by`), which no longer count as running.
     static func taskOrder(aging: String, ending: String, now: String) -> String {
         """
         \(agedPriority("t", aging: aging, now: now)) DESC,

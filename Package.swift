@@ -161,6 +161,7 @@ let package = Package(
             name: "testfleet-bench",
             dependencies: [
                 "WireProtocol",
+                "ConfigFile",
                 "ControllerClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -184,11 +184,9 @@ struct AgentConfiguration: Sendable, Equatable {
 
             """
         for product in products {
-            out += "\n[[product]]\nname = \(TOML.quote(product.name))\nversion = \(TOML.quote(product.version))\n"
-            out += "path = \(TOML.quote(product.path))\n"
+            out += TOML.arrayTable("product", ["name": product.name, "version": product.version, "path": product.path])
             for tool in product.tools {
-                out += "\n[[product.tool]]\nname = \(TOML.quote(tool.name))\nversion = \(TOML.quote(tool.version))\n"
-                out += "path = \(TOML.quote(tool.path))\n"
+                out += TOML.arrayTable("product.tool", ["name": tool.name, "version": tool.version, "path": tool.path])
             }
         }
         return out

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConfigFile
 import ControllerClient
 import Foundation
 import WireProtocol
@@ -50,19 +51,9 @@ extension BenchCommand {
                     )
                     enroll.waitUntilExit()
                     guard enroll.terminationStatus == 0 else { throw BenchError("enrolling agent \(index) failed") }
-                    let inventory = """
-
-                        [[product]]
-                        name = "\(product.name)"
-                        version = "\(product.version)"
-                        path = "/tmp"
-
-                        [[product.tool]]
-                        name = "\(tool.name)"
-                        version = "\(tool.version)"
-                        path = "/tmp"
-
-                        """
+                    let inventory =
+                        TOML.arrayTable("product", ["name": product.name, "version": product.version, "path": "/tmp"])
+                        + TOML.arrayTable("product.tool", ["name": tool.name, "version": tool.version, "path": "/tmp"])
                     let handle = try FileHandle(forWritingTo: config)
                     try handle.seekToEnd()
                     try handle.write(contentsOf: Data(inventory.utf8))

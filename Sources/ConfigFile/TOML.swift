@@ -1,5 +1,5 @@
 /// Reads TOML 1.0 documents (tables, arrays of tables, dotted keys, inline tables, every string form,
-/// integers, floats, booleans; dates and times are kept as text) and quotes values for writing them.
+/// integers, floats, booleans; dates and times are kept as text), and quotes values and writes tables for writing them.
 public enum TOML {
     public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
         var parser = TOMLParser(scalars: Array(text.unicodeScalars))
@@ -54,5 +54,13 @@ public enum TOML {
     public static func key(_ key: String) -> String {
         let bare = !key.isEmpty && key.unicodeScalars.allSatisfy { TOMLParser.isBareKeyCharacter($0) }
         return bare ? key : quote(key)
+    }
+
+    /// One table of an array of tables (`[[product]]`, `[[product.tool]]`) with string values, after a blank
+    /// line: how the agent's configuration lists what is installed, whoever writes it (the agent when it
+    /// enrolls, the demo and the benchmarks for the agents they start). `path` is a dotted key path, written as
+    /// it is.
+    public static func arrayTable(_ path: String, _ values: KeyValuePairs<String, String>) -> String {
+        "\n[[\(path)]]\n" + values.map { "\(key($0.key)) = \(quote($0.value))\n" }.joined()
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConfigFile
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -170,19 +171,8 @@ struct DemoScenario {
         for version in versions {
             let productDirectory = directory.appendingPathComponent("demo-shop-\(version)")
             try FileManager.default.createDirectory(at: productDirectory, withIntermediateDirectories: true)
-            inventory += """
-
-                [[product]]
-                name = "demo-shop"
-                version = "\(version)"
-                path = "\(productDirectory.path)"
-
-                [[product.tool]]
-                name = "demo-runner"
-                version = "1.0"
-                path = "\(toolDirectory.path)"
-
-                """
+            inventory += TOML.arrayTable("product", ["name": "demo-shop", "version": version, "path": productDirectory.path])
+            inventory += TOML.arrayTable("product.tool", ["name": "demo-runner", "version": "1.0", "path": toolDirectory.path])
         }
         let handle = try FileHandle(forWritingTo: configFile)
         try handle.seekToEnd()

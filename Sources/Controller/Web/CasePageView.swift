@@ -22,17 +22,11 @@ struct CasePageView: Sendable {
         var tests: String?
     }
 
-    var id: Int64
-    var name: String
+    /// What the task's case table shows of the case.
+    var `case`: CaseRow
     var taskID: Int64
     var taskName: String
-    var state: String
-    var stateLabel: String
-    var node: NodeSummary?
-    var attempts: Int
-    var duration: String
     var exitCode: String
-    var message: String?
     var started: String
     var finished: String
     /// The tests of the final attempt in a line, when it reported tests.
@@ -52,17 +46,10 @@ struct CasePageView: Sendable {
     /// - Parameter viewer: who looks; the cancel button is offered to those who may use it.
     init(_ detail: CaseDetail, shown: CaseRun?, viewer: Caller) {
         let info = detail.case
-        id = info.id
-        name = info.name
+        self.case = CaseRow(info)
         taskID = detail.task.id
         taskName = detail.task.name
-        state = info.state.rawValue
-        stateLabel = WebFormat.state(info.state.rawValue)
-        node = info.node
-        attempts = info.attempts
-        duration = WebFormat.duration(info.durationMs)
         exitCode = info.exitCode.map(String.init) ?? "—"
-        message = info.message.flatMap { $0.isEmpty ? nil : $0 }
         started = WebFormat.time(info.startedAt)
         finished = WebFormat.time(info.finishedAt)
         tests = info.tests?.summary

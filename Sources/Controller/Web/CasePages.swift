@@ -120,7 +120,7 @@ struct CasePages {
     }
 
     private func frame(_ view: CasePageView, _ user: WebUser, log: LogPanel?, tests: CaseTestsView? = nil) -> PageFrame {
-        renderer.frame(view.name, user, .tasks, CasePage(view: view, log: log, tests: tests))
+        renderer.frame(view.case.name, user, .tasks, CasePage(view: view, log: log, tests: tests))
     }
 
     /// The case, its log panel and its tests, as the templates see them.

@@ -60,7 +60,7 @@ struct CasePages {
             let id = try request.id(context)
             let test = try await TestRepository(database: services.database).test(caseID: id, n: Int(try request.id(context, "n")))
             let view = TestPageView(test, of: try await services.tasks.caseDetail(id: id))
-            let page = renderer.frame(view.name, user, .tasks, view)
+            let page = renderer.frame(view.test.name, user, .tasks, view)
             return try renderer.page("test", page)
         }
         web.post("cases/:id/cancel") { request, context -> Response in

@@ -7,12 +7,8 @@ struct TestPageView: Sendable {
     var caseName: String
     var taskID: Int64
     var taskName: String
-    var n: Int
-    var name: String
-    var status: String
-    var duration: String
-    var message: String?
-    var flaky: Bool
+    /// What the case page's test table shows of the test.
+    var test: TestRow
     var output: String?
 
     init(_ test: CaseTest, of detail: CaseDetail) {
@@ -20,12 +16,7 @@ struct TestPageView: Sendable {
         caseName = detail.case.name
         taskID = detail.task.id
         taskName = detail.task.name
-        n = test.n
-        name = test.qualifiedName
-        status = test.status.rawValue
-        duration = WebFormat.duration(test.durationMs)
-        message = test.message
-        flaky = test.flaky == true
+        self.test = TestRow(test, caseID: detail.case.id)
         output = test.output.flatMap { $0.isEmpty ? nil : $0 }
     }
 }

@@ -3,29 +3,30 @@ import WireProtocol
 
 /// A node's page: its facts, what it runs and what is installed on it.
 struct NodePageView: Sendable {
-    /// A product installed on the node, with its tools.
-    struct InstalledProduct: Sendable {
+    /// A product installed on the node with its tools, or one of those tools.
+    struct Installed: Sendable {
         var name: String
         var version: String
-        var productID: Int64?
+        /// Its page in the catalog; `nil` when the catalog does not know it.
+        var href: String?
         var path: String
         var state: String
         var source: String
-        var tools: [InstalledTool]
-    }
+        var tools: [Installed]
 
-    /// A tool installed under a product on the node.
-    struct InstalledTool: Sendable {
-        var name: String
-        var version: String
-        var toolID: Int64?
-        var path: String
-        var state: String
-        var source: String
+        init(_ item: some InstalledOnNode, href: String?, tools: [Installed] = []) {
+            name = item.name
+            version = item.version
+            self.href = href
+            path = item.installPath
+            state = item.state.rawValue
+            source = item.source.rawValue
+            self.tools = tools
+        }
     }
 
     var node: NodeRow
-    var products: [InstalledProduct]
+    var products: [Installed]
     var back: String
     /// The controls that install and remove products and tools (admins only).
     var environment: EnvironmentView?
@@ -33,23 +34,10 @@ struct NodePageView: Sendable {
     init(_ info: NodeInfo, canAdminister: Bool) {
         node = NodeRow(info, canAdminister: canAdminister)
         products = (info.inventory ?? []).map { product in
-            InstalledProduct(
-                name: product.name,
-                version: product.version,
-                productID: product.productId,
-                path: product.installPath,
-                state: product.state.rawValue,
-                source: product.source.rawValue,
-                tools: product.tools.map {
-                    InstalledTool(
-                        name: $0.name,
-                        version: $0.version,
-                        toolID: $0.toolId,
-                        path: $0.installPath,
-                        state: $0.state.rawValue,
-                        source: $0.source.rawValue
-                    )
-                }
+            Installed(
+                product,
+                href: product.productId.map { "/products/\($0)" },
+                tools: product.tools.map { Installed($0, href: $0.toolId.map { "/tools/\($0)" }) }
             )
         }
         back = "/nodes/\(info.id)"

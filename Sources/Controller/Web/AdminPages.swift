@@ -22,10 +22,9 @@ struct AdminPages {
             let token = try await services.users.createToken(userID: user.id, name: form.text("name") ?? "", by: user.caller)
             return try await page(user, AdminView.Created(apiToken: token), status: .created)
         }
-        web.post("admin/tokens/:id/revoke") { request, context -> Response in
-            let (user, _) = try await context.webForm(request)
-            try await services.users.deleteToken(id: try request.id(context), by: user.caller)
-            return WebRedirect(location: "/admin#tokens").response
+        web.button("admin/tokens/:id/revoke") { user, id, _ in
+            try await services.users.deleteToken(id: id, by: user.caller)
+            return "/admin#tokens"
         }
         web.post("admin/enrollment-tokens") { request, context -> Response in
             let (user, form) = try await context.webForm(request, admin: true)
@@ -38,10 +37,9 @@ struct AdminPages {
             let command = EnrollmentRoutes(services: services).enrollCommand(token: secret)
             return try await page(user, AdminView.Created(enrollment: .init(id: token.id, command: command)), status: .created)
         }
-        web.post("admin/enrollment-tokens/:id/revoke") { request, context -> Response in
-            let (user, _) = try await context.webForm(request, admin: true)
-            try await services.nodes.revokeEnrollmentToken(id: try request.id(context), by: user.caller)
-            return WebRedirect(location: "/admin#enrollment").response
+        web.button("admin/enrollment-tokens/:id/revoke", admin: true) { user, id, _ in
+            try await services.nodes.revokeEnrollmentToken(id: id, by: user.caller)
+            return "/admin#enrollment"
         }
     }
 

@@ -63,12 +63,10 @@ struct CasePages {
             let page = renderer.frame(view.test.name, user, .tasks, view)
             return try renderer.page("test", page)
         }
-        web.post("cases/:id/cancel") { request, context -> Response in
-            let (user, _) = try await context.webForm(request)
-            let id = try request.id(context)
+        web.button("cases/:id/cancel") { user, id, context in
             try await services.tasks.cancelCase(id: id, by: user.caller, completion: services.completion)
             context.logger.info("case cancelled", metadata: ["testfleet.case.id": .stringConvertible(id)])
-            return WebRedirect(location: "/cases/\(id)").response
+            return "/cases/\(id)"
         }
         web.get("events/cases/:id/log") { request, context -> Response in
             let user = try context.webUser(request)

@@ -44,10 +44,9 @@ struct CatalogItemPages<Details: CatalogPageDetails> {
                 return try await itemPage(id, user, nil, error)
             }
         }
-        web.post(RouterPath("\(kind.plural)/:id/delete")) { request, context -> Response in
-            let (user, _) = try await context.webForm(request, admin: true)
-            try await services.deleteCatalogItem(kind: kind, id: try request.id(context), by: user.caller)
-            return WebRedirect(location: "/\(kind.plural)").response
+        web.button(RouterPath("\(kind.plural)/:id/delete"), admin: true) { user, id, _ in
+            try await services.deleteCatalogItem(kind: kind, id: id, by: user.caller)
+            return "/\(kind.plural)"
         }
         web.post(RouterPath("\(kind.plural)/:id/artifact")) { request, context -> Response in
             let user = try context.webUser(request)

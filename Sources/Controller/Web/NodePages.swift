@@ -79,12 +79,10 @@ struct NodePages {
             let node = NodeRow(try await services.nodes.get(id: try request.id(context)), canAdminister: true)
             return try renderer.page("node-revoke", renderer.frame("Revoke \(node.name)", user, .nodes, node))
         }
-        web.post("nodes/:id/revoke") { request, context -> Response in
-            let (user, _) = try await context.webForm(request, admin: true)
-            let id = try request.id(context)
+        web.button("nodes/:id/revoke", admin: true) { user, id, context in
             try await services.nodes.revoke(id: id, by: user.caller)
             context.logger.notice("node credential revoked", metadata: ["testfleet.node.id": .stringConvertible(id)])
-            return WebRedirect(location: "/nodes/\(id)").response
+            return "/nodes/\(id)"
         }
         web.get("events/nodes") { request, context -> Response in
             let user = try context.webUser(request)

@@ -43,26 +43,20 @@ struct TaskPages {
             page.events = view.settled ? nil : view.events
             return try renderer.page("task", page)
         }
-        web.post("tasks/:id/cancel") { request, context -> Response in
-            let (user, _) = try await context.webForm(request)
-            let id = try request.id(context)
+        web.button("tasks/:id/cancel") { user, id, context in
             try await services.tasks.cancel(id: id, by: user.caller, completion: services.completion)
             context.logger.info("task cancelled", metadata: ["testfleet.task.id": .stringConvertible(id)])
-            return WebRedirect(location: "/tasks/\(id)").response
+            return "/tasks/\(id)"
         }
-        web.post("tasks/:id/rerun") { request, context -> Response in
-            let (user, _) = try await context.webForm(request)
-            let id = try request.id(context)
+        web.button("tasks/:id/rerun") { user, id, context in
             let stored = try await services.rerun(taskID: id, RerunRequest(cases: .failed), by: user.caller)
             context.logger.info("task rerun", metadata: ["testfleet.task.id": .stringConvertible(stored.id)])
-            return WebRedirect(location: "/tasks/\(stored.id)").response
+            return "/tasks/\(stored.id)"
         }
-        web.post("tasks/:id/delete") { request, context -> Response in
-            let (user, _) = try await context.webForm(request)
-            let id = try request.id(context)
+        web.button("tasks/:id/delete") { user, id, context in
             try await services.tasks.delete(id: id, by: user.caller)
             context.logger.info("task deleted", metadata: ["testfleet.task.id": .stringConvertible(id)])
-            return WebRedirect(location: "/tasks").response
+            return "/tasks"
         }
         web.get("tasks/:id/report") { request, context -> Response in
             let user = try context.webUser(request)

@@ -28,7 +28,6 @@ struct AuditView: Sendable {
     var actor: String
     var actions: [SelectOption]
     var pages: PageLinks
-    var hasPages: Bool
 
     init(page: Page<AuditEntry>, filter: AuditLog.Filter, pagination: Pagination) {
         audit = page.items.map(Row.init)
@@ -38,6 +37,5 @@ struct AuditView: Sendable {
             + AuditAction.allCases.map { SelectOption(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == filter.action) }
         let query = [("actor", filter.actor), ("action", filter.action)].compactMap { name, value in value.map { (name, $0) } }
         pages = PageLinks.make(base: "/admin/audit", query: query, pagination: pagination, nextCursor: page.nextCursor, dense: false)
-        hasPages = pages.any
     }
 }

@@ -9,7 +9,6 @@ struct CaseTestsView: Sendable {
     var statusFilter: String?
     var rows: [TestRow]
     var pages: PageLinks
-    var hasPages: Bool
 
     init(caseID: Int64, counts: TestCounts, tests: Page<CaseTest>, status: TestStatus?, pagination: Pagination) {
         summary = counts.summary
@@ -30,6 +29,5 @@ struct CaseTestsView: Sendable {
         rows = tests.items.map { TestRow($0, caseID: caseID) }
         let query = status.map { [("status", $0.rawValue)] } ?? []
         pages = PageLinks.make(base: base, query: query, pagination: pagination, nextCursor: tests.nextCursor, dense: status == nil)
-        hasPages = pages.any
     }
 }

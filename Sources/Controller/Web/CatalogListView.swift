@@ -6,7 +6,6 @@ struct CatalogListView<Item: Sendable>: Sendable {
     var items: [Item]
     var isAdmin: Bool
     var pages: PageLinks
-    var hasPages: Bool
     var error: String?
     var form: [String: String]
 
@@ -14,7 +13,6 @@ struct CatalogListView<Item: Sendable>: Sendable {
         self.items = items
         self.isAdmin = isAdmin
         pages = PageLinks.make(base: base, query: [], pagination: pagination, nextCursor: nextCursor, dense: false)
-        hasPages = pages.any
         self.error = error
         self.form = form
     }

@@ -8,7 +8,6 @@ struct NodeListView: Sendable {
     var filtered: Bool
     var isAdmin: Bool
     var pages: PageLinks
-    var hasPages: Bool
     var back: String
 
     init(nodes: Page<NodeInfo>, counts: [NodeState: Int], state: NodeState?, pagination: Pagination, isAdmin: Bool, now: Date = Date()) {
@@ -22,7 +21,6 @@ struct NodeListView: Sendable {
         self.isAdmin = isAdmin
         let query = state.map { [("state", $0.rawValue)] } ?? []
         pages = PageLinks.make(base: "/nodes", query: query, pagination: pagination, nextCursor: nodes.nextCursor, dense: false)
-        hasPages = pages.any
         back = "/nodes" + (state.map { "?state=\($0.rawValue)" } ?? "")
     }
 }

@@ -3,11 +3,11 @@ import WireProtocol
 
 /// Links between the pages of a list.
 struct PageLinks: Sendable {
-    var first: String?
-    var previous: String?
-    var next: String?
-
-    var any: Bool { first != nil || previous != nil || next != nil }
+    private(set) var first: String?
+    private(set) var previous: String?
+    private(set) var next: String?
+    /// Some link is there. Stored rather than computed, as templates read stored properties only.
+    private(set) var any = false
 
     /// Links for a list at `base` whose cursor is the last id (or ordinal) of the page before. `dense` lists
     /// have every id (a task's case ordinals): there, the previous page is one page size back.
@@ -32,6 +32,7 @@ struct PageLinks: Sendable {
             if dense, after > Int64(pagination.limit) { links.previous = link(after - Int64(pagination.limit)) }
         }
         if let nextCursor, let cursor = Int64(nextCursor) { links.next = link(cursor) }
+        links.any = links.first != nil || links.previous != nil || links.next != nil
         return links
     }
 }

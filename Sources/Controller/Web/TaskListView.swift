@@ -11,7 +11,6 @@ struct TaskListView: Sendable {
     var user: String
     var filtered: Bool
     var pages: PageLinks
-    var hasPages: Bool
 
     init(tasks: Page<TaskInfo>, filter: TaskRepository.ListFilter, products: [Product], pagination: Pagination) {
         self.tasks = tasks.items.map(TaskRow.init)
@@ -28,6 +27,5 @@ struct TaskListView: Sendable {
         if let product = filter.productID { query.append(("product_id", String(product))) }
         if let user = filter.user { query.append(("user", user)) }
         pages = PageLinks.make(base: "/tasks", query: query, pagination: pagination, nextCursor: tasks.nextCursor, dense: false)
-        hasPages = pages.any
     }
 }

@@ -26,7 +26,6 @@ struct TaskPageView: Sendable {
     var stateFilter: String?
     var cases: [CaseRow]
     var pages: PageLinks
-    var hasPages: Bool
     var events: String
     /// Failing tests and changes against the baseline, from the report.
     var tests: TaskTestsView?
@@ -75,7 +74,6 @@ struct TaskPageView: Sendable {
         self.cases = cases.items.map(CaseRow.init)
         let query = state.map { [("state", $0.rawValue)] } ?? []
         pages = PageLinks.make(base: base, query: query, pagination: pagination, nextCursor: cases.nextCursor, dense: state == nil)
-        hasPages = pages.any
         var live = query
         if pagination.limit != Pagination.defaultLimit { live.append(("limit", String(pagination.limit))) }
         if let after = pagination.after { live.append(("cursor", String(after))) }

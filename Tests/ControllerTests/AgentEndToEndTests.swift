@@ -40,26 +40,23 @@ struct AgentEndToEndTests {
             two.version = "2.0"
             var wrongTool = one.inventory
             wrongTool.tools = [("other-tool", "1", one.toolDirectory.path)]
-            let a = try await TestAgent.start(controller, name: "has-1.0", products: [one.inventory])
-            let b = try await TestAgent.start(controller, name: "has-2.0", products: [two])
-            let c = try await TestAgent.start(controller, name: "wrong-tool", products: [wrongTool])
-            defer {
-                a.stop()
-                b.stop()
-                c.stop()
+            try await withAgent(controller, name: "has-1.0", products: [one.inventory]) { _ in
+                try await withAgent(controller, name: "has-2.0", products: [two]) { _ in
+                    try await withAgent(controller, name: "wrong-tool", products: [wrongTool]) { _ in
+                        let first = try await controller.submit(one.submission((1...6).map { "v1-case-\($0)" }))
+                        var second = one.submission((1...4).map { "v2-case-\($0)" })
+                        second.product = ItemReference(name: "match", version: "2.0")
+                        let secondTask = try await controller.submit(second)
+                        try await controller.waitForTask(first.id)
+                        try await controller.waitForTask(secondTask.id)
+                        let firstCases = try await controller.cases(first.id)
+                        let secondCases = try await controller.cases(secondTask.id)
+                        #expect(firstCases.allSatisfy { $0.state == .passed && $0.node?.name == "has-1.0" })
+                        #expect(secondCases.allSatisfy { $0.state == .passed && $0.node?.name == "has-2.0" })
+                        #expect(try await controller.log(firstCases[0].id).contains("ran v1-case-1"))
+                    }
+                }
             }
-
-            let first = try await controller.submit(one.submission((1...6).map { "v1-case-\($0)" }))
-            var second = one.submission((1...4).map { "v2-case-\($0)" })
-            second.product = ItemReference(name: "match", version: "2.0")
-            let secondTask = try await controller.submit(second)
-            try await controller.waitForTask(first.id)
-            try await controller.waitForTask(secondTask.id)
-            let firstCases = try await controller.cases(first.id)
-            let secondCases = try await controller.cases(secondTask.id)
-            #expect(firstCases.allSatisfy { $0.state == .passed && $0.node?.name == "has-1.0" })
-            #expect(secondCases.allSatisfy { $0.state == .passed && $0.node?.name == "has-2.0" })
-            #expect(try await controller.log(firstCases[0].id).contains("ran v1-case-1"))
         }
     }
 
@@ -71,40 +68,40 @@ struct AgentEndToEndTests {
                 script: Self.outcomesScript,
                 runCommand: "{tool_dir}/run.sh {case} {result_file}"
             )
-            let agent = try await TestAgent.start(controller, name: "runner", products: [fixture.inventory], slots: 3, extra: "kill_grace_s = 1")
-            defer { agent.stop() }
-            // A case named like placeholders reaches the tool as typed: the command is rendered once.
-            let placeholders = "{work_dir} {result_file} {case}"
-            let names = [
-                "pass", "fail", "result-skip", "result-fail", "sleepy", "missing", "interleave", "ünïcødé ✓ 'quoted' $HOME", placeholders,
-            ]
-            let task = try await controller.submit(fixture.submission(names, timeout: 2, retries: 0))
-            let ended = try await controller.waitForTask(task.id, timeout: 90)
-            #expect(ended.state == .completed)
-            let cases = Dictionary(uniqueKeysWithValues: try await controller.cases(task.id).map { ($0.name, $0) })
-            #expect(cases["pass"]?.state == .passed && cases["pass"]?.exitCode == 0)
-            #expect(cases["fail"]?.state == .failed && cases["fail"]?.exitCode == 3)
-            #expect(cases["result-skip"]?.state == .skipped && cases["result-skip"]?.message == "not here")
-            #expect(cases["result-fail"]?.state == .failed && cases["result-fail"]?.message == "checked by the tool")
-            #expect(cases["sleepy"]?.state == .timedOut)
-            #expect(cases["missing"]?.state == .error && cases["missing"]?.exitCode == 127)
-            let odd = try #require(cases["ünïcødé ✓ 'quoted' $HOME"])
-            #expect(odd.state == .passed)
-            let oddLog = try await controller.log(odd.id)
-            #expect(oddLog.contains("case: ünïcødé ✓ 'quoted' $HOME") && oddLog.contains("env: ünïcødé ✓ 'quoted' $HOME"))
-            let literal = try #require(cases[placeholders])
-            let literalLog = try await controller.log(literal.id)
-            #expect(literal.state == .passed && literalLog.contains("case: \(placeholders)\n") && literalLog.contains("env: \(placeholders)\n"))
-            let sleepyLog = try await controller.log(cases["sleepy"]!.id)
-            #expect(sleepyLog.contains("sleeping") && !sleepyLog.contains("woke"))
-            let interleaved = try await controller.log(cases["interleave"]!.id)
-            let lines = interleaved.split(separator: "\n").map(String.init)
-            #expect(lines.filter { $0.hasPrefix("out ") } == (0..<200).map { "out \($0)" })
-            #expect(lines.filter { $0.hasPrefix("err ") } == (0..<200).map { "err \($0)" })
-            // Tailing from an offset returns the rest.
-            let tail = try await controller.admin.request(.GET, "/api/v1/cases/\(cases["interleave"]!.id)/log?offset=10")
-            #expect(tail.text == String(interleaved.utf8.dropFirst(10))!)
-            #expect(tail.header("X-Testfleet-Log-Offset") == String(interleaved.utf8.count))
+            try await withAgent(controller, name: "runner", products: [fixture.inventory], slots: 3, extra: "kill_grace_s = 1") { agent in
+                // A case named like placeholders reaches the tool as typed: the command is rendered once.
+                let placeholders = "{work_dir} {result_file} {case}"
+                let names = [
+                    "pass", "fail", "result-skip", "result-fail", "sleepy", "missing", "interleave", "ünïcødé ✓ 'quoted' $HOME", placeholders,
+                ]
+                let task = try await controller.submit(fixture.submission(names, timeout: 2, retries: 0))
+                let ended = try await controller.waitForTask(task.id, timeout: 90)
+                #expect(ended.state == .completed)
+                let cases = Dictionary(uniqueKeysWithValues: try await controller.cases(task.id).map { ($0.name, $0) })
+                #expect(cases["pass"]?.state == .passed && cases["pass"]?.exitCode == 0)
+                #expect(cases["fail"]?.state == .failed && cases["fail"]?.exitCode == 3)
+                #expect(cases["result-skip"]?.state == .skipped && cases["result-skip"]?.message == "not here")
+                #expect(cases["result-fail"]?.state == .failed && cases["result-fail"]?.message == "checked by the tool")
+                #expect(cases["sleepy"]?.state == .timedOut)
+                #expect(cases["missing"]?.state == .error && cases["missing"]?.exitCode == 127)
+                let odd = try #require(cases["ünïcødé ✓ 'quoted' $HOME"])
+                #expect(odd.state == .passed)
+                let oddLog = try await controller.log(odd.id)
+                #expect(oddLog.contains("case: ünïcødé ✓ 'quoted' $HOME") && oddLog.contains("env: ünïcødé ✓ 'quoted' $HOME"))
+                let literal = try #require(cases[placeholders])
+                let literalLog = try await controller.log(literal.id)
+                #expect(literal.state == .passed && literalLog.contains("case: \(placeholders)\n") && literalLog.contains("env: \(placeholders)\n"))
+                let sleepyLog = try await controller.log(cases["sleepy"]!.id)
+                #expect(sleepyLog.contains("sleeping") && !sleepyLog.contains("woke"))
+                let interleaved = try await controller.log(cases["interleave"]!.id)
+                let lines = interleaved.split(separator: "\n").map(String.init)
+                #expect(lines.filter { $0.hasPrefix("out ") } == (0..<200).map { "out \($0)" })
+                #expect(lines.filter { $0.hasPrefix("err ") } == (0..<200).map { "err \($0)" })
+                // Tailing from an offset returns the rest.
+                let tail = try await controller.admin.request(.GET, "/api/v1/cases/\(cases["interleave"]!.id)/log?offset=10")
+                #expect(tail.text == String(interleaved.utf8.dropFirst(10))!)
+                #expect(tail.header("X-Testfleet-Log-Offset") == String(interleaved.utf8.count))
+            }
         }
     }
 
@@ -113,21 +110,21 @@ struct AgentEndToEndTests {
         try await withController(.set { $0.heartbeatIntervalSeconds = 1 }) { controller in
             let marker = FileManager.default.temporaryDirectory.appendingPathComponent("tf-cancel-\(UUID().uuidString)")
             let fixture = try await Fixture.make(controller, script: "echo $$ > \(marker.path); sleep 60; echo finished")
-            let agent = try await TestAgent.start(controller, name: "cancel", products: [fixture.inventory], extra: "kill_grace_s = 2")
-            defer { agent.stop() }
-            let task = try await controller.submit(fixture.submission(["long", "queued-1", "queued-2"]))
-            let first = try await controller.cases(task.id)[0]
-            _ = try await controller.waitForCase(first.id) { $0.case.state == .running }
-            try await waitUntil("the case's process to write its pid", timeout: 5) { FileManager.default.fileExists(atPath: marker.path) }
-            let pid = pid_t(try String(contentsOf: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
-            #expect(Self.isRunning(pid))
-            let cancelled = try await controller.admin.request(.POST, "/api/v1/tasks/\(task.id)/cancel").decode(TaskInfo.self)
-            #expect(cancelled.state == .cancelled)
-            #expect(cancelled.counts.cancelled == 2)
-            let detail = try await controller.waitForCase(first.id, timeout: 20) { $0.case.state == .cancelled }
-            #expect(detail.runs.last?.outcome == .cancelled)
-            #expect(!Self.isRunning(pid), "the case's process still runs")
-            #expect(try await controller.log(first.id).contains("finished") == false)
+            try await withAgent(controller, name: "cancel", products: [fixture.inventory], extra: "kill_grace_s = 2") { agent in
+                let task = try await controller.submit(fixture.submission(["long", "queued-1", "queued-2"]))
+                let first = try await controller.cases(task.id)[0]
+                _ = try await controller.waitForCase(first.id) { $0.case.state == .running }
+                try await waitUntil("the case's process to write its pid", timeout: 5) { FileManager.default.fileExists(atPath: marker.path) }
+                let pid = pid_t(try String(contentsOf: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
+                #expect(Self.isRunning(pid))
+                let cancelled = try await controller.admin.request(.POST, "/api/v1/tasks/\(task.id)/cancel").decode(TaskInfo.self)
+                #expect(cancelled.state == .cancelled)
+                #expect(cancelled.counts.cancelled == 2)
+                let detail = try await controller.waitForCase(first.id, timeout: 20) { $0.case.state == .cancelled }
+                #expect(detail.runs.last?.outcome == .cancelled)
+                #expect(!Self.isRunning(pid), "the case's process still runs")
+                #expect(try await controller.log(first.id).contains("finished") == false)
+            }
         }
     }
 
@@ -143,46 +140,49 @@ struct AgentEndToEndTests {
             clock: clock
         ) { controller in
             let fixture = try await Fixture.make(controller, script: "echo start on $(hostname); sleep 4; echo done")
-            let doomed = try await TestAgent.start(controller, name: "doomed", products: [fixture.inventory])
-            let task = try await controller.submit(fixture.submission(["survivor"]))
-            let caseID = try await controller.cases(task.id)[0].id
-            let running = try await controller.waitForCase(caseID) { $0.case.state == .running }
-            let lostRun = try #require(running.runs.last)
-            doomed.kill9()
-            doomed.killLeftoverCases()
-            // Past the lease's end; a heartbeat the agent sent as it died may renew it once more, so again until it is lost.
-            try await waitUntil("the dead agent's lease is reaped") {
-                clock.advance(by: .seconds(4))
-                try await controller.sweep()
-                return try await controller.admin.request(.GET, "/api/v1/cases/\(caseID)").decode(CaseDetail.self).runs.first?.outcome == .lost
-            }
-            let rescuer = try await TestAgent.start(controller, name: "rescuer", products: [fixture.inventory])
-            defer { rescuer.stop() }
-            let ended = try await controller.waitForTask(task.id, timeout: 60)
-            #expect(ended.state == .completed)
-            let detail = try await controller.admin.request(.GET, "/api/v1/cases/\(caseID)").decode(CaseDetail.self)
-            #expect(detail.case.state == .passed)
-            #expect(detail.case.node?.name == "rescuer")
-            #expect(detail.runs.map(\.outcome) == [.lost, .passed])
-            #expect(detail.runs.map(\.node.name) == ["doomed", "rescuer"])
-            #expect(detail.case.attempts == 2)
+            try await withAgent(controller, name: "doomed", products: [fixture.inventory]) { doomed in
+                let task = try await controller.submit(fixture.submission(["survivor"]))
+                let caseID = try await controller.cases(task.id)[0].id
+                let running = try await controller.waitForCase(caseID) { $0.case.state == .running }
+                let lostRun = try #require(running.runs.last)
+                doomed.kill9()
+                doomed.killLeftoverCases()
+                // Past the lease's end; a heartbeat the agent sent as it died may renew it once more, so again until it is lost.
+                try await waitUntil("the dead agent's lease is reaped") {
+                    clock.advance(by: .seconds(4))
+                    try await controller.sweep()
+                    return try await controller.admin.request(.GET, "/api/v1/cases/\(caseID)").decode(CaseDetail.self).runs.first?.outcome == .lost
+                }
+                try await withAgent(controller, name: "rescuer", products: [fixture.inventory]) { rescuer in
+                    let ended = try await controller.waitForTask(task.id, timeout: 60)
+                    #expect(ended.state == .completed)
+                    let detail = try await controller.admin.request(.GET, "/api/v1/cases/\(caseID)").decode(CaseDetail.self)
+                    #expect(detail.case.state == .passed)
+                    #expect(detail.case.node?.name == "rescuer")
+                    #expect(detail.runs.map(\.outcome) == [.lost, .passed])
+                    #expect(detail.runs.map(\.node.name) == ["doomed", "rescuer"])
+                    #expect(detail.case.attempts == 2)
 
-            // The dead agent's result comes late: refused, nothing changes.
-            let credential = try String(contentsOf: doomed.directory.appendingPathComponent("agent.credential"), encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            let ghost = try controller.client(bearer: credential)
-            let lease = try WireJSON.decoder().decode(
-                Lease.self,
-                from: Data(contentsOf: doomed.directory.appendingPathComponent("agent-data/spool/\(lostRun.id.uuidString.lowercased())/lease.json"))
-            )
-            let late = try await ghost.request(
-                .POST,
-                "/api/v1/agent/leases/\(lostRun.id.uuidString.lowercased())/result",
-                json: CaseResult(token: lease.token, status: .failed, exitCode: 1, durationMs: 10, message: "late")
-            )
-            #expect(late.status == 409)
-            let after = try await controller.admin.request(.GET, "/api/v1/cases/\(caseID)").decode(CaseDetail.self)
-            #expect(after.case.state == .passed && after.runs.map(\.outcome) == [.lost, .passed])
+                    // The dead agent's result comes late: refused, nothing changes.
+                    let credential = try String(contentsOf: doomed.directory.appendingPathComponent("agent.credential"), encoding: .utf8)
+                        .trimmingCharacters(in: .whitespacesAndNewlines)
+                    let ghost = try controller.client(bearer: credential)
+                    let lease = try WireJSON.decoder().decode(
+                        Lease.self,
+                        from: Data(
+                            contentsOf: doomed.directory.appendingPathComponent("agent-data/spool/\(lostRun.id.uuidString.lowercased())/lease.json")
+                        )
+                    )
+                    let late = try await ghost.request(
+                        .POST,
+                        "/api/v1/agent/leases/\(lostRun.id.uuidString.lowercased())/result",
+                        json: CaseResult(token: lease.token, status: .failed, exitCode: 1, durationMs: 10, message: "late")
+                    )
+                    #expect(late.status == 409)
+                    let after = try await controller.admin.request(.GET, "/api/v1/cases/\(caseID)").decode(CaseDetail.self)
+                    #expect(after.case.state == .passed && after.runs.map(\.outcome) == [.lost, .passed])
+                }
+            }
         }
     }
 

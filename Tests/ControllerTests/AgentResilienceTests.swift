@@ -13,32 +13,32 @@ struct AgentResilienceTests {
         try await withController { controller in
             let fixture = try await Fixture.make(controller, script: "echo ok")
             // A short long-poll: the agent hears of the revocation at its next lease request.
-            let agent = try await TestAgent.start(controller, name: "leaving", products: [fixture.inventory], extra: "lease_wait_s = 2")
-            defer { agent.stop() }
-            let task = try await controller.submit(fixture.submission(["before"]))
-            #expect(try await controller.waitForTask(task.id).counts.passed == 1)
-            let nodes = try await controller.admin.request(.GET, "/api/v1/nodes").decode(Page<NodeInfo>.self)
-            let node = try #require(nodes.items.first { $0.name == "leaving" })
+            try await withAgent(controller, name: "leaving", products: [fixture.inventory], extra: "lease_wait_s = 2") { agent in
+                let task = try await controller.submit(fixture.submission(["before"]))
+                #expect(try await controller.waitForTask(task.id).counts.passed == 1)
+                let nodes = try await controller.admin.request(.GET, "/api/v1/nodes").decode(Page<NodeInfo>.self)
+                let node = try #require(nodes.items.first { $0.name == "leaving" })
 
-            let web = try WebClient(controller)
-            defer { Task { await web.shutdown() } }
-            try await web.logIn()
-            let page = try await web.get("/nodes/\(node.id)")
-            #expect(page.body.contains("href=\"/nodes/\(node.id)/revoke\""))
-            let confirm = try await web.get("/nodes/\(node.id)/revoke")
-            #expect(confirm.status == 200 && confirm.body.contains("Revoke the credential of leaving"))
-            let revoked = try await web.post("/nodes/\(node.id)/revoke")
-            #expect(revoked.status == 303 && revoked.location == "/nodes/\(node.id)")
+                let web = try WebClient(controller)
+                defer { Task { await web.shutdown() } }
+                try await web.logIn()
+                let page = try await web.get("/nodes/\(node.id)")
+                #expect(page.body.contains("href=\"/nodes/\(node.id)/revoke\""))
+                let confirm = try await web.get("/nodes/\(node.id)/revoke")
+                #expect(confirm.status == 200 && confirm.body.contains("Revoke the credential of leaving"))
+                let revoked = try await web.post("/nodes/\(node.id)/revoke")
+                #expect(revoked.status == 303 && revoked.location == "/nodes/\(node.id)")
 
-            let status = await agent.waitForExit(timeout: 30)
-            #expect(status == 78, "the agent did not end: \(agent.log.suffix(2000))")
-            #expect(agent.log.contains("this node's credential was revoked"), "\(agent.log.suffix(2000))")
-            #expect(agent.log.contains("enroll again"))
-            let after = try await controller.admin.request(.GET, "/api/v1/nodes/\(node.id)").decode(NodeInfo.self)
-            #expect(after.revoked && after.state == .disabled)
-            // Run again with the revoked credential, it stops at once with the same message.
-            let rerun = try await agent.command(["run", "--config", agent.config.path])
-            #expect(rerun.status == 78 && rerun.output.contains("this node's credential was revoked"), "\(rerun.output)")
+                let status = await agent.waitForExit(timeout: 30)
+                #expect(status == 78, "the agent did not end: \(agent.log.suffix(2000))")
+                #expect(agent.log.contains("this node's credential was revoked"), "\(agent.log.suffix(2000))")
+                #expect(agent.log.contains("enroll again"))
+                let after = try await controller.admin.request(.GET, "/api/v1/nodes/\(node.id)").decode(NodeInfo.self)
+                #expect(after.revoked && after.state == .disabled)
+                // Run again with the revoked credential, it stops at once with the same message.
+                let rerun = try await agent.command(["run", "--config", agent.config.path])
+                #expect(rerun.status == 78 && rerun.output.contains("this node's credential was revoked"), "\(rerun.output)")
+            }
         }
     }
 
@@ -46,30 +46,30 @@ struct AgentResilienceTests {
     func spool() async throws {
         let first = try await TestController.start()
         let fixture = try await Fixture.make(first, script: "echo before; sleep 3; echo after")
-        let agent = try await TestAgent.start(first, name: "patient", products: [fixture.inventory])
-        defer { agent.stop() }
-        let task = try await first.submit(fixture.submission(["survives-outage"]))
-        let caseID = try await first.cases(task.id)[0].id
-        _ = try await first.waitForCase(caseID) { $0.case.state == .running }
-        let port = first.port
-        await first.stop()
-        // The case ends while nobody listens; the agent keeps its log and result on disk.
-        let spool = agent.directory.appendingPathComponent("agent-data/spool")
-        try await waitUntil("the result is spooled", timeout: 30, every: .milliseconds(100)) {
-            let entries = (try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []
-            return entries.contains { FileManager.default.fileExists(atPath: spool.path + "/" + $0 + "/result.json") }
-        }
-        let restarted = ConfigurationChange.set {
-            $0.port = port
-            $0.adminPassword = nil
-        }
-        try await withController(restarted, databaseURL: first.databaseURL, dataDirectory: first.dataDirectory) { second in
-            let ended = try await second.waitForTask(task.id, timeout: 60)
-            #expect(ended.counts.passed == 1)
-            let log = try await second.log(caseID)
-            #expect(log.contains("before") && log.contains("after"))
-            let detail = try await second.admin.request(.GET, "/api/v1/cases/\(caseID)").decode(CaseDetail.self)
-            #expect(detail.runs.count == 1)
+        try await withAgent(first, name: "patient", products: [fixture.inventory]) { agent in
+            let task = try await first.submit(fixture.submission(["survives-outage"]))
+            let caseID = try await first.cases(task.id)[0].id
+            _ = try await first.waitForCase(caseID) { $0.case.state == .running }
+            let port = first.port
+            await first.stop()
+            // The case ends while nobody listens; the agent keeps its log and result on disk.
+            let spool = agent.directory.appendingPathComponent("agent-data/spool")
+            try await waitUntil("the result is spooled", timeout: 30, every: .milliseconds(100)) {
+                let entries = (try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []
+                return entries.contains { FileManager.default.fileExists(atPath: spool.path + "/" + $0 + "/result.json") }
+            }
+            let restarted = ConfigurationChange.set {
+                $0.port = port
+                $0.adminPassword = nil
+            }
+            try await withController(restarted, databaseURL: first.databaseURL, dataDirectory: first.dataDirectory) { second in
+                let ended = try await second.waitForTask(task.id, timeout: 60)
+                #expect(ended.counts.passed == 1)
+                let log = try await second.log(caseID)
+                #expect(log.contains("before") && log.contains("after"))
+                let detail = try await second.admin.request(.GET, "/api/v1/cases/\(caseID)").decode(CaseDetail.self)
+                #expect(detail.runs.count == 1)
+            }
         }
     }
 
@@ -78,33 +78,35 @@ struct AgentResilienceTests {
         try await withController(.set { $0.retryAvoidSeconds = 0 }) { controller in
             // The quick case outlasts the first heartbeat, which shows it running, and ends within the grace period.
             let fixture = try await Fixture.make(controller, script: "case $1 in quick) sleep 3 ;; *) sleep 30 ;; esac")
-            let quick = try await TestAgent.start(
+            try await withAgent(
                 controller,
                 name: "stopping-quick",
                 products: [fixture.inventory],
                 extra: "shutdown_grace_s = 10"
-            )
-            let task = try await controller.submit(fixture.submission(["quick"]))
-            _ = try await controller.waitForCase(try await controller.cases(task.id)[0].id) { $0.case.state == .running }
-            // A case shorter than the grace period finishes normally.
-            #expect(await quick.terminate(timeout: 20) == 0)
-            #expect(try await controller.waitForTask(task.id).counts.passed == 1)
+            ) { quick in
+                let task = try await controller.submit(fixture.submission(["quick"]))
+                _ = try await controller.waitForCase(try await controller.cases(task.id)[0].id) { $0.case.state == .running }
+                // A case shorter than the grace period finishes normally.
+                #expect(await quick.terminate(timeout: 20) == 0)
+                #expect(try await controller.waitForTask(task.id).counts.passed == 1)
 
-            let slow = try await TestAgent.start(
-                controller,
-                name: "stopping-slow",
-                products: [fixture.inventory],
-                extra: "shutdown_grace_s = 1\nkill_grace_s = 1"
-            )
-            let long = try await controller.submit(fixture.submission(["long"], retries: 1))
-            let longID = try await controller.cases(long.id)[0].id
-            _ = try await controller.waitForCase(longID) { $0.case.state == .running }
-            let started = Date()
-            #expect(await slow.terminate(timeout: 20) == 0)
-            #expect(Date().timeIntervalSince(started) < 10)
-            let detail = try await controller.waitForCase(longID) { $0.case.state == .queued }
-            #expect(detail.runs.last?.outcome == .error)
-            #expect(detail.runs.last?.message?.contains("shut down") == true)
+                try await withAgent(
+                    controller,
+                    name: "stopping-slow",
+                    products: [fixture.inventory],
+                    extra: "shutdown_grace_s = 1\nkill_grace_s = 1"
+                ) { slow in
+                    let long = try await controller.submit(fixture.submission(["long"], retries: 1))
+                    let longID = try await controller.cases(long.id)[0].id
+                    _ = try await controller.waitForCase(longID) { $0.case.state == .running }
+                    let started = Date()
+                    #expect(await slow.terminate(timeout: 20) == 0)
+                    #expect(Date().timeIntervalSince(started) < 10)
+                    let detail = try await controller.waitForCase(longID) { $0.case.state == .queued }
+                    #expect(detail.runs.last?.outcome == .error)
+                    #expect(detail.runs.last?.message?.contains("shut down") == true)
+                }
+            }
         }
     }
 
@@ -112,17 +114,17 @@ struct AgentResilienceTests {
     func status() async throws {
         try await withController { controller in
             let fixture = try await Fixture.make(controller, script: "sleep 5")
-            let agent = try await TestAgent.start(controller, name: "reporting", products: [fixture.inventory])
-            defer { agent.stop() }
-            let task = try await controller.submit(fixture.submission(["visible"]))
-            _ = try await controller.waitForCase(try await controller.cases(task.id)[0].id) { $0.case.state == .running }
-            let status = try await agent.command(["status", "--config", agent.config.path])
-            #expect(status.status == 0)
-            #expect(status.output.contains("reachable:   yes; node") && status.output.contains("is online"))
-            #expect(status.output.contains("case") && status.output.contains("visible"))
-            #expect(status.output.contains("\(fixture.product.name) \(fixture.product.version) at"))
-            let missing = try await agent.command(["status", "--config", "/nonexistent/agent.toml"])
-            #expect(missing.status != 0 && missing.output.contains("not enrolled"))
+            try await withAgent(controller, name: "reporting", products: [fixture.inventory]) { agent in
+                let task = try await controller.submit(fixture.submission(["visible"]))
+                _ = try await controller.waitForCase(try await controller.cases(task.id)[0].id) { $0.case.state == .running }
+                let status = try await agent.command(["status", "--config", agent.config.path])
+                #expect(status.status == 0)
+                #expect(status.output.contains("reachable:   yes; node") && status.output.contains("is online"))
+                #expect(status.output.contains("case") && status.output.contains("visible"))
+                #expect(status.output.contains("\(fixture.product.name) \(fixture.product.version) at"))
+                let missing = try await agent.command(["status", "--config", "/nonexistent/agent.toml"])
+                #expect(missing.status != 0 && missing.output.contains("not enrolled"))
+            }
         }
     }
 

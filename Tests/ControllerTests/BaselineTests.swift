@@ -32,39 +32,39 @@ struct BaselineTests {
                 product.version = version
                 return product
             }
-            let agent = try await TestAgent.start(controller, name: "shop-runner", products: inventory)
-            defer { agent.stop() }
+            try await withAgent(controller, name: "shop-runner", products: inventory) { agent in
 
-            /// Runs a task of `version` to its end and returns it with its report.
-            func finish(_ version: String) async throws -> (task: TaskInfo, report: TaskReport) {
-                var submission = fixture.submission(["check", "other"], name: "shop \(version)")
-                submission.product = ItemReference(id: products[version]!)
-                let task = try await controller.submit(submission)
-                #expect(try await controller.waitForTask(task.id).state == .completed)
-                let report = try await controller.admin.request(.GET, "/api/v1/tasks/\(task.id)/report").decode(TaskReport.self)
-                return (task, report)
+                /// Runs a task of `version` to its end and returns it with its report.
+                func finish(_ version: String) async throws -> (task: TaskInfo, report: TaskReport) {
+                    var submission = fixture.submission(["check", "other"], name: "shop \(version)")
+                    submission.product = ItemReference(id: products[version]!)
+                    let task = try await controller.submit(submission)
+                    #expect(try await controller.waitForTask(task.id).state == .completed)
+                    let report = try await controller.admin.request(.GET, "/api/v1/tasks/\(task.id)/report").decode(TaskReport.self)
+                    return (task, report)
+                }
+
+                let older19 = try await finish("1.9")
+                #expect(older19.report.baseline == nil && older19.report.comparison == nil)
+                let v20 = try await finish("2.0")
+                #expect(v20.report.baseline == TaskReport.Baseline(taskId: older19.task.id, version: "1.9"))
+                let newer19 = try await finish("1.9")
+                // Not 2.0, which finished last: it is higher. Not 1.9 either: the same version.
+                #expect(newer19.report.baseline == nil)
+                let v110 = try await finish("1.10")
+                // 1.9 is closest below 1.10, and the newer of its two tasks is the baseline.
+                #expect(v110.report.baseline == TaskReport.Baseline(taskId: newer19.task.id, version: "1.9"))
+                #expect(v110.report.comparison?.newlyFailing == ["check"])
+                let rc = try await finish("2.0-rc1")
+                #expect(rc.report.baseline == TaskReport.Baseline(taskId: v110.task.id, version: "1.10"))
+                #expect(rc.report.comparison?.baselineTaskId == v110.task.id && rc.report.comparison?.newlyPassing == ["check"])
+                let patch = try await finish("2.0.1")
+                #expect(patch.report.baseline == TaskReport.Baseline(taskId: v20.task.id, version: "2.0"))
+                // The JSON names the baseline as the API documents it.
+                let json = try await controller.admin.request(.GET, "/api/v1/tasks/\(patch.task.id)/report").body
+                let baseline = (try JSONSerialization.jsonObject(with: json) as? [String: Any])?["baseline"] as? [String: Any]
+                #expect(baseline?["task_id"] as? Int == Int(v20.task.id) && baseline?["version"] as? String == "2.0")
             }
-
-            let older19 = try await finish("1.9")
-            #expect(older19.report.baseline == nil && older19.report.comparison == nil)
-            let v20 = try await finish("2.0")
-            #expect(v20.report.baseline == TaskReport.Baseline(taskId: older19.task.id, version: "1.9"))
-            let newer19 = try await finish("1.9")
-            // Not 2.0, which finished last: it is higher. Not 1.9 either: the same version.
-            #expect(newer19.report.baseline == nil)
-            let v110 = try await finish("1.10")
-            // 1.9 is closest below 1.10, and the newer of its two tasks is the baseline.
-            #expect(v110.report.baseline == TaskReport.Baseline(taskId: newer19.task.id, version: "1.9"))
-            #expect(v110.report.comparison?.newlyFailing == ["check"])
-            let rc = try await finish("2.0-rc1")
-            #expect(rc.report.baseline == TaskReport.Baseline(taskId: v110.task.id, version: "1.10"))
-            #expect(rc.report.comparison?.baselineTaskId == v110.task.id && rc.report.comparison?.newlyPassing == ["check"])
-            let patch = try await finish("2.0.1")
-            #expect(patch.report.baseline == TaskReport.Baseline(taskId: v20.task.id, version: "2.0"))
-            // The JSON names the baseline as the API documents it.
-            let json = try await controller.admin.request(.GET, "/api/v1/tasks/\(patch.task.id)/report").body
-            let baseline = (try JSONSerialization.jsonObject(with: json) as? [String: Any])?["baseline"] as? [String: Any]
-            #expect(baseline?["task_id"] as? Int == Int(v20.task.id) && baseline?["version"] as? String == "2.0")
         }
     }
 }

@@ -57,26 +57,27 @@ struct FaultInjectionTests {
             }
         ) { controller in
             let fixture = try await Fixture.make(controller, script: "echo \"$1\"; sleep 0.2")
-            let agent = try await TestAgent.start(controller, name: "victim", products: [fixture.inventory], slots: 1)
-            let task = try await controller.submit(fixture.submission((1...6).map { "after-\($0)" }, retries: 5))
-            let database = controller.services.database
-            // The moment a result that asked for more has its answer's lease recorded, kill the agent. The lease is
-            // recorded by the result's own statement, or just after it when the node's next assignment was waited for.
-            try await waitUntil("a result whose answer handed out a lease", timeout: 30) {
-                try await database.query(
-                    """
-                    SELECT count(*)::int FROM case_runs r JOIN case_runs n ON n.id = r.next_run_id JOIN cases k ON k.id = r.case_id
-                    WHERE k.task_id = \(task.id)
-                    """
-                ).collect(Int.self)[0] > 0
+            try await withAgent(controller, name: "victim", products: [fixture.inventory], slots: 1) { agent in
+                let task = try await controller.submit(fixture.submission((1...6).map { "after-\($0)" }, retries: 5))
+                let database = controller.services.database
+                // The moment a result that asked for more has its answer's lease recorded, kill the agent. The lease is
+                // recorded by the result's own statement, or just after it when the node's next assignment was waited for.
+                try await waitUntil("a result whose answer handed out a lease", timeout: 30) {
+                    try await database.query(
+                        """
+                        SELECT count(*)::int FROM case_runs r JOIN case_runs n ON n.id = r.next_run_id JOIN cases k ON k.id = r.case_id
+                        WHERE k.task_id = \(task.id)
+                        """
+                    ).collect(Int.self)[0] > 0
+                }
+                agent.kill9()
+                agent.killLeftoverCases()
+                try agent.run()
+                let ended = try await controller.waitForTask(task.id, timeout: 60)
+                _ = await agent.terminate()
+                #expect(ended.state == .completed)
+                try await Self.checkInvariants(database: database, taskID: task.id)
             }
-            agent.kill9()
-            agent.killLeftoverCases()
-            try agent.run()
-            let ended = try await controller.waitForTask(task.id, timeout: 60)
-            _ = await agent.terminate()
-            #expect(ended.state == .completed)
-            try await Self.checkInvariants(database: database, taskID: task.id)
         }
     }
 
@@ -94,32 +95,34 @@ struct FaultInjectionTests {
             for index in 0..<4 {
                 agents.append(try await TestAgent.start(controller, name: "victim-\(index)", products: [fixture.inventory], slots: 2))
             }
-            let task = try await controller.submit(fixture.submission((1...60).map { "case-\($0)" }, retries: 20))
-            var kills = 0
-            var passed = 0
-            let deadline = Date().addingTimeInterval(120)
-            while Date() < deadline {
-                // A kill each time the fleet has got somewhere: about a round of cases on its eight slots.
-                let now = try await waitFor("more cases to pass", timeout: 60, every: .milliseconds(100)) {
-                    let current = try await controller.task(task.id)
-                    return current.state.isTerminal || current.counts.passed >= passed + 8 ? current : nil
+            try await finishing(agents) {
+                let task = try await controller.submit(fixture.submission((1...60).map { "case-\($0)" }, retries: 20))
+                var kills = 0
+                var passed = 0
+                let deadline = Date().addingTimeInterval(120)
+                while Date() < deadline {
+                    // A kill each time the fleet has got somewhere: about a round of cases on its eight slots.
+                    let now = try await waitFor("more cases to pass", timeout: 60, every: .milliseconds(100)) {
+                        let current = try await controller.task(task.id)
+                        return current.state.isTerminal || current.counts.passed >= passed + 8 ? current : nil
+                    }
+                    if now.state.isTerminal { break }
+                    passed = now.counts.passed
+                    let victim = agents[kills % agents.count]
+                    victim.kill9()
+                    victim.killLeftoverCases()
+                    kills += 1
+                    try victim.run()
                 }
-                if now.state.isTerminal { break }
-                passed = now.counts.passed
-                let victim = agents[kills % agents.count]
-                victim.kill9()
-                victim.killLeftoverCases()
-                kills += 1
-                try victim.run()
+                for agent in agents { _ = await agent.terminate() }
+                let ended = try await controller.waitForTask(task.id, timeout: 60)
+                #expect(ended.state == .completed && kills >= 3)
+                try await Self.checkInvariants(database: controller.services.database, taskID: task.id)
+                let lost = try await controller.services.database.query(
+                    "SELECT count(*)::int FROM case_runs r JOIN cases k ON k.id = r.case_id WHERE k.task_id = \(task.id) AND r.outcome = 'lost'"
+                ).collect(Int.self)[0]
+                print("fault injection: \(kills) agents killed, \(lost) runs lost and recovered")
             }
-            for agent in agents { _ = await agent.terminate() }
-            let ended = try await controller.waitForTask(task.id, timeout: 60)
-            #expect(ended.state == .completed && kills >= 3)
-            try await Self.checkInvariants(database: controller.services.database, taskID: task.id)
-            let lost = try await controller.services.database.query(
-                "SELECT count(*)::int FROM case_runs r JOIN cases k ON k.id = r.case_id WHERE k.task_id = \(task.id) AND r.outcome = 'lost'"
-            ).collect(Int.self)[0]
-            print("fault injection: \(kills) agents killed, \(lost) runs lost and recovered")
         }
     }
 
@@ -170,49 +173,50 @@ struct FaultInjectionTests {
             }
             return try await group.reduce(into: [TestAgent]()) { $0.append($1) }
         }
-        defer { for agent in agents { agent.stop() } }
-        let timeout = Double(max(120, scale.cases / 20))
+        try await finishing(agents) {
+            let timeout = Double(max(120, scale.cases / 20))
 
-        // SIGKILL the controller in the middle of a task and start it again on the same data directory.
-        let started = Date()
-        let first = try await remote.submit(fixture.submission((1...scale.cases).map { "a-\($0)" }, retries: 20))
-        try await Self.waitUntilUnderWay(remote, first.id, of: scale.cases)
-        controller.kill9()
-        // An outage, not a wait: for two seconds the agents find nobody there.
-        try await Task.sleep(for: .seconds(2))
-        try controller.restart()
-        try await remote.waitForTask(first.id, timeout: timeout)
+            // SIGKILL the controller in the middle of a task and start it again on the same data directory.
+            let started = Date()
+            let first = try await remote.submit(fixture.submission((1...scale.cases).map { "a-\($0)" }, retries: 20))
+            try await Self.waitUntilUnderWay(remote, first.id, of: scale.cases)
+            controller.kill9()
+            // An outage, not a wait: for two seconds the agents find nobody there.
+            try await Task.sleep(for: .seconds(2))
+            try controller.restart()
+            try await remote.waitForTask(first.id, timeout: timeout)
 
-        // Restart PostgreSQL under load.
-        let second = try await remote.submit(fixture.submission((1...scale.cases).map { "b-\($0)" }, retries: 20))
-        try await Self.waitUntilUnderWay(remote, second.id, of: scale.cases)
-        _ = try await Blocking.run { controller.cluster.stop() }
-        // An outage, not a wait: for two seconds the controller finds no database.
-        try await Task.sleep(for: .seconds(2))
-        _ = try await Blocking.run { try controller.cluster.start() }
-        try await remote.waitForTask(second.id, timeout: timeout)
+            // Restart PostgreSQL under load.
+            let second = try await remote.submit(fixture.submission((1...scale.cases).map { "b-\($0)" }, retries: 20))
+            try await Self.waitUntilUnderWay(remote, second.id, of: scale.cases)
+            _ = try await Blocking.run { controller.cluster.stop() }
+            // An outage, not a wait: for two seconds the controller finds no database.
+            try await Task.sleep(for: .seconds(2))
+            _ = try await Blocking.run { try controller.cluster.start() }
+            try await remote.waitForTask(second.id, timeout: timeout)
 
-        // The reaper outlived the restart: a lease left to expire comes back to the queue.
-        for agent in agents { _ = await agent.terminate() }
-        let quiet = try await SimulatedNode.enroll(remote, name: "quiet", products: [fixture.simulatedInventory])
-        let third = try await remote.submit(fixture.submission(["c-1"]))
-        let abandoned = try #require(try await quiet.lease(wait: 10))
-        let again = try #require(try await quiet.lease(wait: 40), "the expired lease was not reaped")
-        #expect(again.caseId == abandoned.caseId && again.attempt == abandoned.attempt + 1)
-        try await quiet.finish(again, .passed)
-        try await remote.waitForTask(third.id, timeout: 30)
+            // The reaper outlived the restart: a lease left to expire comes back to the queue.
+            for agent in agents { _ = await agent.terminate() }
+            let quiet = try await SimulatedNode.enroll(remote, name: "quiet", products: [fixture.simulatedInventory])
+            let third = try await remote.submit(fixture.submission(["c-1"]))
+            let abandoned = try #require(try await quiet.lease(wait: 10))
+            let again = try #require(try await quiet.lease(wait: 40), "the expired lease was not reaped")
+            #expect(again.caseId == abandoned.caseId && again.attempt == abandoned.attempt + 1)
+            try await quiet.finish(again, .passed)
+            try await remote.waitForTask(third.id, timeout: 30)
 
-        let connection = try await Blocking.run { try controller.cluster.start() }
-        try await PostgresClientRunner(configuration: try DatabaseURL.parse(connection.url), logger: .init(label: "tests")).run { client in
-            let database = Database(client: client, logger: .init(label: "tests"), metrics: ControllerMetrics())
-            for task in [first.id, second.id, third.id] { try await Self.checkInvariants(database: database, taskID: task) }
-            let lost = try await database.query(
-                "SELECT count(*)::int FROM case_runs r JOIN cases k ON k.id = r.case_id WHERE k.task_id IN (\(first.id), \(second.id)) AND r.outcome = 'lost'"
-            ).collect(Int.self)[0]
-            print(
-                "fault injection: \(scale.agents) agents, 2 × \(scale.cases) cases through a controller SIGKILL and a PostgreSQL restart"
-                    + " in \(Int(Date().timeIntervalSince(started))) s; \(lost) runs lost and recovered"
-            )
+            let connection = try await Blocking.run { try controller.cluster.start() }
+            try await PostgresClientRunner(configuration: try DatabaseURL.parse(connection.url), logger: .init(label: "tests")).run { client in
+                let database = Database(client: client, logger: .init(label: "tests"), metrics: ControllerMetrics())
+                for task in [first.id, second.id, third.id] { try await Self.checkInvariants(database: database, taskID: task) }
+                let lost = try await database.query(
+                    "SELECT count(*)::int FROM case_runs r JOIN cases k ON k.id = r.case_id WHERE k.task_id IN (\(first.id), \(second.id)) AND r.outcome = 'lost'"
+                ).collect(Int.self)[0]
+                print(
+                    "fault injection: \(scale.agents) agents, 2 × \(scale.cases) cases through a controller SIGKILL and a PostgreSQL restart"
+                        + " in \(Int(Date().timeIntervalSince(started))) s; \(lost) runs lost and recovered"
+                )
+            }
         }
     }
 }

@@ -48,54 +48,54 @@ struct HostileInstallTests {
                 "/api/v1/products/\(fixture.product.id)/tools",
                 json: ProductToolsInput(toolIds: [fixture.tool.id, evil.id])
             )
-            let agent = try await TestAgent.start(controller, name: "hostile-target", products: [fixture.inventory])
-            defer { agent.stop() }
-            let nodeID = try await InstallJobTests().node(controller, named: "hostile-target")
-            try await InstallJobTests().waitForInventory(controller, nodeID: nodeID)
-            func snapshot() -> Set<String> {
-                Self.tree(agent.directory).filter { !$0.hasPrefix("agent-data/spool") && !$0.hasPrefix("agent-data/work") && $0 != "agent.log" }
-            }
-            // What an install of the tool may leave after it failed: the empty directories above its place.
-            let allowed = snapshot().union(["agent-data/tools", "agent-data/tools/evil", "agent-data/downloads"])
-            func install() async throws -> InstallJob {
-                let job = try await api.request(
-                    .POST,
-                    "/api/v1/nodes/\(nodeID)/environment",
-                    json: EnvironmentChange(productId: fixture.product.id, toolIds: [evil.id], action: .install)
-                ).decode(InstallJob.self)
-                return try await InstallJobTests().waitForJob(controller, job.id)
-            }
+            try await withAgent(controller, name: "hostile-target", products: [fixture.inventory]) { agent in
+                let nodeID = try await InstallJobTests().node(controller, named: "hostile-target")
+                try await InstallJobTests().waitForInventory(controller, nodeID: nodeID)
+                func snapshot() -> Set<String> {
+                    Self.tree(agent.directory).filter { !$0.hasPrefix("agent-data/spool") && !$0.hasPrefix("agent-data/work") && $0 != "agent.log" }
+                }
+                // What an install of the tool may leave after it failed: the empty directories above its place.
+                let allowed = snapshot().union(["agent-data/tools", "agent-data/tools/evil", "agent-data/downloads"])
+                func install() async throws -> InstallJob {
+                    let job = try await api.request(
+                        .POST,
+                        "/api/v1/nodes/\(nodeID)/environment",
+                        json: EnvironmentChange(productId: fixture.product.id, toolIds: [evil.id], action: .install)
+                    ).decode(InstallJob.self)
+                    return try await InstallJobTests().waitForJob(controller, job.id)
+                }
 
-            #expect(cases.count >= 40)
-            for item in cases {
-                _ = try await InstallJobTests().upload(
-                    controller,
-                    "tools",
-                    evil.id,
-                    item.file,
-                    try Data(contentsOf: archives.appendingPathComponent(item.file))
+                #expect(cases.count >= 40)
+                for item in cases {
+                    _ = try await InstallJobTests().upload(
+                        controller,
+                        "tools",
+                        evil.id,
+                        item.file,
+                        try Data(contentsOf: archives.appendingPathComponent(item.file))
+                    )
+                    let job = try await install()
+                    #expect(job.state == .failed, "\(item.name) installed: \(job.log ?? "")")
+                    #expect(job.message?.contains(item.expect) == true, "\(item.name): \(job.message ?? "no message")")
+                    let left = snapshot().subtracting(allowed)
+                    #expect(left.isEmpty, "\(item.name) left \(left.sorted())")
+                    #expect(Self.tree(outside).isEmpty, "\(item.name) wrote \(Self.tree(outside)) outside")
+                    let environment = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
+                    #expect(environment.products.first?.tools.first { $0.name == "evil" }?.state == .failed, "\(item.name)")
+                }
+
+                // The node goes on working: a good archive installs, and a case runs with it.
+                let good = try await InstallJobTests.tarball(["run.sh": "#!/bin/sh\necho \"ran $1\"\n"])
+                _ = try await InstallJobTests().upload(controller, "tools", evil.id, "evil-1.tar.gz", good)
+                let installed = try await install()
+                #expect(installed.state == .succeeded, "\(installed.message ?? "") \(installed.log ?? "")")
+                #expect(Self.tree(agent.directory.appendingPathComponent("agent-data/tools/evil")) == ["1", "1/run.sh"])
+                let task = try await controller.submit(
+                    TaskSubmission(name: "after", product: ItemReference(id: fixture.product.id), tool: ItemReference(id: evil.id), cases: ["one"])
                 )
-                let job = try await install()
-                #expect(job.state == .failed, "\(item.name) installed: \(job.log ?? "")")
-                #expect(job.message?.contains(item.expect) == true, "\(item.name): \(job.message ?? "no message")")
-                let left = snapshot().subtracting(allowed)
-                #expect(left.isEmpty, "\(item.name) left \(left.sorted())")
-                #expect(Self.tree(outside).isEmpty, "\(item.name) wrote \(Self.tree(outside)) outside")
-                let environment = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
-                #expect(environment.products.first?.tools.first { $0.name == "evil" }?.state == .failed, "\(item.name)")
+                #expect(try await controller.waitForTask(task.id).counts.passed == 1)
+                #expect(try await controller.log(try await controller.cases(task.id)[0].id).contains("ran one"))
             }
-
-            // The node goes on working: a good archive installs, and a case runs with it.
-            let good = try await InstallJobTests.tarball(["run.sh": "#!/bin/sh\necho \"ran $1\"\n"])
-            _ = try await InstallJobTests().upload(controller, "tools", evil.id, "evil-1.tar.gz", good)
-            let installed = try await install()
-            #expect(installed.state == .succeeded, "\(installed.message ?? "") \(installed.log ?? "")")
-            #expect(Self.tree(agent.directory.appendingPathComponent("agent-data/tools/evil")) == ["1", "1/run.sh"])
-            let task = try await controller.submit(
-                TaskSubmission(name: "after", product: ItemReference(id: fixture.product.id), tool: ItemReference(id: evil.id), cases: ["one"])
-            )
-            #expect(try await controller.waitForTask(task.id).counts.passed == 1)
-            #expect(try await controller.log(try await controller.cases(task.id)[0].id).contains("ran one"))
         }
     }
 
@@ -146,24 +146,24 @@ struct HostileInstallTests {
                 json: ToolInput(name: "kit", version: "2", runCommand: "x", downloadUrl: url, downloadSha256: String(repeating: "0", count: 64))
             ).decode(Tool.self)
             _ = try await api.request(.PUT, "/api/v1/products/\(fixture.product.id)/tools", json: ProductToolsInput(toolIds: [right.id, wrong.id]))
-            let agent = try await TestAgent.start(controller, name: "downloader", products: [fixture.inventory])
-            defer { agent.stop() }
-            let nodeID = try await InstallJobTests().node(controller, named: "downloader")
-            try await InstallJobTests().waitForInventory(controller, nodeID: nodeID)
-            for (tool, succeeds) in [(wrong, false), (right, true)] {
-                let job = try await api.request(
-                    .POST,
-                    "/api/v1/nodes/\(nodeID)/environment",
-                    json: EnvironmentChange(productId: fixture.product.id, toolIds: [tool.id], action: .install)
-                ).decode(InstallJob.self)
-                let done = try await InstallJobTests().waitForJob(controller, job.id)
-                let place = agent.directory.appendingPathComponent("agent-data/tools/kit/\(tool.version)/bin/kit.sh")
-                if succeeds {
-                    #expect(done.state == .succeeded && done.log?.contains("SHA-256 \(digest), verified") == true, "\(done.log ?? "")")
-                    #expect(FileManager.default.isExecutableFile(atPath: place.path))
-                } else {
-                    #expect(done.state == .failed && done.message?.contains("checksum mismatch") == true, "\(done.message ?? "")")
-                    #expect(!FileManager.default.fileExists(atPath: place.deletingLastPathComponent().deletingLastPathComponent().path))
+            try await withAgent(controller, name: "downloader", products: [fixture.inventory]) { agent in
+                let nodeID = try await InstallJobTests().node(controller, named: "downloader")
+                try await InstallJobTests().waitForInventory(controller, nodeID: nodeID)
+                for (tool, succeeds) in [(wrong, false), (right, true)] {
+                    let job = try await api.request(
+                        .POST,
+                        "/api/v1/nodes/\(nodeID)/environment",
+                        json: EnvironmentChange(productId: fixture.product.id, toolIds: [tool.id], action: .install)
+                    ).decode(InstallJob.self)
+                    let done = try await InstallJobTests().waitForJob(controller, job.id)
+                    let place = agent.directory.appendingPathComponent("agent-data/tools/kit/\(tool.version)/bin/kit.sh")
+                    if succeeds {
+                        #expect(done.state == .succeeded && done.log?.contains("SHA-256 \(digest), verified") == true, "\(done.log ?? "")")
+                        #expect(FileManager.default.isExecutableFile(atPath: place.path))
+                    } else {
+                        #expect(done.state == .failed && done.message?.contains("checksum mismatch") == true, "\(done.message ?? "")")
+                        #expect(!FileManager.default.fileExists(atPath: place.deletingLastPathComponent().deletingLastPathComponent().path))
+                    }
                 }
             }
         }

@@ -80,59 +80,59 @@ struct InstallJobTests {
                 "kit-1.tgz",
                 try await Self.tarball(["bin/run.sh": "#!/bin/sh\necho \"case $1: answer $(cat $2/data/answer.txt)\"\n"])
             )
-            let agent = try await TestAgent.start(controller, name: "blank", products: [])
-            defer { agent.stop() }
-            let nodeID = try await node(controller, named: "blank")
+            try await withAgent(controller, name: "blank", products: []) { agent in
+                let nodeID = try await node(controller, named: "blank")
 
-            let queued = try await api.request(
-                .POST,
-                "/api/v1/nodes/\(nodeID)/environment",
-                json: EnvironmentChange(productId: product.id, toolIds: [tool.id], action: .install)
-            )
-            #expect(queued.status == 202)
-            let job = try queued.decode(InstallJob.self)
-            #expect(job.action == .install && job.tools.map(\.id) == [tool.id])
-            let during = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
-            #expect(during.products.first?.state == .installing || during.products.first?.state == .installed)
-            let again = try await api.request(
-                .POST,
-                "/api/v1/nodes/\(nodeID)/environment",
-                json: EnvironmentChange(productId: product.id, toolIds: [tool.id], action: .install)
-            )
-            #expect(again.status == 409)
-
-            let done = try await waitForJob(controller, job.id)
-            #expect(done.state == .succeeded, "\(done.message ?? "") \(done.log ?? "")")
-            #expect(done.log?.contains("verified size and SHA-256") == true)
-            let environment = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
-            let installed = try #require(environment.products.first)
-            #expect(installed.state == .installed && installed.source == .managed)
-            #expect(installed.installPath.hasSuffix("/products/pkg/1.0"))
-            #expect(installed.tools.first?.state == .installed && installed.tools.first?.installPath.hasSuffix("/tools/kit/1") == true)
-            #expect(FileManager.default.fileExists(atPath: installed.installPath + "/data/answer.txt"))
-
-            let task = try await controller.submit(
-                TaskSubmission(
-                    name: "uses installs",
-                    product: ItemReference(id: product.id),
-                    tool: ItemReference(id: tool.id),
-                    cases: ["one", "two"]
+                let queued = try await api.request(
+                    .POST,
+                    "/api/v1/nodes/\(nodeID)/environment",
+                    json: EnvironmentChange(productId: product.id, toolIds: [tool.id], action: .install)
                 )
-            )
-            let ended = try await controller.waitForTask(task.id)
-            #expect(ended.counts.passed == 2)
-            #expect(try await controller.log(try await controller.cases(task.id)[0].id).contains("case one: answer 42"))
+                #expect(queued.status == 202)
+                let job = try queued.decode(InstallJob.self)
+                #expect(job.action == .install && job.tools.map(\.id) == [tool.id])
+                let during = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
+                #expect(during.products.first?.state == .installing || during.products.first?.state == .installed)
+                let again = try await api.request(
+                    .POST,
+                    "/api/v1/nodes/\(nodeID)/environment",
+                    json: EnvironmentChange(productId: product.id, toolIds: [tool.id], action: .install)
+                )
+                #expect(again.status == 409)
 
-            let removal = try await api.request(
-                .POST,
-                "/api/v1/nodes/\(nodeID)/environment",
-                json: EnvironmentChange(productId: product.id, toolIds: [], action: .uninstall)
-            ).decode(InstallJob.self)
-            #expect(try await waitForJob(controller, removal.id).state == .succeeded)
-            let after = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
-            #expect(after.products.isEmpty)
-            #expect(!FileManager.default.fileExists(atPath: installed.installPath))
-            #expect(after.jobs.map(\.id) == [removal.id, job.id])
+                let done = try await waitForJob(controller, job.id)
+                #expect(done.state == .succeeded, "\(done.message ?? "") \(done.log ?? "")")
+                #expect(done.log?.contains("verified size and SHA-256") == true)
+                let environment = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
+                let installed = try #require(environment.products.first)
+                #expect(installed.state == .installed && installed.source == .managed)
+                #expect(installed.installPath.hasSuffix("/products/pkg/1.0"))
+                #expect(installed.tools.first?.state == .installed && installed.tools.first?.installPath.hasSuffix("/tools/kit/1") == true)
+                #expect(FileManager.default.fileExists(atPath: installed.installPath + "/data/answer.txt"))
+
+                let task = try await controller.submit(
+                    TaskSubmission(
+                        name: "uses installs",
+                        product: ItemReference(id: product.id),
+                        tool: ItemReference(id: tool.id),
+                        cases: ["one", "two"]
+                    )
+                )
+                let ended = try await controller.waitForTask(task.id)
+                #expect(ended.counts.passed == 2)
+                #expect(try await controller.log(try await controller.cases(task.id)[0].id).contains("case one: answer 42"))
+
+                let removal = try await api.request(
+                    .POST,
+                    "/api/v1/nodes/\(nodeID)/environment",
+                    json: EnvironmentChange(productId: product.id, toolIds: [], action: .uninstall)
+                ).decode(InstallJob.self)
+                #expect(try await waitForJob(controller, removal.id).state == .succeeded)
+                let after = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
+                #expect(after.products.isEmpty)
+                #expect(!FileManager.default.fileExists(atPath: installed.installPath))
+                #expect(after.jobs.map(\.id) == [removal.id, job.id])
+            }
         }
     }
 
@@ -155,44 +155,44 @@ struct InstallJobTests {
             // The stored file changes after the upload: what the agent downloads no longer matches.
             try Data("tampered".utf8).write(to: controller.dataDirectory.appendingPathComponent("artifacts/tool-\(tampered.id)"))
             _ = try await upload(controller, "tools", evil.id, "e.tgz", try await Self.tarball(["../outside.txt": "x"]))
-            let agent = try await TestAgent.start(controller, name: "configured", products: [fixture.inventory])
-            defer { agent.stop() }
-            let nodeID = try await node(controller, named: "configured")
-            try await waitForInventory(controller, nodeID: nodeID)
+            try await withAgent(controller, name: "configured", products: [fixture.inventory]) { agent in
+                let nodeID = try await node(controller, named: "configured")
+                try await waitForInventory(controller, nodeID: nodeID)
 
-            let mismatch = try await api.request(
-                .POST,
-                "/api/v1/nodes/\(nodeID)/environment",
-                json: EnvironmentChange(productId: product.id, toolIds: [tampered.id], action: .install)
-            ).decode(InstallJob.self)
-            let failed = try await waitForJob(controller, mismatch.id)
-            #expect(failed.state == .failed && failed.message?.contains("checksum mismatch") == true)
-            var environment = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
-            #expect(environment.products[0].tools.first { $0.name == "tampered" }?.state == .failed)
+                let mismatch = try await api.request(
+                    .POST,
+                    "/api/v1/nodes/\(nodeID)/environment",
+                    json: EnvironmentChange(productId: product.id, toolIds: [tampered.id], action: .install)
+                ).decode(InstallJob.self)
+                let failed = try await waitForJob(controller, mismatch.id)
+                #expect(failed.state == .failed && failed.message?.contains("checksum mismatch") == true)
+                var environment = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
+                #expect(environment.products[0].tools.first { $0.name == "tampered" }?.state == .failed)
 
-            let climbing = try await api.request(
-                .POST,
-                "/api/v1/nodes/\(nodeID)/environment",
-                json: EnvironmentChange(productId: product.id, toolIds: [evil.id], action: .install)
-            ).decode(InstallJob.self)
-            let refused = try await waitForJob(controller, climbing.id)
-            #expect(refused.state == .failed && refused.message?.contains("climbs out") == true)
-            #expect(!FileManager.default.fileExists(atPath: agent.directory.appendingPathComponent("agent-data/tools/evil/outside.txt").path))
+                let climbing = try await api.request(
+                    .POST,
+                    "/api/v1/nodes/\(nodeID)/environment",
+                    json: EnvironmentChange(productId: product.id, toolIds: [evil.id], action: .install)
+                ).decode(InstallJob.self)
+                let refused = try await waitForJob(controller, climbing.id)
+                #expect(refused.state == .failed && refused.message?.contains("climbs out") == true)
+                #expect(!FileManager.default.fileExists(atPath: agent.directory.appendingPathComponent("agent-data/tools/evil/outside.txt").path))
 
-            let configured = try await api.request(
-                .POST,
-                "/api/v1/nodes/\(nodeID)/environment",
-                json: EnvironmentChange(productId: product.id, toolIds: [], action: .uninstall)
-            )
-            #expect(configured.status == 409 && configured.errorMessage?.contains("config file") == true)
-            let unlinked = try await api.request(
-                .POST,
-                "/api/v1/nodes/\(nodeID)/environment",
-                json: EnvironmentChange(productId: product.id, toolIds: [999_999], action: .install)
-            )
-            #expect(unlinked.status == 422)
-            environment = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
-            #expect(environment.products[0].source == .agentConfig && environment.products[0].state == .installed)
+                let configured = try await api.request(
+                    .POST,
+                    "/api/v1/nodes/\(nodeID)/environment",
+                    json: EnvironmentChange(productId: product.id, toolIds: [], action: .uninstall)
+                )
+                #expect(configured.status == 409 && configured.errorMessage?.contains("config file") == true)
+                let unlinked = try await api.request(
+                    .POST,
+                    "/api/v1/nodes/\(nodeID)/environment",
+                    json: EnvironmentChange(productId: product.id, toolIds: [999_999], action: .install)
+                )
+                #expect(unlinked.status == 422)
+                environment = try await api.request(.GET, "/api/v1/nodes/\(nodeID)/environment").decode(NodeEnvironment.self)
+                #expect(environment.products[0].source == .agentConfig && environment.products[0].state == .installed)
+            }
         }
     }
 }

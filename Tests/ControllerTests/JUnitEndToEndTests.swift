@@ -78,73 +78,73 @@ struct JUnitEndToEndTests {
             _ = try await controller.admin.request(.PUT, "/api/v1/products/\(next.id)/tools", json: ProductToolsInput(toolIds: [fixture.tool.id]))
             var nextInventory = fixture.inventory
             nextInventory.version = "2.0"
-            let agent = try await TestAgent.start(controller, name: "pytest-runner", products: [fixture.inventory, nextInventory], slots: 2)
-            defer { agent.stop() }
-            let cases = ["test_shop.py", "test_search.py"]
+            try await withAgent(controller, name: "pytest-runner", products: [fixture.inventory, nextInventory], slots: 2) { agent in
+                let cases = ["test_shop.py", "test_search.py"]
 
-            // Version 1.0: one failing and one erroring test in test_shop.py; test_search.py passes.
-            let first = try await controller.submit(fixture.submission(cases, name: "shop 1.0", retries: 0))
-            let firstEnded = try await controller.waitForTask(first.id, timeout: 180)
-            #expect(firstEnded.tests == TestCounts(total: 8, passed: 4, failed: 1, error: 1, skipped: 2))
-            let firstCases = Dictionary(uniqueKeysWithValues: try await controller.cases(first.id).map { ($0.name, $0) })
-            let shop = try #require(firstCases["test_shop.py"])
-            #expect(shop.state == .failed && shop.exitCode == 1)
-            #expect(shop.message == "2 of 5 tests failed (1 with an error): test_shop.test_pay, test_shop.test_orders; exit code 1")
-            #expect(shop.tests == TestCounts(total: 5, passed: 2, failed: 1, error: 1, skipped: 1))
-            #expect(firstCases["test_search.py"]?.state == .passed)
-            #expect(firstCases["test_search.py"]?.tests == TestCounts(total: 3, passed: 2, failed: 0, error: 0, skipped: 1))
+                // Version 1.0: one failing and one erroring test in test_shop.py; test_search.py passes.
+                let first = try await controller.submit(fixture.submission(cases, name: "shop 1.0", retries: 0))
+                let firstEnded = try await controller.waitForTask(first.id, timeout: 180)
+                #expect(firstEnded.tests == TestCounts(total: 8, passed: 4, failed: 1, error: 1, skipped: 2))
+                let firstCases = Dictionary(uniqueKeysWithValues: try await controller.cases(first.id).map { ($0.name, $0) })
+                let shop = try #require(firstCases["test_shop.py"])
+                #expect(shop.state == .failed && shop.exitCode == 1)
+                #expect(shop.message == "2 of 5 tests failed (1 with an error): test_shop.test_pay, test_shop.test_orders; exit code 1")
+                #expect(shop.tests == TestCounts(total: 5, passed: 2, failed: 1, error: 1, skipped: 1))
+                #expect(firstCases["test_search.py"]?.state == .passed)
+                #expect(firstCases["test_search.py"]?.tests == TestCounts(total: 3, passed: 2, failed: 0, error: 0, skipped: 1))
 
-            // The case's tests, in file order, a page at a time, by status, one with its output.
-            let all = try await controller.admin.request(.GET, "/api/v1/cases/\(shop.id)/tests").decode(Page<CaseTest>.self)
-            #expect(all.items.map(\.name) == ["test_login", "test_cart", "test_pay", "test_orders", "test_gpu"])
-            #expect(all.items.map(\.status) == [.passed, .passed, .failed, .error, .skipped])
-            #expect(all.items.allSatisfy { $0.classname == "test_shop" && $0.output == nil })
-            let page = try await controller.admin.request(.GET, "/api/v1/cases/\(shop.id)/tests?limit=2&cursor=2").decode(Page<CaseTest>.self)
-            #expect(page.items.map(\.n) == [3, 4] && page.nextCursor == "4")
-            let failing = try await controller.admin.request(.GET, "/api/v1/cases/\(shop.id)/tests?status=failed").decode(Page<CaseTest>.self)
-            #expect(failing.items.map(\.name) == ["test_pay"])
-            #expect(failing.items.first?.message?.hasPrefix("AssertionError: payment declined") == true)
-            let pay = try await controller.admin.request(.GET, "/api/v1/cases/\(shop.id)/tests/3").decode(CaseTest.self)
-            #expect(pay.output?.contains("test_shop.py:") == true && pay.output?.contains("payment declined") == true)
-            #expect(try await controller.admin.request(.GET, "/api/v1/cases/\(shop.id)/tests/99").status == 404)
-            #expect(try await controller.admin.request(.GET, "/api/v1/cases/\(shop.id)/tests?status=bogus").status == 422)
-            #expect(try await controller.admin.request(.GET, "/api/v1/cases/999999/tests").status == 404)
+                // The case's tests, in file order, a page at a time, by status, one with its output.
+                let all = try await controller.admin.request(.GET, "/api/v1/cases/\(shop.id)/tests").decode(Page<CaseTest>.self)
+                #expect(all.items.map(\.name) == ["test_login", "test_cart", "test_pay", "test_orders", "test_gpu"])
+                #expect(all.items.map(\.status) == [.passed, .passed, .failed, .error, .skipped])
+                #expect(all.items.allSatisfy { $0.classname == "test_shop" && $0.output == nil })
+                let page = try await controller.admin.request(.GET, "/api/v1/cases/\(shop.id)/tests?limit=2&cursor=2").decode(Page<CaseTest>.self)
+                #expect(page.items.map(\.n) == [3, 4] && page.nextCursor == "4")
+                let failing = try await controller.admin.request(.GET, "/api/v1/cases/\(shop.id)/tests?status=failed").decode(Page<CaseTest>.self)
+                #expect(failing.items.map(\.name) == ["test_pay"])
+                #expect(failing.items.first?.message?.hasPrefix("AssertionError: payment declined") == true)
+                let pay = try await controller.admin.request(.GET, "/api/v1/cases/\(shop.id)/tests/3").decode(CaseTest.self)
+                #expect(pay.output?.contains("test_shop.py:") == true && pay.output?.contains("payment declined") == true)
+                #expect(try await controller.admin.request(.GET, "/api/v1/cases/\(shop.id)/tests/99").status == 404)
+                #expect(try await controller.admin.request(.GET, "/api/v1/cases/\(shop.id)/tests?status=bogus").status == 422)
+                #expect(try await controller.admin.request(.GET, "/api/v1/cases/999999/tests").status == 404)
 
-            // Version 2.0: test_cart now fails, test_pay now passes.
-            var secondSubmission = fixture.submission(cases, name: "shop 2.0", retries: 0)
-            secondSubmission.product = ItemReference(id: next.id)
-            let second = try await controller.submit(secondSubmission)
-            let secondEnded = try await controller.waitForTask(second.id, timeout: 180)
-            #expect(secondEnded.tests == TestCounts(total: 8, passed: 4, failed: 1, error: 1, skipped: 2))
-            let report = try await controller.admin.request(.GET, "/api/v1/tasks/\(second.id)/report").decode(TaskReport.self)
-            #expect(report.comparison?.baselineTaskId == first.id)
-            #expect(report.tests == secondEnded.tests)
-            #expect(report.testPassRate == 4.0 / 6.0)
-            #expect(report.failedTestsTotal == 2)
-            #expect(
-                report.failedTests?.map { "\($0.case) \($0.qualifiedName) \($0.status)" } == [
-                    "test_shop.py test_shop.test_cart failed", "test_shop.py test_shop.test_orders error",
-                ]
-            )
-            #expect(report.failedTests?.first?.message?.contains("cart total wrong in 2.0") == true)
-            #expect(report.testsNewlyFailing?.map(\.qualifiedName) == ["test_shop.test_cart"])
-            #expect(report.testsNewlyFailingTotal == 1)
-            #expect(report.testsNewlyPassing?.map(\.qualifiedName) == ["test_shop.test_pay"])
-            #expect(report.testsNewlyPassing?.first?.case == "test_shop.py")
-            // test_cart and test_pay passed and failed across the two tasks.
-            #expect(Set(report.flakyTests?.map(\.name) ?? []) == ["test_cart", "test_pay"])
+                // Version 2.0: test_cart now fails, test_pay now passes.
+                var secondSubmission = fixture.submission(cases, name: "shop 2.0", retries: 0)
+                secondSubmission.product = ItemReference(id: next.id)
+                let second = try await controller.submit(secondSubmission)
+                let secondEnded = try await controller.waitForTask(second.id, timeout: 180)
+                #expect(secondEnded.tests == TestCounts(total: 8, passed: 4, failed: 1, error: 1, skipped: 2))
+                let report = try await controller.admin.request(.GET, "/api/v1/tasks/\(second.id)/report").decode(TaskReport.self)
+                #expect(report.comparison?.baselineTaskId == first.id)
+                #expect(report.tests == secondEnded.tests)
+                #expect(report.testPassRate == 4.0 / 6.0)
+                #expect(report.failedTestsTotal == 2)
+                #expect(
+                    report.failedTests?.map { "\($0.case) \($0.qualifiedName) \($0.status)" } == [
+                        "test_shop.py test_shop.test_cart failed", "test_shop.py test_shop.test_orders error",
+                    ]
+                )
+                #expect(report.failedTests?.first?.message?.contains("cart total wrong in 2.0") == true)
+                #expect(report.testsNewlyFailing?.map(\.qualifiedName) == ["test_shop.test_cart"])
+                #expect(report.testsNewlyFailingTotal == 1)
+                #expect(report.testsNewlyPassing?.map(\.qualifiedName) == ["test_shop.test_pay"])
+                #expect(report.testsNewlyPassing?.first?.case == "test_shop.py")
+                // test_cart and test_pay passed and failed across the two tasks.
+                #expect(Set(report.flakyTests?.map(\.name) ?? []) == ["test_cart", "test_pay"])
 
-            // The product's test result has the test counts beside the case pass rate.
-            let result = try await controller.admin.request(.GET, "/api/v1/products/\(next.id)/test-result").decode(TestResult.self)
-            #expect(result.passRate == 0.5 && result.tests == report.tests && result.testPassRate == 4.0 / 6.0)
+                // The product's test result has the test counts beside the case pass rate.
+                let result = try await controller.admin.request(.GET, "/api/v1/products/\(next.id)/test-result").decode(TestResult.self)
+                #expect(result.passRate == 0.5 && result.tests == report.tests && result.testPassRate == 4.0 / 6.0)
 
-            try await checkJUnit(controller, taskID: second.id)
-            try await checkCLI(controller, taskID: second.id)
-            let html = try await controller.admin.request(.GET, "/api/v1/tasks/\(second.id)/report.html").text
-            #expect(html.contains("Failed tests (2)") && html.contains("Newly failing (1)") && html.contains("Newly passing (1)"))
-            #expect(html.contains("<code>test_shop.test_cart</code>"))
-            let shopCase = try #require(try await controller.cases(second.id).first { $0.name == "test_shop.py" })
-            try await checkBrowser(controller, caseID: shopCase.id, taskID: second.id, productID: next.id)
+                try await checkJUnit(controller, taskID: second.id)
+                try await checkCLI(controller, taskID: second.id)
+                let html = try await controller.admin.request(.GET, "/api/v1/tasks/\(second.id)/report.html").text
+                #expect(html.contains("Failed tests (2)") && html.contains("Newly failing (1)") && html.contains("Newly passing (1)"))
+                #expect(html.contains("<code>test_shop.test_cart</code>"))
+                let shopCase = try #require(try await controller.cases(second.id).first { $0.name == "test_shop.py" })
+                try await checkBrowser(controller, caseID: shopCase.id, taskID: second.id, productID: next.id)
+            }
         }
     }
 
@@ -242,23 +242,23 @@ struct JUnitEndToEndTests {
                 esac
                 """#
             let fixture = try await Fixture.make(controller, script: script)
-            let agent = try await TestAgent.start(controller, name: "hostile", products: [fixture.inventory])
-            defer { agent.stop() }
-            let names = ["laughs", "external", "invalid", "huge", "pipe", "fine"]
-            let task = try await controller.submit(fixture.submission(names, retries: 0))
-            let ended = try await controller.waitForTask(task.id, timeout: 120)
-            #expect(ended.state == .completed)
-            let cases = Dictionary(uniqueKeysWithValues: try await controller.cases(task.id).map { ($0.name, $0) })
-            let dtd = "result file not read: it declares a document type (<!DOCTYPE …>), and Testfleet reads no DTD or entity"
-            #expect(cases["laughs"]?.state == .passed && cases["laughs"]?.message == dtd)
-            #expect(cases["external"]?.state == .failed && cases["external"]?.message == "exit code 3; " + dtd)
-            #expect(cases["invalid"]?.state == .passed)
-            #expect(cases["invalid"]?.message?.hasPrefix("result file not read: it is not well-formed XML") == true)
-            #expect(cases["huge"]?.message == "result file not read: it holds 52428813 bytes, more than the 50 MiB read")
-            #expect(cases["pipe"]?.message == "result file not read: it is not a regular file")
-            #expect(cases["fine"]?.state == .passed && cases["fine"]?.tests?.total == 1)
-            for name in names.dropLast() { #expect(cases[name]?.tests == nil, "\(name)") }
-            #expect(try await controller.admin.request(.GET, "/api/v1/tasks/\(task.id)/report").decode(TaskReport.self).tests?.total == 1)
+            try await withAgent(controller, name: "hostile", products: [fixture.inventory]) { agent in
+                let names = ["laughs", "external", "invalid", "huge", "pipe", "fine"]
+                let task = try await controller.submit(fixture.submission(names, retries: 0))
+                let ended = try await controller.waitForTask(task.id, timeout: 120)
+                #expect(ended.state == .completed)
+                let cases = Dictionary(uniqueKeysWithValues: try await controller.cases(task.id).map { ($0.name, $0) })
+                let dtd = "result file not read: it declares a document type (<!DOCTYPE …>), and Testfleet reads no DTD or entity"
+                #expect(cases["laughs"]?.state == .passed && cases["laughs"]?.message == dtd)
+                #expect(cases["external"]?.state == .failed && cases["external"]?.message == "exit code 3; " + dtd)
+                #expect(cases["invalid"]?.state == .passed)
+                #expect(cases["invalid"]?.message?.hasPrefix("result file not read: it is not well-formed XML") == true)
+                #expect(cases["huge"]?.message == "result file not read: it holds 52428813 bytes, more than the 50 MiB read")
+                #expect(cases["pipe"]?.message == "result file not read: it is not a regular file")
+                #expect(cases["fine"]?.state == .passed && cases["fine"]?.tests?.total == 1)
+                for name in names.dropLast() { #expect(cases[name]?.tests == nil, "\(name)") }
+                #expect(try await controller.admin.request(.GET, "/api/v1/tasks/\(task.id)/report").decode(TaskReport.self).tests?.total == 1)
+            }
         }
     }
 }

@@ -27,31 +27,31 @@ struct LifecycleCLITests {
             #expect(shown.stdout.contains("labels:") && shown.stdout.contains("lab-b, os:linux"), "\(shown)")
 
             // A node with the labels comes; the hanging case is cancelled while it runs.
-            let agent = try await TestAgent.start(controller, name: "cli-node", products: [fixture.inventory], extra: #"labels = ["lab-b"]"#)
-            defer { agent.stop() }
-            let hanging = try #require(try await controller.cases(taskID).first { $0.name == "hang-1" })
-            _ = try await controller.waitForCase(hanging.id, timeout: 60) { $0.case.state == .running }
-            let cancel = try await cli.run(["case", "cancel", String(hanging.id)])
-            #expect(cancel.status == 0 && cancel.stdout.contains("its node is stopping it"), "\(cancel)")
-            let ended = try await controller.waitForTask(taskID, timeout: 60)
-            #expect(ended.counts.passed == 2 && ended.counts.failed == 1 && ended.counts.cancelled == 1)
-            let caseShown = try await cli.run(["case", "show", String(hanging.id)])
-            #expect(caseShown.stdout.contains("state:") && caseShown.stdout.contains("cancelled"), "\(caseShown)")
+            try await withAgent(controller, name: "cli-node", products: [fixture.inventory], extra: #"labels = ["lab-b"]"#) { agent in
+                let hanging = try #require(try await controller.cases(taskID).first { $0.name == "hang-1" })
+                _ = try await controller.waitForCase(hanging.id, timeout: 60) { $0.case.state == .running }
+                let cancel = try await cli.run(["case", "cancel", String(hanging.id)])
+                #expect(cancel.status == 0 && cancel.stdout.contains("its node is stopping it"), "\(cancel)")
+                let ended = try await controller.waitForTask(taskID, timeout: 60)
+                #expect(ended.counts.passed == 2 && ended.counts.failed == 1 && ended.counts.cancelled == 1)
+                let caseShown = try await cli.run(["case", "show", String(hanging.id)])
+                #expect(caseShown.stdout.contains("state:") && caseShown.stdout.contains("cancelled"), "\(caseShown)")
 
-            // The failed and the cancelled case again, followed to the end: both pass now.
-            let junit = directory.appendingPathComponent("rerun.xml")
-            let rerun = try await cli.run(["task", "rerun", String(taskID), "--wait", "--junit", junit.path])
-            #expect(rerun.status == 0, "\(rerun)")
-            #expect(rerun.stdout.contains("2 cases of task \(taskID) again"))
-            let xml = try String(contentsOf: junit, encoding: .utf8)
-            #expect(xml.contains("flaky-1") && xml.contains("hang-1") && !xml.contains("\"good\""))
-            let nothing = try await cli.run(["task", "rerun", String(taskID + 1)])
-            #expect(nothing.status == 3 && nothing.stderr.contains("has no failed"), "\(nothing)")
+                // The failed and the cancelled case again, followed to the end: both pass now.
+                let junit = directory.appendingPathComponent("rerun.xml")
+                let rerun = try await cli.run(["task", "rerun", String(taskID), "--wait", "--junit", junit.path])
+                #expect(rerun.status == 0, "\(rerun)")
+                #expect(rerun.stdout.contains("2 cases of task \(taskID) again"))
+                let xml = try String(contentsOf: junit, encoding: .utf8)
+                #expect(xml.contains("flaky-1") && xml.contains("hang-1") && !xml.contains("\"good\""))
+                let nothing = try await cli.run(["task", "rerun", String(taskID + 1)])
+                #expect(nothing.status == 3 && nothing.stderr.contains("has no failed"), "\(nothing)")
 
-            let deleted = try await cli.run(["task", "delete", String(taskID)])
-            #expect(deleted.status == 0 && deleted.stdout.contains("task \(taskID) deleted"), "\(deleted)")
-            let again = try await cli.run(["task", "delete", String(taskID)])
-            #expect(again.status == 3 && again.stderr.contains("410"), "\(again)")
+                let deleted = try await cli.run(["task", "delete", String(taskID)])
+                #expect(deleted.status == 0 && deleted.stdout.contains("task \(taskID) deleted"), "\(deleted)")
+                let again = try await cli.run(["task", "delete", String(taskID)])
+                #expect(again.status == 3 && again.stderr.contains("410"), "\(again)")
+            }
         }
     }
 }

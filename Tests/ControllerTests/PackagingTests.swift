@@ -327,32 +327,35 @@ struct PackagingTests {
     @Test("install-service writes the unit for the agent's config and user, and refuses a user that does not exist")
     func installService() async throws {
         try await withController { controller in
-            let agent = try await TestAgent.start(controller, name: "unit-node", products: [], run: false)
-            let units = agent.directory.appendingPathComponent("units")
-            let installed = try await agent.command(["install-service", "--config", agent.config.path, "--user", "root", "--unit-dir", units.path])
-            #expect(installed.status == 0, "\(installed.output)")
-            #expect(installed.output.contains("wrote \(units.path)/testfleet-agent.service"), "\(installed.output)")
-            #expect(installed.output.contains("not enabled (not the system's unit directory)"), "\(installed.output)")
-            let text = try String(contentsOf: units.appendingPathComponent("testfleet-agent.service"), encoding: .utf8)
-            let unit = Self.unitSettings(text)
-            #expect(unit["ExecStart"] == "\(TestAgent.binary.resolvingSymlinksInPath().path) run --config \(agent.config.path)")
-            #expect(unit["User"] == "root")
-            #expect(unit["ReadWritePaths"] == agent.directory.appendingPathComponent("agent-data").path)
-            let mode = try FileManager.default.attributesOfItem(atPath: units.appendingPathComponent("testfleet-agent.service").path)[
-                .posixPermissions
-            ]
-            #expect(mode as? Int == 0o644)
-            let printed = try await agent.command(["install-service", "--config", agent.config.path, "--user", "root", "--print"])
-            #expect(printed.output == text, "the same template")
+            try await withAgent(controller, name: "unit-node", products: [], run: false) { agent in
+                let units = agent.directory.appendingPathComponent("units")
+                let installed = try await agent.command([
+                    "install-service", "--config", agent.config.path, "--user", "root", "--unit-dir", units.path,
+                ])
+                #expect(installed.status == 0, "\(installed.output)")
+                #expect(installed.output.contains("wrote \(units.path)/testfleet-agent.service"), "\(installed.output)")
+                #expect(installed.output.contains("not enabled (not the system's unit directory)"), "\(installed.output)")
+                let text = try String(contentsOf: units.appendingPathComponent("testfleet-agent.service"), encoding: .utf8)
+                let unit = Self.unitSettings(text)
+                #expect(unit["ExecStart"] == "\(TestAgent.binary.resolvingSymlinksInPath().path) run --config \(agent.config.path)")
+                #expect(unit["User"] == "root")
+                #expect(unit["ReadWritePaths"] == agent.directory.appendingPathComponent("agent-data").path)
+                let mode = try FileManager.default.attributesOfItem(atPath: units.appendingPathComponent("testfleet-agent.service").path)[
+                    .posixPermissions
+                ]
+                #expect(mode as? Int == 0o644)
+                let printed = try await agent.command(["install-service", "--config", agent.config.path, "--user", "root", "--print"])
+                #expect(printed.output == text, "the same template")
 
-            let nobody = try await agent.command([
-                "install-service", "--config", agent.config.path, "--user", "tf-no-such-user", "--unit-dir", units.path,
-            ])
-            #expect(nobody.status != 0 && nobody.output.contains("no user tf-no-such-user on this machine"), "\(nobody.output)")
-            let unenrolled = try await agent.command([
-                "install-service", "--config", agent.directory.appendingPathComponent("none.toml").path, "--unit-dir", units.path,
-            ])
-            #expect(unenrolled.status != 0 && unenrolled.output.contains("enroll first"), "\(unenrolled.output)")
+                let nobody = try await agent.command([
+                    "install-service", "--config", agent.config.path, "--user", "tf-no-such-user", "--unit-dir", units.path,
+                ])
+                #expect(nobody.status != 0 && nobody.output.contains("no user tf-no-such-user on this machine"), "\(nobody.output)")
+                let unenrolled = try await agent.command([
+                    "install-service", "--config", agent.directory.appendingPathComponent("none.toml").path, "--unit-dir", units.path,
+                ])
+                #expect(unenrolled.status != 0 && unenrolled.output.contains("enroll first"), "\(unenrolled.output)")
+            }
         }
     }
 }

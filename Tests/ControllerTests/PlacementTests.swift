@@ -17,48 +17,48 @@ struct PlacementTests {
         try await withController { controller in
             let fixture = try await Fixture.make(controller, product: "firmware", version: "4.2", script: "echo \"case $1\"")
             // Whatever this machine is, the config file says what the agent reports.
-            let virtual = try await TestAgent.start(
+            try await withAgent(
                 controller,
                 name: "vm-1",
                 products: [fixture.inventory],
                 extra: #"labels = ["kind:virtual"]"#
-            )
-            defer { virtual.stop() }
-            try await waitUntil("vm-1 reports its labels") {
-                try await node(controller, named: "vm-1")?.labels.contains("kind:virtual") == true
+            ) { virtual in
+                try await waitUntil("vm-1 reports its labels") {
+                    try await node(controller, named: "vm-1")?.labels.contains("kind:virtual") == true
+                }
+                let vm = try #require(try await node(controller, named: "vm-1"))
+                #expect(vm.labels.contains("os:linux") && vm.labels.contains { $0.hasPrefix("arch:") })
+                #expect(!vm.labels.contains("kind:physical") && vm.reportedLabels == vm.labels && vm.assignedLabels.isEmpty)
+
+                let physicalOnly = try await controller.submit(
+                    fixture.submission(["flash", "reboot"], name: "on hardware", labels: ["kind:physical"])
+                )
+                #expect(physicalOnly.labels == ["kind:physical"])
+                // The virtual node is at work meanwhile: it runs a task without labels and leaves the other alone.
+                let anywhere = try await controller.submit(fixture.submission(["anywhere"], name: "anywhere"))
+                #expect(try await controller.waitForTask(anywhere.id).counts.passed == 1)
+                let waiting = try await controller.task(physicalOnly.id)
+                #expect(waiting.state == .queued && waiting.counts.queued == 2)
+                #expect(
+                    waiting.pendingReason
+                        == "no node with product firmware 4.2 with tool \(fixture.tool.name) 1 has the label kind:physical"
+                )
+
+                try await withAgent(
+                    controller,
+                    name: "metal-1",
+                    products: [fixture.inventory],
+                    extra: #"labels = ["kind:physical", "gpu"]"#
+                ) { metal in
+                    let done = try await controller.waitForTask(physicalOnly.id)
+                    #expect(done.state == .completed && done.counts.passed == 2)
+                    #expect(try await controller.cases(physicalOnly.id).allSatisfy { $0.node?.name == "metal-1" })
+                    let hardware = try #require(try await node(controller, named: "metal-1"))
+                    #expect(hardware.labels.contains("kind:physical") && hardware.labels.contains("gpu"))
+                    #expect(!hardware.labels.contains { $0.hasPrefix("kind:") && $0 != "kind:physical" })
+                    try await RunningCounts.expectExact(database: controller.services.database)
+                }
             }
-            let vm = try #require(try await node(controller, named: "vm-1"))
-            #expect(vm.labels.contains("os:linux") && vm.labels.contains { $0.hasPrefix("arch:") })
-            #expect(!vm.labels.contains("kind:physical") && vm.reportedLabels == vm.labels && vm.assignedLabels.isEmpty)
-
-            let physicalOnly = try await controller.submit(
-                fixture.submission(["flash", "reboot"], name: "on hardware", labels: ["kind:physical"])
-            )
-            #expect(physicalOnly.labels == ["kind:physical"])
-            // The virtual node is at work meanwhile: it runs a task without labels and leaves the other alone.
-            let anywhere = try await controller.submit(fixture.submission(["anywhere"], name: "anywhere"))
-            #expect(try await controller.waitForTask(anywhere.id).counts.passed == 1)
-            let waiting = try await controller.task(physicalOnly.id)
-            #expect(waiting.state == .queued && waiting.counts.queued == 2)
-            #expect(
-                waiting.pendingReason
-                    == "no node with product firmware 4.2 with tool \(fixture.tool.name) 1 has the label kind:physical"
-            )
-
-            let metal = try await TestAgent.start(
-                controller,
-                name: "metal-1",
-                products: [fixture.inventory],
-                extra: #"labels = ["kind:physical", "gpu"]"#
-            )
-            defer { metal.stop() }
-            let done = try await controller.waitForTask(physicalOnly.id)
-            #expect(done.state == .completed && done.counts.passed == 2)
-            #expect(try await controller.cases(physicalOnly.id).allSatisfy { $0.node?.name == "metal-1" })
-            let hardware = try #require(try await node(controller, named: "metal-1"))
-            #expect(hardware.labels.contains("kind:physical") && hardware.labels.contains("gpu"))
-            #expect(!hardware.labels.contains { $0.hasPrefix("kind:") && $0 != "kind:physical" })
-            try await RunningCounts.expectExact(database: controller.services.database)
         }
     }
 

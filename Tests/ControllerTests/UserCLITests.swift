@@ -90,67 +90,67 @@ struct UserCLITests {
             try FileManager.default.removeItem(at: caFile)  // the login file's copy of the CA is what is used
 
             let catalog = try await makeCatalog(cli)
-            let agent = try await TestAgent.start(controller, name: "cli-node", products: [catalog.inventory], slots: 2)
-            defer { agent.stop() }
+            try await withAgent(controller, name: "cli-node", products: [catalog.inventory], slots: 2) { agent in
 
-            let casesFile = cli.home.appendingPathComponent("cases.txt")
-            try "# smoke\ntest_login\n\ntest_cart\n  test_checkout  \nskip-windows\n".write(to: casesFile, atomically: true, encoding: .utf8)
-            let junit = cli.home.appendingPathComponent("out/junit.xml")
-            try FileManager.default.createDirectory(at: junit.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let passing = try await cli.run([
-                "task", "submit", "--product", catalog.product, "--tool", catalog.tool, "--cases", casesFile.path, "--name", "smoke",
-                "--priority", "3", "--wait", "--junit", junit.path,
-            ])
-            #expect(passing.status == 0, "\(passing)")
-            let passingID = try #require(Self.taskID(passing.stdout), "\(passing)")
-            #expect(passing.stdout.contains("task \(passingID) submitted: 4 cases of \(catalog.product) with \(catalog.tool)"))
-            #expect(passing.stdout.contains("task \(passingID) completed: 3 passed, 1 skipped"), "\(passing)")
-            #expect(passing.stdout.contains("pass rate 100.0%"))
-            #expect(passing.stderr.contains("task \(passingID) completed: 4/4 done"), "plain progress lines end with the result: \(passing)")
-            #expect(!passing.stderr.contains("\u{1B}["), "no terminal codes when standard error is not a terminal")
-            let xml = try String(contentsOf: junit, encoding: .utf8)
-            #expect(xml.contains("tests=\"4\"") && xml.contains("skipped=\"1\"") && xml.contains("<testcase name=\"test_checkout\""))
+                let casesFile = cli.home.appendingPathComponent("cases.txt")
+                try "# smoke\ntest_login\n\ntest_cart\n  test_checkout  \nskip-windows\n".write(to: casesFile, atomically: true, encoding: .utf8)
+                let junit = cli.home.appendingPathComponent("out/junit.xml")
+                try FileManager.default.createDirectory(at: junit.deletingLastPathComponent(), withIntermediateDirectories: true)
+                let passing = try await cli.run([
+                    "task", "submit", "--product", catalog.product, "--tool", catalog.tool, "--cases", casesFile.path, "--name", "smoke",
+                    "--priority", "3", "--wait", "--junit", junit.path,
+                ])
+                #expect(passing.status == 0, "\(passing)")
+                let passingID = try #require(Self.taskID(passing.stdout), "\(passing)")
+                #expect(passing.stdout.contains("task \(passingID) submitted: 4 cases of \(catalog.product) with \(catalog.tool)"))
+                #expect(passing.stdout.contains("task \(passingID) completed: 3 passed, 1 skipped"), "\(passing)")
+                #expect(passing.stdout.contains("pass rate 100.0%"))
+                #expect(passing.stderr.contains("task \(passingID) completed: 4/4 done"), "plain progress lines end with the result: \(passing)")
+                #expect(!passing.stderr.contains("\u{1B}["), "no terminal codes when standard error is not a terminal")
+                let xml = try String(contentsOf: junit, encoding: .utf8)
+                #expect(xml.contains("tests=\"4\"") && xml.contains("skipped=\"1\"") && xml.contains("<testcase name=\"test_checkout\""))
 
-            // Cases from standard input; one fails.
-            let failing = try await cli.run(
-                ["task", "submit", "--product", catalog.product, "--tool", catalog.tool, "--cases", "-", "--wait"],
-                stdin: "test_a\nfail-payment\ntest_b\n"
-            )
-            #expect(failing.status == 1, "\(failing)")
-            let failingID = try #require(Self.taskID(failing.stdout))
-            #expect(failing.stdout.contains("task \(failingID) completed: 2 passed, 1 failed"))
-            #expect(failing.stdout.contains("failing cases:") && failing.stdout.contains("failed     fail-payment on cli-node"), "\(failing)")
+                // Cases from standard input; one fails.
+                let failing = try await cli.run(
+                    ["task", "submit", "--product", catalog.product, "--tool", catalog.tool, "--cases", "-", "--wait"],
+                    stdin: "test_a\nfail-payment\ntest_b\n"
+                )
+                #expect(failing.status == 1, "\(failing)")
+                let failingID = try #require(Self.taskID(failing.stdout))
+                #expect(failing.stdout.contains("task \(failingID) completed: 2 passed, 1 failed"))
+                #expect(failing.stdout.contains("failing cases:") && failing.stdout.contains("failed     fail-payment on cli-node"), "\(failing)")
 
-            // Waiting again for an ended task answers at once, with the same verdict and the JUnit XML on stdout.
-            let again = try await cli.run(["task", "wait", String(failingID), "--junit", "-"])
-            #expect(again.status == 1 && again.stdout.contains("<failure message="), "\(again)")
+                // Waiting again for an ended task answers at once, with the same verdict and the JUnit XML on stdout.
+                let again = try await cli.run(["task", "wait", String(failingID), "--junit", "-"])
+                #expect(again.status == 1 && again.stdout.contains("<failure message="), "\(again)")
 
-            let json = try await cli.run(["report", String(failingID)])
-            #expect(json.status == 0, "\(json)")
-            let report = try WireJSON.decoder().decode(TaskReport.self, from: Data(json.stdout.utf8))
-            #expect(report.counts.failed == 1 && report.counts.passed == 2 && report.failures.map(\.name) == ["fail-payment"])
-            let html = try await cli.run(["report", String(failingID), "--html", "-"])
-            #expect(html.status == 0 && html.stdout.contains("<html") && html.stdout.contains("fail-payment"))
-            let junitFile = cli.home.appendingPathComponent("report.xml")
-            let junitReport = try await cli.run(["report", String(failingID), "--junit", junitFile.path])
-            #expect(junitReport.status == 0 && junitReport.stderr.contains("written to \(junitFile.path)"))
-            #expect(try String(contentsOf: junitFile, encoding: .utf8).contains("<testsuites"))
-            let both = try await cli.run(["report", String(failingID), "--html", "-", "--junit", "-"])
-            #expect(both.status == 2 && both.stderr.contains("choose one"), "\(both)")
+                let json = try await cli.run(["report", String(failingID)])
+                #expect(json.status == 0, "\(json)")
+                let report = try WireJSON.decoder().decode(TaskReport.self, from: Data(json.stdout.utf8))
+                #expect(report.counts.failed == 1 && report.counts.passed == 2 && report.failures.map(\.name) == ["fail-payment"])
+                let html = try await cli.run(["report", String(failingID), "--html", "-"])
+                #expect(html.status == 0 && html.stdout.contains("<html") && html.stdout.contains("fail-payment"))
+                let junitFile = cli.home.appendingPathComponent("report.xml")
+                let junitReport = try await cli.run(["report", String(failingID), "--junit", junitFile.path])
+                #expect(junitReport.status == 0 && junitReport.stderr.contains("written to \(junitFile.path)"))
+                #expect(try String(contentsOf: junitFile, encoding: .utf8).contains("<testsuites"))
+                let both = try await cli.run(["report", String(failingID), "--html", "-", "--junit", "-"])
+                #expect(both.status == 2 && both.stderr.contains("choose one"), "\(both)")
 
-            let list = try await cli.run(["task", "list", "--state", "completed"])
-            #expect(list.status == 0 && list.stdout.hasPrefix("ID "), "\(list)")
-            #expect(list.stdout.contains("\n\(passingID) ") && list.stdout.contains("\n\(failingID) "))
-            let shown = try await cli.run(["task", "show", String(passingID), "--json"])
-            let task = try WireJSON.decoder().decode(TaskInfo.self, from: Data(shown.stdout.utf8))
-            #expect(task.name == "smoke" && task.priority == 3 && task.counts.passed == 3)
-            let text = try await cli.run(["task", "show", String(passingID)])
-            #expect(text.stdout.contains("state:") && text.stdout.contains("completed") && text.stdout.contains("4/4 done"))
+                let list = try await cli.run(["task", "list", "--state", "completed"])
+                #expect(list.status == 0 && list.stdout.hasPrefix("ID "), "\(list)")
+                #expect(list.stdout.contains("\n\(passingID) ") && list.stdout.contains("\n\(failingID) "))
+                let shown = try await cli.run(["task", "show", String(passingID), "--json"])
+                let task = try WireJSON.decoder().decode(TaskInfo.self, from: Data(shown.stdout.utf8))
+                #expect(task.name == "smoke" && task.priority == 3 && task.counts.passed == 3)
+                let text = try await cli.run(["task", "show", String(passingID)])
+                #expect(text.stdout.contains("state:") && text.stdout.contains("completed") && text.stdout.contains("4/4 done"))
 
-            // Environment variables win over the login file; a wrong token is the server's message and exit 3.
-            cli.environment["TESTFLEET_TOKEN"] = "tfu_wrong"
-            let refused = try await cli.run(["task", "list"])
-            #expect(refused.status == 3 && refused.stderr.contains("invalid or revoked API token (HTTP 401)"), "\(refused)")
+                // Environment variables win over the login file; a wrong token is the server's message and exit 3.
+                cli.environment["TESTFLEET_TOKEN"] = "tfu_wrong"
+                let refused = try await cli.run(["task", "list"])
+                #expect(refused.status == 3 && refused.stderr.contains("invalid or revoked API token (HTTP 401)"), "\(refused)")
+            }
         }
     }
 

@@ -50,26 +50,26 @@ struct WebBrowserTests {
                 "/api/v1/products/\(fixture.product.id)/tools",
                 json: ProductToolsInput(toolIds: [fixture.tool.id, coverage.id])
             )
-            let agent = try await TestAgent.start(controller, name: "lab-runner-1", products: [fixture.inventory], slots: 2)
-            defer { agent.stop() }
-            let browser = try await WebDriver.start()
-            do {
-                try await run(browser, controller: controller, fixture: fixture)
-                try await installFromNodePage(browser, controller: controller, tool: coverage)
-            } catch {
+            try await withAgent(controller, name: "lab-runner-1", products: [fixture.inventory], slots: 2) { agent in
+                let browser = try await WebDriver.start()
+                do {
+                    try await run(browser, controller: controller, fixture: fixture)
+                    try await installFromNodePage(browser, controller: controller, tool: coverage)
+                } catch {
+                    await browser.quit()
+                    let environment = (try? await controller.admin.request(.GET, "/api/v1/nodes/1/environment").text) ?? ""
+                    throw TestFailure(
+                        "\(error)\nthe node's environment: \(environment)\nthe agent's log ends with: \(agent.log.suffix(3000))"
+                            + "\nthe screenshots taken so far are in \(screenshots.path)"
+                    )
+                }
                 await browser.quit()
-                let environment = (try? await controller.admin.request(.GET, "/api/v1/nodes/1/environment").text) ?? ""
-                throw TestFailure(
-                    "\(error)\nthe node's environment: \(environment)\nthe agent's log ends with: \(agent.log.suffix(3000))"
-                        + "\nthe screenshots taken so far are in \(screenshots.path)"
-                )
+                for name in Self.screenshotNames {
+                    let png = try Data(contentsOf: screenshots.appendingPathComponent(name + ".png"))
+                    #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000, "\(name).png: \(png.count) bytes")
+                }
+                if !Self.updatesDocs { try FileManager.default.removeItem(at: screenshots) }
             }
-            await browser.quit()
-            for name in Self.screenshotNames {
-                let png = try Data(contentsOf: screenshots.appendingPathComponent(name + ".png"))
-                #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000, "\(name).png: \(png.count) bytes")
-            }
-            if !Self.updatesDocs { try FileManager.default.removeItem(at: screenshots) }
         }
     }
 
@@ -84,45 +84,45 @@ struct WebBrowserTests {
                 tool: "e2e",
                 script: TaskLifecycleTests.script(directory)
             )
-            let agent = try await TestAgent.start(controller, name: "lab-runner-2", products: [fixture.inventory])
-            defer { agent.stop() }
-            let task = try await controller.submit(fixture.submission(["hang-checkout", "flaky-login", "search"], name: "smoke"))
-            let hanging = try await controller.cases(task.id)[0]
-            _ = try await controller.waitForCase(hanging.id) { $0.case.state == .running }
-            let browser = try await WebDriver.start()
-            do {
-                try await browser.logIn(at: controller.url + "/")
+            try await withAgent(controller, name: "lab-runner-2", products: [fixture.inventory]) { agent in
+                let task = try await controller.submit(fixture.submission(["hang-checkout", "flaky-login", "search"], name: "smoke"))
+                let hanging = try await controller.cases(task.id)[0]
+                _ = try await controller.waitForCase(hanging.id) { $0.case.state == .running }
+                let browser = try await WebDriver.start()
+                do {
+                    try await browser.logIn(at: controller.url + "/")
 
-                // The running case's page: Cancel, and it ends cancelled once its agent has stopped it.
-                try await browser.open(controller.url + "/cases/\(hanging.id)")
-                try await browser.wait("the cancel button", until: "document.getElementById('cancel-case')")
-                try await browser.click("#cancel-case")
-                try await browser.wait(
-                    "the case cancelled",
-                    timeout: .seconds(30),
-                    until: "document.querySelector('#case-live .badge.s-cancelled') && !document.getElementById('cancel-case')"
-                )
+                    // The running case's page: Cancel, and it ends cancelled once its agent has stopped it.
+                    try await browser.open(controller.url + "/cases/\(hanging.id)")
+                    try await browser.wait("the cancel button", until: "document.getElementById('cancel-case')")
+                    try await browser.click("#cancel-case")
+                    try await browser.wait(
+                        "the case cancelled",
+                        timeout: .seconds(30),
+                        until: "document.querySelector('#case-live .badge.s-cancelled') && !document.getElementById('cancel-case')"
+                    )
 
-                // The task goes on and ends; Rerun failed runs the cancelled and the failed case again, as a new task.
-                try await controller.waitForTask(task.id)
-                try await browser.open(controller.url + "/tasks/\(task.id)")
-                try await browser.wait("the rerun button", until: "document.getElementById('rerun-failed')")
-                try await browser.click("#rerun-failed")
-                try await browser.wait(
-                    "the new task's page",
-                    until: "location.pathname.match(/^\\/tasks\\/\\d+$/) && location.pathname !== '/tasks/\(task.id)'"
-                )
-                try await browser.wait("its two cases passed", until: "document.querySelectorAll('#case-table .badge.s-passed').length === 2")
-                #expect(try await browser.script("return document.body.textContent.includes('A rerun of');") as? Bool == true)
-            } catch {
+                    // The task goes on and ends; Rerun failed runs the cancelled and the failed case again, as a new task.
+                    try await controller.waitForTask(task.id)
+                    try await browser.open(controller.url + "/tasks/\(task.id)")
+                    try await browser.wait("the rerun button", until: "document.getElementById('rerun-failed')")
+                    try await browser.click("#rerun-failed")
+                    try await browser.wait(
+                        "the new task's page",
+                        until: "location.pathname.match(/^\\/tasks\\/\\d+$/) && location.pathname !== '/tasks/\(task.id)'"
+                    )
+                    try await browser.wait("its two cases passed", until: "document.querySelectorAll('#case-table .badge.s-passed').length === 2")
+                    #expect(try await browser.script("return document.body.textContent.includes('A rerun of');") as? Bool == true)
+                } catch {
+                    await browser.quit()
+                    throw TestFailure("\(error)\nthe agent's log ends with: \(agent.log.suffix(3000))")
+                }
                 await browser.quit()
-                throw TestFailure("\(error)\nthe agent's log ends with: \(agent.log.suffix(3000))")
+                let tasks = try await controller.admin.request(.GET, "/api/v1/tasks").decode(Page<TaskInfo>.self).items
+                let rerun = try #require(tasks.first { $0.rerunOf == task.id })
+                #expect(rerun.counts.passed == 2 && rerun.counts.total == 2)
+                #expect(try await controller.cases(rerun.id).map(\.name) == ["hang-checkout", "flaky-login"])
             }
-            await browser.quit()
-            let tasks = try await controller.admin.request(.GET, "/api/v1/tasks").decode(Page<TaskInfo>.self).items
-            let rerun = try #require(tasks.first { $0.rerunOf == task.id })
-            #expect(rerun.counts.passed == 2 && rerun.counts.total == 2)
-            #expect(try await controller.cases(rerun.id).map(\.name) == ["hang-checkout", "flaky-login"])
         }
     }
 

@@ -140,9 +140,16 @@ final class TestAgent: @unchecked Sendable {
         return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 
-    /// SIGTERM now, for `defer`: the wait for the exit goes on in a task of its own.
-    func stop() {
-        Task { _ = await terminate() }
+    /// Stops the agent and waits for its exit (SIGKILL past the wait), kills what its cases left running, and
+    /// removes its directory; after a failure the directory is kept, with the agent's log, and said where.
+    func finish(failed: Bool = false) async {
+        _ = await terminate()
+        killLeftoverCases()
+        if failed {
+            print("agent \(name) failed its test; its log and data are in \(directory.path)")
+        } else {
+            try? FileManager.default.removeItem(at: directory)
+        }
     }
 
     /// Kills what its spooled cases left running (after a SIGKILL of the agent).

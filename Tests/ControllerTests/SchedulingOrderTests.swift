@@ -50,23 +50,28 @@ struct SchedulingOrderTests {
 
     @Test("leasing's statement orders tasks as the decision does", arguments: [1, 2, 3])
     func sameInTheDatabase(seed: UInt64) async throws {
-        var random = SplitMix(seed: seed)
-        let users = (0..<5).map { _ in Int.random(in: 0...3, using: &random) }
+        // Repeatable: the seed picks the sequence, so that a failure can be run again.
+        var state = seed
+        func next(_ range: ClosedRange<Int>) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return range.lowerBound + Int((state >> 33) % UInt64(range.count))
+        }
+        let users = (0..<5).map { _ in next(0...3) }
         // Runs of some tasks end in the same statement: they no longer count for their task and user.
         var ending: [(task: Int64, user: Int)] = []
         var tasks: [(standing: TaskStanding, user: Int)] = []
         for id in Int64(1_000_001)...1_000_200 {
-            let user = Int.random(in: 0..<users.count, using: &random)
+            let user = next(0...users.count - 1)
             // Half a millisecond off whole milliseconds: no wait is a whole number of aging intervals, where the
             // rounding of a timestamp could tip it.
-            let created = Self.now.addingTimeInterval(-Double(Int.random(in: 1...900_000, using: &random)) / 1000 + 0.0005)
+            let created = Self.now.addingTimeInterval(-Double(next(1...900_000)) / 1000 + 0.0005)
             let dispatched: Date? =
-                Bool.random(using: &random) ? created.addingTimeInterval(Double(Int.random(in: 0...300_000, using: &random)) / 1000) : nil
-            let running = Int.random(in: 0...3, using: &random)
-            if running > 0, users[user] > 0, Int.random(in: 0..<8, using: &random) == 0 { ending.append((id, user)) }
+                next(0...1) == 1 ? created.addingTimeInterval(Double(next(0...300_000)) / 1000) : nil
+            let running = next(0...3)
+            if running > 0, users[user] > 0, next(0...7) == 0 { ending.append((id, user)) }
             let standing = TaskStanding(
                 id: id,
-                priority: Int.random(in: 0...2, using: &random),
+                priority: next(0...2),
                 createdAt: created,
                 dispatchedAt: dispatched,
                 userRunning: users[user],
@@ -118,20 +123,5 @@ struct SchedulingOrderTests {
             #expect(!ending.isEmpty)
             #expect(ordered == expected.map(\.id))
         }
-    }
-}
-
-/// A small seeded generator, so that a failure can be run again.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

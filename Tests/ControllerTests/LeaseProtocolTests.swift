@@ -85,6 +85,51 @@ struct LeaseProtocolTests {
         }
     }
 
+    @Test("a node whose inventory changes while its long poll reads what it can run waits for the new work, not the old")
+    func inventoryDuringPoll() async throws {
+        try await withController { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let node = try await SimulatedNode.enroll(controller, name: "restocked", products: [])
+            let services = controller.services
+            // The inventory arrives, and the controller hears of it, just after the poll read the node's capabilities
+            // (none) and before it registered to wait.
+            let restock = OneShotTask<Void>()
+            // Kept for no time: the route's forget reaches the controller's own cache, not this one.
+            let capabilities = NodeCapabilities(ttl: .zero) { id in
+                let read = try await services.nodes.capabilities(nodeID: id)
+                try await restock.run {
+                    let before = services.activity.generation
+                    let report = Inventory(products: [fixture.simulatedInventory], labels: nil)
+                    let answer = try await node.client.request(.POST, "/api/v1/agent/inventory", json: report)
+                    guard answer.status == 200 else { throw TestFailure("inventory: \(answer.text)") }
+                    // The route forgets the node; then the notification of the change comes back to this controller,
+                    // which forgets it again and wakes its polls (none is registered yet).
+                    try await waitUntil("the notification is heard") { services.activity.generation >= before + 2 }
+                }
+                return read
+            }
+            let dispatcher = Dispatcher(
+                leases: services.leases,
+                installJobs: services.installJobs,
+                waiters: services.waiters,
+                capabilities: capabilities,
+                activity: services.activity,
+                metrics: services.metrics,
+                clock: services.clock
+            )
+            let started = ContinuousClock.now
+            let polling = Task { try await dispatcher.awaitAssignment(node: node.id, wait: 20) }
+            try await waitUntil("the poll waits") { services.waiters.suspended == 1 }
+            _ = try await controller.submit(fixture.submission(["restocked"]))
+            guard case .run(let lease) = try await polling.value else {
+                Issue.record("the poll ended without the case")
+                return
+            }
+            #expect(lease.caseName == "restocked")
+            #expect(ContinuousClock.now - started < .seconds(10), "the case waited for the poll to time out")
+        }
+    }
+
     @Test("a lease that expires is lost, the case is requeued, and after the retry limit ends as error")
     func reaper() async throws {
         let clock = SchedulingClock.manual()

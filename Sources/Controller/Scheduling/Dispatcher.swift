@@ -21,13 +21,14 @@ struct Dispatcher: Sendable {
         var ticket: LeaseWaiters.Ticket?
         defer { if let ticket { waiters.remove(ticket) } }
         while true {
+            // Read before the capabilities: marks made from them and from the query's answer are void if something
+            // relevant happened meanwhile (an inventory that changes the capabilities, new work).
+            let generation = activity.generation
             // Registered before the query: work arriving meanwhile wakes this request.
             let capabilities = try await capabilities.capabilities(of: node)
             let fresh = waiters.register(node: node, capabilities: capabilities)
             if let ticket { waiters.remove(ticket) }
             ticket = fresh
-            // Marks made from a query's answer are void if something relevant happened while it ran.
-            let generation = activity.generation
             // Environment work goes before cases; most nodes are known to have none.
             if activity.mayHaveInstallJobs(node) {
                 if let job = try await installJobs.lease(nodeID: node) { return .install(job) }
@@ -42,6 +43,9 @@ struct Dispatcher: Sendable {
                 activity.markIdle(node, keys: capabilities, asOf: generation)
             }
             guard clock.instant < deadline else { return nil }
+            // The node changed after its capabilities were read, and a wake-up for it may have come before the ticket
+            // was registered: read them again rather than wait for work the node may no longer (or now) run.
+            if activity.nodeChanged(node, after: generation) { continue }
             let outcome = await cancelWhenGracefulShutdown { await waiters.wait(fresh, until: deadline, on: clock) }
             switch outcome {
             case .handed(let lease):

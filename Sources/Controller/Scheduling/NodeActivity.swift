@@ -136,6 +136,11 @@ final class NodeActivity: Sendable {
         }
     }
 
+    /// Whether something about the node changed (its inventory, its state, everything cached) after `generation`.
+    func nodeChanged(_ node: Int64, after generation: UInt64) -> Bool {
+        state.withLock { $0.eventAfter(generation, node: node) }
+    }
+
     func workAppeared(_ key: WorkKey) {
         state.withLock { state in
             state.lastWork[key] = state.bump()

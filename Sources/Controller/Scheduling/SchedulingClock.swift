@@ -20,10 +20,15 @@ final class SchedulingClock: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Whether this is a manual clock: the database's clock reads and waits without taking the lock.
+    private let isManual: Bool
     /// A manual clock's instants count from here.
     private let origin = ContinuousClock.now
 
-    private init(fixed: Date?) { state = Mutex(State(date: fixed)) }
+    private init(fixed: Date?) {
+        state = Mutex(State(date: fixed))
+        isManual = fixed != nil
+    }
 
     /// The database's clock.
     static let database = SchedulingClock(fixed: nil)
@@ -33,25 +38,24 @@ final class SchedulingClock: Sendable {
 
     /// The instant a statement binds as its `now` (``SchedulingSQL/now(_:)``). A statement reads it once, so that
     /// all of its times agree.
-    var now: Now { Now(instant: state.withLock { $0.date }) }
+    var now: Now { Now(instant: isManual ? state.withLock { $0.date } : nil) }
 
     /// Now, for what is decided in Swift: where a manual clock stands, or this machine's time.
     var date: Date { now.instant ?? Date() }
 
     /// Now, for waits and intervals: this machine's continuous clock, or where a manual clock stands on it.
     var instant: ContinuousClock.Instant {
-        state.withLock { $0.date == nil ? .now : origin + $0.elapsed }
+        isManual ? origin + state.withLock { $0.elapsed } : .now
     }
 
     /// Waits until `deadline` on ``instant``'s clock: a manual clock's waits end when it is moved past them.
     /// Throws `CancellationError` when the task is cancelled.
     func sleep(until deadline: ContinuousClock.Instant) async throws {
-        let id: UInt64? = state.withLock { state in
-            guard state.date != nil else { return nil }
+        guard isManual else { return try await Task.sleep(until: deadline, clock: .continuous) }
+        let id = state.withLock { state in
             state.nextSleeper += 1
             return state.nextSleeper
         }
-        guard let id else { return try await Task.sleep(until: deadline, clock: .continuous) }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let now: Result<Void, any Error>? = state.withLock { state in

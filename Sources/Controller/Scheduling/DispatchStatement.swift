@@ -32,10 +32,11 @@ struct DispatchStatement: PostgresPreparedStatement {
         ),
         finished_run AS (
             -- The guards again on the row as it is now: a statement that waited for the node's lock sees older rows.
+            -- The run is found by its key, `$2`: joined only through `ending`, the plan read every run of the node.
             UPDATE case_runs r SET \(EndingSQL.runEnded(outcome: "$4", exitCode: "$5::bigint", durationMs: "$6", message: "$7::text", now: clockNow)),
                 log_bytes = r.log_bytes + length($11::bytea), next_run_id = CASE WHEN $19 THEN $14::uuid END
             FROM ending e
-            WHERE r.id = e.run_id AND r.node_id = $1 AND r.lease_token = $3 AND r.outcome IS NULL
+            WHERE r.id = $2 AND r.id = e.run_id AND r.node_id = $1 AND r.lease_token = $3 AND r.outcome IS NULL
               AND r.log_bytes = coalesce($10::bigint, r.log_bytes) AND r.log_bytes + length($11::bytea) <= $12
             RETURNING r.id, r.case_id
         ),

@@ -55,11 +55,16 @@ struct BaselineTests {
                 // 1.9 is closest below 1.10, and the newer of its two tasks is the baseline.
                 #expect(v110.report.baseline == TaskReport.Baseline(taskId: newer19.task.id, version: "1.9"))
                 #expect(v110.report.comparison?.newlyFailing == ["check"])
+                // `check` failed here and passed in the earlier tasks of the product name: flaky; `other` never failed.
+                let flipped = TaskReport.FlakyCase(name: "check", reason: "passed and failed across its recent runs")
+                #expect(older19.report.flaky.isEmpty && newer19.report.flaky.isEmpty)
+                #expect(v110.report.flaky == [flipped])
                 let rc = try await finish("2.0-rc1")
                 #expect(rc.report.baseline == TaskReport.Baseline(taskId: v110.task.id, version: "1.10"))
                 #expect(rc.report.comparison?.baselineTaskId == v110.task.id && rc.report.comparison?.newlyPassing == ["check"])
                 let patch = try await finish("2.0.1")
                 #expect(patch.report.baseline == TaskReport.Baseline(taskId: v20.task.id, version: "2.0"))
+                #expect(patch.report.flaky == [flipped])
                 // The JSON names the baseline as the API documents it.
                 let json = try await controller.admin.request(.GET, "/api/v1/tasks/\(patch.task.id)/report").body
                 let baseline = (try JSONSerialization.jsonObject(with: json) as? [String: Any])?["baseline"] as? [String: Any]

@@ -187,8 +187,10 @@ struct LeaseStore: Sendable {
                 RETURNING case_id, lease_expires_at, cancel_requested_at
             ),
             started AS (
+                -- The case by its key: planned on statistics from before the fleet got busy, a join read every
+                -- leased and running case.
                 UPDATE cases k SET state = 'running', started_at = coalesce(k.started_at, \(now)), updated_at = \(now)
-                FROM renewed r WHERE k.id = r.case_id AND k.state = 'leased' AND k.current_run_id = \(runID)
+                WHERE k.id = (SELECT case_id FROM renewed) AND k.state = 'leased' AND k.current_run_id = \(runID)
                 RETURNING k.id
             )
             SELECT r.lease_expires_at, t.state = 'cancelled' OR r.cancel_requested_at IS NOT NULL

@@ -40,6 +40,55 @@ struct NextAssignmentTests {
         }
     }
 
+    @Test("a result with tests is stored with its case's end and brings the next case; refused or repeated, it stores nothing")
+    func testsWithResult() async throws {
+        try await withController { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let node = try await SimulatedNode.enroll(controller, name: "junit", products: [fixture.simulatedInventory])
+            let task = try await controller.submit(fixture.submission(["a", "b", "c"]))
+            let a = try #require(try await node.lease())
+            let tests = [
+                TestRecord(classname: "suite", name: "t1", status: .passed),
+                TestRecord(classname: "suite", name: "t2", status: .failed, message: "boom"),
+            ]
+            var stale = a
+            stale.token += 1
+            #expect(try await node.finish(stale, .failed, tests: tests).status == 409)
+            let b = try #require(try await node.finishAndNext(a, .failed, tests: tests))
+            #expect(b.caseName == "b")
+            // The same result again, its answer lost: the same lease, and the tests are not stored twice.
+            let again = try #require(try await node.finishAndNext(a, .failed, tests: tests))
+            #expect(again.leaseId == b.leaseId)
+            // Recorded with its tests by the statement that leases the next case, not the long way.
+            let finished = try await controller.services.leases.finish(
+                runID: b.leaseId,
+                nodeID: node.id,
+                result: CaseResult(
+                    token: b.token,
+                    status: .passed,
+                    exitCode: 0,
+                    durationMs: 5,
+                    message: nil,
+                    tests: [TestRecord(classname: "suite", name: "t3", status: .passed)]
+                ),
+                next: .init()
+            )
+            guard case .dispatched(let next?) = finished else { throw TestFailure("recorded as \(finished)") }
+            let c = next
+            #expect(c.caseName == "c")
+            // The task's last case takes the long way, which stores its tests as well.
+            #expect(try await node.finishAndNext(c, .passed, tests: [TestRecord(classname: "suite", name: "t4", status: .skipped)]) == nil)
+            let ended = try await controller.waitForTask(task.id, timeout: 10)
+            #expect(ended.counts.failed == 1 && ended.counts.passed == 2)
+            #expect(ended.tests == TestCounts(total: 4, passed: 2, failed: 1, error: 0, skipped: 1))
+            let listed = try await controller.admin.request(.GET, "/api/v1/cases/\(a.caseId)/tests").decode(Page<CaseTest>.self)
+            #expect(listed.items.map(\.name) == ["t1", "t2"] && listed.items[1].message == "boom")
+            let detail = try await controller.admin.request(.GET, "/api/v1/cases/\(a.caseId)").decode(CaseDetail.self)
+            #expect(detail.runs.map { $0.tests?.total } == [2])
+            try await RunningCounts.expectExact(database: controller.services.database)
+        }
+    }
+
     @Test("a node at its slot limit never gets more through a result")
     func slotLimit() async throws {
         try await withController { controller in

@@ -6,8 +6,8 @@ import WireProtocol
 extension LeaseStore {
     /// What recording a result did.
     enum Finished: Sendable, Equatable {
-        /// Recorded in one statement with the lease of the node's next case, when that was asked for (`nil`: the
-        /// node had nothing to run then).
+        /// Recorded in one statement (with its tests, in one transaction) with the lease of the node's next case,
+        /// when that was asked for (`nil`: the node had nothing to run then).
         case dispatched(next: Lease?)
         /// Recorded the long way; the node's next case is still to be looked for.
         case recorded
@@ -29,8 +29,7 @@ extension LeaseStore {
         let nextRunID = next?.runID
         try CaseResultValidation.validate(result)
         let message = result.message.map { String($0.prefix(4000)) }
-        // A result with tests takes the long way, whose transaction stores them.
-        if result.status != .error, result.tests?.isEmpty ?? true,
+        if result.status != .error,
             case .finish(let state, nil) = policy.afterResult(
                 status: result.status,
                 attempts: 1,
@@ -54,6 +53,7 @@ extension LeaseStore {
             let outcome = try await dispatch(
                 nodeID: nodeID,
                 ending: ending,
+                tests: result.tests ?? [],
                 leaseNext: next?.leaseNow ?? false,
                 recordNext: next != nil,
                 runID: nextRunID ?? UUID()

@@ -85,8 +85,14 @@ final class SimulatedNode: Sendable {
 
     /// Posts a result that asks for the next case, waiting up to `wait` seconds; returns the case the answer
     /// carries.
-    func finishAndNext(_ lease: Lease, _ status: ResultStatus, wait: Double = 0, message: String? = nil) async throws -> Lease? {
-        let answer = try await finish(lease, status, message: message, next: NextRequest(waitS: wait))
+    func finishAndNext(
+        _ lease: Lease,
+        _ status: ResultStatus,
+        wait: Double = 0,
+        message: String? = nil,
+        tests: [TestRecord]? = nil
+    ) async throws -> Lease? {
+        let answer = try await finish(lease, status, message: message, next: NextRequest(waitS: wait), tests: tests)
         guard answer.status == 200 else { throw TestFailure("result on \(name): \(answer.status) \(answer.text)") }
         switch try answer.decode(ResultAnswer.self).next {
         case .run(let next): return next

@@ -23,9 +23,11 @@ struct LeaseStore: Sendable {
     }
 
     /// Runs ``DispatchStatement``: ends `ending` on the common path and, when asked, leases the node its next case.
+    /// The tests of the result that ends the run, if any, are stored with it.
     func dispatch(
         nodeID: Int64,
         ending: DispatchStatement.Ending?,
+        tests: [TestRecord] = [],
         leaseNext: Bool,
         recordNext: Bool,
         runID: UUID
@@ -38,43 +40,35 @@ struct LeaseStore: Sendable {
             runID: runID
         )
         var row: DispatchStatement.Row?
-        for try await found in try await database.execute(statement) { row = found }
+        if let ending, !tests.isEmpty {
+            row = try await execute(statement, storing: tests, endedBy: ending)
+        } else {
+            for try await found in try await database.execute(statement) { row = found }
+        }
         guard let row else { return (false, nil) }
         return (row.ended, row.lease.map { lease($0, runID: runID, token: statement.token) })
     }
 
-    /// ``dispatch(nodeID:ending:leaseNext:recordNext:runID:)`` for a result that brings tests: they are stored in
-    /// the statement's transaction, which holds the node's row first, as every ending does. A run that cannot end
-    /// on the common path (``EndingSQL/onCommonPath(run:case:task:)``) stores nothing here; should the statement
-    /// still end nothing, the transaction is rolled back. The long way then stores the tests with its own ending.
-    func dispatch(
-        nodeID: Int64,
-        ending: DispatchStatement.Ending,
-        tests: [TestRecord],
-        leaseNext: Bool,
-        recordNext: Bool,
-        runID: UUID
-    ) async throws -> (ended: Bool, lease: Lease?) {
-        if tests.isEmpty {
-            return try await dispatch(nodeID: nodeID, ending: ending, leaseNext: leaseNext, recordNext: recordNext, runID: runID)
-        }
+    /// Runs `statement` for a result that brings tests: they are stored in its transaction, which holds the node's
+    /// row first, as every ending does. A run that cannot end on the common path
+    /// (``EndingSQL/onCommonPath(run:case:task:)``) stores nothing here; should the statement still end nothing, the
+    /// transaction is rolled back. Either way the answer is `nil`, and the long way stores the tests with its own
+    /// ending.
+    private func execute(
+        _ statement: DispatchStatement,
+        storing tests: [TestRecord],
+        endedBy ending: DispatchStatement.Ending
+    ) async throws -> DispatchStatement.Row? {
         struct NotEnded: Error {}
-        let statement = dispatchStatement(
-            nodeID: nodeID,
-            ending: ending,
-            leaseNext: leaseNext,
-            recordNext: recordNext,
-            runID: runID
-        )
         do {
-            let row = try await database.transaction { transaction in
-                try await lockNode(nodeID, transaction: transaction)
+            return try await database.transaction { transaction in
+                try await lockNode(statement.nodeID, transaction: transaction)
                 guard
                     let (caseID, taskID) = try await transaction.query(
                         """
                         SELECT r.case_id, k.task_id
                         FROM case_runs r JOIN cases k ON k.id = r.case_id JOIN tasks t ON t.id = k.task_id
-                        WHERE r.id = \(ending.runID) AND r.node_id = \(nodeID) AND r.lease_token = \(ending.token)
+                        WHERE r.id = \(ending.runID) AND r.node_id = \(statement.nodeID) AND r.lease_token = \(ending.token)
                           AND \(unescaped: EndingSQL.onCommonPath(run: "r", case: "k", task: "t"))
                         """
                     ).first()?.decode((Int64, Int64).self)
@@ -86,9 +80,8 @@ struct LeaseStore: Sendable {
                 guard let row, row.ended else { throw NotEnded() }
                 return row
             }
-            return (true, row.lease.map { lease($0, runID: runID, token: statement.token) })
         } catch is NotEnded {
-            return (false, nil)
+            return nil
         }
     }
 

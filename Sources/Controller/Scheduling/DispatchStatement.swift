@@ -8,7 +8,7 @@ import PostgresNIO
 /// its token and not being cancelled, of a task that is not cancelled and still has queued cases (so this is not the task's last case),
 /// with a log tail that continues the stored log within its limit. Anything else ends nothing (`ended` is 0) and
 /// ``LeaseStore`` takes the long way. A lease is only made when the run ended (or none was given). A result with
-/// tests runs it in a transaction that stores them first.
+/// tests runs it in a transaction that stores them after it.
 ///
 /// Leasing follows ``SchedulingSQL``: the node's row is locked first, so its busy slots are exact; a run that ends
 /// in the same statement frees its slot and no longer counts for fair share. Its time is the scheduling clock's
@@ -27,7 +27,9 @@ struct DispatchStatement: PostgresPreparedStatement {
             JOIN case_runs r ON r.node_id = node.id
             JOIN cases k ON k.id = r.case_id
             JOIN tasks t ON t.id = k.task_id
-            WHERE r.id = $2 AND r.lease_token = $3 AND \(EndingSQL.onCommonPath(run: "r", case: "k", task: "t"))
+            WHERE r.id = $2 AND r.lease_token = $3 AND r.outcome IS NULL AND k.current_run_id = r.id
+              AND t.state <> 'cancelled' AND r.cancel_requested_at IS NULL
+              AND \(SchedulingSQL.hasQueuedCase(task: "k.task_id"))
         ),
         finished_run AS (
             -- The guards again on the row as it is now: a statement that waited for the node's lock sees older rows.

@@ -3,15 +3,6 @@
 /// case's are built from these fragments. Each takes the SQL expressions of its values and of the statement's
 /// scheduling-clock instant, `now`.
 enum EndingSQL {
-    /// Whether open run `r` of case `k` of task `t` may end on the common path: it is still its case's run and not
-    /// being cancelled, and its task is not cancelled and has queued cases left (so this is not its last case).
-    static func onCommonPath(run r: String, case k: String, task t: String) -> String {
-        """
-        \(r).outcome IS NULL AND \(k).current_run_id = \(r).id AND \(t).state <> 'cancelled' AND \(r).cancel_requested_at IS NULL
-          AND \(SchedulingSQL.hasQueuedCase(task: "\(k).task_id"))
-        """
-    }
-
     /// The columns of case run `r` that its end sets.
     static func runEnded(outcome: String, exitCode: String, durationMs: String, message: String, now: String) -> String {
         "outcome = \(outcome), exit_code = \(exitCode), duration_ms = \(durationMs), message = \(message), ended_at = \(now)"

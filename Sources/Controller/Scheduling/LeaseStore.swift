@@ -41,7 +41,7 @@ struct LeaseStore: Sendable {
         )
         var row: DispatchStatement.Row?
         if let ending, !tests.isEmpty {
-            row = try await execute(statement, storing: tests, endedBy: ending)
+            row = try await execute(statement, tests: tests, run: ending.runID)
         } else {
             for try await found in try await database.execute(statement) { row = found }
         }
@@ -49,35 +49,18 @@ struct LeaseStore: Sendable {
         return (row.ended, row.lease.map { lease($0, runID: runID, token: statement.token) })
     }
 
-    /// Runs `statement` for a result that brings tests: they are stored in its transaction, which holds the node's
-    /// row first, as every ending does. A run that cannot end on the common path
-    /// (``EndingSQL/onCommonPath(run:case:task:)``) stores nothing here; should the statement still end nothing, the
-    /// transaction is rolled back. Either way the answer is `nil`, and the long way stores the tests with its own
-    /// ending.
-    private func execute(
-        _ statement: DispatchStatement,
-        storing tests: [TestRecord],
-        endedBy ending: DispatchStatement.Ending
-    ) async throws -> DispatchStatement.Row? {
+    /// Runs `statement` for a result that brings tests, in one transaction: the statement first (it takes the
+    /// node's row first, as every ending does), then, when it ended the run, the tests. When it ended nothing, the
+    /// transaction is rolled back and the answer is `nil`: the long way stores the tests with its own ending.
+    private func execute(_ statement: DispatchStatement, tests: [TestRecord], run: UUID) async throws -> DispatchStatement.Row? {
         struct NotEnded: Error {}
         do {
             return try await database.transaction { transaction in
-                try await lockNode(statement.nodeID, transaction: transaction)
-                guard
-                    let (caseID, taskID) = try await transaction.query(
-                        """
-                        SELECT r.case_id, k.task_id
-                        FROM case_runs r JOIN cases k ON k.id = r.case_id JOIN tasks t ON t.id = k.task_id
-                        WHERE r.id = \(ending.runID) AND r.node_id = \(statement.nodeID) AND r.lease_token = \(ending.token)
-                          AND \(unescaped: EndingSQL.onCommonPath(run: "r", case: "k", task: "t"))
-                        """
-                    ).first()?.decode((Int64, Int64).self)
-                else { throw NotEnded() }
-                let stored = CaseTestsStatement(runID: ending.runID, caseID: caseID, taskID: taskID, tests: tests, final: true)
-                for try await _ in try await transaction.execute(stored) {}
                 var row: DispatchStatement.Row?
                 for try await found in try await transaction.execute(statement) { row = found }
                 guard let row, row.ended else { throw NotEnded() }
+                let stored = CaseTestsStatement(runID: run, tests: tests, final: true)
+                for try await _ in try await transaction.execute(stored) {}
                 return row
             }
         } catch is NotEnded {

@@ -41,7 +41,7 @@ enum CaseTests {
     /// result without tests.
     static func store(_ tests: [TestRecord]?, of run: OpenRun, final: Bool, transaction: Transaction) async throws {
         guard let tests, !tests.isEmpty else { return }
-        let statement = CaseTestsStatement(runID: run.runID, caseID: run.caseID, taskID: run.taskID, tests: tests, final: final)
+        let statement = CaseTestsStatement(runID: run.runID, tests: tests, final: final)
         for try await _ in try await transaction.execute(statement) {}
     }
 }

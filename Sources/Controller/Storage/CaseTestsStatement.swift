@@ -3,7 +3,7 @@ import PostgresNIO
 import WireProtocol
 
 /// Stores the tests of one run in one statement: the rows from arrays (`unnest`, one array per column) and the
-/// run's counts, marked final when the run decides its case.
+/// run's counts, marked final when the run decides its case. The run's case and task are read from its row.
 struct CaseTestsStatement: PostgresPreparedStatement {
     static let sql = """
         WITH stored AS (
@@ -14,20 +14,19 @@ struct CaseTestsStatement: PostgresPreparedStatement {
                 WITH ORDINALITY AS t (classname, name, status, duration_ms, message, output, flaky, n)
         )
         INSERT INTO run_tests (run_id, case_id, task_id, final, total, passed, failed, error, skipped)
-        VALUES ($1, $9, $10, $11, $12, $13, $14, $15, $16)
+        SELECT r.id, r.case_id, k.task_id, $9, $10, $11, $12, $13, $14
+        FROM case_runs r JOIN cases k ON k.id = r.case_id WHERE r.id = $1
         """
 
     typealias Row = Void
 
     var runID: UUID
-    var caseID: Int64
-    var taskID: Int64
     var tests: [TestRecord]
     /// The run ends its case (no retry follows): the case reports these tests.
     var final: Bool
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 16)
+        var bindings = PostgresBindings(capacity: 14)
         bindings.append(runID)
         // Arrays cannot hold NULL here: -1 and "" stand for it.
         bindings.append(tests.map(\.classname))
@@ -38,8 +37,6 @@ struct CaseTestsStatement: PostgresPreparedStatement {
         bindings.append(tests.map { $0.output ?? "" })
         bindings.append(tests.map { $0.flaky ?? false })
         let counts = TestCounts(tests.map(\.status))
-        bindings.append(caseID)
-        bindings.append(taskID)
         bindings.append(final)
         bindings.append(counts.total)
         bindings.append(counts.passed)

@@ -172,7 +172,9 @@ struct LeaseProtocolTests {
             let lease = try await waiting.value
             let latency = ContinuousClock.now - submitted
             #expect(lease?.caseName == "wake")
-            #expect(latency < .seconds(3), "woken after \(latency)")
+            // Woken, not answered at the end of its 20 s wait: the bound leaves room for a machine busy with the other
+            // suites (a wake-up is measured by `Benchmarks/run`, not here).
+            #expect(latency < .seconds(10), "woken after \(latency)")
             #expect(try await idle.value == nil)
         }
     }

@@ -107,6 +107,14 @@ struct WebPageTests {
                 #expect(!page.body.contains("<img src=x"), "\(path) has the task name unescaped")
                 #expect(!page.body.contains("<b>co</b>") && !page.body.contains("<i>boom"), "\(path) has unescaped text")
             }
+            // The report page offers each download once: its own line, not again inside the report.
+            let report = try await web.get("/tasks/\(task.id)/report")
+            #expect(report.body.components(separatedBy: "/api/v1/tasks/\(task.id)/report.xml").count == 2)
+            let standalone = String(
+                decoding: try await fixture.controller.admin.request(.GET, "/api/v1/tasks/\(task.id)/report.html").body,
+                as: UTF8.self
+            )
+            #expect(standalone.components(separatedBy: "/api/v1/tasks/\(task.id)/report.xml").count == 2)
             let css = try await web.get("/static/app.css")
             #expect(css.status == 200 && css.contentType.hasPrefix("text/css") && css.body.contains("prefers-color-scheme: dark"))
             let script = try await web.get("/static/app.js")

@@ -21,20 +21,21 @@ enum HTMLReportRenderer {
             .big { font-size: 2rem; font-weight: 600; } .cards { display: flex; gap: 2rem; flex-wrap: wrap; }
             code { font-size: .9em; }
             </style></head><body>
-            \(content(report))</body></html>
+            \(content(report, links: true))</body></html>
 
             """
     }
 
     /// The report's content without a document around it, for embedding in a page whose stylesheet has the
-    /// same classes (`muted`, `ok`, `bad`, `num`, `big`, `cards`).
-    static func content(_ report: TaskReport) -> String {
+    /// same classes (`muted`, `ok`, `bad`, `num`, `big`, `cards`); `links` adds the links to the JSON and JUnit
+    /// forms, which a page with links of its own leaves out.
+    static func content(_ report: TaskReport, links: Bool) -> String {
         let e = JUnitRenderer.escape
         let rate = report.passRate.map { String(format: "%.1f %%", $0 * 100) } ?? "—"
         var html = """
             <h1>\(e(report.taskName))</h1>
             <p class="muted">Task \(report.taskId) · \(e(report.product.name)) \(e(report.product.version)) with \(e(report.tool.name)) \(e(report.tool.version)) · submitted by \(e(report.submittedBy)) · \(report.state.rawValue)</p>
-            <p><a href="\(e(report.reportUrl))">JSON</a> · <a href="\(e(report.reportUrl)).xml">JUnit XML</a></p>
+            \(links ? "<p><a href=\"\(e(report.reportUrl))\">JSON</a> · <a href=\"\(e(report.reportUrl)).xml\">JUnit XML</a></p>" : "")
             <div class="cards">
             <div><div class="big \(report.passRate.map { $0 >= 1 ? "ok" : "bad" } ?? "")">\(rate)</div><div class="muted">pass rate</div></div>
             <div><div class="big">\(report.counts.total)</div><div class="muted">cases</div></div>

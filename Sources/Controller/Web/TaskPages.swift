@@ -62,7 +62,7 @@ struct TaskPages {
             let user = try context.webUser(request)
             let id = try request.id(context)
             let report = try await ReportRoutes(services: services).report(id)
-            let view = ReportView(taskID: id, taskName: report.taskName, content: HTMLReportRenderer.content(report))
+            let view = ReportView(taskID: id, taskName: report.taskName, content: HTMLReportRenderer.content(report, links: false))
             return try renderer.page("report", renderer.frame("Report — \(report.taskName)", user, .tasks, view))
         }
         web.get("events/tasks/:id") { request, context -> Response in

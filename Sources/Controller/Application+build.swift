@@ -115,6 +115,7 @@ struct ControllerApplication {
                 tokens: services.users.tokens,
                 catalog: services.catalog.cache,
                 metrics: services.metrics,
+                reachability: services.database.reachability,
                 logger: logger
             ),
             Reaper(services: services),

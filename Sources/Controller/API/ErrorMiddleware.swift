@@ -31,9 +31,7 @@ struct ErrorMiddleware: FailureAnsweringMiddleware {
             if let refusal = translated as? StoreError { return AppError(refusal) }
             if error.code == .connectionError || error.code == .serverClosedConnection || error.code == .poolClosed {
                 context.logger.error("database unreachable: \(String(reflecting: error))")
-                var unavailable = AppError(.serviceUnavailable, "the database is unreachable; try again shortly")
-                unavailable.headers[.retryAfter] = "2"
-                return unavailable
+                return unreachable
             }
             context.logger.error(
                 "database error",
@@ -44,16 +42,24 @@ struct ErrorMiddleware: FailureAnsweringMiddleware {
             var unavailable = AppError(.serviceUnavailable, "the controller is shutting down")
             unavailable.headers[.retryAfter] = "2"
             return unavailable
+        case is DatabaseUnreachable:
+            // Said once by the notification listener when it lost the database, not again for every request.
+            return unreachable
         case is ConnectionPoolError:
             // The pool cannot open connections: PostgreSQL is down or refusing them.
             context.logger.error("database unreachable: \(String(reflecting: error))")
-            var unavailable = AppError(.serviceUnavailable, "the database is unreachable; try again shortly")
-            unavailable.headers[.retryAfter] = "2"
-            return unavailable
+            return unreachable
         default:
             context.logger.error("unexpected error", metadata: ["testfleet.error": .string(String(reflecting: error))])
             return AppError(.internalServerError, "internal error; see the controller log")
         }
+    }
+
+    /// The answer while PostgreSQL is out of reach.
+    static var unreachable: AppError {
+        var unavailable = AppError(.serviceUnavailable, "the database is unreachable; try again shortly")
+        unavailable.headers[.retryAfter] = "2"
+        return unavailable
     }
 
     static func defaultMessage(_ status: HTTPResponse.Status, _ request: Request) -> String {

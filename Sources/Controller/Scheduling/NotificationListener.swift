@@ -4,7 +4,8 @@ import ServiceLifecycle
 
 /// Listens on the Testfleet channel with one pooled connection and wakes this controller's waiting lease
 /// requests that can match. Reconnects when the connection drops, and then wakes everyone, since
-/// notifications may have been missed meanwhile.
+/// notifications may have been missed meanwhile. Its connection is also how the controller knows the database is
+/// there: while it is lost, ``DatabaseReachability`` says so and statements fail at once.
 struct NotificationListener: Service {
     let client: PostgresClient
     let waiters: LeaseWaiters
@@ -12,6 +13,7 @@ struct NotificationListener: Service {
     let tokens: TokenCache
     let catalog: CatalogCache
     let metrics: ControllerMetrics
+    let reachability: DatabaseReachability
     let logger: Logger
 
     func run() async throws {
@@ -23,6 +25,8 @@ struct NotificationListener: Service {
                     try await client.withConnection { connection in
                         try await connection.listen(on: Notifications.channel) { notifications in
                             logger.debug("listening for work notifications")
+                            if !reachability.isReachable { logger.notice("the database is reachable again") }
+                            reachability.found()
                             // Anything sent while not listening is unknown: everyone looks again.
                             nodes.capabilities.resume()
                             nodes.forgetAll()
@@ -41,6 +45,7 @@ struct NotificationListener: Service {
                 catalog.suspend()
                 nodes.capabilities.suspend()
                 if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                reachability.lost()
                 if ContinuousClock.now - started > .seconds(10) { backoff = .milliseconds(100) }
                 logger.warning("notification listener lost its connection; reconnecting: \(String(reflecting: error))")
                 try? await Task.sleep(for: backoff)

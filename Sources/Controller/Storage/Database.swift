@@ -8,11 +8,14 @@ struct Database: Sendable {
     let client: PostgresClient
     let logger: Logger
     let metrics: ControllerMetrics
+    /// Statements fail at once while it says the database is out of reach.
+    let reachability: DatabaseReachability
 
-    init(client: PostgresClient, logger: Logger, metrics: ControllerMetrics) {
+    init(client: PostgresClient, logger: Logger, metrics: ControllerMetrics, reachability: DatabaseReachability = .init()) {
         self.client = client
         self.logger = logger
         self.metrics = metrics
+        self.reachability = reachability
     }
 
     /// Runs one statement on a pooled connection.
@@ -46,6 +49,7 @@ struct Database: Sendable {
     /// Runs `body`, which sends `statements` statements (a transaction's BEGIN and COMMIT count), counted and
     /// timed for the metrics, its errors translated.
     private func measured<Result>(statements: Int64 = 1, _ body: () async throws -> Result) async throws -> Result {
+        try reachability.check()
         let start = ContinuousClock.now
         metrics.dbStatements.increment(by: statements)
         metrics.dbInFlight.increment()
@@ -75,6 +79,7 @@ struct Database: Sendable {
 
     /// Runs `body` with one connection for its length: for session-level work such as advisory locks.
     func withConnection<Result: Sendable>(_ body: (Session) async throws -> Result) async throws -> Result {
+        try reachability.check()
         do {
             return try await client.withConnection { connection in
                 try await body(Session(connection: connection, database: self))

@@ -89,7 +89,7 @@ struct SingletonLoop: Sendable {
     private func run(_ pass: @escaping Pass, _ number: Int, on session: Session) async throws {
         do {
             try await watched(session, "a \(name) pass") { try await pass(session, number) }
-        } catch let error where error is PSQLError || error is DeadlineExceeded || error is ConnectionClosed {
+        } catch let error where error is PSQLError || error is DatabaseUnreachable || error is DeadlineExceeded || error is ConnectionClosed {
             throw error
         } catch {
             logger.warning("\(name) pass failed: \(String(reflecting: error))")

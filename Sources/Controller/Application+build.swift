@@ -54,9 +54,11 @@ struct ControllerApplication {
             logger: logger
         )
 
+        let renderer = try WebRenderer.load()
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: WebErrorMiddleware(renderer: renderer))
         router.add(middleware: AuthMiddleware(users: services.users, nodes: services.nodes))
         router.add(middleware: QueryTextMiddleware())
         OperationsRoutes(services: services).addRoutes(to: router)
@@ -73,7 +75,7 @@ struct ControllerApplication {
         ReportRoutes(services: services).addRoutes(to: api)
         // The API document describes the routes so far; the web pages are for browsers.
         let apiRoutes = router.routes
-        try WebRoutes(services: services).addRoutes(to: router)
+        WebRoutes(services: services, renderer: renderer).addRoutes(to: router)
 
         let http: HTTPServerBuilder = .http1(configuration: .init(additionalChannelHandlers: [HangupDetector()]))
         let server: HTTPServerBuilder =

@@ -36,6 +36,10 @@ struct DatabaseOutageTests {
         }
         #expect(String(decoding: refused.body, as: UTF8.self).contains("the database is unreachable; try again shortly"))
         #expect(refused.header("Retry-After") == "2")
+        // A page is answered with a page saying so.
+        let page = try await remote.admin.send(.GET, "/tasks", timeout: .seconds(5))
+        #expect(page.status == 503 && page.header("Content-Type")?.hasPrefix("text/html") == true)
+        #expect(String(decoding: page.body, as: UTF8.self).contains("the database is unreachable; try again shortly"))
         // A probe without credentials: not ready, but alive.
         let probe = try remote.client(bearer: nil)
         #expect(try await probe.send(.GET, "/readyz", timeout: .seconds(5)).status == 503)

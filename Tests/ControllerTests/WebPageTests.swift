@@ -107,6 +107,11 @@ struct WebPageTests {
                 #expect(!page.body.contains("<img src=x"), "\(path) has the task name unescaped")
                 #expect(!page.body.contains("<b>co</b>") && !page.body.contains("<i>boom"), "\(path) has unescaped text")
             }
+            // A mistyped page's address is answered with a page; the API's with JSON.
+            let missing = try await web.get("/taskz")
+            #expect(missing.status == 404 && missing.contentType.hasPrefix("text/html") && missing.body.contains("no such page: /taskz"))
+            let missingAPI = try await fixture.controller.admin.request(.GET, "/api/v1/taskz")
+            #expect(missingAPI.status == 404 && missingAPI.errorMessage == "no such endpoint: GET /api/v1/taskz")
             // The report page offers each download once: its own line, not again inside the report.
             let report = try await web.get("/tasks/\(task.id)/report")
             #expect(report.body.components(separatedBy: "/api/v1/tasks/\(task.id)/report.xml").count == 2)

@@ -64,6 +64,7 @@ struct ErrorMiddleware: FailureAnsweringMiddleware {
 
     static func defaultMessage(_ status: HTTPResponse.Status, _ request: Request) -> String {
         switch status {
+        case .notFound where WebErrorMiddleware.isPage(request.uri.path): "no such page: \(request.uri.path)"
         case .notFound: "no such endpoint: \(request.method) \(request.uri.path)"
         case .contentTooLarge: "request body too large"
         case .methodNotAllowed: "\(request.method) is not allowed on \(request.uri.path)"

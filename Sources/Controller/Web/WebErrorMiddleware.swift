@@ -3,8 +3,17 @@ import Logging
 
 /// Web pages answer failures with a page rather than JSON, and send visitors without a session to the login
 /// page. What a failure means (status and message) is decided by ``ErrorMiddleware/translate(_:request:context:)``.
+///
+/// It sits before the credentials are looked at, so that a page a browser asks for is answered with a page even
+/// when that fails (the database away) or nothing is there (a mistyped address); failures of the API, the static
+/// files and the operations endpoints go on to ``ErrorMiddleware``.
 struct WebErrorMiddleware: FailureAnsweringMiddleware {
     let renderer: WebRenderer
+
+    /// Whether `path` is a page's: not the API's, a static file's or an operations endpoint's.
+    static func isPage(_ path: String) -> Bool {
+        !(path.hasPrefix("/api/") || path.hasPrefix("/static/") || ["/healthz", "/readyz", "/metrics"].contains(path))
+    }
 
     /// What the error page shows.
     struct ErrorView {
@@ -16,6 +25,7 @@ struct WebErrorMiddleware: FailureAnsweringMiddleware {
 
     /// A redirect as itself (to the login page, say); anything else as the error page.
     func answer(_ error: any Error, to request: Request, context: AppRequestContext) throws -> Response {
+        guard Self.isPage(request.uri.path) else { throw error }
         if let redirect = error as? WebRedirect { return redirect.response }
         let failure = ErrorMiddleware.translate(error, request: request, context: context)
         let view = ErrorView(

@@ -4,15 +4,16 @@ import Hummingbird
 /// The web UI: pages for people, rendered from Mustache templates, with live updates over server-sent events
 /// and one small script. Pages need a session (the login page opens one) and every form carries its CSRF
 /// token; everything else comes from the same repositories the API uses.
+/// Their failures are answered as pages by ``WebErrorMiddleware``, which the router runs ahead of the credentials check.
 struct WebRoutes {
     let services: ControllerServices
+    let renderer: WebRenderer
 
-    func addRoutes(to router: Router<AppRequestContext>) throws {
-        let renderer = try WebRenderer.load()
+    func addRoutes(to router: Router<AppRequestContext>) {
         router.get("static/:name") { request, context in
             try renderer.asset(named: context.parameters.get("name") ?? "", version: request.query("v"))
         }
-        let web = router.group().add(middleware: WebErrorMiddleware(renderer: renderer))
+        let web = router.group()
         LoginPages(services: services, renderer: renderer).addRoutes(to: web)
         DashboardPages(services: services, renderer: renderer).addRoutes(to: web)
         TaskPages(services: services, renderer: renderer).addRoutes(to: web)

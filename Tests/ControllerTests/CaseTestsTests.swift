@@ -63,6 +63,33 @@ struct CaseTestsTests {
         }
     }
 
+    @Test("a test of this task that passed and failed across the recent tasks is flaky; one that only failed, or is not in this task, is not")
+    func flipsAcrossTasks() async throws {
+        try await withController { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let node = try await SimulatedNode.enroll(controller, name: "flips", products: [fixture.simulatedInventory])
+            // Per task, each case's tests: name and whether it passed.
+            let runs: [[String: [(String, Bool)]]] = [
+                ["unit": [("a", false), ("b", true), ("c", false), ("d", true), ("f", false)], "other": [("a", true)]],
+                ["unit": [("a", true), ("b", false), ("c", false), ("e", false), ("f", true)], "other": [("a", false)]],
+                ["unit": [("a", true), ("b", true), ("c", false)], "other": [("a", true)]],
+            ]
+            var last: TaskInfo?
+            for tests in runs {
+                let task = try await controller.submit(fixture.submission(["unit", "other"]))
+                while let lease = try await node.lease() {
+                    let records = (tests[lease.caseName] ?? []).map { Self.test($0.0, $0.1 ? .passed : .failed) }
+                    let status: ResultStatus = records.allSatisfy { $0.status == .passed } ? .passed : .failed
+                    #expect(try await node.finish(lease, status, tests: records).status == 200)
+                }
+                last = try await controller.waitForTask(task.id)
+            }
+            let report = try await controller.admin.request(.GET, "/api/v1/tasks/\(try #require(last).id)/report").decode(TaskReport.self)
+            #expect(report.flakyTests?.map { "\($0.case)/\($0.name)" } == ["other/a", "unit/a", "unit/b"])
+            #expect(report.flakyTests?.allSatisfy { $0.reason == "passed and failed across the last 5 tasks of this product and tool" } == true)
+        }
+    }
+
     @Test("the last cases of a task ending at once with tests: every result is taken, the task completes once")
     func lastResultsTogether() async throws {
         try await withController { controller in

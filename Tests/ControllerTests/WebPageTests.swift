@@ -107,6 +107,9 @@ struct WebPageTests {
                 #expect(!page.body.contains("<img src=x"), "\(path) has the task name unescaped")
                 #expect(!page.body.contains("<b>co</b>") && !page.body.contains("<i>boom"), "\(path) has unescaped text")
             }
+            // A page's failure is shown to the signed-in user as such.
+            let noCase = try await web.get("/cases/999999")
+            #expect(noCase.status == 404 && noCase.body.contains("Back to the dashboard") && noCase.body.contains("Log out"))
             // A mistyped page's address is answered with a page; the API's with JSON.
             let missing = try await web.get("/taskz")
             #expect(missing.status == 404 && missing.contentType.hasPrefix("text/html") && missing.body.contains("no such page: /taskz"))

@@ -4,9 +4,10 @@ import Logging
 /// Web pages answer failures with a page rather than JSON, and send visitors without a session to the login
 /// page. What a failure means (status and message) is decided by ``ErrorMiddleware/translate(_:request:context:)``.
 ///
-/// It sits before the credentials are looked at, so that a page a browser asks for is answered with a page even
-/// when that fails (the database away) or nothing is there (a mistyped address); failures of the API, the static
-/// files and the operations endpoints go on to ``ErrorMiddleware``.
+/// The pages have it, so that their failures are shown with who is signed in; the router has it too, ahead of the
+/// credentials check, so that a page a browser asks for is answered with a page even when that check fails (the
+/// database away) or nothing is there (a mistyped address). Failures of the API, the static files and the
+/// operations endpoints go on to ``ErrorMiddleware``.
 struct WebErrorMiddleware: FailureAnsweringMiddleware {
     let renderer: WebRenderer
 

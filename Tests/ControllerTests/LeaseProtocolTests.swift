@@ -164,9 +164,12 @@ struct LeaseProtocolTests {
             let elsewhere = try await Fixture.make(controller, script: "true")
             let node = try await SimulatedNode.enroll(controller, name: "waiter", products: [fixture.simulatedInventory])
             let bystander = try await SimulatedNode.enroll(controller, name: "bystander", products: [elsewhere.simulatedInventory])
+            // One after the other, each once the one before waits: on a machine busy with the other suites a request
+            // can take seconds to arrive, and the bystander's wait must not end before the submission.
             let waiting = Task { try await node.lease(wait: 20) }
-            let idle = Task { try await bystander.lease(wait: 3) }
-            try await waitUntil("both long-polls wait") { controller.services.waiters.suspended == 2 }
+            try await waitUntil("the long-poll waits", timeout: 30) { controller.services.waiters.suspended == 1 }
+            let idle = Task { try await bystander.lease(wait: 8) }
+            try await waitUntil("both long-polls wait", timeout: 30) { controller.services.waiters.suspended == 2 }
             let submitted = ContinuousClock.now
             _ = try await controller.submit(fixture.submission(["wake"]))
             let lease = try await waiting.value

@@ -49,15 +49,17 @@ struct ReportStore: Sendable {
             )
         }
         let baseline = try await baseline(for: task, transaction: transaction)
+        let recent = try await recentTasks(like: task, transaction: transaction)
         let builder = ReportBuilder(
             task: task,
             cases: cases,
             baseline: baseline,
-            flippedCases: try await flippedCases(for: task, transaction: transaction),
+            flippedCases: try await flippedCases(for: task, recent: recent, transaction: transaction),
             generatedAt: Date()
         )
         var report = builder.build()
-        try await TestFindingsStore(window: flakyWindow).load(task: task, baselineTaskID: baseline?.taskID, transaction: transaction)
+        try await TestFindingsStore(window: flakyWindow)
+            .load(task: task, baselineTaskID: baseline?.taskID, recentTaskIDs: recent, transaction: transaction)
             .apply(to: &report)
         let body = String(decoding: try WireJSON.encoder().encode(report), as: UTF8.self)
         try await transaction.query(
@@ -121,21 +123,27 @@ struct ReportStore: Sendable {
     /// planner believes: a task's cases are often newer than the table's statistics, and the semi-join planned
     /// for the few rows they promised compared every case with every case (37 s for 20,000 cases, in the
     /// transaction that ends the task).
-    private func flippedCases(for task: TaskInfo, transaction: Transaction) async throws -> [String] {
+    private func flippedCases(for task: TaskInfo, recent: [Int64], transaction: Transaction) async throws -> [String] {
         try await transaction.query(
             """
-            WITH recent AS (
-                SELECT t.id FROM tasks t JOIN products p ON p.id = t.product_id JOIN tools tl ON tl.id = t.tool_id
-                WHERE p.name = \(task.product.name) AND tl.name = \(task.tool.name)
-                  AND (t.state = 'completed' OR t.id = \(task.id))
-                ORDER BY t.id DESC LIMIT \(flakyWindow)
-            )
-            (SELECT k.name FROM cases k JOIN recent r ON r.id = k.task_id
-             WHERE k.state IN ('passed', 'failed')
-             GROUP BY k.name HAVING count(DISTINCT k.state) > 1)
+            (SELECT name FROM cases WHERE task_id = ANY(\(recent)) AND state IN ('passed', 'failed')
+             GROUP BY name HAVING count(DISTINCT state) > 1)
             INTERSECT
             SELECT name FROM cases WHERE task_id = \(task.id)
             """
         ).collect(String.self)
+    }
+
+    /// The last ``flakyWindow`` tasks of the same product name and tool name that completed, and the task itself:
+    /// the runs that flipped cases and tests are looked for in.
+    private func recentTasks(like task: TaskInfo, transaction: Transaction) async throws -> [Int64] {
+        try await transaction.query(
+            """
+            SELECT t.id FROM tasks t JOIN products p ON p.id = t.product_id JOIN tools tl ON tl.id = t.tool_id
+            WHERE p.name = \(task.product.name) AND tl.name = \(task.tool.name)
+              AND (t.state = 'completed' OR t.id = \(task.id))
+            ORDER BY t.id DESC LIMIT \(flakyWindow)
+            """
+        ).collect(Int64.self)
     }
 }

@@ -6,10 +6,12 @@ import WireProtocol
 /// that starts from the few failing or flaky tests (their partial index) rather than from every test, and is
 /// cut at ``TaskReport/testsListed``.
 struct TestFindingsStore: Sendable {
-    /// How many recent tasks of the product and tool are looked at for tests that flip.
+    /// How many recent tasks of the product and tool flips are looked for in, as the report says.
     var window = 5
 
-    func load(task: TaskInfo, baselineTaskID: Int64?, transaction: Transaction) async throws -> TestFindings {
+    /// What the report of `task` says of tests; `recentTaskIDs` are the tasks flips are looked for in (the task
+    /// itself among them).
+    func load(task: TaskInfo, baselineTaskID: Int64?, recentTaskIDs: [Int64], transaction: Transaction) async throws -> TestFindings {
         var findings = TestFindings(window: window)
         findings.counts = try await counts(taskID: task.id, transaction: transaction)
         guard findings.counts != nil else { return findings }
@@ -93,7 +95,7 @@ struct TestFindingsStore: Sendable {
             """,
             transaction
         )
-        findings.flipped = try await flippedTests(of: task, transaction: transaction)
+        findings.flipped = try await flippedTests(of: task, recent: recentTaskIDs, transaction: transaction)
         return findings
     }
 
@@ -105,15 +107,7 @@ struct TestFindingsStore: Sendable {
     /// compared each failing test with every run of the recent tasks (9.5 s for 20,000 cases of 10 tests, in the
     /// transaction that ends the task). The failing tests come by their partial index; the recent runs of their
     /// cases by the names bound as one array; the same tests in those runs by their keys.
-    private func flippedTests(of task: TaskInfo, transaction: Transaction) async throws -> [TestFindings.Identity] {
-        let recent = try await transaction.query(
-            """
-            SELECT t.id FROM tasks t JOIN products p ON p.id = t.product_id JOIN tools tl ON tl.id = t.tool_id
-            WHERE p.name = \(task.product.name) AND tl.name = \(task.tool.name)
-              AND (t.state = 'completed' OR t.id = \(task.id))
-            ORDER BY t.id DESC LIMIT \(window)
-            """
-        ).collect(Int64.self)
+    private func flippedTests(of task: TaskInfo, recent: [Int64], transaction: Transaction) async throws -> [TestFindings.Identity] {
         struct Test: Hashable {
             var identity: TestFindings.Identity
             var key: Int64

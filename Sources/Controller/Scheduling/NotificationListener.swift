@@ -25,8 +25,7 @@ struct NotificationListener: Service {
                     try await client.withConnection { connection in
                         try await connection.listen(on: Notifications.channel) { notifications in
                             logger.debug("listening for work notifications")
-                            if !reachability.isReachable { logger.notice("the database is reachable again") }
-                            reachability.found()
+                            if reachability.found() { logger.notice("the database is reachable again") }
                             // Anything sent while not listening is unknown: everyone looks again.
                             nodes.capabilities.resume()
                             nodes.forgetAll()

@@ -15,7 +15,9 @@ final class DatabaseReachability: Sendable {
 
     func lost() { reachable.store(false, ordering: .relaxed) }
 
-    func found() { reachable.store(true, ordering: .relaxed) }
+    /// Records that the database is there; true when it was out of reach until now.
+    @discardableResult
+    func found() -> Bool { !reachable.exchange(true, ordering: .relaxed) }
 
     /// Throws ``DatabaseUnreachable`` while the database is out of reach.
     func check() throws {

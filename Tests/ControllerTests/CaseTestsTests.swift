@@ -90,6 +90,51 @@ struct CaseTestsTests {
         }
     }
 
+    @Test("tests newly failing and newly passing: only in cases of the same name in both versions, in the task's case order")
+    func againstBaseline() async throws {
+        try await withController { controller in
+            let fixture = try await Fixture.make(controller, version: "1.0", script: "true")
+            let newer = try await controller.admin.request(.POST, "/api/v1/products", json: ProductInput(name: fixture.product.name, version: "1.1"))
+                .decode(Product.self)
+            _ = try await controller.admin.request(.PUT, "/api/v1/products/\(newer.id)/tools", json: ProductToolsInput(toolIds: [fixture.tool.id]))
+            var newerInventory = fixture.simulatedInventory
+            newerInventory.version = "1.1"
+            let node = try await SimulatedNode.enroll(controller, name: "versions", products: [fixture.simulatedInventory, newerInventory])
+            /// Runs a task of `product` whose cases report these tests (name, passed) and returns its report.
+            func run(_ product: Int64, _ tests: KeyValuePairs<String, [(String, Bool)]>) async throws -> TaskReport {
+                var submission = fixture.submission(tests.map(\.key))
+                submission.product = ItemReference(id: product)
+                let task = try await controller.submit(submission)
+                let byCase = Dictionary(uniqueKeysWithValues: tests.map { ($0.key, $0.value) })
+                while let lease = try await node.lease() {
+                    let records = (byCase[lease.caseName] ?? []).map { Self.test($0.0, $0.1 ? .passed : .failed) }
+                    let status: ResultStatus = records.allSatisfy { $0.status == .passed } ? .passed : .failed
+                    #expect(try await node.finish(lease, status, tests: records).status == 200)
+                }
+                #expect(try await controller.waitForTask(task.id).state == .completed)
+                return try await controller.admin.request(.GET, "/api/v1/tasks/\(task.id)/report").decode(TaskReport.self)
+            }
+            _ = try await run(
+                fixture.product.id,
+                ["unit": [("a", true), ("b", false), ("c", true), ("d", false)], "api": [("k", true), ("m", false)], "old-only": [("x", true)]]
+            )
+            let report = try await run(
+                newer.id,
+                [
+                    "unit": [("a", false), ("b", true), ("c", true), ("d", false), ("e", false)],
+                    "api": [("k", false), ("m", true)],
+                    "new-only": [("x", false)],
+                ]
+            )
+            // `e` is new in `unit` and `new-only` has no case to compare with: neither is newly failing.
+            #expect(report.testsNewlyFailing?.map { "\($0.case)/\($0.name)" } == ["unit/a", "api/k"])
+            #expect(report.testsNewlyFailingTotal == 2)
+            #expect(report.testsNewlyPassing?.map { "\($0.case)/\($0.name)" } == ["unit/b", "api/m"])
+            #expect(report.testsNewlyPassingTotal == 2)
+            #expect(report.testsNewlyPassing?.allSatisfy { $0.status == .passed } == true)
+        }
+    }
+
     @Test("the last cases of a task ending at once with tests: every result is taken, the task completes once")
     func lastResultsTogether() async throws {
         try await withController { controller in

@@ -27,29 +27,37 @@ struct TestFindingsStore: Sendable {
             transaction
         ).tests
         if let baseline = baselineTaskID {
-            // Each case's final run beside the baseline's final run of the case of the same name; a test is then
-            // looked up in the other run by its key (its class name and name), not by reading every test. Both
-            // lists select tests `t` of the paired runs `p`, and each goes on from its own FROM.
+            // Each case's final run beside the baseline's final run of the case of the same name, paired here from
+            // two reads of one task each, so that no plan can compare every case with every case. A test is then
+            // looked up in the other run by its key (its class name and name), a pair's runs at a time (OFFSET 0
+            // keeps each lateral lookup to its own pair). Both lists select tests `t` of the pairs `p`.
+            let runs = try await finalRuns(of: task.id, transaction)
+            let baseRuns = Dictionary(try await finalRuns(of: baseline, transaction).map { ($0.name, $0.run) }) { $1 }
+            let pairs = runs.compactMap { run in baseRuns[run.name].map { (run: run, base: $0) } }
+            var binds = PostgresBindings(capacity: 6)
+            binds.append(pairs.map(\.run.caseID))
+            binds.append(pairs.map(\.run.name))
+            binds.append(pairs.map(\.run.ordinal))
+            binds.append(pairs.map(\.run.run))
+            binds.append(pairs.map(\.base))
+            binds.append(listed)
             let pairedTests = """
-                WITH pairs AS MATERIALIZED (
-                    SELECT k.id AS case_id, k.name AS case_name, k.ordinal, rt.run_id, brt.run_id AS base_run
-                    FROM run_tests rt JOIN cases k ON k.id = rt.case_id
-                    JOIN cases b ON b.task_id = $2 AND b.name = k.name
-                    JOIN run_tests brt ON brt.case_id = b.id AND brt.final
-                    WHERE rt.task_id = $1 AND rt.final
-                )
                 SELECT p.case_id, p.case_name, t.classname, t.name, t.status, t.message, count(*) OVER ()
+                FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::uuid[])
+                    AS p(case_id, case_name, ordinal, run_id, base_run)
 
                 """
-            let binds = try Self.bindings(task.id, baseline, listed)
             (findings.newlyFailing, findings.newlyFailingTotal) = try await tests(
                 PostgresQuery(
                     unsafeSQL: pairedTests + """
-                        FROM pairs p JOIN case_tests t ON t.run_id = p.run_id AND t.status IN ('failed', 'error')
-                        WHERE EXISTS (
-                            SELECT 1 FROM case_tests bt WHERE bt.run_id = p.base_run AND bt.key = t.key
-                              AND bt.classname = t.classname AND bt.name = t.name AND bt.status = 'passed')
-                        ORDER BY p.ordinal, t.n LIMIT $3
+                        CROSS JOIN LATERAL (
+                            SELECT t.n, t.classname, t.name, t.status, t.message FROM case_tests t
+                            WHERE t.run_id = p.run_id AND t.status IN ('failed', 'error') AND EXISTS (
+                                SELECT 1 FROM case_tests bt WHERE bt.run_id = p.base_run AND bt.key = t.key
+                                  AND bt.classname = t.classname AND bt.name = t.name AND bt.status = 'passed')
+                            OFFSET 0
+                        ) t
+                        ORDER BY p.ordinal, t.n LIMIT $6
                         """,
                     binds: binds
                 ),
@@ -58,14 +66,18 @@ struct TestFindingsStore: Sendable {
             (findings.newlyPassing, findings.newlyPassingTotal) = try await tests(
                 PostgresQuery(
                     unsafeSQL: pairedTests + """
-                        FROM pairs p JOIN case_tests bt ON bt.run_id = p.base_run AND bt.status IN ('failed', 'error')
-                        JOIN LATERAL (
-                            SELECT t.n, t.classname, t.name, t.status, t.message FROM case_tests t
-                            WHERE t.run_id = p.run_id AND t.key = bt.key AND t.classname = bt.classname
-                              AND t.name = bt.name AND t.status = 'passed'
-                            LIMIT 1
-                        ) t ON true
-                        ORDER BY p.ordinal, t.n LIMIT $3
+                        CROSS JOIN LATERAL (
+                            SELECT t.n, t.classname, t.name, t.status, t.message
+                            FROM case_tests bt JOIN LATERAL (
+                                SELECT t.n, t.classname, t.name, t.status, t.message FROM case_tests t
+                                WHERE t.run_id = p.run_id AND t.key = bt.key AND t.classname = bt.classname
+                                  AND t.name = bt.name AND t.status = 'passed'
+                                LIMIT 1
+                            ) t ON true
+                            WHERE bt.run_id = p.base_run AND bt.status IN ('failed', 'error')
+                            OFFSET 0
+                        ) t
+                        ORDER BY p.ordinal, t.n LIMIT $6
                         """,
                     binds: binds
                 ),
@@ -106,7 +118,8 @@ struct TestFindingsStore: Sendable {
     /// newer than the tables' statistics, and the single query this was, planned for the few rows they promised,
     /// compared each failing test with every run of the recent tasks (9.5 s for 20,000 cases of 10 tests, in the
     /// transaction that ends the task). The failing tests come by their partial index; the recent runs of their
-    /// cases by the names bound as one array; the same tests in those runs by their keys.
+    /// cases by the names bound as one array; the same tests in those runs by their keys, one index probe each
+    /// (left to itself, the planner sorts every stored test, on disk, to merge them with the keys).
     private func flippedTests(of task: TaskInfo, recent: [Int64], transaction: Transaction) async throws -> [TestFindings.Identity] {
         struct Test: Hashable {
             var identity: TestFindings.Identity
@@ -135,16 +148,12 @@ struct TestFindingsStore: Sendable {
         ).decode((String, UUID, Int64).self) {
             runs[caseName, default: []].append((run, taskID == task.id))
         }
-        // Each failing test looked up by its key in every one of those runs.
-        struct Lookup: Hashable {
-            var run: UUID
-            var key: Int64
-        }
-        var unique = Set<Lookup>()
+        // Each failing test looked up by its key in every one of those runs; a run's keys in the index's order.
+        var keysByRun: [UUID: Set<Int64>] = [:]
         for test in failing {
-            for run in runs[test.identity.case] ?? [] { unique.insert(Lookup(run: run.run, key: test.key)) }
+            for run in runs[test.identity.case] ?? [] { keysByRun[run.run, default: []].insert(test.key) }
         }
-        let lookups = Array(unique)
+        let lookups = keysByRun.flatMap { run, keys in keys.sorted().map { (run: run, key: $0) } }
         struct Seen: Hashable {
             var run: UUID
             var classname: String
@@ -154,9 +163,12 @@ struct TestFindingsStore: Sendable {
         var present = Set<Seen>()
         for try await (run, classname, name, status) in try await transaction.query(
             """
-            SELECT t.run_id, t.classname, t.name, t.status
+            SELECT p.run_id, t.classname, t.name, t.status
             FROM unnest(\(lookups.map(\.run))::uuid[], \(lookups.map(\.key))::bigint[]) AS p(run_id, key)
-            JOIN case_tests t ON t.run_id = p.run_id AND t.key = p.key
+            CROSS JOIN LATERAL (
+                SELECT t.classname, t.name, t.status FROM case_tests t WHERE t.run_id = p.run_id AND t.key = p.key
+                OFFSET 0
+            ) t
             """
         ).decode((UUID, String, String, String).self) {
             let seen = Seen(run: run, classname: classname, name: name)
@@ -178,6 +190,23 @@ struct TestFindingsStore: Sendable {
             .prefix(TaskReport.testsListed).map { $0 }
     }
 
+    /// The final run of each case of a task that reported tests, read by the task's final runs.
+    private func finalRuns(
+        of taskID: Int64,
+        _ transaction: Transaction
+    ) async throws -> [(caseID: Int64, name: String, ordinal: Int64, run: UUID)] {
+        var out: [(caseID: Int64, name: String, ordinal: Int64, run: UUID)] = []
+        for try await row in try await transaction.query(
+            """
+            SELECT k.id, k.name, k.ordinal::bigint, rt.run_id FROM run_tests rt JOIN cases k ON k.id = rt.case_id
+            WHERE rt.task_id = \(taskID) AND rt.final
+            """
+        ).decode((Int64, String, Int64, UUID).self) {
+            out.append(row)
+        }
+        return out
+    }
+
     /// The task's tests summed over the final attempt of each case; `nil` when no case reported tests.
     private func counts(taskID: Int64, transaction: Transaction) async throws -> TestCounts? {
         guard
@@ -190,14 +219,6 @@ struct TestFindingsStore: Sendable {
         else { return nil }
         let (total, passed, failed, error, skipped) = try row.decode((Int?, Int?, Int?, Int?, Int?).self)
         return TestRepository.counts(total, passed, failed, error, skipped)
-    }
-
-    private static func bindings(_ task: Int64, _ baseline: Int64, _ limit: Int) throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 3)
-        bindings.append(task)
-        bindings.append(baseline)
-        bindings.append(limit)
-        return bindings
     }
 
     /// Tests named by `query` (case id, case name, class name, name, status, message, total), with the total.

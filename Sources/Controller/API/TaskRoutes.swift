@@ -190,14 +190,16 @@ extension ControllerServices {
 
     /// A task with its counts and, while it runs, its ETA and why cases wait.
     func taskDetail(id: Int64) async throws -> TaskInfo {
-        try await withOutlook(tasks.get(id: id))
+        try await withOutlook(tasks.get(id: id, countingUnfinished: false))
     }
 
-    /// The task with its expected end and the reason its cases wait, while it is not over.
+    /// The task with its expected end and the reason its cases wait, while it is not over, and its counts as
+    /// the same read found them.
     func withOutlook(_ task: TaskInfo) async throws -> TaskInfo {
         var task = task
         if !task.state.isTerminal {
             let insight = try await scheduling.insight(for: task)
+            task.counts = insight.counts
             task.etaS = insight.etaSeconds
             task.pendingReason = insight.pendingReason
         }

@@ -12,6 +12,8 @@ struct SchedulingInsight: Sendable {
     var agingSeconds = 60
 
     struct Answer: Sendable {
+        /// The task's cases by state, counted by the same read as the rest.
+        var counts = CaseCounts()
         var etaSeconds: Int?
         var pendingReason: String?
     }
@@ -46,12 +48,14 @@ struct SchedulingInsight: Sendable {
     }
 
     func insight(for task: TaskInfo) async throws -> Answer {
-        var progress = try await progress(taskID: task.id)
+        let (measured, counts) = try await progress(taskID: task.id)
+        var progress = measured
         // Throughput is measured over the last five minutes, or since the task started when that is shorter.
         if let started = task.startedAt { progress.window = min(300, max(1, clock.date.timeIntervalSince(started))) }
-        guard progress.queued + progress.active > 0 else { return Answer() }
+        guard progress.queued + progress.active > 0 else { return Answer(counts: counts) }
         let fleet = try await fleet(for: task)
         return Answer(
+            counts: counts,
             etaSeconds: Self.eta(progress, fleet: fleet),
             pendingReason: Self.pendingReason(task: task, progress: progress, fleet: fleet)
         )
@@ -106,29 +110,38 @@ struct SchedulingInsight: Sendable {
         return nil
     }
 
-    private func progress(taskID: Int64) async throws -> Progress {
-        let row = try await database.query(
+    /// The progress figures and the counts by state, from one pass over the task's cases.
+    private func progress(taskID: Int64) async throws -> (Progress, CaseCounts) {
+        var progress = Progress()
+        var counts = CaseCounts()
+        var finishedMs = 0.0
+        var finished = 0
+        for try await (state, count, expected, expectedCount, durationMs, durations, recent) in try await database.query(
             """
-            SELECT count(*) FILTER (WHERE state = 'queued')::int,
-                   count(*) FILTER (WHERE state IN ('leased', 'running'))::int,
-                   coalesce(sum(expected_ms) FILTER (WHERE state IN ('queued', 'leased', 'running')), 0)::float8,
-                   count(expected_ms) FILTER (WHERE state IN ('queued', 'leased', 'running'))::int,
-                   avg(duration_ms) FILTER (WHERE state IN ('passed', 'failed'))::float8,
+            SELECT state, count(*)::int, coalesce(sum(expected_ms), 0)::float8, count(expected_ms)::int,
+                   coalesce(sum(duration_ms), 0)::float8, count(duration_ms)::int,
                    count(*) FILTER (WHERE finished_at > \(clock.now) - interval '300 seconds')::int
-            FROM cases WHERE task_id = \(taskID)
+            FROM cases WHERE task_id = \(taskID) GROUP BY state
             """
-        ).first()!
-        let (queued, active, expected, expectedCount, mean, recent) = try row.decode(
-            (Int, Int, Double, Int, Double?, Int).self
-        )
-        return Progress(
-            queued: queued,
-            active: active,
-            expectedMs: expected,
-            expectedCount: expectedCount,
-            finishedMeanMs: mean,
-            recentlyFinished: recent
-        )
+        ).decode((String, Int, Double, Int, Double, Int, Int).self) {
+            counts.total += count
+            progress.recentlyFinished += recent
+            guard let state = CaseState(rawValue: state) else { continue }
+            counts[state] = count
+            switch state {
+            case .queued, .leased, .running:
+                if state == .queued { progress.queued = count } else { progress.active += count }
+                progress.expectedMs += expected
+                progress.expectedCount += expectedCount
+            case .passed, .failed:
+                finishedMs += durationMs
+                finished += durations
+            case .error, .skipped, .timedOut, .cancelled:
+                break
+            }
+        }
+        progress.finishedMeanMs = finished > 0 ? finishedMs / Double(finished) : nil
+        return (progress, counts)
     }
 
     private func fleet(for task: TaskInfo) async throws -> Fleet {

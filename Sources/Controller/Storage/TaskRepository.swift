@@ -276,14 +276,18 @@ struct TaskRepository: Sendable {
         return pagination.page(tasks, id: \.id)
     }
 
-    func get(id: Int64) async throws -> TaskInfo {
+    /// The task with its counts; `countingUnfinished: false` leaves the counting of a task that is not over to
+    /// the caller, which counts them with more (``SchedulingInsight``).
+    func get(id: Int64, countingUnfinished: Bool = true) async throws -> TaskInfo {
         guard
             let row = try await database.query(
                 "SELECT \(unescaped: Self.taskColumns) \(unescaped: Self.taskJoins) WHERE t.id = \(id)"
             ).first()
         else { throw try await absence(of: id) }
         var task = try Self.task(row)
-        task.counts = try await counts(taskIDs: [id])[id] ?? task.counts
+        if countingUnfinished || task.state.isTerminal {
+            task.counts = try await counts(taskIDs: [id])[id] ?? task.counts
+        }
         task.tests = try await TestRepository(database: database).counts(taskIDs: [id])[id]
         return task
     }

@@ -60,6 +60,36 @@ struct WebLiveTests {
         }
     }
 
+    @Test("a reader that follows a growing log from each answer's end gets every byte once, however the writes fall")
+    func followWhileWriting() async throws {
+        try await withWebFixture { fixture in
+            _ = try await fixture.submit(["chatty"])
+            let lease = try await fixture.lease()
+            let lines = (0..<400).map { "line \($0)\n" }
+            let expected = lines.joined()
+            async let written: Void = {
+                var offset: Int64 = 0
+                for line in lines {
+                    try await fixture.log(lease, line, at: offset)
+                    offset += Int64(line.utf8.count)
+                }
+            }()
+            // Each read starts where the answer before it said the log ended, as the live page and the CLI do.
+            var followed = ""
+            var offset: Int64 = 0
+            var reads = 0
+            while followed.utf8.count < expected.utf8.count && reads < 20_000 {
+                let (text, end) = try await fixture.controller.services.logs.read(runID: lease.leaseId, from: offset)
+                followed += String(buffer: text)
+                #expect(end >= offset)
+                offset = end
+                reads += 1
+            }
+            try await written
+            #expect(followed == expected, "after \(reads) reads")
+        }
+    }
+
     @Test("streams end on graceful shutdown, so a restart is not held up and browsers reconnect")
     func shutdown() async throws {
         let fixture = try await WebFixture.start()

@@ -87,18 +87,24 @@ struct LogStore: Sendable {
     }
 
     /// The log of a run from `offset`, with a marker where the middle was dropped; and the log's end.
+    ///
+    /// One statement reads the end and the chunks, so that both are of one moment: a chunk stored between two
+    /// reads would be sent beyond the end given, and sent again by the next read from that end.
     func read(runID: UUID, from offset: Int64) async throws -> (text: ByteBuffer, end: Int64) {
         var out = ByteBuffer()
         var position = offset
-        let end =
-            try await database.query("SELECT log_bytes FROM case_runs WHERE id = \(runID)").collect(Int64.self).first ?? 0
-        for try await (chunkOffset, data) in try await database.query(
+        var end: Int64 = 0
+        for try await (logBytes, chunkOffset, chunk) in try await database.query(
             """
-            SELECT byte_offset, data FROM case_logs WHERE run_id = \(runID) AND byte_offset + length(data) > \(offset)
-            ORDER BY byte_offset
+            SELECT r.log_bytes, l.byte_offset, l.data
+            FROM case_runs r
+            LEFT JOIN case_logs l ON l.run_id = r.id AND l.byte_offset + length(l.data) > \(offset)
+            WHERE r.id = \(runID)
+            ORDER BY l.byte_offset
             """
-        ).decode((Int64, ByteBuffer).self) {
-            var data = data
+        ).decode((Int64, Int64?, ByteBuffer?).self) {
+            end = logBytes
+            guard let chunkOffset, var data = chunk else { continue }
             let chunkEnd = chunkOffset + Int64(data.readableBytes)
             if chunkOffset > position {
                 out.writeString("\n[… \(chunkOffset - position) bytes of log omitted …]\n")

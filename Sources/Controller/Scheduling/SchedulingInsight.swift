@@ -130,7 +130,6 @@ struct SchedulingInsight: Sendable {
             counts[state] = count
             switch state {
             case .queued, .leased, .running:
-                if state == .queued { progress.queued = count } else { progress.active += count }
                 progress.expectedMs += expected
                 progress.expectedCount += expectedCount
             case .passed, .failed:
@@ -140,6 +139,8 @@ struct SchedulingInsight: Sendable {
                 break
             }
         }
+        progress.queued = counts.queued
+        progress.active = counts.leased + counts.running
         progress.finishedMeanMs = finished > 0 ? finishedMs / Double(finished) : nil
         return (progress, counts)
     }

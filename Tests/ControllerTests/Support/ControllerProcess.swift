@@ -80,15 +80,15 @@ final class ControllerProcess: Sendable {
         pid.withLock { $0 = started }
     }
 
-    /// SIGTERM, then stops its PostgreSQL; returns whether the controller ended within 20 s of the signal
+    /// SIGTERM, then stops its PostgreSQL; returns whether the controller ended within `seconds` of the signal
     /// (it is killed otherwise). The data directory (log and cluster) stays when `keepData` is set, for a look
     /// after a failure.
     @discardableResult
-    func stop(keepData: Bool = false) async -> Bool {
+    func stop(keepData: Bool = false, within seconds: Double = 20) async -> Bool {
         let current = pid.withLock { $0 }
         kill(current, SIGTERM)
         let ended =
-            (try? await waitUntil("the controller to end", timeout: 20, every: .milliseconds(100)) {
+            (try? await waitUntil("the controller to end", timeout: seconds, every: .milliseconds(50)) {
                 var status: Int32 = 0
                 return waitpid(current, &status, WNOHANG) != 0
             }) != nil

@@ -71,7 +71,8 @@ struct AgentService: Service {
                         throw CredentialRefused(message: error.message)
                     }
                     logger.warning("lease request failed: \(error)")
-                    try? await Task.sleep(for: backoff.next())
+                    let delay = backoff.next()
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
                     continue
                 }
             }

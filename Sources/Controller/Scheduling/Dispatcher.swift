@@ -15,8 +15,21 @@ struct Dispatcher: Sendable {
     let clock: SchedulingClock
 
     /// Leases now, or waits for work this node can run until `wait` seconds have passed. A case leased here gets
-    /// `runID` as its lease id.
+    /// `runID` as its lease id. A wait the controller's shutdown ends is answered 503: the node asks again.
     func awaitAssignment(node: Int64, wait: Double, runID: UUID = UUID()) async throws -> Assignment? {
+        do {
+            return try await assignment(node: node, wait: wait, runID: runID)
+        } catch is ShuttingDown {
+            var error = AppError(.serviceUnavailable, "the controller is shutting down; lease again")
+            error.headers[.retryAfter] = "1"
+            throw error
+        }
+    }
+
+    /// The controller began shutting down during a wait for work.
+    private struct ShuttingDown: Error {}
+
+    private func assignment(node: Int64, wait: Double, runID: UUID) async throws -> Assignment? {
         let deadline = clock.instant + .milliseconds(Int64(wait * 1000))
         var ticket: LeaseWaiters.Ticket?
         defer { if let ticket { waiters.remove(ticket) } }
@@ -56,9 +69,7 @@ struct Dispatcher: Sendable {
             case .timedOut:
                 return nil
             case .cancelled:
-                var error = AppError(.serviceUnavailable, "the controller is shutting down; lease again")
-                error.headers[.retryAfter] = "1"
-                throw error
+                throw ShuttingDown()
             }
         }
     }
@@ -71,7 +82,9 @@ struct Dispatcher: Sendable {
 
     /// Records a result and answers with the node's next assignment, waiting up to `wait` seconds for one. On the
     /// common path the next case is leased by the statement that records the result. A result posted again after
-    /// its answer was lost gets the same lease again while the node has not claimed it.
+    /// its answer was lost gets the same lease again while the node has not claimed it. A wait the controller's
+    /// shutdown ends is answered with no assignment: the result is recorded, and the node's next long poll finds
+    /// out that the controller is gone, instead of the node posting a recorded result again and again.
     func finish(runID: UUID, node: Int64, result: CaseResult, wait: Double) async throws -> Assignment? {
         // Environment work goes before cases: the result's statement leases only for a node known to have none.
         let next = LeaseStore.NextLease(runID: UUID(), leaseNow: !activity.mayHaveInstallJobs(node))
@@ -91,6 +104,10 @@ struct Dispatcher: Sendable {
         case .recorded, .repeated(nil):
             break
         }
-        return try await awaitAssignment(node: node, wait: wait, runID: next.runID)
+        do {
+            return try await assignment(node: node, wait: wait, runID: next.runID)
+        } catch is ShuttingDown {
+            return nil
+        }
     }
 }

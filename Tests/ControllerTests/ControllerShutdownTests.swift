@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+import WireProtocol
+
+@testable import testfleet_controller
+
+/// Stopping a controller process that has clients connected, and an agent whose controller is gone.
+@Suite("Controller shutdown")
+struct ControllerShutdownTests {
+    @Test(
+        """
+        SIGTERM with an agent waiting for work and an API client connected: the controller ends within 4 s, not 5 s \
+        or more waiting for its clients' TLS close_notify; the agent, answered that its result is recorded, then ends \
+        within 5 s of its own SIGTERM with nothing left in its spool
+        """
+    )
+    func stopsPromptlyWithClients() async throws {
+        let controller = try ControllerProcess.start(settings: [])
+        let ended: Bool
+        do {
+            let remote = try await controller.connect()
+            let fixture = try await Fixture.make(remote, script: "echo \"$1\"")
+            ended = try await withAgent(remote, name: "waiting", products: [fixture.inventory]) { agent in
+                let task = try await remote.submit(fixture.submission(["one"]))
+                #expect(try await remote.waitForTask(task.id).counts.passed == 1)
+                // The agent's result asked for its next case: its connection now carries that wait. The admin
+                // client's connection sits idle in its pool.
+                let ended = await controller.stop(keepData: true, within: 4)
+                // Its result was answered before the controller ended, so it has nothing left to deliver and only
+                // asks for work, which a stop ends at once.
+                let status = await agent.terminate(timeout: 5)
+                #expect(status == 0, "the agent did not end within 5 s of SIGTERM; its log ends with: \(agent.log.suffix(2000))")
+                // Entries are named by lease; the agent keeps spare directories of its own, named with a dot.
+                let spool = agent.directory.appendingPathComponent("agent-data/spool")
+                let left = ((try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []).filter { !$0.hasPrefix(".") }
+                #expect(left.isEmpty, "left in the spool: \(left)")
+                return ended
+            }
+        } catch {
+            await controller.stop()
+            throw error
+        }
+        let log = (try? String(contentsOf: controller.dataDirectory.appendingPathComponent("controller.log"), encoding: .utf8)) ?? ""
+        #expect(ended, "the controller did not end within 4 s of SIGTERM; its log ends with: \(log.suffix(2000))")
+        try? FileManager.default.removeItem(at: controller.dataDirectory)
+    }
+}

@@ -33,9 +33,24 @@ struct ReplicaTests {
     }
 
     static func leasesGranted(_ controller: TestController) async throws -> Int {
+        try await counter("testfleet_leases_granted_total", of: controller)
+    }
+
+    /// A counter of the controller's Prometheus metrics.
+    static func counter(_ name: String, of controller: TestController) async throws -> Int {
         let metrics = try await controller.client(bearer: nil).request(.GET, "/metrics").text
-        let line = metrics.split(separator: "\n").first { $0.hasPrefix("testfleet_leases_granted_total ") }
+        let line = metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }
         return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    /// Waits until `listener` hears a notification sent through `sender`'s database connection: from then on it is
+    /// listening, and a wake-up it misses is a defect rather than a replica still starting.
+    static func waitUntilListening(_ listener: TestController, hearing sender: TestController) async throws {
+        let before = try await counter("testfleet_work_notifications_total", of: listener)
+        try await waitUntil("port \(listener.port) to hear notifications", timeout: 30, every: .milliseconds(100)) {
+            _ = try await sender.services.database.query("SELECT 1 FROM pg_notify(\(Notifications.channel), 'probe')").collect(Int.self)
+            return try await counter("testfleet_work_notifications_total", of: listener) > before
+        }
     }
 
     /// What the simulated nodes saw: cases held right now, and how often each case was leased.
@@ -76,6 +91,7 @@ struct ReplicaTests {
             let waiter = try await SimulatedNode.enroll(waitOn, name: "waiter-\(waitOn.port)", products: [quiet.simulatedInventory])
             let waiting = Task { try await waiter.lease(wait: 20) }
             try await waitUntil("the long-poll waits") { waitOn.services.waiters.suspended == 1 }
+            try await Self.waitUntilListening(waitOn, hearing: submitTo)
             let submitted = ContinuousClock.now
             _ = try await submitTo.submit(quiet.submission(["wake-across"]))
             let lease = try await waiting.value

@@ -4,8 +4,8 @@ import WireProtocol
 
 @testable import testfleet_controller
 
-/// Stopping a controller process that has clients connected, and an agent whose controller is gone.
-@Suite("Controller shutdown")
+/// Stopping a controller process that has clients connected, and what its clients do while it is gone.
+@Suite("Controller shutdown and restart, as its clients see them")
 struct ControllerShutdownTests {
     @Test(
         """
@@ -43,5 +43,36 @@ struct ControllerShutdownTests {
         let log = (try? String(contentsOf: controller.dataDirectory.appendingPathComponent("controller.log"), encoding: .utf8)) ?? ""
         #expect(ended, "the controller did not end within 4 s of SIGTERM; its log ends with: \(log.suffix(2000))")
         try? FileManager.default.removeItem(at: controller.dataDirectory)
+    }
+
+    @Test(
+        "testfleet task wait rides out a controller killed and started again: it says so, and exits 0 when the task passes"
+    )
+    func waitRidesOutARestart() async throws {
+        let controller = try ControllerProcess.start(settings: [])
+        do {
+            let remote = try await controller.connect()
+            let fixture = try await Fixture.make(remote, script: "sleep 0.3; echo \"$1\"")
+            try await withAgent(remote, name: "steady", products: [fixture.inventory]) { _ in
+                let task = try await remote.submit(fixture.submission((1...12).map { "case-\($0)" }))
+                let cli = try TestCLI.loggedIn(to: remote)
+                let errors = cli.home.appendingPathComponent("wait-errors")
+                let waiting = Task { try await cli.run(["task", "wait", String(task.id)], errors: errors) }
+                func said(_ text: String) -> Bool { ((try? String(contentsOf: errors, encoding: .utf8)) ?? "").contains(text) }
+                try await waitUntil("the wait's first line", timeout: 30, every: .milliseconds(50)) { said("task \(task.id)") }
+
+                controller.kill9()
+                try await waitUntil("the wait to notice", timeout: 30, every: .milliseconds(50)) { said("controller unavailable") }
+                try controller.restart()
+                let waited = try await waiting.value
+                #expect(waited.status == 0, "\(waited)")
+                #expect(waited.stderr.contains("controller is back"), "\(waited)")
+                #expect(try await remote.task(task.id).counts.passed == 12)
+            }
+        } catch {
+            await controller.stop()
+            throw error
+        }
+        #expect(await controller.stop())
     }
 }

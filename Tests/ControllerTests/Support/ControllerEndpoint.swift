@@ -8,6 +8,8 @@ protocol ControllerEndpoint: Sendable {
     var url: String { get }
     /// A client holding an admin API token.
     var admin: ControllerClient { get }
+    /// The admin API token `admin` sends.
+    var adminToken: String { get }
     /// SHA-256 of the controller's CA, for enrolling agents.
     var fingerprint: String { get }
     /// The controller's CA certificate.
@@ -27,12 +29,14 @@ extension TestController: ControllerEndpoint {}
 struct RemoteController: ControllerEndpoint {
     let url: String
     let admin: ControllerClient
+    let adminToken: String
     let fingerprint: String
     let caPEM: String
 
-    init(url: String, client: ControllerClient, dataDirectory: URL) throws {
+    init(url: String, client: ControllerClient, token: String, dataDirectory: URL) throws {
         self.url = url
         self.admin = client
+        self.adminToken = token
         let pem = try String(contentsOf: dataDirectory.appendingPathComponent("tls/ca.crt"), encoding: .utf8)
         caPEM = pem
         let base64 = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()

@@ -59,7 +59,7 @@ final class ControllerProcess: Sendable {
             )
         }
         let admin = TestClients.keep(try ControllerClient(baseURL: url, caCertificatePEM: found.ca, bearer: found.token))
-        return try RemoteController(url: url, client: admin, dataDirectory: dataDirectory)
+        return try RemoteController(url: url, client: admin, token: found.token, dataDirectory: dataDirectory)
     }
 
     /// SIGKILL, as when the machine dies; its PostgreSQL keeps running.

@@ -27,7 +27,7 @@ struct TestCLI: Sendable {
     }
 
     /// A client of `controller` logged in by environment: server, CA file and the admin's token.
-    static func loggedIn(to controller: TestController) throws -> TestCLI {
+    static func loggedIn(to controller: some ControllerEndpoint) throws -> TestCLI {
         var cli = try TestCLI()
         let ca = cli.home.appendingPathComponent("ca.crt")
         try controller.caPEM.write(to: ca, atomically: true, encoding: .utf8)

@@ -89,9 +89,9 @@ struct ReplicaTests {
         for (waitOn, submitTo) in [(first, second), (second, first)] {
             let quiet = try await Fixture.make(waitOn, script: "true")
             let waiter = try await SimulatedNode.enroll(waitOn, name: "waiter-\(waitOn.port)", products: [quiet.simulatedInventory])
+            try await Self.waitUntilListening(waitOn, hearing: submitTo)
             let waiting = Task { try await waiter.lease(wait: 20) }
             try await waitUntil("the long-poll waits") { waitOn.services.waiters.suspended == 1 }
-            try await Self.waitUntilListening(waitOn, hearing: submitTo)
             let submitted = ContinuousClock.now
             _ = try await submitTo.submit(quiet.submission(["wake-across"]))
             let lease = try await waiting.value

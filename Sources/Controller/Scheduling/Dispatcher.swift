@@ -19,15 +19,12 @@ struct Dispatcher: Sendable {
     func awaitAssignment(node: Int64, wait: Double, runID: UUID = UUID()) async throws -> Assignment? {
         do {
             return try await assignment(node: node, wait: wait, runID: runID)
-        } catch is ShuttingDown {
+        } catch is WaitCancelled {
             var error = AppError(.serviceUnavailable, "the controller is shutting down; lease again")
             error.headers[.retryAfter] = "1"
             throw error
         }
     }
-
-    /// The controller began shutting down during a wait for work.
-    private struct ShuttingDown: Error {}
 
     private func assignment(node: Int64, wait: Double, runID: UUID) async throws -> Assignment? {
         let deadline = clock.instant + .milliseconds(Int64(wait * 1000))
@@ -69,7 +66,7 @@ struct Dispatcher: Sendable {
             case .timedOut:
                 return nil
             case .cancelled:
-                throw ShuttingDown()
+                throw WaitCancelled()
             }
         }
     }
@@ -106,8 +103,11 @@ struct Dispatcher: Sendable {
         }
         do {
             return try await assignment(node: node, wait: wait, runID: next.runID)
-        } catch is ShuttingDown {
+        } catch is WaitCancelled {
             return nil
         }
     }
+
+    /// A wait for work ended early: the controller is shutting down, or the client hung up (and reads no answer).
+    private struct WaitCancelled: Error {}
 }

@@ -49,13 +49,15 @@ struct TLSSetup {
         )
     }
 
-    /// How long a connection the controller closes waits for the client's TLS close_notify. Clients that drop the
-    /// connection without one (the agents' HTTP client does, on an idle pooled connection) leave it waiting the
-    /// whole time, and a graceful shutdown waits for every connection: with NIOSSL's default of five seconds,
-    /// stopping the controller took five seconds longer than its work.
-    static let closeNotifyWait = TimeAmount.milliseconds(500)
+    /// How long a connection the controller closes waits for the client's TLS close_notify before it is closed
+    /// anyway. A client that drops the connection without answering leaves it waiting the whole time, and a graceful
+    /// shutdown waits for every connection: with NIOSSL's default of five seconds, a stop would take five seconds
+    /// longer than its work. It applies to every close the controller starts; a client gets the close_notify
+    /// first either way, so a shorter wait only makes the end of an unanswered close less tidy.
+    private static let closeNotifyWait = TimeAmount.milliseconds(500)
 
-    static func serverConfiguration(chain: [NIOSSLCertificate], key: NIOSSLPrivateKey) -> TLSConfiguration {
+    /// The TLS to serve `chain` and `key` with.
+    private static func serverConfiguration(chain: [NIOSSLCertificate], key: NIOSSLPrivateKey) -> TLSConfiguration {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) },
             privateKey: .privateKey(key)

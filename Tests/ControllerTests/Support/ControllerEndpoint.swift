@@ -33,10 +33,10 @@ struct RemoteController: ControllerEndpoint {
     let fingerprint: String
     let caPEM: String
 
-    init(url: String, client: ControllerClient, token: String, dataDirectory: URL) throws {
+    init(url: String, client: ControllerClient, adminToken: String, dataDirectory: URL) throws {
         self.url = url
         self.admin = client
-        self.adminToken = token
+        self.adminToken = adminToken
         let pem = try String(contentsOf: dataDirectory.appendingPathComponent("tls/ca.crt"), encoding: .utf8)
         caPEM = pem
         let base64 = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()

@@ -59,12 +59,16 @@ final class ControllerProcess: Sendable {
             )
         }
         let admin = TestClients.keep(try ControllerClient(baseURL: url, caCertificatePEM: found.ca, bearer: found.token))
-        return try RemoteController(url: url, client: admin, token: found.token, dataDirectory: dataDirectory)
+        return try RemoteController(url: url, client: admin, adminToken: found.token, dataDirectory: dataDirectory)
     }
 
     /// SIGKILL, as when the machine dies; its PostgreSQL keeps running.
     func kill9() {
-        let current = pid.withLock { $0 }
+        let current = pid.withLock { pid in
+            defer { pid = 0 }
+            return pid
+        }
+        guard current > 0 else { return }
         kill(current, SIGKILL)
         var status: Int32 = 0
         waitpid(current, &status, 0)
@@ -85,17 +89,24 @@ final class ControllerProcess: Sendable {
     /// after a failure.
     @discardableResult
     func stop(keepData: Bool = false, within seconds: Double = 20) async -> Bool {
-        let current = pid.withLock { $0 }
-        kill(current, SIGTERM)
-        let ended =
-            (try? await waitUntil("the controller to end", timeout: seconds, every: .milliseconds(50)) {
+        let current = pid.withLock { pid in
+            defer { pid = 0 }
+            return pid
+        }
+        // Killed and not started again, there is nothing to signal: the pid may belong to another process by now.
+        var ended = true
+        if current > 0 {
+            kill(current, SIGTERM)
+            ended =
+                (try? await waitUntil("the controller to end", timeout: seconds, every: .milliseconds(50)) {
+                    var status: Int32 = 0
+                    return waitpid(current, &status, WNOHANG) != 0
+                }) != nil
+            if !ended {
+                kill(current, SIGKILL)
                 var status: Int32 = 0
-                return waitpid(current, &status, WNOHANG) != 0
-            }) != nil
-        if !ended {
-            kill(current, SIGKILL)
-            var status: Int32 = 0
-            waitpid(current, &status, 0)
+                waitpid(current, &status, 0)
+            }
         }
         let cluster = self.cluster
         _ = try? await Blocking.run { cluster.stop() }

@@ -67,7 +67,7 @@ struct ControllerShutdownTests {
                 controller.kill9()
                 try await waitUntil("the wait to notice", timeout: 30, every: .milliseconds(50)) { said("controller unavailable") }
                 try controller.restart()
-                FileManager.default.createFile(atPath: gate.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: gate.path, contents: nil)
                 let waited = try await waiting.value
                 #expect(waited.status == 0, "\(waited)")
                 #expect(waited.stderr.contains("controller is back"), "\(waited)")

@@ -231,6 +231,12 @@ public final class ControllerClient: Sendable {
             default: return "\(error)"
             }
         }
+        // NIO's own text for a refused or reset connection wraps the system's words in its own, with a stray
+        // parenthesis; the system's words say it.
+        if let error = error as? IOError {
+            let reason = String(cString: strerror(error.errnoCode))
+            return reason.prefix(1).lowercased() + reason.dropFirst()
+        }
         if let error = error as? NIOSSLError { return "TLS: \(error)" }
         if let error = error as? BoringSSLError { return "TLS: \(error)" }
         return "\(error)"

@@ -79,4 +79,35 @@ struct ControllerShutdownTests {
         }
         #expect(await controller.stop())
     }
+
+    @Test(
+        """
+        an agent that keeps finding the controller's database down waits longer and longer before asking again, \
+        and SIGTERM ends such a wait at once: the agent ends within 2 s, where its wait by then is 2.5 to 5 s
+        """
+    )
+    func agentStopsDuringItsBackoff() async throws {
+        // Long polls of a second, so that the agent soon asks again and meets the outage.
+        let controller = try ControllerProcess.start(settings: ["lease_wait_s=1"])
+        do {
+            let remote = try await controller.connect()
+            try await withAgent(remote, name: "patient", products: []) { agent in
+                try await waitUntil("the agent's inventory", timeout: 30, every: .milliseconds(50)) {
+                    agent.log.contains("inventory reported")
+                }
+                _ = try await Blocking.run { controller.cluster.stop() }
+                // A request is refused at once while the database is away; the agent's wait before the next one
+                // doubles each time, from 100 ms up to 5 s, and after its seventh refusal lasts 2.5 to 5 s.
+                try await waitUntil("the agent's seventh refused request", timeout: 60, every: .milliseconds(20)) {
+                    agent.log.components(separatedBy: "lease request failed").count > 7
+                }
+                let status = await agent.terminate(timeout: 2)
+                #expect(status == 0, "the agent did not end within 2 s of SIGTERM; its log ends with: \(agent.log.suffix(2000))")
+            }
+        } catch {
+            await controller.stop()
+            throw error
+        }
+        await controller.stop()
+    }
 }

@@ -15,12 +15,10 @@ struct ControllerShutdownTests {
         """
     )
     func stopsPromptlyWithClients() async throws {
-        let controller = try ControllerProcess.start(settings: [])
-        let ended: Bool
-        do {
+        try await withControllerProcess { controller in
             let remote = try await controller.connect()
             let fixture = try await Fixture.make(remote, script: "echo \"$1\"")
-            ended = try await withAgent(remote, name: "waiting", products: [fixture.inventory]) { agent in
+            let ended = try await withAgent(remote, name: "waiting", products: [fixture.inventory]) { agent in
                 let task = try await remote.submit(fixture.submission(["one"]))
                 #expect(try await remote.waitForTask(task.id).counts.passed == 1)
                 // The agent's result asked for its next case: its connection now carries that wait. The admin
@@ -36,21 +34,17 @@ struct ControllerShutdownTests {
                 #expect(left.isEmpty, "left in the spool: \(left)")
                 return ended
             }
-        } catch {
-            await controller.stop()
-            throw error
+            let log = (try? String(contentsOf: controller.dataDirectory.appendingPathComponent("controller.log"), encoding: .utf8)) ?? ""
+            #expect(ended, "the controller did not end within 4 s of SIGTERM; its log ends with: \(log.suffix(2000))")
+            try? FileManager.default.removeItem(at: controller.dataDirectory)
         }
-        let log = (try? String(contentsOf: controller.dataDirectory.appendingPathComponent("controller.log"), encoding: .utf8)) ?? ""
-        #expect(ended, "the controller did not end within 4 s of SIGTERM; its log ends with: \(log.suffix(2000))")
-        try? FileManager.default.removeItem(at: controller.dataDirectory)
     }
 
     @Test(
         "testfleet task wait rides out a controller killed and started again: it says so, and exits 0 when the task passes"
     )
     func waitRidesOutARestart() async throws {
-        let controller = try ControllerProcess.start(settings: [])
-        do {
+        try await withControllerProcess { controller in
             let remote = try await controller.connect()
             // The cases end only once the test opens the gate, after the restart: the task cannot end first.
             let gate = FileManager.default.temporaryDirectory.appendingPathComponent("tf-gate-\(UUID().uuidString)")
@@ -73,11 +67,8 @@ struct ControllerShutdownTests {
                 #expect(waited.stderr.contains("controller is back"), "\(waited)")
                 #expect(try await remote.task(task.id).counts.passed == 4)
             }
-        } catch {
-            await controller.stop()
-            throw error
+            #expect(await controller.stop())
         }
-        #expect(await controller.stop())
     }
 
     @Test(
@@ -88,8 +79,7 @@ struct ControllerShutdownTests {
     )
     func agentStopsDuringItsBackoff() async throws {
         // Long polls of a second, so that the agent soon asks again and meets the outage.
-        let controller = try ControllerProcess.start(settings: ["lease_wait_s=1"])
-        do {
+        try await withControllerProcess(settings: ["lease_wait_s=1"]) { controller in
             let remote = try await controller.connect()
             try await withAgent(remote, name: "patient", products: []) { agent in
                 try await waitUntil("the agent's inventory", timeout: 30, every: .milliseconds(50)) {
@@ -104,10 +94,6 @@ struct ControllerShutdownTests {
                 let status = await agent.terminate(timeout: 2)
                 #expect(status == 0, "the agent did not end within 2 s of SIGTERM; its log ends with: \(agent.log.suffix(2000))")
             }
-        } catch {
-            await controller.stop()
-            throw error
         }
-        await controller.stop()
     }
 }

@@ -12,14 +12,10 @@ struct DatabaseOutageTests {
         "with PostgreSQL down, the API answers 503 with a message and Retry-After at once, not after the pool's minute; it works again when PostgreSQL is back"
     )
     func outage() async throws {
-        let controller = try ControllerProcess.start(settings: ["log_level=debug"])
-        do {
+        try await withControllerProcess(settings: ["log_level=debug"]) { controller in
             try await outage(controller)
-        } catch {
-            _ = await controller.stop()
-            throw error
+            #expect(await controller.stop(), "the controller did not stop within 20 s of SIGTERM")
         }
-        #expect(await controller.stop(), "the controller did not stop within 20 s of SIGTERM")
     }
 
     private func outage(_ controller: ControllerProcess) async throws {

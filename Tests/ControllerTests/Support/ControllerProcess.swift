@@ -13,6 +13,8 @@ final class ControllerProcess: Sendable {
     let arguments: [String]
     let cluster: EmbeddedPostgres
     private let pid: Mutex<pid_t>
+    /// Whether ``stop(keepData:within:)`` found the controller ended in time, once it has run.
+    private let stopped = Mutex<Bool?>(nil)
 
     static var binary: String { TestAgent.binary.deletingLastPathComponent().appendingPathComponent("testfleet-controller").path }
 
@@ -89,6 +91,8 @@ final class ControllerProcess: Sendable {
     /// after a failure.
     @discardableResult
     func stop(keepData: Bool = false, within seconds: Double = 20) async -> Bool {
+        // A second stop (the scope's, after a test's own) finds it done.
+        if let ended = stopped.withLock({ $0 }) { return ended }
         let current = pid.withLock { pid in
             defer { pid = 0 }
             return pid
@@ -111,6 +115,21 @@ final class ControllerProcess: Sendable {
         let cluster = self.cluster
         _ = try? await Blocking.run { cluster.stop() }
         if !keepData { try? FileManager.default.removeItem(at: dataDirectory) }
+        stopped.withLock { $0 = ended }
         return ended
+    }
+}
+
+/// Starts a controller process with `settings`, runs `body` with it, then stops it unless `body` did, whether
+/// `body` returned or threw.
+func withControllerProcess<T>(settings: [String] = [], _ body: (ControllerProcess) async throws -> T) async throws -> T {
+    let controller = try ControllerProcess.start(settings: settings)
+    do {
+        let value = try await body(controller)
+        await controller.stop()
+        return value
+    } catch {
+        await controller.stop()
+        throw error
     }
 }

@@ -1,7 +1,7 @@
 import AsyncSupport
 import Foundation
 
-/// Reads a pipe to its end on a thread of its own and appends what it reads to a file, so a case's output
+/// Reads a pipe to its end on a thread of ``ReaderThreads`` and appends what it reads to a file, so a case's output
 /// (from every process holding the pipe, not only the first) lands on disk while the agent ships it.
 final class PipeDrain: Sendable {
     private let readFD: Int32
@@ -12,8 +12,7 @@ final class PipeDrain: Sendable {
         self.readFD = readFD
         let output = open(file.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard output >= 0 else { throw AgentError("cannot open \(file.path): \(String(cString: strerror(errno)))") }
-        let thread = Thread { [eof] in
-            var buffer = [UInt8](repeating: 0, count: 65536)
+        ReaderThreads.shared.run { [eof] buffer in
             while true {
                 let count = read(readFD, &buffer, buffer.count)
                 if count > 0 {
@@ -34,8 +33,6 @@ final class PipeDrain: Sendable {
             eof.fire(())
             bell?.ring()
         }
-        thread.name = "testfleet-case-output"
-        thread.start()
     }
 
     /// Waits until every writer closed the pipe.

@@ -1,0 +1,41 @@
+import Foundation
+import Synchronization
+
+/// Threads that read case output: a thread whose pipe has ended waits for the next case's, so that starting a case
+/// does not start a thread. There are as many as pipes have been read at once.
+final class ReaderThreads: Sendable {
+    static let shared = ReaderThreads()
+
+    /// One thread: the read it is to do next, the buffer it reads into, and the signal that hands it a read.
+    private final class Reader: @unchecked Sendable {
+        let handedOver = DispatchSemaphore(value: 0)
+        // Written before `handedOver` is signalled and read after it is waited for, or under the pool's lock.
+        var job: (@Sendable (inout [UInt8]) -> Void)?
+        var buffer = [UInt8](repeating: 0, count: 65536)
+    }
+
+    private let waiting = Mutex<[Reader]>([])
+
+    /// Runs `job` on a thread of its own, with a 64 KiB buffer to read into.
+    func run(_ job: @escaping @Sendable (inout [UInt8]) -> Void) {
+        if let reader = waiting.withLock({ $0.popLast() }) {
+            reader.job = job
+            reader.handedOver.signal()
+            return
+        }
+        let reader = Reader()
+        reader.job = job
+        let thread = Thread { [self] in serve(reader) }
+        thread.name = "testfleet-case-output"
+        thread.start()
+    }
+
+    private func serve(_ reader: Reader) {
+        while true {
+            reader.job?(&reader.buffer)
+            reader.job = nil
+            waiting.withLock { $0.append(reader) }
+            reader.handedOver.wait()
+        }
+    }
+}

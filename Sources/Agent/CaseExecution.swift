@@ -189,17 +189,8 @@ struct CaseExecution: Sendable {
         var next = ContinuousClock.now + min(interval, .seconds(1))
         var backoff = Backoff()
         while finished.value == nil {
-            let wake = OneShot<Void>()
-            let deadline = next
-            let timer = Task {
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                wake.fire(())
-            }
-            let observer = finished.observe { _ in wake.fire(()) }
-            await wake.wait()
-            finished.removeObserver(observer)
-            timer.cancel()
-            guard finished.value == nil, !Task.isCancelled else { return }
+            // The end of the case cancels this task, which ends the sleep.
+            guard (try? await Task.sleep(until: next, clock: .continuous)) != nil, finished.value == nil else { return }
             do {
                 let answer = try await client.heartbeat(lease)
                 backoff.reset()

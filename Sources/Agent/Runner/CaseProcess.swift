@@ -65,32 +65,6 @@ struct CaseProcess: Sendable {
         var variables = Self.inherited
         for (key, value) in self.environment { variables[Environment.Key(rawValue: key)!] = value }
         let environment = Environment.custom(variables)
-        let execution = Task<Outcome, Never> {
-            do {
-                let result = try await Subprocess.run(
-                    .path("/bin/sh"),
-                    arguments: ["-c", command],
-                    environment: environment,
-                    workingDirectory: FilePath(workDirectory.path),
-                    platformOptions: options,
-                    input: .none,
-                    output: .fileDescriptor(writer, closeAfterSpawningProcess: true),
-                    error: .fileDescriptor(writer, closeAfterSpawningProcess: false)
-                ) { execution in
-                    pid.fire(execution.processIdentifier.value)
-                }
-                switch result.terminationStatus {
-                case .exited(let code): return .exited(code)
-                case .signaled(let signal): return .signaled(signal)
-                }
-            } catch {
-                pid.fire(0)
-                return .failedToStart("cannot start /bin/sh: \(error)")
-            }
-        }
-        let group = await pid.wait()
-        if group > 0 { onStart(group) }
-        let deadline = ContinuousClock.now + timeout
         enum Event: Sendable {
             case ended(Outcome)
             case deadline
@@ -98,7 +72,14 @@ struct CaseProcess: Sendable {
         }
         // Whichever comes first: the shell ends, the timeout passes, or someone stops the case.
         let event = OneShot<Event>()
-        Task { event.fire(.ended(await execution.value)) }
+        let execution = Task<Outcome, Never> {
+            let outcome = await spawn(environment: environment, options: options, writer: writer, pid: pid)
+            event.fire(.ended(outcome))
+            return outcome
+        }
+        let group = await pid.wait()
+        if group > 0 { onStart(group) }
+        let deadline = ContinuousClock.now + timeout
         let timer = Task {
             if (try? await Task.sleep(until: deadline, clock: .continuous)) != nil { event.fire(.deadline) }
         }
@@ -117,7 +98,7 @@ struct CaseProcess: Sendable {
         }
         // The shell is gone; give its children a moment to finish writing, then end the whole group.
         if group > 0 {
-            let drained = await finishes(drain.finished, within: outputGrace)
+            let drained = drain.isFinished ? true : await finishes(drain.finished, within: outputGrace)
             kill(-group, SIGKILL)
             if !drained { _ = await finishes(drain.finished, within: .seconds(2)) }
         } else {
@@ -125,6 +106,31 @@ struct CaseProcess: Sendable {
         }
         if case .failedToStart = outcome {} else if group <= 0 { outcome = .failedToStart("the process did not start") }
         return outcome
+    }
+
+    /// Starts the shell and waits for its end; `pid` fires with its process id, or 0 when it did not start.
+    private func spawn(environment: Environment, options: PlatformOptions, writer: FileDescriptor, pid: OneShot<pid_t>) async -> Outcome {
+        do {
+            let result = try await Subprocess.run(
+                .path("/bin/sh"),
+                arguments: ["-c", command],
+                environment: environment,
+                workingDirectory: FilePath(workDirectory.path),
+                platformOptions: options,
+                input: .none,
+                output: .fileDescriptor(writer, closeAfterSpawningProcess: true),
+                error: .fileDescriptor(writer, closeAfterSpawningProcess: false)
+            ) { execution in
+                pid.fire(execution.processIdentifier.value)
+            }
+            switch result.terminationStatus {
+            case .exited(let code): return .exited(code)
+            case .signaled(let signal): return .signaled(signal)
+            }
+        } catch {
+            pid.fire(0)
+            return .failedToStart("cannot start /bin/sh: \(error)")
+        }
     }
 
     /// TERM to the group, then KILL after the grace unless the shell ended first.

@@ -16,6 +16,9 @@ final class ReaderThreads: Sendable {
 
     private let waiting = Mutex<[Reader]>([])
 
+    /// Threads waiting for a pipe.
+    var idle: Int { waiting.withLock { $0.count } }
+
     /// Runs `job` on a thread of its own, with a 64 KiB buffer to read into.
     func run(_ job: @escaping @Sendable (inout [UInt8]) -> Void) {
         if let reader = waiting.withLock({ $0.popLast() }) {

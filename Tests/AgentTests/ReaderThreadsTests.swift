@@ -57,4 +57,18 @@ struct ReaderThreadsTests {
         #expect(third.count == 4)
         #expect(third.isSuperset(of: first))
     }
+
+    @Test("a thread that waits longer than its limit for a read ends; reads after that still get a thread")
+    func idleThreadsEnd() async throws {
+        let threads = ReaderThreads(idleLimit: .milliseconds(200))
+        let first = try readAtOnce(2, on: threads)
+        #expect(first.count == 2)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while threads.idle < 2 && ContinuousClock.now < deadline { await Task.yield() }
+        #expect(threads.idle == 2)
+        while threads.idle > 0 && ContinuousClock.now < deadline { await Task.yield() }
+        #expect(threads.idle == 0)
+        let second = try readAtOnce(2, on: threads)
+        #expect(second.isDisjoint(with: first))
+    }
 }

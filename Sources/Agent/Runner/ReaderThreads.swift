@@ -2,9 +2,16 @@ import Foundation
 import Synchronization
 
 /// Threads that read case output: a thread whose pipe has ended waits for the next case's, so that starting a case
-/// does not start a thread. There are as many as pipes have been read at once.
+/// does not start a thread. There are as many as pipes have been read at once; one that waits longer than
+/// `idleLimit` ends, so that a burst of cases on many slots does not keep its threads.
 final class ReaderThreads: Sendable {
     static let shared = ReaderThreads()
+
+    let idleLimit: Duration
+
+    init(idleLimit: Duration = .seconds(60)) {
+        self.idleLimit = idleLimit
+    }
 
     /// One thread: the read it is to do next, the buffer it reads into, and the signal that hands it a read.
     private final class Reader: @unchecked Sendable {
@@ -38,6 +45,16 @@ final class ReaderThreads: Sendable {
             reader.job?(&reader.buffer)
             reader.job = nil
             waiting.withLock { $0.append(reader) }
+            let (seconds, attoseconds) = idleLimit.components
+            let limit = DispatchTime.now() + .nanoseconds(Int(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+            guard reader.handedOver.wait(timeout: limit) == .timedOut else { continue }
+            let ended = waiting.withLock { waiting in
+                guard let index = waiting.firstIndex(where: { $0 === reader }) else { return false }
+                waiting.remove(at: index)
+                return true
+            }
+            if ended { return }
+            // Taken for a read just as its wait ran out: the read is being handed over.
             reader.handedOver.wait()
         }
     }

@@ -34,4 +34,27 @@ struct SpoolGroupTests {
         try "999999999\n\(boot) 1\n".write(to: entry.groupFile, atomically: true, encoding: .utf8)
         #expect(entry.group() == 999_999_999)
     }
+
+    @Test("a process's start time is field 22 of its stat line, counted after the command name's last parenthesis")
+    func startTicks() throws {
+        func parse(_ line: String) -> UInt64? {
+            Array(line.utf8).withUnsafeBufferPointer { ProcessIdentity.startTicks(statLine: $0) }
+        }
+        let fields = (4...21).map(String.init).joined(separator: " ")
+        #expect(parse("42 (sh) S \(fields) 123456 23 24\n") == 123_456)
+        // A command named "a) b (c)" in parentheses.
+        #expect(parse("42 (a) b (c)) S \(fields) 987 23\n") == 987)
+        #expect(parse("42 (sh) S \(fields) 555") == 555)
+        #expect(parse("42 (sh) S \(fields)\n") == nil)
+        #expect(parse("42 (sh) S \(fields) 12x4 23") == nil)
+        #expect(parse("42 (sh) S \(fields) 99999999999999999999999 23") == nil)
+        #expect(parse("42 sh S 1 2 3") == nil)
+        #expect(parse("") == nil)
+
+        // This process, read from /proc, as a plain reading of the file finds it.
+        let stat = try String(contentsOfFile: "/proc/self/stat", encoding: .utf8)
+        let afterName = stat[stat.index(after: try #require(stat.lastIndex(of: ")")))...].split(separator: " ")
+        #expect(ProcessIdentity.startTicks(getpid()) == UInt64(afterName[19]))
+        #expect(ProcessIdentity.startTicks(999_999_999) == nil)
+    }
 }

@@ -1,3 +1,4 @@
+import AsyncSupport
 import Dispatch
 import Foundation
 import Synchronization
@@ -16,59 +17,71 @@ struct ReaderThreadsTests {
         return name
     }
 
-    /// Runs `count` reads that each block until all of them have started, and returns the threads they ran on.
-    private func readAtOnce(_ count: Int, on threads: ReaderThreads) throws -> Set<String> {
-        let ran = Mutex<Set<String>>([])
-        let started = DispatchSemaphore(value: 0)
+    /// Runs `count` reads that each block until all of them have started, and returns the threads they ran on. The
+    /// reads block their own threads only: the test waits for them without holding a thread of the shared pool.
+    private func readAtOnce(_ count: Int, on threads: ReaderThreads) async throws -> Set<String> {
+        let (started, starting) = AsyncStream<String>.makeStream()
+        let (ended, ending) = AsyncStream<Void>.makeStream()
         let release = DispatchSemaphore(value: 0)
-        let ended = DispatchSemaphore(value: 0)
         for _ in 0..<count {
             threads.run { buffer in
-                ran.withLock { _ = $0.insert(Self.threadName()) }
                 #expect(buffer.count == 65536)
-                started.signal()
+                starting.yield(Self.threadName())
                 release.wait()
-                ended.signal()
+                ending.yield()
             }
         }
         // A read that waited for another to end would never start: the others wait for it.
-        for index in 0..<count {
-            try #require(started.wait(timeout: .now() + 10) == .success, "read \(index + 1) of \(count) did not start")
+        let names = try await withDeadline(.seconds(30), "\(count) reads starting") {
+            var names: [String] = []
+            for await name in started {
+                names.append(name)
+                if names.count == count { break }
+            }
+            return names
         }
         for _ in 0..<count { release.signal() }
-        for _ in 0..<count { try #require(ended.wait(timeout: .now() + 10) == .success) }
-        return ran.withLock { $0 }
+        try await withDeadline(.seconds(30), "\(count) reads ending") {
+            var left = count
+            for await _ in ended {
+                left -= 1
+                if left == 0 { break }
+            }
+        }
+        #expect(Set(names).count == count)
+        return Set(names)
+    }
+
+    /// Waits, without sleeping, until `condition` holds.
+    private func waitUntil(_ what: Comment, _ condition: () -> Bool) async {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !condition() && ContinuousClock.now < deadline { await Task.yield() }
+        #expect(condition(), what)
     }
 
     @Test("reads handed over together each get a thread at once, and later reads take the same threads again")
     func reuse() async throws {
         let threads = ReaderThreads()
-        let first = try readAtOnce(3, on: threads)
-        #expect(first.count == 3)
+        let first = try await readAtOnce(3, on: threads)
         // Each thread waits for the next read once its own has returned.
-        let deadline = ContinuousClock.now + .seconds(10)
-        while threads.idle < 3 && ContinuousClock.now < deadline { await Task.yield() }
-        #expect(threads.idle == 3)
-        let second = try readAtOnce(3, on: threads)
+        await waitUntil("three threads waiting") { threads.idle == 3 }
+        let second = try await readAtOnce(3, on: threads)
         #expect(second == first)
         // One more read than there are threads starts another.
-        while threads.idle < 3 && ContinuousClock.now < deadline { await Task.yield() }
-        let third = try readAtOnce(4, on: threads)
+        await waitUntil("three threads waiting") { threads.idle == 3 }
+        let third = try await readAtOnce(4, on: threads)
         #expect(third.count == 4)
         #expect(third.isSuperset(of: first))
     }
 
     @Test("a thread that waits longer than its limit for a read ends; reads after that still get a thread")
     func idleThreadsEnd() async throws {
-        let threads = ReaderThreads(idleLimit: .milliseconds(200))
-        let first = try readAtOnce(2, on: threads)
-        #expect(first.count == 2)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while threads.idle < 2 && ContinuousClock.now < deadline { await Task.yield() }
-        #expect(threads.idle == 2)
-        while threads.idle > 0 && ContinuousClock.now < deadline { await Task.yield() }
-        #expect(threads.idle == 0)
-        let second = try readAtOnce(2, on: threads)
+        let threads = ReaderThreads(idleLimit: .milliseconds(50))
+        let first = try await readAtOnce(2, on: threads)
+        #expect(threads.count == 2)
+        await waitUntil("both threads ended") { threads.count == 0 }
+        let second = try await readAtOnce(2, on: threads)
         #expect(second.isDisjoint(with: first))
+        #expect(threads.count == 2)
     }
 }

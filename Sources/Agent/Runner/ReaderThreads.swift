@@ -21,14 +21,27 @@ final class ReaderThreads: Sendable {
         var buffer = [UInt8](repeating: 0, count: 65536)
     }
 
-    private let waiting = Mutex<[Reader]>([])
+    private struct State {
+        var waiting: [Reader] = []
+        var threads = 0
+    }
+
+    private let state = Mutex(State())
 
     /// Threads waiting for a pipe.
-    var idle: Int { waiting.withLock { $0.count } }
+    var idle: Int { state.withLock { $0.waiting.count } }
+
+    /// Threads in all, reading or waiting.
+    var count: Int { state.withLock { $0.threads } }
 
     /// Runs `job` on a thread of its own, with a 64 KiB buffer to read into.
     func run(_ job: @escaping @Sendable (inout [UInt8]) -> Void) {
-        if let reader = waiting.withLock({ $0.popLast() }) {
+        let waiting: Reader? = state.withLock { state in
+            if let reader = state.waiting.popLast() { return reader }
+            state.threads += 1
+            return nil
+        }
+        if let reader = waiting {
             reader.job = job
             reader.handedOver.signal()
             return
@@ -44,13 +57,14 @@ final class ReaderThreads: Sendable {
         while true {
             reader.job?(&reader.buffer)
             reader.job = nil
-            waiting.withLock { $0.append(reader) }
+            state.withLock { $0.waiting.append(reader) }
             let (seconds, attoseconds) = idleLimit.components
             let limit = DispatchTime.now() + .nanoseconds(Int(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
             guard reader.handedOver.wait(timeout: limit) == .timedOut else { continue }
-            let ended = waiting.withLock { waiting in
-                guard let index = waiting.firstIndex(where: { $0 === reader }) else { return false }
-                waiting.remove(at: index)
+            let ended = state.withLock { state in
+                guard let index = state.waiting.firstIndex(where: { $0 === reader }) else { return false }
+                state.waiting.remove(at: index)
+                state.threads -= 1
                 return true
             }
             if ended { return }

@@ -17,9 +17,14 @@ struct ReaderThreadsTests {
         return name
     }
 
-    /// Runs `count` reads that each block until all of them have started, and returns the threads they ran on. The
-    /// reads block their own threads only: the test waits for them without holding a thread of the shared pool.
-    private func readAtOnce(_ count: Int, on threads: ReaderThreads) async throws -> Set<String> {
+    /// Runs `count` reads that each block until all of them have started, calls `whileReading` while they all
+    /// block, and returns the threads they ran on. The reads block their own threads only: the test waits for them
+    /// without holding a thread of the shared pool.
+    private func readAtOnce(
+        _ count: Int,
+        on threads: ReaderThreads,
+        whileReading: () -> Void = {}
+    ) async throws -> Set<String> {
         let (started, starting) = AsyncStream<String>.makeStream()
         let (ended, ending) = AsyncStream<Void>.makeStream()
         let release = DispatchSemaphore(value: 0)
@@ -40,6 +45,7 @@ struct ReaderThreadsTests {
             }
             return names
         }
+        whileReading()
         for _ in 0..<count { release.signal() }
         try await withDeadline(.seconds(30), "\(count) reads ending") {
             var left = count
@@ -77,11 +83,10 @@ struct ReaderThreadsTests {
     @Test("a thread that waits longer than its limit for a read ends; reads after that still get a thread")
     func idleThreadsEnd() async throws {
         let threads = ReaderThreads(idleLimit: .milliseconds(50))
-        let first = try await readAtOnce(2, on: threads)
-        #expect(threads.count == 2)
+        // Counted while the reads block: once they return, the threads may end at any moment.
+        let first = try await readAtOnce(2, on: threads) { #expect(threads.count == 2) }
         await waitUntil("both threads ended") { threads.count == 0 }
-        let second = try await readAtOnce(2, on: threads)
+        let second = try await readAtOnce(2, on: threads) { #expect(threads.count == 2) }
         #expect(second.isDisjoint(with: first))
-        #expect(threads.count == 2)
     }
 }

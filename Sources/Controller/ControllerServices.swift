@@ -1,7 +1,7 @@
+import AsyncSupport
 import Foundation
 import Logging
 import PostgresNIO
-import Synchronization
 
 /// What the routes and background services share: built once in ``buildApplication``.
 struct ControllerServices: Sendable {
@@ -31,7 +31,7 @@ struct ControllerServices: Sendable {
     /// SHA-256 of the certificate agents pin; `nil` when serving plain HTTP.
     let tlsFingerprint: String?
     /// Fires once the schema is migrated: background work waits for it.
-    let migrated = Gate()
+    let migrated = OneShot<Void>()
 
     init(
         config: ControllerConfiguration,
@@ -93,32 +93,5 @@ struct ControllerServices: Sendable {
         )
         self.tlsFingerprint = tlsFingerprint
         metrics.dbPoolMaxConnections.set(Double(config.databasePoolSize))
-    }
-}
-
-/// Opens once; tasks wait until it does.
-final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    var isOpen: Bool { state.withLock { $0.open } }
-
-    func open() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let open = state.withLock { state -> Bool in
-                if state.open { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if open { continuation.resume() }
-        }
     }
 }

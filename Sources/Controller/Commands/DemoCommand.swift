@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncSupport
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -33,9 +34,9 @@ struct DemoCommand: AsyncParsableCommand {
                 logger: logger
             )
         )
-        let stopped = Gate()
+        let stopped = OneShot<Void>()
         let server = Task {
-            defer { stopped.open() }
+            defer { stopped.fire(()) }
             try await group.run()
         }
         let demo = DemoScenario(services: built.services, config: config, stopped: stopped)

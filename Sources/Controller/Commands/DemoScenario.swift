@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncSupport
 import ConfigFile
 import Foundation
 import Logging
@@ -10,7 +11,7 @@ struct DemoScenario {
     let services: ControllerServices
     let config: ControllerConfiguration
     /// Opens when the controller stopped (Ctrl-C or SIGTERM).
-    let stopped: Gate
+    let stopped: OneShot<Void>
     let agents = AgentProcesses()
 
     var url: String { "https://localhost:\(config.port)" }
@@ -66,7 +67,7 @@ struct DemoScenario {
         var done: Set<Int64> = []
         while done.count < 2 {
             try await Task.sleep(for: .seconds(2))
-            if stopped.isOpen { return }
+            if stopped.value != nil { return }
             for id in [first, second] where !done.contains(id) {
                 let task = try await services.taskDetail(id: id)
                 let counts = task.counts
@@ -88,7 +89,7 @@ struct DemoScenario {
         }
         if !exitWhenDone {
             print("\nThe controller keeps running at \(url); press Ctrl-C to stop it and the agents.")
-            while !stopped.isOpen && !agents.allExited {
+            while stopped.value == nil && !agents.allExited {
                 try? await Task.sleep(for: .milliseconds(200))
             }
         }
@@ -101,7 +102,7 @@ struct DemoScenario {
 
     private func waitReady() async throws {
         for _ in 0..<600 {
-            if services.migrated.isOpen,
+            if services.migrated.value != nil,
                 (try? await services.users.find(username: "admin")) != nil
             {
                 return

@@ -24,8 +24,3 @@ final class DatabaseReachability: Sendable {
         guard isReachable else { throw DatabaseUnreachable() }
     }
 }
-
-/// A statement not sent because the database is out of reach.
-struct DatabaseUnreachable: Error, CustomStringConvertible {
-    var description: String { "the database is unreachable" }
-}

@@ -19,7 +19,7 @@ struct SingletonLoop: Sendable {
     /// Whether to keep a connection, and the lock on it, between passes.
     var keepsConnection = true
     let database: Database
-    let migrated: Gate
+    let migrated: OneShot<Void>
     let logger: Logger
 
     /// The longest a pass may take. A statement on a connection that dropped at the wrong moment can wait

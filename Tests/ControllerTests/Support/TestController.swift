@@ -60,14 +60,18 @@ final class TestController: Sendable {
         let url = "https://127.0.0.1:\(port)"
         let caPEM = try String(contentsOf: data.appendingPathComponent("tls/ca.crt"), encoding: .utf8)
         let bootstrap = TestClients.keep(try ControllerClient(baseURL: url, caCertificatePEM: caPEM, bearer: nil))
-        // Wait until migrated and ready.
-        try? await waitUntil("the controller is ready") { (try? await bootstrap.send(.GET, "/readyz"))?.status == 200 }
+        // Wait until migrated and ready: with many tests starting controllers at once on a busy machine, that can
+        // take a while, and a request sent before would wait for it within its own time limit.
+        try await waitUntil("the controller is ready", timeout: 120) {
+            (try? await bootstrap.send(.GET, "/readyz"))?.status == 200
+        }
         let basic = Data("admin:\(adminPassword)".utf8).base64EncodedString()
         let answer = try await bootstrap.send(
             .POST,
             "/api/v1/tokens",
             body: Data(#"{"name":"tests"}"#.utf8),
-            headers: [("Authorization", "Basic \(basic)")]
+            headers: [("Authorization", "Basic \(basic)")],
+            timeout: .seconds(60)
         )
         guard answer.status == 201 else { throw TestFailure("token creation failed: \(answer.status)") }
         let token = try WireJSON.decoder().decode(CreatedToken.self, from: answer.body).token

@@ -141,12 +141,12 @@ struct NextAssignmentTests {
             _ = try await controller.submit(fixture.submission(["only"]))
             let only = try #require(try await node.lease())
             let abandoned = Task { try await node.finishAndNext(only, .passed, wait: 30) }
-            try await waitUntil("the result is recorded") {
+            try await waitUntil("the result is recorded", timeout: 60) {
                 try await controller.admin.request(.GET, "/api/v1/cases/\(only.caseId)").decode(CaseDetail.self).case.state == .passed
             }
             abandoned.cancel()
             _ = try? await abandoned.value
-            try await waitUntil("the controller stops the wait") { controller.services.waiters.count == 0 }
+            try await waitUntil("the controller stops the wait", timeout: 60) { controller.services.waiters.count == 0 }
             _ = try await controller.submit(fixture.submission(["after-hang-up"]))
             let lease = try await node.lease(wait: 5)
             #expect(lease?.caseName == "after-hang-up" && lease?.attempt == 1)

@@ -97,7 +97,8 @@ struct ReplicaTests {
             let lease = try await waiting.value
             let latency = ContinuousClock.now - submitted
             #expect(lease?.caseName == "wake-across")
-            #expect(latency < .seconds(3), "woken on port \(waitOn.port) by port \(submitTo.port) after \(latency)")
+            // Not woken, the long poll would end empty after its 20 s; a loaded machine takes seconds to answer.
+            #expect(latency < .seconds(10), "woken on port \(waitOn.port) by port \(submitTo.port) after \(latency)")
             if let lease { try await waiter.finish(lease, .passed) }
         }
         let grantedBefore = [try await Self.leasesGranted(first), try await Self.leasesGranted(second)]

@@ -1,10 +1,11 @@
 import Foundation
 
 /// Waits until `probe` finds what it looks for and returns it, looking `every` so often, for at most `timeout`
-/// seconds. The one place where tests wait on time: everything else waits for something it can observe.
+/// seconds: by default long enough for a machine loaded by the whole suite, since a wait that succeeds ends at
+/// once. The one place where tests wait on time: everything else waits for something it can observe.
 func waitFor<T>(
     _ what: String,
-    timeout: Double = 10,
+    timeout: Double = 30,
     every interval: Duration = .milliseconds(20),
     _ probe: () async throws -> T?
 ) async throws -> T {
@@ -19,7 +20,7 @@ func waitFor<T>(
 /// Waits until `condition` holds, checking `every` so often, for at most `timeout` seconds.
 func waitUntil(
     _ what: String,
-    timeout: Double = 10,
+    timeout: Double = 30,
     every interval: Duration = .milliseconds(20),
     _ condition: () async throws -> Bool
 ) async throws {

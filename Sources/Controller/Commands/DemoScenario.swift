@@ -10,7 +10,7 @@ import WireProtocol
 struct DemoScenario {
     let services: ControllerServices
     let config: ControllerConfiguration
-    /// Opens when the controller stopped (Ctrl-C or SIGTERM).
+    /// Fires when the controller stopped (Ctrl-C or SIGTERM).
     let stopped: OneShot<Void>
     let agents = AgentProcesses()
 

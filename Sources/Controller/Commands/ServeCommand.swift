@@ -15,14 +15,16 @@ extension ControllerCommand {
             let logger = ControllerLogging.logger(config)
             let built = try await ControllerApplication.build(config: config, logger: logger)
             do {
-                // Past the timeout, what has not ended is cancelled; what ignores cancellation stops the process.
+                // Past the timeout, what has not ended is cancelled; what ignores cancellation for five seconds more
+                // is left behind as the process exits. Services stop in reverse order: the deadline starts first.
+                let timeout = Duration.seconds(config.shutdownTimeoutSeconds)
                 var group = ServiceGroupConfiguration(
-                    services: [built.application],
+                    services: [built.application, ShutdownDeadline(limit: timeout + .seconds(5), logger: logger)],
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger
                 )
-                group.maximumGracefulShutdownDuration = .seconds(config.shutdownTimeoutSeconds)
-                group.maximumCancellationDuration = .seconds(5)
+                group.maximumGracefulShutdownDuration = timeout
+                group.maximumCancellationDuration = nil
                 try await ServiceGroup(configuration: group).run()
             } catch {
                 await built.cleanup()

@@ -16,10 +16,9 @@ struct ShutdownDeadline: Service {
     func run() async throws {
         // Returns when the shutdown starts; throws when the group is cancelled outright, which is a shutdown too.
         try? await gracefulShutdown()
-        let (limit, logger, exit) = (limit, logger, exit)
         // A thread of its own: the group's tasks may be what does not end, and it must not wait for them.
-        Thread.detachNewThread {
-            Thread.sleep(forTimeInterval: Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18)
+        Thread.detachNewThread { [self] in
+            Thread.sleep(forTimeInterval: limit / .seconds(1))
             logger.error("the controller did not stop within \(limit) of the start of its shutdown; exiting without it")
             exit()
         }

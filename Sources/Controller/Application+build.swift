@@ -12,8 +12,10 @@ import ServiceLifecycle
 struct ControllerApplication {
     var application: Application<RouterResponder<AppRequestContext>>
     var services: ControllerServices
-    /// Runs after the application stopped (stops an embedded PostgreSQL).
-    var cleanup: @Sendable () async -> Void
+    /// Stops an embedded PostgreSQL, blocking until it has stopped; does nothing with a database of one's own.
+    var stopDatabase: @Sendable () -> Void
+    /// Runs after the application stopped: ``stopDatabase`` off the caller's thread.
+    var cleanup: @Sendable () async -> Void { { [stopDatabase] in _ = try? await Blocking.run { stopDatabase() } } }
     /// Every API route as `METHOD /path/{param}`, for comparing with the OpenAPI document.
     var routes: [String]
 
@@ -133,7 +135,7 @@ struct ControllerApplication {
         return ControllerApplication(
             application: application,
             services: services,
-            cleanup: { if let cluster { _ = try? await Blocking.run { cluster.stop() } } },
+            stopDatabase: { cluster?.stop() },
             routes: routes
         )
     }

@@ -16,10 +16,15 @@ extension ControllerCommand {
             let built = try await ControllerApplication.build(config: config, logger: logger)
             do {
                 // Past the timeout, what has not ended is cancelled; what ignores cancellation for five seconds more
-                // is left behind as the process exits. Services stop in reverse order: the deadline starts first.
+                // is left behind as the process exits, with its embedded PostgreSQL stopped. Services stop in reverse
+                // order: the deadline starts first.
                 let timeout = Duration.seconds(config.shutdownTimeoutSeconds)
+                let deadline = ShutdownDeadline(limit: timeout + .seconds(5), logger: logger) {
+                    built.stopDatabase()
+                    Foundation.exit(1)
+                }
                 var group = ServiceGroupConfiguration(
-                    services: [built.application, ShutdownDeadline(limit: timeout + .seconds(5), logger: logger)],
+                    services: [built.application, deadline],
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger
                 )

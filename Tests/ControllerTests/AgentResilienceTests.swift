@@ -20,7 +20,6 @@ struct AgentResilienceTests {
                 let node = try #require(nodes.items.first { $0.name == "leaving" })
 
                 let web = try WebClient(controller)
-                defer { Task { await web.shutdown() } }
                 try await web.logIn()
                 let page = try await web.get("/nodes/\(node.id)")
                 #expect(page.body.contains("href=\"/nodes/\(node.id)/revoke\""))

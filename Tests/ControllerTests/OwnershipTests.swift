@@ -68,12 +68,6 @@ struct OwnershipTests {
             let task = try await fixture.submit(["w"], as: ana)
             let boWeb = try await fixture.session(bo)
             let anaWeb = try await fixture.session(ana)
-            defer {
-                Task {
-                    await boWeb.shutdown()
-                    await anaWeb.shutdown()
-                }
-            }
 
             let boPage = try await boWeb.get("/tasks/\(task.id)")
             #expect(boPage.status == 200 && !boPage.body.contains("Cancel task"))

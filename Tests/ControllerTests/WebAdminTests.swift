@@ -30,7 +30,6 @@ struct WebAdminTests {
             #expect(weak.status == 422 && weak.body.contains("at least 8 characters"))
             #expect(try await web.post("/admin/users/\(ana.id)/password", [("password", "set-on-the-page")]).status == 200)
             let anaWeb = try WebClient(controller)
-            defer { Task { await anaWeb.shutdown() } }
             try await anaWeb.logIn("ana", "set-on-the-page")
 
             // Ana, now an admin, demotes the first admin; the first admin cannot then take away the last one.
@@ -56,7 +55,6 @@ struct WebAdminTests {
             _ = try await web.get("/admin")
             #expect(try await web.post("/admin/users/\(bo.id)/disable").status == 200)
             let boWeb = try WebClient(controller)
-            defer { Task { await boWeb.shutdown() } }
             _ = try await boWeb.get("/login")
             let refused = try await boWeb.post("/login", [("username", "bo"), ("password", bo.password), ("next", "/")])
             #expect(refused.status == 401 && refused.body.contains("User bo is disabled; ask an admin."))
@@ -68,7 +66,6 @@ struct WebAdminTests {
         try await withWebFixture { fixture in
             let ana = try await fixture.controller.makeUser("ana")
             let web = try WebClient(fixture.controller)
-            defer { Task { await web.shutdown() } }
             try await web.logIn("ana", ana.password)
             _ = try await web.get("/admin")
             let wrong = try await web.post(
@@ -87,7 +84,6 @@ struct WebAdminTests {
             )
             #expect(changed.status == 200 && changed.body.contains("Your password was changed."))
             let again = try WebClient(fixture.controller)
-            defer { Task { await again.shutdown() } }
             try await again.logIn("ana", "new-password-1")
         }
     }

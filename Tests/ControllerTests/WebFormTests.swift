@@ -179,7 +179,6 @@ struct WebFormTests {
             #expect(token.status == 201)
             let secret = try #require(token.body.firstMatch(of: /<pre id="api-token">(tfu_[^<]+)<\/pre>/)?.1)
             let client = try fixture.controller.client(bearer: String(secret))
-            defer { Task { await client.shutdown() } }
             #expect(try await client.request(.GET, "/api/v1/products").status == 200)
             let listed = try await web.get("/admin")
             #expect(listed.body.contains("ci") && !listed.body.contains(String(secret)))
@@ -201,7 +200,6 @@ struct WebFormTests {
 
             // A member manages only their own API tokens.
             let member = try WebClient(fixture.controller)
-            defer { Task { await member.shutdown() } }
             try await member.logIn("mia", "member-password")
             let page = try await member.get("/admin")
             #expect(page.status == 200 && page.body.contains("Your API tokens"))
@@ -257,7 +255,6 @@ struct WebFormTests {
                 json: UserInput(username: "mia", password: "member-password", role: .member)
             )
             let member = try WebClient(fixture.controller)
-            defer { Task { await member.shutdown() } }
             try await member.logIn("mia", "member-password")
             #expect(try await member.get("/nodes/\(id)/revoke").status == 403)
             _ = try await member.get("/nodes/\(id)")

@@ -19,12 +19,6 @@ struct WebLifecycleTests {
             let (first, second) = (cases[0], cases[1])
             let anaWeb = try await fixture.session(ana)
             let boWeb = try await fixture.session(bo)
-            defer {
-                Task {
-                    await anaWeb.shutdown()
-                    await boWeb.shutdown()
-                }
-            }
 
             // A case: Cancel for the owner and admins.
             #expect(try await anaWeb.get("/cases/\(first.id)").body.contains("Cancel case"))

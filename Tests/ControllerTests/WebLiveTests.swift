@@ -92,17 +92,17 @@ struct WebLiveTests {
 
     @Test("streams end on graceful shutdown, so a restart is not held up and browsers reconnect")
     func shutdown() async throws {
-        let fixture = try await WebFixture.start()
-        let web = try WebClient(fixture.controller)
-        defer { Task { await web.shutdown() } }
-        try await web.logIn()
-        let progress = StreamProgress()
-        async let stream = web.events("/events/dashboard", timeout: .seconds(60), progress: progress) { _ in false }
-        try await waitUntil("the dashboard's first regions") { progress.received.contains("event: regions") }
-        await fixture.stop()
-        let (text, ended) = try await stream
-        #expect(ended)
-        #expect(text.contains("retry: 2000") && text.contains("event: regions"))
+        try await withWebFixture { fixture in
+            let web = try WebClient(fixture.controller)
+            try await web.logIn()
+            let progress = StreamProgress()
+            async let stream = web.events("/events/dashboard", timeout: .seconds(60), progress: progress) { _ in false }
+            try await waitUntil("the dashboard's first regions") { progress.received.contains("event: regions") }
+            await fixture.stop()
+            let (text, ended) = try await stream
+            #expect(ended)
+            #expect(text.contains("retry: 2000") && text.contains("event: regions"))
+        }
     }
 
     @Test("a task of 100,000 cases: counts from aggregates, one page of cases, links to the pages around it")

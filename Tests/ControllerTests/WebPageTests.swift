@@ -18,7 +18,6 @@ struct WebPageTests {
     func loginRequired() async throws {
         try await withController { controller in
             let web = try WebClient(controller)
-            defer { Task { await web.shutdown() } }
             for page in Self.pages + ["/tasks?state=running&user=a%20b"] {
                 let answer = try await web.get(page)
                 #expect(answer.status == 303, "\(page)")
@@ -41,7 +40,6 @@ struct WebPageTests {
     func login() async throws {
         try await withController { controller in
             let web = try WebClient(controller)
-            defer { Task { await web.shutdown() } }
             let form = try await web.get("/login")
             #expect(form.body.contains("<form method=\"post\" action=\"/login\">"))
             #expect(form.header("Set-Cookie")?.contains("HttpOnly") == true)

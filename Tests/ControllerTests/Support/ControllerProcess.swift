@@ -123,13 +123,5 @@ final class ControllerProcess: Sendable {
 /// Starts a controller process with `settings`, runs `body` with it, then stops it unless `body` did, whether
 /// `body` returned or threw.
 func withControllerProcess<T>(settings: [String] = [], _ body: (ControllerProcess) async throws -> T) async throws -> T {
-    let controller = try ControllerProcess.start(settings: settings)
-    do {
-        let value = try await body(controller)
-        await controller.stop()
-        return value
-    } catch {
-        await controller.stop()
-        throw error
-    }
+    try await using(try ControllerProcess.start(settings: settings), stop: { _ = await $0.stop() }, body)
 }

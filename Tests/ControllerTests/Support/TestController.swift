@@ -23,6 +23,8 @@ final class TestController: Sendable {
     let routes: [String]
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
+    /// Web clients of this controller, shut down when it stops.
+    private let webClients = Synchronization.Mutex<[WebClient]>([])
 
     static let adminPassword = "admin-password-for-tests"
 
@@ -125,11 +127,18 @@ final class TestController: Sendable {
         try await Reaper(services: services).sweep()
     }
 
-    /// A client with another credential (or none). It stays open until the test process ends, so a test
-    /// that fails early does not have to shut it down.
+    /// Keeps `web` until this controller stops, which then shuts it down.
+    func own(_ web: WebClient) { webClients.withLock { $0.append(web) } }
+
+    /// Stops the controller as SIGTERM would, then shuts down its web clients. Stopping again does nothing more.
     func stop() async {
         await group.triggerGracefulShutdown()
         _ = try? await running.value
+        let clients = webClients.withLock { clients in
+            defer { clients = [] }
+            return clients
+        }
+        for web in clients { await web.shutdown() }
     }
 }
 
@@ -193,12 +202,5 @@ func withController<T>(
         dataDirectory: dataDirectory,
         clock: clock
     ) { change?.apply(&$0) }
-    do {
-        let result = try await body(controller)
-        await controller.stop()
-        return result
-    } catch {
-        await controller.stop()
-        throw error
-    }
+    return try await using(controller, stop: { await $0.stop() }, body)
 }

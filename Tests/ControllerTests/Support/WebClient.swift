@@ -6,7 +6,8 @@ import NIOSSL
 import Synchronization
 
 /// A browser-like client for the web pages: it keeps cookies, does not follow redirects, and takes the CSRF
-/// token from the last page it read, so that tests can submit forms the way a browser does.
+/// token from the last page it read, so that tests can submit forms the way a browser does. Its controller shuts it
+/// down when it stops.
 final class WebClient: Sendable {
     /// An answer: status, headers and the page's text.
     struct Answer: Sendable {
@@ -30,6 +31,7 @@ final class WebClient: Sendable {
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow)
         configuration.decompression = .disabled
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        controller.own(self)
     }
 
     func shutdown() async {

@@ -43,10 +43,7 @@ struct WebFixture {
         return WebFixture(controller: controller, web: web, product: product, tool: tool, nodeID: node.nodeId)
     }
 
-    func stop() async {
-        await web.shutdown()
-        await controller.stop()
-    }
+    func stop() async { await controller.stop() }
 
     /// Submits a task through the API.
     func submit(_ cases: [String], name: String = "nightly") async throws -> TaskInfo {
@@ -64,7 +61,7 @@ struct WebFixture {
         ).decode(TaskInfo.self)
     }
 
-    /// A web client signed in as `user`; shut it down when done.
+    /// A web client signed in as `user`, shut down when the controller stops.
     func session(_ user: TestUser) async throws -> WebClient {
         let web = try WebClient(controller)
         try await web.logIn(user.user.username, user.password)
@@ -102,13 +99,5 @@ struct WebFixture {
 
 /// Starts a ``WebFixture``, runs `body` with it, and stops it however `body` ends.
 func withWebFixture<T>(productName: String = "shop", _ body: (WebFixture) async throws -> T) async throws -> T {
-    let fixture = try await WebFixture.start(productName: productName)
-    do {
-        let result = try await body(fixture)
-        await fixture.stop()
-        return result
-    } catch {
-        await fixture.stop()
-        throw error
-    }
+    try await using(try await WebFixture.start(productName: productName), stop: { await $0.stop() }, body)
 }

@@ -43,31 +43,32 @@ struct AgentResilienceTests {
 
     @Test("a result is spooled while the controller is away and delivered when it is back")
     func spool() async throws {
-        let first = try await TestController.start()
-        let fixture = try await Fixture.make(first, script: "echo before; sleep 3; echo after")
-        try await withAgent(first, name: "patient", products: [fixture.inventory]) { agent in
-            let task = try await first.submit(fixture.submission(["survives-outage"]))
-            let caseID = try await first.cases(task.id)[0].id
-            _ = try await first.waitForCase(caseID) { $0.case.state == .running }
-            let port = first.port
-            await first.stop()
-            // The case ends while nobody listens; the agent keeps its log and result on disk.
-            let spool = agent.directory.appendingPathComponent("agent-data/spool")
-            try await waitUntil("the result is spooled", timeout: 30, every: .milliseconds(100)) {
-                let entries = (try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []
-                return entries.contains { FileManager.default.fileExists(atPath: spool.path + "/" + $0 + "/result.json") }
-            }
-            let restarted = ConfigurationChange.set {
-                $0.port = port
-                $0.adminPassword = nil
-            }
-            try await withController(restarted, databaseURL: first.databaseURL, dataDirectory: first.dataDirectory) { second in
-                let ended = try await second.waitForTask(task.id, timeout: 60)
-                #expect(ended.counts.passed == 1)
-                let log = try await second.log(caseID)
-                #expect(log.contains("before") && log.contains("after"))
-                let detail = try await second.admin.request(.GET, "/api/v1/cases/\(caseID)").decode(CaseDetail.self)
-                #expect(detail.runs.count == 1)
+        try await withController { first in
+            let fixture = try await Fixture.make(first, script: "echo before; sleep 3; echo after")
+            try await withAgent(first, name: "patient", products: [fixture.inventory]) { agent in
+                let task = try await first.submit(fixture.submission(["survives-outage"]))
+                let caseID = try await first.cases(task.id)[0].id
+                _ = try await first.waitForCase(caseID) { $0.case.state == .running }
+                let port = first.port
+                await first.stop()
+                // The case ends while nobody listens; the agent keeps its log and result on disk.
+                let spool = agent.directory.appendingPathComponent("agent-data/spool")
+                try await waitUntil("the result is spooled", timeout: 30, every: .milliseconds(100)) {
+                    let entries = (try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []
+                    return entries.contains { FileManager.default.fileExists(atPath: spool.path + "/" + $0 + "/result.json") }
+                }
+                let restarted = ConfigurationChange.set {
+                    $0.port = port
+                    $0.adminPassword = nil
+                }
+                try await withController(restarted, databaseURL: first.databaseURL, dataDirectory: first.dataDirectory) { second in
+                    let ended = try await second.waitForTask(task.id, timeout: 60)
+                    #expect(ended.counts.passed == 1)
+                    let log = try await second.log(caseID)
+                    #expect(log.contains("before") && log.contains("after"))
+                    let detail = try await second.admin.request(.GET, "/api/v1/cases/\(caseID)").decode(CaseDetail.self)
+                    #expect(detail.runs.count == 1)
+                }
             }
         }
     }

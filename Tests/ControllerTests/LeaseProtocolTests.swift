@@ -244,4 +244,34 @@ struct LeaseProtocolTests {
             #expect(lease?.attempt == 1)
         }
     }
+
+    @Test("a node that just found nothing is leased a task submitted or rerun on its controller at once, before the notification of it arrives")
+    func newTaskEndsIdleMark() async throws {
+        try await withController { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let node = try await SimulatedNode.enroll(controller, name: "idle", products: [fixture.simulatedInventory])
+            let services = controller.services
+            let admin = Caller(userID: 1, name: "admin", role: .admin, address: nil)
+            var last: Int64?
+            // Each round: the node finds nothing (and is marked idle), a task arrives (every other one a rerun), and
+            // the node asks again at once, as an agent does that polls without waiting. Straight after the task is
+            // stored, its notification has seldom come back from the database.
+            for round in 1...50 {
+                #expect(try await services.dispatcher.awaitAssignment(node: node.id, wait: 0) == nil)
+                let stored =
+                    if let last, round.isMultiple(of: 2) {
+                        try await services.rerun(taskID: last, RerunRequest(cases: .all, name: "round-\(round)"), by: admin)
+                    } else {
+                        try await services.submit(fixture.submission(["round-\(round)"], name: "round-\(round)"), userID: 1)
+                    }
+                last = stored.id
+                guard case .run(let lease)? = try await services.dispatcher.awaitAssignment(node: node.id, wait: 0) else {
+                    Issue.record("round \(round): the node was told there is nothing to run")
+                    return
+                }
+                #expect(lease.taskId == stored.id)
+                #expect(try await node.finish(lease, .passed).status == 200)
+            }
+        }
+    }
 }

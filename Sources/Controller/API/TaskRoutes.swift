@@ -184,8 +184,11 @@ extension ControllerServices {
     }
 
     /// Runs cases of a finished task again as a new task of the caller's (``TaskRepository/rerun(id:_:by:memberMaxPriority:)``).
+    /// Like a submission, the new task is known at once to nodes of this controller that just found nothing.
     func rerun(taskID: Int64, _ request: RerunRequest, by caller: Caller) async throws -> TaskRepository.Stored {
-        try await tasks.rerun(id: taskID, request, by: caller, memberMaxPriority: config.memberMaxPriority)
+        let stored = try await tasks.rerun(id: taskID, request, by: caller, memberMaxPriority: config.memberMaxPriority)
+        activity.workAppeared(WorkKey(productID: stored.task.product.id, toolID: stored.task.tool.id))
+        return stored
     }
 
     /// A task with its counts and, while it runs, its ETA and why cases wait.

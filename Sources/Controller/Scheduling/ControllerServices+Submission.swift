@@ -37,6 +37,9 @@ extension ControllerServices {
                 undelivered.append(handed.runID)
             }
         }
+        // A node of this controller that just found nothing may run it: it looks again at its next request, without
+        // waiting for the notification of the task to come back from the database.
+        activity.workAppeared(key)
         // A request that ended meanwhile: its case goes back to the queue and the others are told. Should that
         // fail, the lease expires and the reaper requeues the case; the task is stored either way.
         for runID in undelivered {

@@ -141,6 +141,7 @@ final class NodeActivity: Sendable {
         state.withLock { $0.eventAfter(generation, node: node) }
     }
 
+    /// New work for `key`: known at once from this controller's own submissions, from the others' by notification.
     func workAppeared(_ key: WorkKey) {
         state.withLock { state in
             state.lastWork[key] = state.bump()

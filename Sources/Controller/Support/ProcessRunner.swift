@@ -25,10 +25,10 @@ enum ProcessRunner {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+        InheritedDescriptors.keepOut(of: &actions)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        InheritedDescriptors.markCloseOnExec()
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
         close(writeEnd)
         guard spawned == 0 else {

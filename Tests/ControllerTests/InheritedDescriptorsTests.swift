@@ -15,15 +15,8 @@ struct InheritedDescriptorsTests {
         let target = directory.appendingPathComponent("held-open").path
         // Another thread keeps opening the file for writing without close-on-exec, as Foundation does for the files
         // it writes, so that some of the processes below start while it is open.
-        let stop = Stop()
-        let opener = Thread {
-            while !stop.flag.load(ordering: .relaxed) {
-                let fd = open(target, O_WRONLY | O_CREAT, 0o600)
-                if fd >= 0 { close(fd) }
-            }
-        }
-        opener.start()
-        defer { stop.flag.store(true, ordering: .relaxed) }
+        let opener = Opener(target)
+        defer { opener.stop() }
         var held = 0
         // The shell lists the targets of its own descriptors (the one it reads the list with is gone when it looks):
         // only its standard input, output and error may be open.
@@ -42,7 +35,25 @@ struct InheritedDescriptorsTests {
         #expect(fcntl(mine, F_GETFD) & FD_CLOEXEC == 0)
     }
 
-    final class Stop: Sendable {
-        let flag = Atomic(false)
+    /// A thread that opens a file for writing and closes it again, over and over, until stopped.
+    final class Opener: Sendable {
+        private let stopping = Atomic(false)
+        private let stopped = DispatchSemaphore(value: 0)
+
+        init(_ path: String) {
+            Thread { [self] in
+                while !stopping.load(ordering: .relaxed) {
+                    let fd = open(path, O_WRONLY | O_CREAT, 0o600)
+                    if fd >= 0 { close(fd) }
+                }
+                stopped.signal()
+            }.start()
+        }
+
+        /// Returns once the thread has ended, so that nothing opens the file afterwards.
+        func stop() {
+            stopping.store(true, ordering: .relaxed)
+            stopped.wait()
+        }
     }
 }

@@ -22,7 +22,7 @@ enum InheritedDescriptors {
     }
 
     /// Marks every descriptor above stderr close-on-exec.
-    static func markCloseOnExec() {
+    private static func markCloseOnExec() {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
         for entry in entries {
             guard let fd = Int32(entry), fd > 2 else { continue }

@@ -124,7 +124,13 @@ struct ControllerApplication {
             ),
             Reaper(services: services),
             RetentionSweep(services: services),
-            PresenceWriter(activity: services.activity, database: services.database, clock: services.clock, logger: logger),
+            PresenceWriter(
+                activity: services.activity,
+                database: services.database,
+                clock: services.clock,
+                logger: logger,
+                interval: services.config.presenceWriteInterval
+            ),
             HeapTrimmer(logger: logger)
         )
         let cluster = embedded

@@ -49,7 +49,7 @@ struct ControllerServices: Sendable {
         self.database = database
         users = UserRepository(database: database)
         audit = AuditLog(database: database)
-        let activity = NodeActivity(clock: clock)
+        let activity = NodeActivity(presenceBatchWindow: config.presenceBatchWindow, clock: clock)
         self.activity = activity
         let nodes = NodeRepository(database: database, activity: activity, clock: clock)
         self.nodes = nodes

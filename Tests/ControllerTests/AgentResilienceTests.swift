@@ -128,7 +128,34 @@ struct AgentResilienceTests {
         }
     }
 
-    @Test("a node nobody hears from goes offline and comes back when its agent asks again")
+    @Test("a node that only renews its lease, sends its log and posts results while its slot is busy stays online")
+    func busyNodeStaysOnline() async throws {
+        let clock = SchedulingClock.manual()
+        try await withController(.set { $0.nodeOfflineAfterSeconds = 5 }, clock: clock) { controller in
+            let fixture = try await Fixture.make(controller, script: "true")
+            let node = try await SimulatedNode.enroll(controller, name: "busy", products: [fixture.simulatedInventory])
+            _ = try await controller.submit(fixture.submission(["long", "next"]))
+            let lease = try #require(try await node.lease())
+            // Each step is 3 s of silence but for the one request, against 5 s after which a node is offline.
+            let contacts: [(String, () async throws -> APIAnswer)] = [
+                ("heartbeat", { try await node.heartbeat(lease) }),
+                ("log", { try await node.log(lease, offset: 0, "still going\n") }),
+                ("heartbeat", { try await node.heartbeat(lease) }),
+                ("result", { try await node.finish(lease, .passed) }),
+            ]
+            for (what, contact) in contacts {
+                clock.advance(by: .seconds(3))
+                #expect(try await contact().status == 200, "\(what)")
+                try await controller.flushPresence()
+                try await controller.sweep()
+                let state = try await controller.admin.request(.GET, "/api/v1/nodes/\(node.id)").decode(NodeInfo.self).state
+                #expect(state == .online, "after its \(what), 3 s later")
+            }
+            #expect(try await node.lease()?.caseName == "next")
+        }
+    }
+
+    @Test("a node nobody hears from goes offline and comes back when its agent asks again, in time to lease")
     func offline() async throws {
         let clock = SchedulingClock.manual()
         try await withController(.set { $0.nodeOfflineAfterSeconds = 5 }, clock: clock) { controller in
@@ -140,9 +167,9 @@ struct AgentResilienceTests {
             clock.advance(by: .seconds(2))
             try await controller.sweep()
             #expect(try await controller.admin.request(.GET, "/api/v1/nodes/\(node.id)").decode(NodeInfo.self).state == .offline)
-            // The controller recorded the node's visit recently; a fresh controller process would write at once.
-            controller.services.activity.forget(node: node.id)
-            _ = try await node.lease()
+            // Its visit is written at once, not with the next batch: the node is online for its own request.
+            _ = try await controller.submit(fixture.submission(["back"]))
+            #expect(try await node.lease()?.caseName == "back")
             #expect(try await controller.admin.request(.GET, "/api/v1/nodes/\(node.id)").decode(NodeInfo.self).state == .online)
         }
     }

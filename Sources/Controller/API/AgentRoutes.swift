@@ -28,13 +28,11 @@ struct AgentRoutes {
         }
         api.get("agent/node") { _, context -> AgentSelf in
             let node = try context.requireNode()
-            try await services.nodes.touch(nodeID: node.id)
             return AgentSelf(node: try await services.nodes.get(id: node.id))
         }
         api.post("agent/inventory") { request, context -> InventoryResponse in
             let node = try context.requireNode()
             let inventory = try await request.decode(as: Inventory.self, context: context)
-            try await services.nodes.touch(nodeID: node.id)
             let unknown = try await services.nodes.replaceInventory(nodeID: node.id, inventory: inventory)
             services.nodeCaches.forget(node: node.id)
             return InventoryResponse(unknown: unknown)
@@ -43,7 +41,6 @@ struct AgentRoutes {
             let node = try context.requireNode()
             let input = try await AuthRoutes.optionalBody(LeaseRequest.self, request, context) ?? LeaseRequest()
             let wait = waitSeconds(input.waitS)
-            try await services.nodes.touch(nodeID: node.id)
             let granted = try await untilHangup(context) {
                 try await services.dispatcher.awaitAssignment(node: node.id, wait: wait)
             }
@@ -104,7 +101,6 @@ struct AgentRoutes {
                 return Self.emptyJSON
             }
             let wait = waitSeconds(next.waitS)
-            try await services.nodes.touch(nodeID: node.id)
             let granted = try await untilHangup(context) {
                 try await services.dispatcher.finish(runID: runID, node: node.id, result: result, wait: wait)
             }

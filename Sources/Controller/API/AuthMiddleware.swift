@@ -37,6 +37,9 @@ struct AuthMiddleware: RouterMiddleware {
             context.logger[metadataKey: "testfleet.user"] = .string(user.username)
         } else if case .node(let node) = context.identity {
             context.logger[metadataKey: "testfleet.node.id"] = .stringConvertible(node.id)
+            // Every request of an agent is contact: one that only renews its leases while its slots are busy
+            // is not silent.
+            try await nodes.touch(nodeID: node.id)
         }
         return try await next(request, context)
     }

@@ -127,6 +127,13 @@ final class TestController: Sendable {
         try await Reaper(services: services).sweep()
     }
 
+    /// Writes the presence of nodes seen since the last write: what the presence writer's loop does soon after,
+    /// done at once.
+    func flushPresence() async throws {
+        try await PresenceWriter(activity: services.activity, database: services.database, clock: services.clock, logger: services.logger)
+            .flush()
+    }
+
     /// Keeps `web` until this controller stops, which then shuts it down.
     func own(_ web: WebClient) { webClients.withLock { $0.append(web) } }
 

@@ -49,14 +49,11 @@ struct PresenceWriter: Service {
 }
 
 extension ControllerConfiguration {
-    /// A third of the silence after which a node is offline: a node in contact is never recorded as older.
-    private var presenceBound: Duration { .milliseconds(nodeOfflineAfterSeconds * 1000 / 3) }
+    /// How often the visits of nodes are written in a batch: every 10 s, or every third of a short
+    /// `node_offline_after_s`, so that a node in contact is never recorded as silent for long.
+    var presenceWriteInterval: Duration { min(.seconds(10), .milliseconds(nodeOfflineAfterSeconds * 1000 / 3)) }
 
-    /// How often the visits of nodes are written in a batch: every 10 s, or more often under a short
-    /// `node_offline_after_s`.
-    var presenceWriteInterval: Duration { min(.seconds(10), presenceBound) }
-
-    /// A node's visit is written at once when its last write is older than this (60 s, or less under a short
-    /// `node_offline_after_s`), so that a node back from silence is online for its own request.
-    var presenceBatchWindow: Duration { min(.seconds(60), presenceBound) }
+    /// A node's visit is written at once when its last write is older than this: after 60 s, and always after a
+    /// silence that made it offline, so that it is online again for the request that ends the silence.
+    var presenceBatchWindow: Duration { min(.seconds(60), .seconds(nodeOfflineAfterSeconds) - presenceWriteInterval) }
 }

@@ -128,6 +128,58 @@ struct AgentResilienceTests {
         }
     }
 
+    @Test("after the controllers were away longer than a lease lasts, agents get a lease's time to renew before anything is lost")
+    func outageLongerThanLease() async throws {
+        let clock = SchedulingClock.manual()
+        let settings = ConfigurationChange.set {
+            $0.leaseTTLSeconds = 10
+            $0.nodeOfflineAfterSeconds = 20
+        }
+        try await withController(settings, clock: clock) { first in
+            let fixture = try await Fixture.make(first, script: "true")
+            let busy = try await SimulatedNode.enroll(first, name: "busy", products: [fixture.simulatedInventory])
+            let gone = try await SimulatedNode.enroll(first, name: "gone", products: [fixture.simulatedInventory])
+            let task = try await first.submit(fixture.submission(["kept", "lost"]))
+            let kept = try #require(try await busy.lease())
+            let lost = try #require(try await gone.lease())
+            // Every controller stops for longer than a lease lasts and a node may be silent; one starts again.
+            await first.stop()
+            clock.advance(by: .seconds(30))
+            try await withController(settings, clock: clock, databaseURL: first.databaseURL) { second in
+                func state(of lease: Lease) async throws -> CaseState {
+                    try await second.admin.request(.GET, "/api/v1/cases/\(lease.caseId)").decode(CaseDetail.self).case.state
+                }
+                func node(_ node: SimulatedNode) async throws -> NodeState {
+                    try await second.admin.request(.GET, "/api/v1/nodes/\(node.id)").decode(NodeInfo.self).state
+                }
+                try await second.sweep()
+                #expect(try await state(of: kept) == .leased)
+                #expect(try await state(of: lost) == .leased)
+                #expect(try await node(busy) == .online)
+                #expect(try await node(gone) == .online)
+                // The agent that is still there renews its lease; the other stays silent.
+                let agent = try second.client(bearer: busy.credential)
+                let path = "/api/v1/agent/leases/\(kept.leaseId.uuidString.lowercased())"
+                #expect(try await agent.request(.POST, path + "/heartbeat", json: HeartbeatRequest(token: kept.token)).status == 200)
+                clock.advance(by: .seconds(8))
+                #expect(try await agent.request(.POST, path + "/heartbeat", json: HeartbeatRequest(token: kept.token)).status == 200)
+                clock.advance(by: .seconds(3))
+                try await second.sweep()
+                #expect(try await state(of: kept) == .running)
+                #expect(try await state(of: lost) == .queued, "a lease not renewed a lease's time after the return is lost")
+                let result = CaseResult(token: kept.token, status: .passed, exitCode: 0, durationMs: 100, message: nil)
+                #expect(try await agent.request(.POST, path + "/result", json: result).status == 200)
+                // The silent node is offline once it has been silent for as long after the return.
+                clock.advance(by: .seconds(10))
+                try await second.sweep()
+                #expect(try await node(gone) == .offline)
+                #expect(try await node(busy) == .online)
+                let progress = try await second.admin.request(.GET, "/api/v1/tasks/\(task.id)").decode(TaskInfo.self)
+                #expect(progress.counts.passed == 1 && progress.counts.queued == 1)
+            }
+        }
+    }
+
     @Test("a node that only renews its lease, sends its log and posts results while its slot is busy stays online")
     func busyNodeStaysOnline() async throws {
         let clock = SchedulingClock.manual()

@@ -32,6 +32,9 @@ final class NodeActivity: Sendable {
         /// A slot freed on a node: it may lease cases again. Its install jobs are unaffected.
         var lastSlotFreed: [Int64: UInt64] = [:]
         var lastGlobalEvent: UInt64 = 0
+        /// Since when agents could reach this controller and its database: before, they could renew no lease and
+        /// be seen by no one.
+        var reachableSince: ContinuousClock.Instant
 
         mutating func bump() -> UInt64 {
             generation += 1
@@ -44,7 +47,7 @@ final class NodeActivity: Sendable {
         }
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     /// Credentials are trusted this long without a notification (revocations are notified).
     let credentialTTL: Duration
     /// A node seen more recently than this is recorded in the next batch instead of at once.
@@ -62,6 +65,7 @@ final class NodeActivity: Sendable {
         clock: SchedulingClock = .database
     ) {
         self.clock = clock
+        state = Mutex(State(reachableSince: clock.instant))
         self.credentialTTL = credentialTTL
         self.presenceBatchWindow = presenceBatchWindow
         self.idleTTL = idleTTL
@@ -109,6 +113,22 @@ final class NodeActivity: Sendable {
             for node in nodes { state.written[node] = now }
             return nodes
         }
+    }
+
+    // MARK: Reachability
+
+    /// The database is back after an outage: until then, agents could not renew their leases through this
+    /// controller.
+    func reachableAgain() {
+        let now = clock.instant
+        state.withLock { $0.reachableSince = now }
+    }
+
+    /// Whether agents have been able to reach this controller and its database for `duration`: a lease that
+    /// expired, or a node that fell silent, while they could not is not yet the agent's fault.
+    func reachable(for duration: Duration) -> Bool {
+        let now = clock.instant
+        return state.withLock { now - $0.reachableSince >= duration }
     }
 
     // MARK: Idle nodes

@@ -25,7 +25,10 @@ struct NotificationListener: Service {
                     try await client.withConnection { connection in
                         try await connection.listen(on: Notifications.channel) { notifications in
                             logger.debug("listening for work notifications")
-                            if reachability.found() { logger.notice("the database is reachable again") }
+                            if reachability.found() {
+                                nodes.activity.reachableAgain()
+                                logger.notice("the database is reachable again")
+                            }
                             // Anything sent while not listening is unknown: everyone looks again.
                             nodes.capabilities.resume()
                             nodes.forgetAll()

@@ -40,11 +40,16 @@ struct Reaper: Service {
     /// One pass; `housekeeping` adds the slower work.
     private func sweep(_ session: Session, housekeeping: Bool) async throws {
         let now = services.clock.now
-        try await reap(session, now: now)
+        // After this controller started, or its database came back, agents get a lease's time to renew what
+        // expired while they could not, and the time a node may be silent to be heard from again.
+        let activity = services.activity
+        if activity.reachable(for: .seconds(services.config.leaseTTLSeconds)) { try await reap(session, now: now) }
         try await completeFinishedTasks(session)
         if housekeeping {
             try await services.installJobs.expire(session: session)
-            try await markSilentNodesOffline(session, now: now)
+            if activity.reachable(for: .seconds(services.config.nodeOfflineAfterSeconds)) {
+                try await markSilentNodesOffline(session, now: now)
+            }
             try await liftAvoidances(session, now: now)
         }
     }

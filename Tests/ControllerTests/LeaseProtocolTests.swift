@@ -228,6 +228,38 @@ struct LeaseProtocolTests {
         }
     }
 
+    @Test(
+        "a task with labels reaches the waiting node that has them, though nodes without them waited longer: handed by the submission, or woken on another replica",
+        arguments: [false, true]
+    )
+    func labelledWorkWakesItsNode(otherReplica: Bool) async throws {
+        try await withController { first in
+            try await withController(databaseURL: first.databaseURL) { second in
+                let waiting = otherReplica ? second : first
+                let fixture = try await Fixture.make(first, script: "true")
+                var polls: [Task<Lease?, any Error>] = []
+                // Two nodes without the label wait first: they are the oldest waiters for the product and tool.
+                for (index, labels) in [[], [], ["lab"]].enumerated() {
+                    let node = try await SimulatedNode.enroll(
+                        waiting,
+                        name: "waiting-\(index)",
+                        products: [fixture.simulatedInventory],
+                        labels: labels
+                    )
+                    polls.append(Task { try await node.lease(wait: 60) })
+                    try await waitUntil("poll \(index) waits") { waiting.services.waiters.suspended == index + 1 }
+                }
+                let task = try await first.submit(fixture.submission(["only-lab"], labels: ["lab"]))
+                // Well before the polls end on their own.
+                let lease = try await waitFor("the labelled node's poll to be answered", timeout: 30) {
+                    try await first.task(task.id).counts.leased == 1 ? polls[2] : nil
+                }
+                #expect(try await lease.value?.caseName == "only-lab")
+                for poll in polls.prefix(2) { poll.cancel() }
+            }
+        }
+    }
+
     @Test("an agent that hangs up while it waits is not leased a case: the case goes to the next request at once")
     func hangUp() async throws {
         try await withController { controller in

@@ -235,6 +235,9 @@ struct PureDecisionTests {
     func notifications() {
         let key = WorkKey(productID: 3, toolID: 4)
         #expect(Notifications.parse(Notifications.work(key, count: 7)) == .work(key, count: 7))
+        // Work with labels wakes every waiter for its pair, unless there is none left.
+        #expect(Notifications.parse(Notifications.work(key, count: 7, labelled: true)) == .work(key, count: .max))
+        #expect(Notifications.parse(Notifications.work(key, count: 0, labelled: true)) == .work(key, count: 0))
         #expect(Notifications.parse(Notifications.nodeChanged(12)) == .nodeChanged(12))
         #expect(Notifications.parse(Notifications.catalogChanged) == .catalogChanged)
         #expect(Notifications.parse("work:x") == nil)

@@ -9,8 +9,10 @@ extension ControllerServices {
     func submit(_ submission: TaskSubmission, userID: Int64) async throws -> TaskRepository.Stored {
         let task = try await tasks.validate(submission)
         let key = WorkKey(productID: task.product.id, toolID: task.tool.id)
-        // A large submission takes long enough to store that its waiters are rather notified.
-        let limit = task.cases.count <= SubmitStatement.preparedCaseLimit ? min(task.cases.count, Self.handoffLimit) : 0
+        // A large submission takes long enough to store that its waiters are rather notified. Which waiters have
+        // a task's labels is not known here: as many as may be are claimed, and the statement picks those that do.
+        let wanted = task.labels.isEmpty ? min(task.cases.count, Self.handoffLimit) : Self.handoffLimit
+        let limit = task.cases.count <= SubmitStatement.preparedCaseLimit ? wanted : 0
         let claims = waiters.claim(key: key, limit: limit)
         let handoff = TaskRepository.Handoff(nodes: claims.map(\.node), ttlSeconds: Double(config.leaseTTLSeconds))
         var stored: TaskRepository.Stored

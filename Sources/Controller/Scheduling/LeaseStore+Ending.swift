@@ -262,18 +262,18 @@ extension LeaseStore {
                     message = CASE WHEN \(cancelled) THEN 'cancelled before it ran' ELSE k.message END,
                     finished_at = CASE WHEN \(cancelled) THEN \(now) END, updated_at = \(now)
                 FROM tasks t WHERE k.id = \(caseID) AND t.id = k.task_id
-                RETURNING t.id, t.submitted_by, t.product_id, t.tool_id
+                RETURNING t.id, t.submitted_by, t.product_id, t.tool_id, cardinality(t.labels) > 0
                 """
             ).first()
             if let row {
-                let (task, user, product, tool) = try row.decode((Int64, Int64, Int64, Int64).self)
+                let (task, user, product, tool, labelled) = try row.decode((Int64, Int64, Int64, Int64, Bool).self)
                 try await releaseSlot(nodeID: owner, taskID: task, userID: user, transaction: transaction)
                 if cancelled {
                     try await completion.completeIfDone(taskID: task, transaction: transaction)
                 } else {
                     let key = WorkKey(productID: product, toolID: tool)
                     try await transaction.query(
-                        "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: 1)))"
+                        "SELECT pg_notify(\(Notifications.channel), \(Notifications.work(key, count: 1, labelled: labelled)))"
                     )
                 }
             }
@@ -291,16 +291,13 @@ extension LeaseStore {
                 started_at = NULL, message = \(String(message.prefix(4000))), avoid_node_id = \(nodeID),
                 avoid_until = \(now) + make_interval(secs => \(avoid)), updated_at = \(now)
             FROM tasks t WHERE k.id = \(caseID) AND t.id = k.task_id
-            RETURNING t.product_id, t.tool_id
+            RETURNING t.product_id, t.tool_id, cardinality(t.labels) > 0
             """
         ).first()
         if let row {
-            let (product, tool) = try row.decode((Int64, Int64).self)
-            try await transaction.query(
-                """
-                SELECT pg_notify(\(Notifications.channel), \(Notifications.work(WorkKey(productID: product, toolID: tool), count: 1)))
-                """
-            )
+            let (product, tool, labelled) = try row.decode((Int64, Int64, Bool).self)
+            let work = Notifications.work(WorkKey(productID: product, toolID: tool), count: 1, labelled: labelled)
+            try await transaction.query("SELECT pg_notify(\(Notifications.channel), \(work))")
             database.metrics.casesRequeued.increment()
         }
     }

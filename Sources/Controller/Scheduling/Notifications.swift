@@ -2,8 +2,13 @@
 enum Notifications {
     static let channel = "testfleet"
 
-    /// `count` cases of a product/tool pair became leasable.
-    static func work(_ key: WorkKey, count: Int) -> String { workPrefix(key) + String(count) }
+    /// `count` cases of a product/tool pair became leasable. When only nodes with certain labels may take them
+    /// (`labelled`), every waiter for the pair looks: which of them have the labels is not known here.
+    static func work(_ key: WorkKey, count: Int, labelled: Bool = false) -> String {
+        workPrefix(key) + (labelled && count > 0 ? everyWaiter : String(count))
+    }
+    /// The count of a ``work(_:count:labelled:)`` message that wakes every waiter for its pair.
+    static let everyWaiter = "*"
     /// ``work(_:count:)`` without the count, for statements that count in SQL.
     static func workPrefix(_ key: WorkKey) -> String { "work:\(key.productID):\(key.toolID):" }
     /// A node's state, slots or inventory changed: its waiters look again.
@@ -32,7 +37,7 @@ enum Notifications {
         switch parts.first {
         case "work":
             guard parts.count == 4, let product = Int64(parts[1]), let tool = Int64(parts[2]),
-                let count = Int(parts[3])
+                let count = parts[3] == everyWaiter ? Int.max : Int(parts[3])
             else { return nil }
             return .work(WorkKey(productID: product, toolID: tool), count: count)
         case "node":

@@ -171,17 +171,15 @@ struct Reaper: Service {
                 WHERE avoid_node_id IS NOT NULL AND state = 'queued' AND avoid_until < \(now)
                 RETURNING task_id
             )
-            SELECT t.product_id, t.tool_id, count(*)::int FROM lifted l JOIN tasks t ON t.id = l.task_id
+            SELECT t.product_id, t.tool_id, count(*)::int, bool_or(cardinality(t.labels) > 0)
+            FROM lifted l JOIN tasks t ON t.id = l.task_id
             GROUP BY t.product_id, t.tool_id
             """
         ).all()
         for row in rows {
-            let (product, tool, count) = try row.decode((Int64, Int64, Int).self)
-            try await session.query(
-                """
-                SELECT pg_notify(\(Notifications.channel), \(Notifications.work(WorkKey(productID: product, toolID: tool), count: count)))
-                """
-            )
+            let (product, tool, count, labelled) = try row.decode((Int64, Int64, Int, Bool).self)
+            let work = Notifications.work(WorkKey(productID: product, toolID: tool), count: count, labelled: labelled)
+            try await session.query("SELECT pg_notify(\(Notifications.channel), \(work))")
         }
     }
 }

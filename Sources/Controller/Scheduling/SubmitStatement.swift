@@ -9,7 +9,8 @@ import PostgresNIO
 /// node that may lease (``SchedulingSQL``), has the product and tool installed and every label of the task, and
 /// has nothing else queued it could run, case or install job, gets one of the cases the lease statement would
 /// pick first, leased as the lease statement leases: its slot and the running counts are taken too. The
-/// notification counts the cases left queued. Its time is the scheduling clock's (`$20`): the task's age, from
+/// notification counts the cases left queued, or wakes every waiter for them when the task has labels
+/// (``Notifications/work(_:count:labelled:)``). Its time is the scheduling clock's (`$20`): the task's age, from
 /// which its priority grows, starts at it.
 struct SubmitStatement: PostgresPreparedStatement {
     private static let clockNow = SchedulingSQL.now("$20")
@@ -91,8 +92,9 @@ struct SubmitStatement: PostgresPreparedStatement {
         ), counted AS (
             \(SchedulingSQL.applyCounts("changes"))
         ), notified AS (
-            SELECT pg_notify($16::text, $17::text || ($6::bigint - (SELECT count(*) FROM assigned)))
-            FROM task
+            SELECT pg_notify($16::text, $17::text || CASE WHEN cardinality($18::text[]) > 0 AND l.left_queued > 0
+                THEN '\(Notifications.everyWaiter)' ELSE l.left_queued::text END)
+            FROM task, (SELECT $6::bigint - (SELECT count(*) FROM assigned) AS left_queued) l
         )
         SELECT task.id, task.created_at, a.node_id, r.id, a.token, r.case_id, a.name, r.lease_expires_at,
                a.product_path, a.tool_path

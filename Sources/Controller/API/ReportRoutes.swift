@@ -55,6 +55,9 @@ struct ReportRoutes {
         try WireJSON.decoder().decode(TaskReport.self, from: Data(try await reportBody(taskID).utf8))
     }
 
+    /// How much of the end of a case's log its JUnit entry carries.
+    static let junitTailBytes = 2048
+
     /// The cases with the tail of their last run's log (failing cases always; passing ones when asked).
     private func junitCases(taskID: Int64, withPassingTails: Bool) async throws -> [JUnitRenderer.Case] {
         var cases: [JUnitRenderer.Case] = []
@@ -62,12 +65,18 @@ struct ReportRoutes {
         for try await (ordinal, name, state, duration, message, exitCode, node, tail) in try await services.database.query(
             """
             SELECT k.ordinal, k.name, k.state, k.duration_ms, k.message, k.exit_code, n.name,
-                   CASE WHEN k.state <> 'passed' OR \(withPassingTails) THEN (
-                       SELECT substring(l.data FROM greatest(length(l.data) - 2047, 1))
-                       FROM case_runs r JOIN case_logs l ON l.run_id = r.id
-                       WHERE r.case_id = k.id ORDER BY r.attempt DESC, l.byte_offset DESC LIMIT 1)
-                   END
-            FROM cases k LEFT JOIN nodes n ON n.id = k.node_id WHERE k.task_id = \(taskID) ORDER BY k.ordinal
+                   (SELECT substring(t.text FROM greatest(length(t.text) - \(Self.junitTailBytes - 1)::int, 1))
+                    FROM (SELECT string_agg(l.data, ''::bytea ORDER BY l.byte_offset) AS text FROM case_logs l
+                          WHERE l.run_id = last.run_id AND l.byte_offset + length(l.data) > last.size - \(Self.junitTailBytes)) t)
+            FROM cases k LEFT JOIN nodes n ON n.id = k.node_id
+            -- The last run that logged anything, and its log's size: the tail may span several chunks.
+            LEFT JOIN LATERAL (
+                SELECT r.id AS run_id, max(l.byte_offset + length(l.data)) AS size
+                FROM case_runs r JOIN case_logs l ON l.run_id = r.id
+                WHERE r.case_id = k.id AND (k.state <> 'passed' OR \(withPassingTails))
+                GROUP BY r.id, r.attempt ORDER BY r.attempt DESC LIMIT 1
+            ) last ON true
+            WHERE k.task_id = \(taskID) ORDER BY k.ordinal
             """
         ).decode((Int, String, String, Int64?, String?, Int?, String?, ByteBuffer?).self) {
             cases.append(

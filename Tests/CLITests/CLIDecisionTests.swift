@@ -118,6 +118,15 @@ struct CLIDecisionTests {
         #expect(bar.count <= 99)
         #expect(bar.filter { $0 == "█" }.count == 45 * 30 / 100)
         #expect(ProgressDisplay.bar(task, width: 30).count <= 29)
+        // Every way of failing by its own name: a cancelled or timed-out case did not fail its test.
+        var mixed = Self.task(state: .cancelled)
+        mixed.counts.total = 10
+        (mixed.counts.passed, mixed.counts.failed, mixed.counts.error) = (2, 1, 2)
+        (mixed.counts.timedOut, mixed.counts.skipped, mixed.counts.cancelled) = (1, 1, 3)
+        #expect(
+            ProgressDisplay.line(mixed)
+                == "task 7 cancelled: 10/10 done (2 passed, 1 failed, 2 error, 1 timed out, 1 skipped, 3 cancelled)"
+        )
 
         var waiting = Self.task(state: .queued)
         waiting.counts.total = 10

@@ -156,7 +156,9 @@ final class PortBox: Sendable {
     func set(_ value: Int) { port.set(value) }
 
     func wait() async throws -> Int {
-        try await waitFor("the controller to start listening", timeout: 60) { port.get() }
+        // As long as readiness may take: with many tests starting controllers at once on a busy machine, the
+        // server binds its port only after what it runs before that has had its share of the cores.
+        try await waitFor("the controller to start listening", timeout: 120) { port.get() }
     }
 }
 

@@ -34,13 +34,20 @@ enum Format {
         return date.formatted(style)
     }
 
-    /// The counts that are not zero, in the order cases move through them: `3 running, 40 passed, 5 failed`.
+    /// Every state of a case with its name, in the order cases move through them.
+    static let states: [(CaseState, String)] = [
+        (.queued, "queued"), (.leased, "leased"), (.running, "running"), (.passed, "passed"), (.failed, "failed"),
+        (.error, "error"), (.timedOut, "timed out"), (.skipped, "skipped"), (.cancelled, "cancelled"),
+    ]
+
+    /// The counts of `states` that are not zero: `3 running, 40 passed, 5 failed`.
+    static func counts(_ counts: CaseCounts, states: [(CaseState, String)] = states) -> [String] {
+        states.compactMap { state, label in counts[state] > 0 ? "\(counts[state]) \(label)" : nil }
+    }
+
+    /// Every count that is not zero, in the order cases move through the states: `3 running, 40 passed, 5 failed`.
     static func counts(_ counts: CaseCounts) -> String {
-        let order: [(CaseState, String)] = [
-            (.queued, "queued"), (.leased, "leased"), (.running, "running"), (.passed, "passed"), (.failed, "failed"),
-            (.error, "error"), (.timedOut, "timed out"), (.skipped, "skipped"), (.cancelled, "cancelled"),
-        ]
-        let parts = order.compactMap { state, label in counts[state] > 0 ? "\(counts[state]) \(label)" : nil }
+        let parts: [String] = Self.counts(counts, states: states)
         return parts.isEmpty ? "no cases" : parts.joined(separator: ", ")
     }
 

@@ -43,7 +43,7 @@ struct DemoCommand: AsyncParsableCommand {
         do {
             try await demo.run(exitWhenDone: exitWhenDone)
         } catch {
-            print("demo failed: \(error)")
+            DemoScenario.say("demo failed: \(error)")
         }
         await demo.stopAgents()
         if exitWhenDone { await group.triggerGracefulShutdown() }

@@ -53,7 +53,7 @@ struct DemoScenario {
             userID: admin.id
         ).id
         let password = config.dataDirectory.appendingPathComponent("initial-admin-password")
-        print(
+        Self.say(
             """
 
             Testfleet demo: controller at \(url)
@@ -74,25 +74,31 @@ struct DemoScenario {
                 var line = "task \(id): \(task.state.rawValue), \(counts.finished)/\(counts.total) done — "
                 line += "passed \(counts.passed), failed \(counts.failed), skipped \(counts.skipped), running \(counts.running + counts.leased)"
                 if let eta = task.etaS, !task.state.isTerminal { line += ", about \(eta) s left" }
-                print(line)
+                Self.say(line)
                 if task.state.isTerminal { done.insert(id) }
             }
         }
-        print("\nFinal counts:")
+        Self.say("\nFinal counts:")
         for id in [first, second] {
             let task = try await services.tasks.get(id: id)
             let c = task.counts
-            print(
+            Self.say(
                 "  task \(id) \(task.name): \(c.total) cases — passed \(c.passed), failed \(c.failed), error \(c.error), timed out \(c.timedOut), skipped \(c.skipped)"
             )
-            print("    report: \(url)/api/v1/tasks/\(id)/report.html")
+            Self.say("    report: \(url)/api/v1/tasks/\(id)/report.html")
         }
         if !exitWhenDone {
-            print("\nThe controller keeps running at \(url); press Ctrl-C to stop it and the agents.")
+            Self.say("\nThe controller keeps running at \(url); press Ctrl-C to stop it and the agents.")
             while stopped.value == nil && !agents.allExited {
                 try? await Task.sleep(for: .milliseconds(200))
             }
         }
+    }
+
+    /// Writes `text` and a newline at once, also when the output is a pipe or a file, where `print` would keep it
+    /// in a buffer until the process ends: where to watch comes first, and the progress as it happens.
+    static func say(_ text: String) {
+        try? FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))
     }
 
     func stopAgents() async {

@@ -50,7 +50,7 @@ struct LifecycleDecisionTests {
         #expect(NodeLabels.parse(" kind:physical, gpu\tlab-b,,") == ["kind:physical", "gpu", "lab-b"])
     }
 
-    @Test("why pending: no node with the labels; labelled nodes unavailable")
+    @Test("why pending: no node with the labels; labelled nodes unavailable; free nodes avoided by retried cases")
     func pendingForLabels() {
         var task = TaskInfo.sample(labels: ["kind:physical"])
         let waiting = SchedulingInsight.Progress(queued: 2)
@@ -73,6 +73,14 @@ struct LifecycleDecisionTests {
                 progress: waiting,
                 fleet: .init(matching: 1, lackingLabels: 3, online: 1, onlineSlots: 1)
             ) == nil
+        )
+        #expect(
+            SchedulingInsight.pendingReason(
+                task: task,
+                progress: waiting,
+                fleet: .init(matching: 2, online: 2, onlineSlots: 2, busySlots: 1, avoidedSeconds: 42)
+            ) == "queued cases retried after an infrastructure failure avoid the node they failed on for 42 s more, "
+                + "and no other node with product p 1 with tool t 2 and the labels gpu, kind:physical has a free slot"
         )
     }
 

@@ -91,17 +91,28 @@ struct SchedulingClockTests {
         try await withController(.set { $0.retryAvoidSeconds = 60 }, clock: clock) { controller in
             let fixture = try await Fixture.make(controller, script: "true")
             let node = try await SimulatedNode.enroll(controller, name: "unlucky", products: [fixture.simulatedInventory])
-            _ = try await controller.submit(fixture.submission(["retried"], retries: 1))
+            let task = try await controller.submit(fixture.submission(["retried"], retries: 1))
             let first = try #require(try await node.lease())
             try await node.finish(first, .error, message: "disk full")
+            // The idle node's wait is explained, by the clock's time.
+            func reason() async throws -> String? {
+                try await controller.admin.request(.GET, "/api/v1/tasks/\(task.id)").decode(TaskInfo.self).pendingReason
+            }
+            let avoiding = "queued cases retried after an infrastructure failure avoid the node they failed on for"
+            let other =
+                "and no other node with product \(fixture.product.name) \(fixture.product.version) with tool "
+                + "\(fixture.tool.name) \(fixture.tool.version) has a free slot"
+            #expect(try await reason() == "\(avoiding) 60 s more, \(other)")
             clock.advance(by: .seconds(59))
             try await controller.sweep()
             #expect(try await node.lease() == nil)
+            #expect(try await reason() == "\(avoiding) 1 s more, \(other)")
             // The reaper lifts the avoidance and tells waiting agents.
             clock.advance(by: .seconds(2))
             try await controller.sweep()
             let second = try #require(try await node.lease(wait: 10), "the avoidance did not end with the clock")
             #expect(second.caseId == first.caseId && second.attempt == 2)
+            #expect(try await reason() == nil)
         }
     }
 

@@ -45,6 +45,9 @@ struct SchedulingInsight: Sendable {
         var busySlots = 0
         /// Busy slots held by tasks that go first: of higher priority, with aging, as leasing ranks them.
         var busyWithHigherPriority = 0
+        /// When online nodes have a free slot but may take none of the task's queued cases, each retried after an
+        /// infrastructure failure on one of them and avoiding it: the seconds until the first avoidance ends.
+        var avoidedSeconds: Int?
     }
 
     func insight(for task: TaskInfo) async throws -> Answer {
@@ -107,6 +110,10 @@ struct SchedulingInsight: Sendable {
             }
             return "\(slots) are busy with other tasks; cases start as slots free up"
         }
+        if let seconds = fleet.avoidedSeconds {
+            return "queued cases retried after an infrastructure failure avoid the node they failed on for \(seconds) s more, "
+                + "and no other node with \(what) has a free slot"
+        }
         return nil
     }
 
@@ -168,6 +175,20 @@ struct SchedulingInsight: Sendable {
                 WHERE k.state IN ('leased', 'running') AND k.node_id IN (SELECT id FROM matching)
                   AND \(unescaped: aged) > me.aged
                 GROUP BY k.node_id
+            ),
+            -- Whether a node with a free slot may take a queued case, as leasing decides; if none may, when the
+            -- first retried case's avoidance of the node it failed on ends.
+            free AS (SELECT id FROM matching WHERE state = 'online' AND NOT revoked AND busy < slots),
+            takeable AS (
+                SELECT EXISTS (
+                    SELECT 1 FROM free f CROSS JOIN clock CROSS JOIN tasks t
+                    WHERE t.id = \(task.id) AND \(unescaped: SchedulingSQL.hasQueuedCase(task: "t.id", takenBy: ("f.id", "clock.now")))
+                ) AS found
+            ),
+            avoided AS (
+                SELECT ceil(extract(epoch FROM min(k.avoid_until - clock.now)))::int AS seconds
+                FROM cases k CROSS JOIN clock
+                WHERE k.task_id = \(task.id) AND k.state = 'queued' AND k.avoid_until >= clock.now
             )
             SELECT count(*)::int,
                    count(*) FILTER (WHERE m.state = 'online' AND NOT m.revoked)::int,
@@ -177,12 +198,13 @@ struct SchedulingInsight: Sendable {
                    coalesce(sum(m.slots) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int,
                    coalesce(sum(m.busy) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int,
                    coalesce(sum(h.higher) FILTER (WHERE m.state = 'online' AND NOT m.revoked), 0)::int,
-                   (SELECT count(*) FROM installed WHERE NOT labelled)::int
+                   (SELECT count(*) FROM installed WHERE NOT labelled)::int,
+                   CASE WHEN EXISTS (SELECT 1 FROM free) AND NOT (SELECT found FROM takeable) THEN (SELECT seconds FROM avoided) END
             FROM matching m LEFT JOIN higher h ON h.node_id = m.id
             """
         ).first()!
-        let (matching, online, offline, draining, disabled, slots, busy, higher, lacking) = try row.decode(
-            (Int, Int, Int, Int, Int, Int, Int, Int, Int).self
+        let (matching, online, offline, draining, disabled, slots, busy, higher, lacking, avoided) = try row.decode(
+            (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int?).self
         )
         return Fleet(
             matching: matching,
@@ -193,7 +215,8 @@ struct SchedulingInsight: Sendable {
             disabled: disabled,
             onlineSlots: slots,
             busySlots: busy,
-            busyWithHigherPriority: higher
+            busyWithHigherPriority: higher,
+            avoidedSeconds: avoided
         )
     }
 }

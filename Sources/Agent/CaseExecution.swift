@@ -116,6 +116,8 @@ struct CaseExecution: Sendable {
             message: verdict.message,
             tests: verdict.tests
         )
+        // Stopped for the agent's own shutdown, the case did not fail: the controller queues it again.
+        if case .stopped(.shutdown) = outcome { result.handedBack = true }
         try? entry.saveResult(result)
         if case .delivered(let offset) = shipped, entry.outputSize > offset,
             let data = try? entry.readOutput(from: offset, count: Self.tailBytes)

@@ -14,6 +14,10 @@ public struct CaseResult: Codable, Sendable, Equatable {
     public var next: NextRequest?
     /// The tests of a JUnit XML result file, in the file's order; absent when the case wrote none.
     public var tests: [TestRecord]?
+    /// Set, with status `error`, when the agent stopped the case because it is shutting down: the case did not
+    /// fail, and goes back to the queue whatever its task's retry limit, avoiding no node and saying nothing of
+    /// the node's health.
+    public var handedBack: Bool?
 
     public init(
         token: Int64,
@@ -23,7 +27,8 @@ public struct CaseResult: Codable, Sendable, Equatable {
         message: String?,
         log: LogTail? = nil,
         next: NextRequest? = nil,
-        tests: [TestRecord]? = nil
+        tests: [TestRecord]? = nil,
+        handedBack: Bool? = nil
     ) {
         self.token = token
         self.status = status
@@ -33,10 +38,19 @@ public struct CaseResult: Codable, Sendable, Equatable {
         self.log = log
         self.next = next
         self.tests = tests
+        self.handedBack = handedBack
     }
 
     /// The result as recorded, without what travels with it.
     public var recorded: CaseResult {
-        CaseResult(token: token, status: status, exitCode: exitCode, durationMs: durationMs, message: message, tests: tests)
+        CaseResult(
+            token: token,
+            status: status,
+            exitCode: exitCode,
+            durationMs: durationMs,
+            message: message,
+            tests: tests,
+            handedBack: handedBack
+        )
     }
 }

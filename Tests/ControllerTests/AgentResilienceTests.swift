@@ -73,9 +73,11 @@ struct AgentResilienceTests {
         }
     }
 
-    @Test("SIGTERM: nothing more is leased, a running case gets the grace period, then is stopped and handed back")
+    @Test(
+        "SIGTERM: nothing more is leased, a running case gets the grace period, then is stopped and handed back: queued again past its retry limit, with no harm to its node"
+    )
     func gracefulStop() async throws {
-        try await withController(.set { $0.retryAvoidSeconds = 0 }) { controller in
+        try await withController(.set { $0.nodeMaxInfraFailures = 1 }) { controller in
             // The quick case outlasts the first heartbeat, which shows it running, and ends within the grace period.
             let fixture = try await Fixture.make(controller, script: "case $1 in quick) sleep 3 ;; *) sleep 30 ;; esac")
             try await withAgent(
@@ -96,7 +98,8 @@ struct AgentResilienceTests {
                     products: [fixture.inventory],
                     extra: "shutdown_grace_s = 1\nkill_grace_s = 1"
                 ) { slow in
-                    let long = try await controller.submit(fixture.submission(["long"], retries: 1))
+                    // No retry allowed, and one infrastructure failure disables a node: a hand-back is neither.
+                    let long = try await controller.submit(fixture.submission(["long"], retries: 0))
                     let longID = try await controller.cases(long.id)[0].id
                     _ = try await controller.waitForCase(longID) { $0.case.state == .running }
                     let started = Date()
@@ -105,6 +108,14 @@ struct AgentResilienceTests {
                     let detail = try await controller.waitForCase(longID) { $0.case.state == .queued }
                     #expect(detail.runs.last?.outcome == .error)
                     #expect(detail.runs.last?.message?.contains("shut down") == true)
+                    #expect(detail.case.message?.hasPrefix("handed back by node") == true, "\(detail.case.message ?? "")")
+                    let nodeID = try #require(detail.runs.last?.node.id)
+                    let node = try await controller.admin.request(.GET, "/api/v1/nodes/\(nodeID)").decode(NodeInfo.self)
+                    #expect(node.state != .disabled, "\(node.stateReason ?? "")")
+                    // The same agent started again runs it at once: a hand-back avoids no node.
+                    try slow.run()
+                    let again = try await controller.waitForCase(longID) { $0.case.state == .running && $0.case.attempts == 2 }
+                    #expect(again.runs.last?.node.id == nodeID)
                 }
             }
         }

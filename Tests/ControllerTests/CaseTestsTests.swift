@@ -198,6 +198,13 @@ struct CaseTestsTests {
                     #"{"token": \#(lease.token), "status": "passed", "duration_ms": 1, "tests": [{"classname": "c", "name": "n", "status": "sideways"}]}"#
             )
             #expect(bad.status == 422 || bad.status == 400)
+            // Only a case stopped by its agent's shutdown is handed back, and it did not pass.
+            let handedBack = try await node.client.request(
+                .POST,
+                "/api/v1/agent/leases/\(lease.leaseId.uuidString.lowercased())/result",
+                raw: #"{"token": \#(lease.token), "status": "passed", "duration_ms": 1, "handed_back": true}"#
+            )
+            #expect(handedBack.status == 422 && handedBack.errorMessage?.contains("handed_back") == true, "\(handedBack.text)")
             #expect(try await controller.task(task.id).tests == nil)
             #expect(try await node.finish(lease, .passed, tests: [Self.test("fine", .passed)]).status == 200)
             #expect(try await controller.waitForTask(task.id).tests?.total == 1)

@@ -8,7 +8,7 @@ import WireProtocol
 
 @Suite("Decisions without a database")
 struct PureDecisionTests {
-    @Test("lease policy: only infrastructure errors are retried, up to the limit; cancelled tasks and cases end")
+    @Test("lease policy: only infrastructure errors are retried, up to the limit; a hand-back always; cancelled tasks and cases end")
     func leasePolicy() {
         let policy = LeasePolicy()
         #expect(policy.afterResult(status: .error, attempts: 1, maxInfraRetries: 2, cancelled: nil) == .retry)
@@ -22,6 +22,12 @@ struct PureDecisionTests {
             policy.afterResult(status: .error, attempts: 1, maxInfraRetries: 5, cancelled: .task) == .finish(.cancelled, note: "task cancelled")
         )
         #expect(policy.afterResult(status: .passed, attempts: 1, maxInfraRetries: 5, cancelled: .task) == .finish(.passed, note: nil))
+        // A case its agent handed back as it shut down goes back to the queue past the limit, unless cancelled.
+        #expect(policy.afterResult(status: .error, attempts: 3, maxInfraRetries: 0, cancelled: nil, handedBack: true) == .handBack)
+        #expect(
+            policy.afterResult(status: .error, attempts: 1, maxInfraRetries: 5, cancelled: .task, handedBack: true)
+                == .finish(.cancelled, note: "task cancelled")
+        )
         #expect(
             policy.afterLostRun(attempts: 1, maxInfraRetries: 0, cancelled: nil)
                 == .finish(.error, note: "lost 1 times: the node running it stopped answering")

@@ -257,7 +257,7 @@ enum OpenAPISchemas {
                     "exit_code": nullable("integer"), "duration_ms": integer, "message": nullable("string"),
                     "log": object(["offset": integer, "data": ["type": "string", "contentEncoding": "base64"]], required: ["offset", "data"]),
                     "next": object(["wait_s": number]),
-                    "tests": ["oneOf": [array(testRecord), ["type": "null"]]],
+                    "tests": ["oneOf": [array(testRecord), ["type": "null"]]], "handed_back": boolean,
                 ],
                 required: ["token", "status", "duration_ms"]
             ),

@@ -17,18 +17,28 @@ struct LeasePolicy: Sendable {
     }
 
     enum Decision: Equatable, Sendable {
-        /// Back to the queue for another attempt.
+        /// Back to the queue for another attempt, avoiding the node it failed on for a while.
         case retry
+        /// Back to the queue whatever the retry limit, avoiding no node: its agent stopped it while shutting down.
+        case handBack
         /// The case ends in `state`; `note` explains a state the agent did not report.
         case finish(CaseState, note: String?)
     }
 
     /// What becomes of a case after a run ended with `status`. Only infrastructure errors are retried, up to
     /// the task's limit; a test failure never is. A cancelled case that passed or failed all the same keeps that.
-    func afterResult(status: ResultStatus, attempts: Int, maxInfraRetries: Int, cancelled: Cancellation?) -> Decision {
+    /// A case its agent `handedBack` as it shut down is queued again unless it was cancelled.
+    func afterResult(
+        status: ResultStatus,
+        attempts: Int,
+        maxInfraRetries: Int,
+        cancelled: Cancellation?,
+        handedBack: Bool = false
+    ) -> Decision {
         if let cancelled, status != .passed && status != .failed {
             return .finish(.cancelled, note: status == .cancelled ? nil : cancelled.note)
         }
+        if handedBack && status == .error { return .handBack }
         switch status {
         case .error:
             return attempts <= maxInfraRetries

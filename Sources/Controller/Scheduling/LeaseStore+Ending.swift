@@ -105,9 +105,11 @@ extension LeaseStore {
                 status: result.status,
                 attempts: run.attempts,
                 maxInfraRetries: run.maxInfraRetries,
-                cancelled: run.cancelled
+                cancelled: run.cancelled,
+                handedBack: result.handedBack == true
             )
-            try await CaseTests.store(result.tests, of: run, final: decision != .retry, transaction: transaction)
+            let final = if case .finish = decision { true } else { false }
+            try await CaseTests.store(result.tests, of: run, final: final, transaction: transaction)
             try await endRun(
                 run,
                 how: RunEnd(
@@ -117,7 +119,9 @@ extension LeaseStore {
                     runMessage: message,
                     decision: decision,
                     noted: { note in note.map { n in message.map { "\(n): \($0)" } ?? n } ?? message },
-                    requeueMessage: "retrying after error on node \(nodeID): \(message ?? "")",
+                    requeueMessage: decision == .handBack
+                        ? "handed back by node \(nodeID): \(message ?? "")"
+                        : "retrying after error on node \(nodeID): \(message ?? "")",
                     infraFailure: result.status == .error,
                     nextRunID: nextRunID
                 ),
@@ -145,7 +149,7 @@ extension LeaseStore {
         /// The case's message when it ends, from the decision's note.
         var noted: @Sendable (String?) -> String?
         var requeueMessage: String
-        /// An infrastructure failure counts against the node's health; anything else clears it.
+        /// An infrastructure failure counts against the node's health; anything else but a hand-back clears it.
         var infraFailure: Bool
         /// The lease handed out with the answer to this result, if any.
         var nextRunID: UUID?
@@ -176,6 +180,8 @@ extension LeaseStore {
         switch end.decision {
         case .retry:
             try await requeue(caseID: run.caseID, nodeID: run.nodeID, message: end.requeueMessage, transaction: transaction)
+        case .handBack:
+            try await requeue(caseID: run.caseID, nodeID: nil, message: end.requeueMessage, transaction: transaction)
         case .finish(let state, let note):
             let caseEnded = EndingSQL.caseEnded(
                 state: "v.state",
@@ -211,7 +217,10 @@ extension LeaseStore {
             }
         }
         try await releaseSlot(nodeID: run.nodeID, taskID: run.taskID, userID: run.userID, transaction: transaction)
-        try await recordNodeHealth(nodeID: run.nodeID, infraFailure: end.infraFailure, transaction: transaction)
+        // A hand-back says nothing of the node: it neither counts as a failure nor clears the failures before it.
+        if end.decision != .handBack {
+            try await recordNodeHealth(nodeID: run.nodeID, infraFailure: end.infraFailure, transaction: transaction)
+        }
         if case .finish = end.decision { try await completion.completeIfDone(taskID: run.taskID, transaction: transaction) }
     }
 
@@ -281,15 +290,16 @@ extension LeaseStore {
     }
 
     /// Puts a case back in the queue after an infrastructure failure on `nodeID`, to avoid that node for a
-    /// while, and tells waiting agents.
-    func requeue(caseID: Int64, nodeID: Int64, message: String, transaction: Transaction) async throws {
+    /// while (`nil`: no node, for a case handed back), and tells waiting agents.
+    func requeue(caseID: Int64, nodeID: Int64?, message: String, transaction: Transaction) async throws {
         let avoid = Double(policy.retryAvoidSeconds)
         let now = clock.now
         let row = try await transaction.query(
             """
             UPDATE cases k SET state = 'queued', current_run_id = NULL, node_id = NULL, leased_at = NULL,
                 started_at = NULL, message = \(String(message.prefix(4000))), avoid_node_id = \(nodeID),
-                avoid_until = \(now) + make_interval(secs => \(avoid)), updated_at = \(now)
+                avoid_until = CASE WHEN \(nodeID)::bigint IS NOT NULL THEN \(now) + make_interval(secs => \(avoid)) END,
+                updated_at = \(now)
             FROM tasks t WHERE k.id = \(caseID) AND t.id = k.task_id
             RETURNING t.product_id, t.tool_id, cardinality(t.labels) > 0
             """

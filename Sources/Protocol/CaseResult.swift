@@ -15,8 +15,8 @@ public struct CaseResult: Codable, Sendable, Equatable {
     /// The tests of a JUnit XML result file, in the file's order; absent when the case wrote none.
     public var tests: [TestRecord]?
     /// Set, with status `error`, when the agent stopped the case because it is shutting down: the case did not
-    /// fail, and goes back to the queue whatever its task's retry limit, avoiding no node and saying nothing of
-    /// the node's health.
+    /// fail, and goes back to the queue without using a retry, avoiding no node and saying nothing of the node's
+    /// health (up to the controller's limit of hand-backs per case).
     public var handedBack: Bool?
 
     public init(

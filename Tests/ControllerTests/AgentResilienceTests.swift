@@ -74,12 +74,21 @@ struct AgentResilienceTests {
     }
 
     @Test(
-        "SIGTERM: nothing more is leased, a running case gets the grace period, then is stopped and handed back: queued again past its retry limit, with no harm to its node"
+        "SIGTERM: nothing more is leased, a running case gets the grace period, then is stopped and handed back: queued again, on any node, using no retry, with no harm to its node"
     )
     func gracefulStop() async throws {
-        try await withController(.set { $0.nodeMaxInfraFailures = 1 }) { controller in
+        let settings = ConfigurationChange.set {
+            $0.nodeMaxInfraFailures = 2
+            $0.retryAvoidSeconds = 0
+        }
+        try await withController(settings) { controller in
             // The quick case outlasts the first heartbeat, which shows it running, and ends within the grace period.
-            let fixture = try await Fixture.make(controller, script: "case $1 in quick) sleep 3 ;; *) sleep 30 ;; esac")
+            // The long one outlasts the grace period at its first attempt, fails on infrastructure at its second
+            // (exit 127: command not found), and passes at its third.
+            let fixture = try await Fixture.make(
+                controller,
+                script: #"case $1 in quick) sleep 3 ;; *) case $TESTFLEET_ATTEMPT in 1) sleep 30 ;; 2) exit 127 ;; esac ;; esac"#
+            )
             try await withAgent(
                 controller,
                 name: "stopping-quick",
@@ -98,8 +107,8 @@ struct AgentResilienceTests {
                     products: [fixture.inventory],
                     extra: "shutdown_grace_s = 1\nkill_grace_s = 1"
                 ) { slow in
-                    // No retry allowed, and one infrastructure failure disables a node: a hand-back is neither.
-                    let long = try await controller.submit(fixture.submission(["long"], retries: 0))
+                    // One retry allowed, and two infrastructure failures disable a node: a hand-back is neither.
+                    let long = try await controller.submit(fixture.submission(["long"], retries: 1))
                     let longID = try await controller.cases(long.id)[0].id
                     _ = try await controller.waitForCase(longID) { $0.case.state == .running }
                     let started = Date()
@@ -112,10 +121,14 @@ struct AgentResilienceTests {
                     let nodeID = try #require(detail.runs.last?.node.id)
                     let node = try await controller.admin.request(.GET, "/api/v1/nodes/\(nodeID)").decode(NodeInfo.self)
                     #expect(node.state != .disabled, "\(node.stateReason ?? "")")
-                    // The same agent started again runs it at once: a hand-back avoids no node.
+                    // The same agent started again runs it: its infrastructure failure is the first its retry
+                    // limit counts, so it is retried, and passes.
                     try slow.run()
-                    let again = try await controller.waitForCase(longID) { $0.case.state == .running && $0.case.attempts == 2 }
-                    #expect(again.runs.last?.node.id == nodeID)
+                    let done = try await controller.waitForTask(long.id)
+                    #expect(done.counts.passed == 1, "\(done.counts)")
+                    let runs = try await controller.admin.request(.GET, "/api/v1/cases/\(longID)").decode(CaseDetail.self).runs
+                    #expect(runs.map(\.outcome) == [.error, .error, .passed])
+                    #expect(runs.allSatisfy { $0.node.id == nodeID })
                 }
             }
         }

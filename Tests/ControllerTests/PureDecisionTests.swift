@@ -24,6 +24,13 @@ struct PureDecisionTests {
         #expect(policy.afterResult(status: .passed, attempts: 1, maxInfraRetries: 5, cancelled: .task) == .finish(.passed, note: nil))
         // A case its agent handed back as it shut down goes back to the queue past the limit, unless cancelled.
         #expect(policy.afterResult(status: .error, attempts: 3, maxInfraRetries: 0, cancelled: nil, handedBack: true) == .handBack)
+        // … up to its limit: then it is an infrastructure failure like any other.
+        #expect(
+            policy.afterResult(status: .error, attempts: 1, maxInfraRetries: 1, cancelled: nil, handedBack: true, handBacksBefore: 2) == .handBack
+        )
+        #expect(
+            policy.afterResult(status: .error, attempts: 1, maxInfraRetries: 1, cancelled: nil, handedBack: true, handBacksBefore: 3) == .retry
+        )
         #expect(
             policy.afterResult(status: .error, attempts: 1, maxInfraRetries: 5, cancelled: .task, handedBack: true)
                 == .finish(.cancelled, note: "task cancelled")

@@ -103,10 +103,11 @@ extension LeaseStore {
             guard run.isCurrent else { throw StoreError.conflict("lease \(runID) is no longer the case's lease") }
             let decision = policy.afterResult(
                 status: result.status,
-                attempts: run.attempts,
+                attempts: run.infraAttempts,
                 maxInfraRetries: run.maxInfraRetries,
                 cancelled: run.cancelled,
-                handedBack: result.handedBack == true
+                handedBack: result.handedBack == true,
+                handBacksBefore: run.handBacks
             )
             let final = if case .finish = decision { true } else { false }
             try await CaseTests.store(result.tests, of: run, final: final, transaction: transaction)
@@ -174,7 +175,8 @@ extension LeaseStore {
                 SELECT \(end.outcome)::text AS outcome, \(end.exitCode)::int AS exit_code, \(end.durationMs)::bigint AS duration_ms,
                     \(end.runMessage)::text AS message, \(now) AS now
             )
-            UPDATE case_runs r SET \(unescaped: runEnded), next_run_id = \(end.nextRunID) FROM v WHERE r.id = \(run.runID)
+            UPDATE case_runs r SET \(unescaped: runEnded), next_run_id = \(end.nextRunID), handed_back = \(end.decision == .handBack)
+            FROM v WHERE r.id = \(run.runID)
             """
         )
         switch end.decision {
@@ -352,11 +354,16 @@ struct OpenRun: Sendable {
     var taskID: Int64
     var userID: Int64
     var attempts: Int
+    /// The case's runs its agents handed back as they shut down.
+    var handBacks: Int
     var maxInfraRetries: Int
     var taskCancelled: Bool
     /// The run was asked to stop because its case alone was cancelled.
     var caseCancelled: Bool
     var nextRunID: UUID?
+
+    /// The case's attempts that were not handed back: what its retry limit counts.
+    var infraAttempts: Int { attempts - handBacks }
 
     /// What was cancelled while the run was under way, the task first.
     var cancelled: LeasePolicy.Cancellation? { taskCancelled ? .task : caseCancelled ? .case : nil }
@@ -364,21 +371,22 @@ struct OpenRun: Sendable {
     static let columns = """
         r.id, r.case_id, r.node_id, r.lease_token, r.outcome, r.exit_code, r.message,
         coalesce(k.current_run_id = r.id, false),
-        k.task_id, t.submitted_by, k.attempts, t.max_infra_retries, t.state = 'cancelled', r.cancel_requested_at IS NOT NULL,
-        r.next_run_id
+        k.task_id, t.submitted_by, k.attempts,
+        (SELECT count(*) FROM case_runs h WHERE h.case_id = k.id AND h.handed_back)::int,
+        t.max_infra_retries, t.state = 'cancelled', r.cancel_requested_at IS NOT NULL, r.next_run_id
         """
 
     /// How many columns ``columns`` has: a query may add its own after them.
-    static let columnCount = 15
+    static let columnCount = 16
 
     static let joins = "FROM case_runs r JOIN cases k ON k.id = r.case_id JOIN tasks t ON t.id = k.task_id"
 
     init(_ row: PostgresRow) throws {
         (
-            runID, caseID, nodeID, token, outcome, exitCode, message, isCurrent, taskID, userID, attempts,
+            runID, caseID, nodeID, token, outcome, exitCode, message, isCurrent, taskID, userID, attempts, handBacks,
             maxInfraRetries, taskCancelled, caseCancelled, nextRunID
         ) = try row.decode(
-            (UUID, Int64, Int64, Int64, String?, Int?, String?, Bool, Int64, Int64, Int, Int, Bool, Bool, UUID?).self
+            (UUID, Int64, Int64, Int64, String?, Int?, String?, Bool, Int64, Int64, Int, Int, Int, Bool, Bool, UUID?).self
         )
     }
 

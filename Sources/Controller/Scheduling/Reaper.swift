@@ -104,7 +104,7 @@ struct Reaper: Service {
                         durationMs: nil,
                         runMessage: message,
                         decision: services.leases.policy.afterLostRun(
-                            attempts: run.attempts,
+                            attempts: run.infraAttempts,
                             maxInfraRetries: run.maxInfraRetries,
                             cancelled: run.cancelled
                         ),

@@ -14,6 +14,7 @@ struct Migration: Sendable {
         .userAdministration,
         .caseTests,
         .lifecycle,
+        .handBacks,
     ]
 }
 

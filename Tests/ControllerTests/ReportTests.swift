@@ -163,6 +163,13 @@ struct ReportTests {
         #expect(comparison?.newlyFailing == ["cart"] && comparison?.newlyPassing == ["login"])
         #expect(comparison?.newCases == ["search", "export", "brand-new"] && comparison?.missingCases == ["gone"])
         #expect(report.failures[0].logUrl == "/api/v1/cases/2/log" && report.reportUrl == "/api/v1/tasks/1/report")
+
+        // An attempt handed back by its agent's shutdown did not fail: passing after it is no retry.
+        var handedBack = row(7, "restarted", .passed, lab1, attempts: 2, ms: 10)
+        handedBack.handBacks = 1
+        let afterHandBack = ReportBuilder(task: task, cases: [handedBack, row(3, "pay", .passed, lab2, attempts: 3, ms: 300)], generatedAt: start)
+            .build()
+        #expect(afterHandBack.passedOnRetry.map(\.name) == ["pay"] && afterHandBack.flaky.map(\.name) == ["pay"])
     }
 }
 

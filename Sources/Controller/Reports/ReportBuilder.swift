@@ -13,6 +13,8 @@ struct ReportBuilder {
         var durationMs: Int64?
         var exitCode: Int?
         var message: String?
+        /// Attempts its agents handed back as they shut down: they did not fail.
+        var handBacks = 0
     }
 
     /// The baseline task's outcome per case name.
@@ -55,7 +57,7 @@ struct ReportBuilder {
         let slowest = cases.filter { $0.durationMs != nil && $0.state != .cancelled }
             .sorted { ($0.durationMs!, $1.id) > ($1.durationMs!, $0.id) }
             .prefix(slowestCount).map(entry)
-        let passedOnRetry = cases.filter { $0.state == .passed && $0.attempts > 1 }.map(entry)
+        let passedOnRetry = cases.filter { $0.state == .passed && $0.attempts - $0.handBacks > 1 }.map(entry)
         var flaky = passedOnRetry.map { TaskReport.FlakyCase(name: $0.name, reason: "passed on attempt \($0.attempts)") }
         let retried = Set(flaky.map(\.name))
         flaky += flippedCases.filter { !retried.contains($0) }.sorted()

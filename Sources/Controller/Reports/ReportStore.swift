@@ -27,13 +27,15 @@ struct ReportStore: Sendable {
         let task = try TaskRepository.task(row)
         var cases: [ReportBuilder.CaseRow] = []
         cases.reserveCapacity(task.counts.total)
-        for try await (id, name, state, nodeID, nodeName, attempts, duration, exitCode, message)
+        for try await (id, name, state, nodeID, nodeName, attempts, duration, exitCode, message, handBacks)
             in try await transaction.query(
                 """
-                SELECT k.id, k.name, k.state, n.id, n.name, k.attempts, k.duration_ms, k.exit_code, k.message
+                SELECT k.id, k.name, k.state, n.id, n.name, k.attempts, k.duration_ms, k.exit_code, k.message,
+                    CASE WHEN k.state = 'passed' AND k.attempts > 1
+                        THEN (SELECT count(*) FROM case_runs h WHERE h.case_id = k.id AND h.handed_back)::int ELSE 0 END
                 FROM cases k LEFT JOIN nodes n ON n.id = k.node_id WHERE k.task_id = \(taskID) ORDER BY k.ordinal
                 """
-            ).decode((Int64, String, String, Int64?, String?, Int, Int64?, Int?, String?).self)
+            ).decode((Int64, String, String, Int64?, String?, Int, Int64?, Int?, String?, Int).self)
         {
             cases.append(
                 .init(
@@ -44,7 +46,8 @@ struct ReportStore: Sendable {
                     attempts: attempts,
                     durationMs: duration,
                     exitCode: exitCode,
-                    message: message
+                    message: message,
+                    handBacks: handBacks
                 )
             )
         }

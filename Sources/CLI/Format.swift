@@ -40,14 +40,14 @@ enum Format {
         (.error, "error"), (.timedOut, "timed out"), (.skipped, "skipped"), (.cancelled, "cancelled"),
     ]
 
-    /// The counts of `states` that are not zero: `3 running, 40 passed, 5 failed`.
-    static func counts(_ counts: CaseCounts, states: [(CaseState, String)] = states) -> [String] {
+    /// The counts of `states` that are not zero, each with its state's name: `["3 running", "40 passed"]`.
+    static func countParts(_ counts: CaseCounts, states: [(CaseState, String)] = states) -> [String] {
         states.compactMap { state, label in counts[state] > 0 ? "\(counts[state]) \(label)" : nil }
     }
 
     /// Every count that is not zero, in the order cases move through the states: `3 running, 40 passed, 5 failed`.
     static func counts(_ counts: CaseCounts) -> String {
-        let parts: [String] = Self.counts(counts, states: states)
+        let parts = countParts(counts)
         return parts.isEmpty ? "no cases" : parts.joined(separator: ", ")
     }
 

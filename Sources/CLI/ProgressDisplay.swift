@@ -50,7 +50,7 @@ struct ProgressDisplay: Sendable {
         if active > 0 { parts.append("\(active) running") }
         if counts.passed > 0 { parts.append("\(counts.passed) passed") }
         // Each way a case ended, named as the report names it.
-        parts += Format.counts(counts, states: Format.states.filter { $0.0.isTerminal && $0.0 != .passed })
+        parts += Format.countParts(counts, states: Format.states.filter { $0.0.isTerminal && $0.0 != .passed })
         var text = parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
         if !task.state.isTerminal, let eta = task.etaS { text += ", ETA \(Format.duration(seconds: eta))" }
         if !task.state.isTerminal, active == 0, counts.queued > 0, let reason = task.pendingReason {

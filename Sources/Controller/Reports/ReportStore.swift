@@ -31,8 +31,7 @@ struct ReportStore: Sendable {
             in try await transaction.query(
                 """
                 SELECT k.id, k.name, k.state, n.id, n.name, k.attempts, k.duration_ms, k.exit_code, k.message,
-                    CASE WHEN k.state = 'passed' AND k.attempts > 1
-                        THEN (SELECT count(*) FROM case_runs h WHERE h.case_id = k.id AND h.handed_back)::int ELSE 0 END
+                    CASE WHEN k.state = 'passed' AND k.attempts > 1 THEN \(unescaped: EndingSQL.handBacks(of: "k.id")) ELSE 0 END
                 FROM cases k LEFT JOIN nodes n ON n.id = k.node_id WHERE k.task_id = \(taskID) ORDER BY k.ordinal
                 """
             ).decode((Int64, String, String, Int64?, String?, Int, Int64?, Int?, String?, Int).self)

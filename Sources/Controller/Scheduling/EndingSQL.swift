@@ -3,6 +3,11 @@
 /// case's are built from these fragments. Each takes the SQL expressions of its values and of the statement's
 /// scheduling-clock instant, `now`.
 enum EndingSQL {
+    /// How many runs of case `caseID` (an SQL expression) their agents handed back as they shut down.
+    static func handBacks(of caseID: String) -> String {
+        "(SELECT count(*) FROM case_runs h WHERE h.case_id = \(caseID) AND h.handed_back)::int"
+    }
+
     /// The columns of case run `r` that its end sets.
     static func runEnded(outcome: String, exitCode: String, durationMs: String, message: String, now: String) -> String {
         "outcome = \(outcome), exit_code = \(exitCode), duration_ms = \(durationMs), message = \(message), ended_at = \(now)"

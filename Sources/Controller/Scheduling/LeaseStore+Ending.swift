@@ -372,7 +372,7 @@ struct OpenRun: Sendable {
         r.id, r.case_id, r.node_id, r.lease_token, r.outcome, r.exit_code, r.message,
         coalesce(k.current_run_id = r.id, false),
         k.task_id, t.submitted_by, k.attempts,
-        (SELECT count(*) FROM case_runs h WHERE h.case_id = k.id AND h.handed_back)::int,
+        \(EndingSQL.handBacks(of: "k.id")),
         t.max_infra_retries, t.state = 'cancelled', r.cancel_requested_at IS NOT NULL, r.next_run_id
         """
 

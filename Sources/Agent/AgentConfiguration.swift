@@ -36,17 +36,19 @@ struct AgentConfiguration: Sendable, Equatable {
         var description: String
     }
 
-    func resolve(_ relative: String) -> URL {
+    /// `relative` resolved against the config file's directory. Saying whether it is a directory spares Foundation
+    /// a look at the disk to find out, which the spool and work directories would cost every case.
+    func resolve(_ relative: String, isDirectory: Bool = false) -> URL {
         relative.hasPrefix("/")
-            ? URL(fileURLWithPath: relative)
-            : path.deletingLastPathComponent().appendingPathComponent(relative).standardizedFileURL
+            ? URL(fileURLWithPath: relative, isDirectory: isDirectory)
+            : path.deletingLastPathComponent().appendingPathComponent(relative, isDirectory: isDirectory).standardizedFileURL
     }
 
     var caURL: URL { resolve(caFile) }
     var credentialURL: URL { resolve(credentialFile) }
-    var dataURL: URL { resolve(dataDir) }
-    var workURL: URL { workDir.map(resolve) ?? dataURL.appendingPathComponent("work") }
-    var spoolURL: URL { dataURL.appendingPathComponent("spool") }
+    var dataURL: URL { resolve(dataDir, isDirectory: true) }
+    var workURL: URL { workDir.map { resolve($0, isDirectory: true) } ?? dataURL.appendingPathComponent("work", isDirectory: true) }
+    var spoolURL: URL { dataURL.appendingPathComponent("spool", isDirectory: true) }
 
     /// The data directory `enroll` writes into a new config file at `configURL`: `/var/lib/testfleet-agent`
     /// for root's `/etc/testfleet`, else `<stem>-data` beside the file.

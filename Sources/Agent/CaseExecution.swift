@@ -52,7 +52,7 @@ struct CaseExecution: Sendable {
         let workPath = config.workURL.path + "/" + lease.leaseId.uuidString.lowercased()
         let workDirectories = DirectoryPool.shared(for: config.workURL.path)
         let work = URL(fileURLWithPath: workPath, isDirectory: true)
-        let resultFile = URL(fileURLWithPath: workPath + "/.testfleet-result.json")
+        let resultFile = URL(fileURLWithPath: workPath + "/.testfleet-result.json", isDirectory: false)
         let values = CommandTemplate.Values(
             caseName: lease.caseName,
             productDirectory: lease.product.path,
@@ -216,9 +216,12 @@ struct CaseExecution: Sendable {
         duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
-    /// Milliseconds with two decimals, for the log.
+    /// Milliseconds with two decimals, for the log (written out by hand: `String(format:)` costs more than the rest
+    /// of the line).
     static func format(_ duration: Duration) -> String {
         let micros = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
-        return String(format: "%.2f ms", Double(micros) / 1000)
+        let hundredths = (micros + 5) / 10
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction) ms"
     }
 }

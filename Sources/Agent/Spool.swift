@@ -21,10 +21,10 @@ struct SpoolEntry: Sendable {
         path = directory.path
     }
 
-    var leaseFile: URL { URL(fileURLWithPath: leasePath) }
-    var outputFile: URL { URL(fileURLWithPath: outputPath) }
-    var resultFile: URL { URL(fileURLWithPath: resultPath) }
-    var groupFile: URL { URL(fileURLWithPath: groupPath) }
+    var leaseFile: URL { URL(fileURLWithPath: leasePath, isDirectory: false) }
+    var outputFile: URL { URL(fileURLWithPath: outputPath, isDirectory: false) }
+    var resultFile: URL { URL(fileURLWithPath: resultPath, isDirectory: false) }
+    var groupFile: URL { URL(fileURLWithPath: groupPath, isDirectory: false) }
 
     private var leasePath: String { path + "/lease.json" }
     private var outputPath: String { path + "/output.log" }
@@ -34,7 +34,7 @@ struct SpoolEntry: Sendable {
     private var groupPath: String { path + "/pgid" }
 
     static func create(in spool: URL, lease: Lease) throws -> SpoolEntry {
-        let entry = SpoolEntry(directory: spool.appendingPathComponent(lease.leaseId.uuidString.lowercased()))
+        let entry = SpoolEntry(directory: spool.appendingPathComponent(lease.leaseId.uuidString.lowercased(), isDirectory: true))
         guard DirectoryPool.shared(for: spool.path).take(as: entry.path, mode: 0o700) || mkdir(entry.path, 0o700) == 0 || errno == EEXIST
         else {
             throw AgentError("cannot create \(entry.path): \(String(cString: strerror(errno)))")
@@ -46,7 +46,7 @@ struct SpoolEntry: Sendable {
     /// Every entry left in the spool.
     static func all(in spool: URL) -> [SpoolEntry] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []
-        return names.filter { !$0.hasPrefix(".") }.sorted().map { SpoolEntry(directory: spool.appendingPathComponent($0)) }
+        return names.filter { !$0.hasPrefix(".") }.sorted().map { SpoolEntry(directory: spool.appendingPathComponent($0, isDirectory: true)) }
     }
 
     func lease() throws -> Lease {

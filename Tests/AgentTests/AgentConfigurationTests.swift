@@ -70,5 +70,11 @@ struct AgentConfigurationTests {
         #expect(config.caURL.path == "/etc/testfleet/agent-ca.crt")
         #expect(config.spoolURL.path == "/var/lib/testfleet-agent/spool")
         #expect(config.workURL.path == "/var/lib/testfleet-agent/work")
+        config.dataDir = "agent-data/"
+        config.workDir = "../scratch"
+        #expect(config.dataURL.path == "/etc/testfleet/agent-data")
+        #expect(config.spoolURL.path == "/etc/testfleet/agent-data/spool")
+        #expect(config.workURL.path == "/etc/scratch")
+        #expect((config.spoolURL.path + "/x", config.workURL.path + "/x") == ("/etc/testfleet/agent-data/spool/x", "/etc/scratch/x"))
     }
 }

@@ -23,6 +23,16 @@ struct CaseOutcomeTests {
         #expect(CaseOutcome.classify(.failedToStart("no sh"), resultFile: .absent, timeout: timeout).status == .error)
     }
 
+    @Test("the case's log line gives milliseconds with two decimals, rounded")
+    func durationsInTheLog() {
+        #expect(CaseExecution.format(.microseconds(1235)) == "1.24 ms")
+        #expect(CaseExecution.format(.microseconds(1234)) == "1.23 ms")
+        #expect(CaseExecution.format(.microseconds(4)) == "0.00 ms")
+        #expect(CaseExecution.format(.microseconds(95)) == "0.10 ms")
+        #expect(CaseExecution.format(.seconds(12) + .microseconds(7)) == "12000.01 ms")
+        #expect(CaseExecution.format(.seconds(3600)) == "3600000.00 ms")
+    }
+
     @Test("the result file wins over the exit code; an unreadable one does not")
     func resultFile() {
         let skipped = Data(#"{"status": "skipped", "message": "no GPU"}"#.utf8)

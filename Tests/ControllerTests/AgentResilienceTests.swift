@@ -129,6 +129,11 @@ struct AgentResilienceTests {
                     let runs = try await controller.admin.request(.GET, "/api/v1/cases/\(longID)").decode(CaseDetail.self).runs
                     #expect(runs.map(\.outcome) == [.error, .error, .passed])
                     #expect(runs.allSatisfy { $0.node.id == nodeID })
+                    // The metrics count the hand-back apart from the real infrastructure failure.
+                    for (status, count) in [("handed_back", 1), ("error", 1), ("passed", 2)] {
+                        let name = #"testfleet_case_results_total{status=""# + status + #""}"#
+                        #expect(try await ReplicaTests.counter(name, of: controller) == count, "\(status)")
+                    }
                 }
             }
         }

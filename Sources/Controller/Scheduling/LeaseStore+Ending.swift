@@ -59,7 +59,7 @@ extension LeaseStore {
                 runID: nextRunID ?? UUID()
             )
             if outcome.ended {
-                database.metrics.results(status: result.status.rawValue).increment()
+                database.metrics.results(of: result).increment()
                 return .dispatched(next: outcome.lease)
             }
         }
@@ -132,7 +132,7 @@ extension LeaseStore {
         }
         switch handedBefore {
         case .none:
-            database.metrics.results(status: result.status.rawValue).increment()
+            database.metrics.results(of: result).increment()
             return .recorded
         case .some(let handed):
             guard nextRunID != nil, let handed else { return .repeated(next: nil) }

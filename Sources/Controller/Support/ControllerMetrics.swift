@@ -1,4 +1,5 @@
 import Prometheus
+import WireProtocol
 
 /// The controller's Prometheus metrics, served at `/metrics`. Names say what they count, with units.
 struct ControllerMetrics: Sendable {
@@ -97,11 +98,12 @@ struct ControllerMetrics: Sendable {
         )
     }
 
-    /// Results reported by agents per status.
-    func results(status: String) -> Counter {
+    /// Results reported by agents per status; a case an agent handed back as it stopped counts as `handed_back`,
+    /// not as the `error` it is posted with: it did not fail.
+    func results(of result: CaseResult) -> Counter {
         registry.makeCounter(
             descriptor: .init(metricName: "testfleet_case_results", unitName: "total", helpText: "Case results accepted"),
-            labels: [("status", status)]
+            labels: [("status", result.handedBack == true ? "handed_back" : result.status.rawValue)]
         )
     }
 }

@@ -19,6 +19,20 @@ struct CPUTime: Sendable {
         return ((user + system) * 1000 / ticksPerSecond, system * 1000 / ticksPerSecond, (childUser + childSystem) * 1000 / ticksPerSecond)
     }
 
+    /// How many times a process's threads have given up a core so far, waiting or made to (`voluntary_ctxt_switches`
+    /// and `nonvoluntary_ctxt_switches` of each `/proc/<pid>/task/*/status`); threads that have ended are not counted.
+    static func switches(_ pid: Int32) -> Double? {
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return nil }
+        var total = 0.0
+        for thread in threads {
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/status", encoding: .utf8) else { continue }
+            for line in status.split(separator: "\n") where line.contains("ctxt_switches:") {
+                total += Double(line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
+            }
+        }
+        return total
+    }
+
     /// Busy time of all cores together since boot (everything but idle and I/O wait).
     static func machineBusy() -> Double? {
         guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),

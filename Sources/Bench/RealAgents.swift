@@ -108,6 +108,10 @@ extension BenchCommand {
                         "rest": (spent.machine - spent.agents - spent.shells - spent.controller - spent.bench) / Double(cases),
                         "machine": spent.machine / Double(cases),
                     ],
+                    // How often their threads handed the cores over, per case: each is a wake-up of one thread by another.
+                    "switches_per_case": [
+                        "agents": spent.agentSwitches / Double(cases), "controller": spent.controllerSwitches / Double(cases),
+                    ],
                 ])
             }
         }
@@ -115,6 +119,8 @@ extension BenchCommand {
         /// CPU time so far, in milliseconds.
         struct Spent {
             var agents = 0.0, agentsSystem = 0.0, shells = 0.0, controller = 0.0, bench = 0.0, machine = 0.0
+            /// Thread switches, not time.
+            var agentSwitches = 0.0, controllerSwitches = 0.0
 
             static func - (lhs: Spent, rhs: Spent) -> Spent {
                 Spent(
@@ -123,7 +129,9 @@ extension BenchCommand {
                     shells: lhs.shells - rhs.shells,
                     controller: lhs.controller - rhs.controller,
                     bench: lhs.bench - rhs.bench,
-                    machine: lhs.machine - rhs.machine
+                    machine: lhs.machine - rhs.machine,
+                    agentSwitches: lhs.agentSwitches - rhs.agentSwitches,
+                    controllerSwitches: lhs.controllerSwitches - rhs.controllerSwitches
                 )
             }
         }
@@ -135,8 +143,10 @@ extension BenchCommand {
                 spent.agents += time.own
                 spent.agentsSystem += time.system
                 spent.shells += time.children
+                spent.agentSwitches += CPUTime.switches(agent.processIdentifier) ?? 0
             }
             spent.controller = controllerPid.flatMap { CPUTime.process($0)?.own } ?? 0
+            spent.controllerSwitches = controllerPid.flatMap { CPUTime.switches($0) } ?? 0
             spent.bench = CPUTime.process(getpid())?.own ?? 0
             return spent
         }

@@ -44,13 +44,18 @@ struct AgentResilienceTests {
     @Test("a result is spooled while the controller is away and delivered when it is back")
     func spool() async throws {
         try await withController { first in
-            let fixture = try await Fixture.make(first, script: "echo before; sleep 3; echo after")
+            // The case ends only once the test opens the gate, after the controller has stopped: a controller
+            // that takes a while to stop still answers requests on open connections, and would take the result.
+            let gate = FileManager.default.temporaryDirectory.appendingPathComponent("tf-gate-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: gate) }
+            let fixture = try await Fixture.make(first, script: "echo before; while [ ! -e '\(gate.path)' ]; do sleep 0.1; done; echo after")
             try await withAgent(first, name: "patient", products: [fixture.inventory]) { agent in
                 let task = try await first.submit(fixture.submission(["survives-outage"]))
                 let caseID = try await first.cases(task.id)[0].id
                 _ = try await first.waitForCase(caseID) { $0.case.state == .running }
                 let port = first.port
                 await first.stop()
+                _ = FileManager.default.createFile(atPath: gate.path, contents: nil)
                 // The case ends while nobody listens; the agent keeps its log and result on disk.
                 let spool = agent.directory.appendingPathComponent("agent-data/spool")
                 try await waitUntil("the result is spooled", timeout: 30, every: .milliseconds(100)) {

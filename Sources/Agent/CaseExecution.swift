@@ -49,8 +49,9 @@ struct CaseExecution: Sendable {
         }
         let shutdownObserver = shutdownExpired.observe { _ in stop.fire(.shutdown) }
         defer { shutdownExpired.removeObserver(shutdownObserver) }
-        let workPath = config.workURL.path + "/" + lease.leaseId.uuidString.lowercased()
-        let workDirectories = DirectoryPool.shared(for: config.workURL.path)
+        let workRoot = config.workURL.path
+        let workPath = workRoot + "/" + lease.leaseId.uuidString.lowercased()
+        let workDirectories = DirectoryPool.shared(for: workRoot)
         let work = URL(fileURLWithPath: workPath, isDirectory: true)
         let resultFile = URL(fileURLWithPath: workPath + "/.testfleet-result.json", isDirectory: false)
         let values = CommandTemplate.Values(

@@ -15,6 +15,13 @@ extension LeaseStore {
         case repeated(next: Lease?)
     }
 
+    /// What a result's transaction found: the run ended now (`handedBack` when its case went back to the queue as
+    /// handed back), or it had ended with the same result, and `next` was the lease handed out with it, if any.
+    private enum Ending {
+        case ended(handedBack: Bool)
+        case alreadyEnded(next: UUID?)
+    }
+
     /// The lease asked for with a result: its run id, recorded on the ended run, and whether the statement that
     /// records the result may lease it (not when the node's environment work must go first).
     struct NextLease: Sendable {
@@ -59,7 +66,7 @@ extension LeaseStore {
                 runID: nextRunID ?? UUID()
             )
             if outcome.ended {
-                database.metrics.results(of: result).increment()
+                database.metrics.results(status: result.status.rawValue).increment()
                 return .dispatched(next: outcome.lease)
             }
         }
@@ -72,7 +79,7 @@ extension LeaseStore {
                 bytes: ByteBuffer(bytes: tail.data)
             )
         }
-        let handedBefore: UUID?? = try await database.transaction { transaction in
+        let ending: Ending = try await database.transaction { transaction in
             try await lockNode(nodeID, transaction: transaction)
             guard let run = try await OpenRun.load(runID: runID, transaction: transaction) else {
                 throw StoreError.notFound("no lease \(runID)")
@@ -89,7 +96,7 @@ extension LeaseStore {
             }
             if let outcome = run.outcome {
                 if outcome == result.status.rawValue && run.exitCode == result.exitCode && run.message == message {
-                    return .some(run.nextRunID)
+                    return .alreadyEnded(next: run.nextRunID)
                 }
                 throw LeaseCheck.refusal(
                     runID: runID,
@@ -128,13 +135,13 @@ extension LeaseStore {
                 ),
                 transaction: transaction
             )
-            return .none
+            return .ended(handedBack: decision == .handBack)
         }
-        switch handedBefore {
-        case .none:
-            database.metrics.results(of: result).increment()
+        switch ending {
+        case .ended(let handedBack):
+            database.metrics.results(status: handedBack ? "handed_back" : result.status.rawValue).increment()
             return .recorded
-        case .some(let handed):
+        case .alreadyEnded(let handed):
             guard nextRunID != nil, let handed else { return .repeated(next: nil) }
             return .repeated(next: try await unclaimedLease(runID: handed, nodeID: nodeID))
         }

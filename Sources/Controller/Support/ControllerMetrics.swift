@@ -1,5 +1,4 @@
 import Prometheus
-import WireProtocol
 
 /// The controller's Prometheus metrics, served at `/metrics`. Names say what they count, with units.
 struct ControllerMetrics: Sendable {
@@ -98,12 +97,12 @@ struct ControllerMetrics: Sendable {
         )
     }
 
-    /// Results reported by agents per status; a case an agent handed back as it stopped counts as `handed_back`,
-    /// not as the `error` it is posted with: it did not fail.
-    func results(of result: CaseResult) -> Counter {
+    /// Results reported by agents per status; a case queued again because its agent handed it back as it stopped
+    /// counts as `handed_back`, not as the `error` it is posted with: it did not fail.
+    func results(status: String) -> Counter {
         registry.makeCounter(
             descriptor: .init(metricName: "testfleet_case_results", unitName: "total", helpText: "Case results accepted"),
-            labels: [("status", result.handedBack == true ? "handed_back" : result.status.rawValue)]
+            labels: [("status", status)]
         )
     }
 }

@@ -69,6 +69,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Spawning",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ConfigFile",
             swiftSettings: swiftSettings
         ),
@@ -101,6 +105,7 @@ let package = Package(
                 "WireProtocol",
                 "ConfigFile",
                 "AsyncSupport",
+                "Spawning",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -135,6 +140,7 @@ let package = Package(
                 "AsyncSupport",
                 "ControllerClient",
                 "JUnitXML",
+                "Spawning",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,4 +1,5 @@
 import Foundation
+import Spawning
 import Synchronization
 
 /// Agent processes the demo starts on this machine: started with their output in a log file, stopped with
@@ -27,25 +28,12 @@ final class AgentProcesses: Sendable {
 
     /// Starts a process with its output appended to `log`, in its own process group; returns its pid.
     func startReturningPID(executable: String, arguments: [String], log: URL) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        InheritedDescriptors.keepOut(of: &actions)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Its own process group: a Ctrl-C in the terminal reaches the demo, which stops the agents in order.
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        guard result == 0 else {
-            throw DemoError("cannot start \(executable): \(String(cString: strerror(result)))")
+        let pid: pid_t
+        do {
+            // Its own process group: a Ctrl-C in the terminal reaches the demo, which stops the agents in order.
+            pid = try Spawn.start(executable, arguments, output: .appending(log.path), group: .own)
+        } catch {
+            throw DemoError("\(error)")
         }
         pids.withLock { $0.append(pid) }
         return pid

@@ -1,9 +1,9 @@
 import Foundation
 
-/// Keeps the controller's open files and sockets out of the processes it starts (PostgreSQL, the demo's
-/// agents): a child holding the listening socket would keep the port busy after the controller is gone, and one
-/// holding a file open for writing (Foundation opens the files it writes without close-on-exec) makes running that
-/// file fail with "Text file busy" for as long as the child lives.
+/// Keeps a process's open files and sockets out of the processes it starts (the controller's PostgreSQL and demo
+/// agents, an agent's cases): a child holding the controller's listening socket would keep the port busy after the
+/// controller is gone, and one holding a file open for writing (Foundation opens the files it writes without
+/// close-on-exec) makes running that file fail with "Text file busy" for as long as the child lives.
 enum InheritedDescriptors {
     private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
 

@@ -149,10 +149,8 @@ struct CaseProcessTests {
         // Not the 60 s of its children's sleep: about 1.5 s on a quiet machine, more beside every other test.
         #expect(ContinuousClock.now - started < .seconds(30))
         let child = pid_t(try String(contentsOf: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
-        // Killed with its group as the case ended; the kernel may take a moment to finish it.
-        let deadline = ContinuousClock.now + .seconds(5)
-        while Self.isRunning(child) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(!Self.isRunning(child))
+        // Killed with its group as the case ended.
+        #expect(await Self.ends(child))
     }
 
     @Test("a stop request ends the case with its reason")
@@ -170,6 +168,27 @@ struct CaseProcessTests {
         #expect(try String(contentsOf: output, encoding: .utf8) == "early\nlate\n")
     }
 
+    @Test("a shell that ends while a background child holds its output: the child is killed after the output's grace")
+    func heldOutput() async throws {
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("tf-held-\(UUID().uuidString)")
+        let (process, output) = try process("sleep 60 & echo $! > \(marker.path); echo started")
+        let started = ContinuousClock.now
+        #expect(await process.run(stop: OneShot()) == .exited(0))
+        // Not the 60 s of the child's sleep: the 500 ms grace, more beside every other test.
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(try String(contentsOf: output, encoding: .utf8) == "started\n")
+        let child = pid_t(try String(contentsOf: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
+        #expect(await Self.ends(child))
+    }
+
+    @Test("a signal the agent ignores is at its default in the case, and the case says which signal ended it")
+    func defaultSignals() async throws {
+        // The agent's HTTP client ignores SIGPIPE; a case must not inherit that, or a pipeline's writer never ends.
+        signal(SIGPIPE, SIG_IGN)
+        let (process, _) = try process("kill -PIPE $$; echo survived")
+        #expect(await process.run(stop: OneShot()) == .signaled(SIGPIPE))
+    }
+
     @Test("a work directory that does not exist is a start failure")
     func failedStart() async throws {
         var (process, _) = try process("true")
@@ -178,6 +197,13 @@ struct CaseProcessTests {
         } else {
             Issue.record("expected a start failure")
         }
+    }
+
+    /// Whether `pid` is gone within 5 s: the kernel may take a moment to finish a killed process.
+    static func ends(_ pid: pid_t) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while isRunning(pid) && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        return !isRunning(pid)
     }
 
     static func isRunning(_ pid: pid_t) -> Bool {

@@ -1,12 +1,6 @@
 import AsyncSupport
 import Foundation
-import Subprocess
-
-#if canImport(System)
-import System
-#else
-import SystemPackage
-#endif
+import Spawning
 
 /// Runs one case's command: `/bin/sh -c` in its own session (so its whole process tree is one group), output
 /// of stdout and stderr together into a file, with a timeout, cancellation, and TERM-then-KILL to the group.
@@ -37,10 +31,7 @@ struct CaseProcess: Sendable {
     }
 
     /// The agent's own environment, which every case inherits: read once, since the agent never changes it.
-    private static let inherited: [Environment.Key: String] = Dictionary(
-        ProcessInfo.processInfo.environment.compactMap { key, value in Environment.Key(rawValue: key).map { ($0, value) } },
-        uniquingKeysWith: { first, _ in first }
-    )
+    private static let inherited = ProcessInfo.processInfo.environment
 
     /// Runs to the end; `stop` fired meanwhile kills the case.
     func run(stop: OneShot<Stop>, onStart: @Sendable (pid_t) -> Void = { _ in }) async -> Outcome {
@@ -50,94 +41,75 @@ struct CaseProcess: Sendable {
         // Other slots spawn cases too: neither end may leak into their processes.
         _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
         _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
-        let drain: PipeDrain
+        let output = open(outputFile.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard output >= 0 else {
+            let reason = String(cString: strerror(errno))
+            close(readEnd)
+            close(writeEnd)
+            return .failedToStart("cannot open \(outputFile.path): \(reason)")
+        }
+        var variables = Self.inherited
+        variables.merge(environment) { _, given in given }
+        let group: pid_t
         do {
-            drain = try PipeDrain(readFD: readEnd, appendingTo: outputFile, bell: outputBell)
+            group = try Spawn.start(
+                "/bin/sh",
+                ["-c", command],
+                environment: variables.map { "\($0.key)=\($0.value)" },
+                workingDirectory: workDirectory.path,
+                output: .descriptor(writeEnd),
+                group: .session
+            )
         } catch {
             close(readEnd)
             close(writeEnd)
+            close(output)
             return .failedToStart("\(error)")
         }
-        var options = PlatformOptions()
-        options.createSession = true
-        let pid = OneShot<pid_t>()
-        let writer = FileDescriptor(rawValue: writeEnd)
-        var variables = Self.inherited
-        for (key, value) in self.environment { variables[Environment.Key(rawValue: key)!] = value }
-        let environment = Environment.custom(variables)
+        close(writeEnd)
+        onStart(group)
+        let watch = ProcessWatch(
+            process: group,
+            readFD: readEnd,
+            output: output,
+            deadline: .now + timeout,
+            bell: outputBell
+        )
         enum Event: Sendable {
-            case ended(Outcome)
-            case deadline
+            case ended(Termination)
+            case timeUp
             case stop(Stop)
         }
         // Whichever comes first: the shell ends, the timeout passes, or someone stops the case.
         let event = OneShot<Event>()
-        let execution = Task<Outcome, Never> {
-            let outcome = await spawn(environment: environment, options: options, writer: writer, pid: pid)
-            event.fire(.ended(outcome))
-            return outcome
-        }
-        let group = await pid.wait()
-        if group > 0 { onStart(group) }
-        let deadline = ContinuousClock.now + timeout
-        let timer = Task {
-            if (try? await Task.sleep(until: deadline, clock: .continuous)) != nil { event.fire(.deadline) }
-        }
-        let stopObserver = stop.observe { event.fire(.stop($0)) }
+        let observers = (
+            watch.ended.observe { event.fire(.ended($0)) },
+            watch.timeUp.observe { event.fire(.timeUp) },
+            stop.observe { event.fire(.stop($0)) }
+        )
         let first = await event.wait()
-        timer.cancel()
-        stop.removeObserver(stopObserver)
-        var outcome: Outcome
+        watch.ended.removeObserver(observers.0)
+        watch.timeUp.removeObserver(observers.1)
+        stop.removeObserver(observers.2)
+        let outcome: Outcome
         switch first {
-        case .ended(let ended):
-            outcome = ended
-        case .deadline, .stop:
-            if group > 0 { await terminate(group: group, until: execution) }
-            _ = await execution.value
+        case .ended(.exited(let code)):
+            outcome = .exited(code)
+        case .ended(.signaled(let signal)):
+            outcome = .signaled(signal)
+        case .timeUp, .stop:
+            // TERM to the group, then KILL after the grace unless the shell ended first.
+            kill(-group, SIGTERM)
+            if !(await finishes({ _ = await watch.ended.wait() }, within: killGrace)) {
+                kill(-group, SIGKILL)
+            }
+            _ = await watch.ended.wait()
             if case .stop(let reason) = first { outcome = .stopped(reason) } else { outcome = .timedOut }
         }
         // The shell is gone; give its children a moment to finish writing, then end the whole group.
-        if group > 0 {
-            let drained = drain.isFinished ? true : await finishes(drain.finished, within: outputGrace)
-            kill(-group, SIGKILL)
-            if !drained { _ = await finishes(drain.finished, within: .seconds(2)) }
-        } else {
-            _ = await finishes(drain.finished, within: .seconds(2))
-        }
-        if case .failedToStart = outcome {} else if group <= 0 { outcome = .failedToStart("the process did not start") }
+        let drained = watch.isDrained ? true : await finishes(watch.drained, within: outputGrace)
+        kill(-group, SIGKILL)
+        if !drained { _ = await finishes(watch.drained, within: .seconds(2)) }
         return outcome
-    }
-
-    /// Starts the shell and waits for its end; `pid` fires with its process id, or 0 when it did not start.
-    private func spawn(environment: Environment, options: PlatformOptions, writer: FileDescriptor, pid: OneShot<pid_t>) async -> Outcome {
-        do {
-            let result = try await Subprocess.run(
-                .path("/bin/sh"),
-                arguments: ["-c", command],
-                environment: environment,
-                workingDirectory: FilePath(workDirectory.path),
-                platformOptions: options,
-                input: .none,
-                output: .fileDescriptor(writer, closeAfterSpawningProcess: true),
-                error: .fileDescriptor(writer, closeAfterSpawningProcess: false)
-            ) { execution in
-                pid.fire(execution.processIdentifier.value)
-            }
-            switch result.terminationStatus {
-            case .exited(let code): return .exited(code)
-            case .signaled(let signal): return .signaled(signal)
-            }
-        } catch {
-            pid.fire(0)
-            return .failedToStart("cannot start /bin/sh: \(error)")
-        }
-    }
-
-    /// TERM to the group, then KILL after the grace unless the shell ended first.
-    private func terminate(group: pid_t, until execution: Task<Outcome, Never>) async {
-        kill(-group, SIGTERM)
-        if !(await finishes({ _ = await execution.value }, within: killGrace)) {
-            kill(-group, SIGKILL)
-        }
     }
 }

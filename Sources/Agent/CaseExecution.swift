@@ -41,11 +41,16 @@ struct CaseExecution: Sendable {
         let stop = OneShot<CaseProcess.Stop>()
         let leaseLost = OneShot<String>()
         let finished = OneShot<Void>()
-        // The lease is fresh: the first heartbeat comes only if the case is still running a moment later.
-        let heartbeats = Task { await heartbeat(stop: stop, lost: leaseLost, until: finished, logger: logger) }
+        // The lease is fresh: heartbeats start only if the case still runs a moment later, when the process's
+        // watch reminds us (soon enough to show the case as running; later than most short cases take).
+        let heartbeats = OneShot<Task<Void, Never>>()
+        let startHeartbeats = CaseProcess.Reminder(after: min(.seconds(max(1, lease.heartbeatIntervalS)), .seconds(1))) {
+            [self, logger] in
+            heartbeats.fire(Task { await heartbeat(stop: stop, lost: leaseLost, until: finished, logger: logger) })
+        }
         defer {
             finished.fire(())
-            heartbeats.cancel()
+            heartbeats.value?.cancel()
         }
         let shutdownObserver = shutdownExpired.observe { _ in stop.fire(.shutdown) }
         defer { shutdownExpired.removeObserver(shutdownObserver) }
@@ -85,7 +90,8 @@ struct CaseExecution: Sendable {
                 outputFile: entry.outputFile,
                 timeout: timeout,
                 killGrace: .seconds(config.killGraceSeconds),
-                outputBell: shipper.bell
+                outputBell: shipper.bell,
+                reminder: startHeartbeats
             )
             let processDone = OneShot<Void>()
             let shipping = Task { await shipper.run(keep: Self.tailBytes) { processDone.value != nil } }
@@ -179,8 +185,7 @@ struct CaseExecution: Sendable {
         }
     }
 
-    /// Renews the lease until `finished`: a moment after the start, then every interval. Cancellation or loss stops
-    /// the case.
+    /// Renews the lease until `finished`: at once, then every interval. Cancellation or loss stops the case.
     private func heartbeat(
         stop: OneShot<CaseProcess.Stop>,
         lost: OneShot<String>,
@@ -188,8 +193,7 @@ struct CaseExecution: Sendable {
         logger: Logger
     ) async {
         let interval = Duration.seconds(max(1, lease.heartbeatIntervalS))
-        // Soon enough to show the case as running; later than most short cases take.
-        var next = ContinuousClock.now + min(interval, .seconds(1))
+        var next = ContinuousClock.now
         var backoff = Backoff()
         while finished.value == nil {
             // The end of the case cancels this task, which ends the sleep.

@@ -1,5 +1,6 @@
 import AsyncSupport
 import Foundation
+import Synchronization
 import Testing
 import WireProtocol
 
@@ -187,6 +188,26 @@ struct CaseProcessTests {
         signal(SIGPIPE, SIG_IGN)
         let (process, _) = try process("kill -PIPE $$; echo survived")
         #expect(await process.run(stop: OneShot()) == .signaled(SIGPIPE))
+    }
+
+    @Test("a reminder comes once while the shell still runs, and never for a shell that ended before it was due")
+    func reminder() async throws {
+        final class Calls: Sendable {
+            let times = Mutex<[ContinuousClock.Instant]>([])
+        }
+        let calls = Calls()
+        let remind = CaseProcess.Reminder(after: .milliseconds(300)) { calls.times.withLock { $0.append(.now) } }
+        var (quick, _) = try process("true")
+        quick.reminder = remind
+        #expect(await quick.run(stop: OneShot()) == .exited(0))
+        // The second case runs well past the first one's reminder time: only its own reminder comes.
+        var (slow, _) = try process("sleep 1")
+        slow.reminder = remind
+        let started = ContinuousClock.now
+        #expect(await slow.run(stop: OneShot()) == .exited(0))
+        let times = calls.times.withLock { $0 }
+        #expect(times.count == 1)
+        #expect(times.allSatisfy { $0 - started >= .milliseconds(300) })
     }
 
     @Test("a work directory that does not exist is a start failure")

@@ -15,6 +15,13 @@ struct CaseProcess: Sendable {
     var outputGrace: Duration = .seconds(2)
     /// Rung whenever output reaches the file.
     var outputBell: Doorbell?
+    /// Called once, on the thread that watches the case, if the shell still runs this long after its start.
+    var reminder: Reminder?
+
+    struct Reminder: Sendable {
+        var after: Duration
+        var action: @Sendable () -> Void
+    }
 
     enum Stop: Sendable, Equatable {
         case cancelled
@@ -68,11 +75,13 @@ struct CaseProcess: Sendable {
         }
         close(writeEnd)
         onStart(group)
+        let started = ContinuousClock.now
         let watch = ProcessWatch(
             process: group,
             readFD: readEnd,
             output: output,
-            deadline: .now + timeout,
+            deadline: started + timeout,
+            reminder: reminder.map { (started + $0.after, $0.action) },
             bell: outputBell
         )
         enum Event: Sendable {

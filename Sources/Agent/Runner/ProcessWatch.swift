@@ -3,8 +3,9 @@ import Foundation
 import Spawning
 
 /// Watches a started case on one thread of ``ReaderThreads``: appends what its output pipe carries to a file (from
-/// every process holding the pipe, not only the first), reaps the shell when it ends, and says when the case's time
-/// is up. One `poll` waits for all three, so the end of a short case wakes one thread once.
+/// every process holding the pipe, not only the first), reaps the shell when it ends, says when the case's time is
+/// up, and reminds its caller when it still runs after a while. One `poll` waits for all of them, so the end of a
+/// short case wakes one thread once, and no timer is set for it elsewhere.
 final class ProcessWatch: Sendable {
     /// Fires with how the shell ended, once it is reaped.
     let ended = OneShot<Termination>()
@@ -15,12 +16,21 @@ final class ProcessWatch: Sendable {
     /// Starts watching. Takes over `readFD` and `output` and closes them when every writer closed the pipe.
     ///
     /// - Parameters:
+    ///   - reminder: called once at that instant if the shell still runs.
     ///   - bell: rung after every write to the file, and at the end.
-    init(process: pid_t, readFD: Int32, output: Int32, deadline: ContinuousClock.Instant, bell: Doorbell? = nil) {
+    init(
+        process: pid_t,
+        readFD: Int32,
+        output: Int32,
+        deadline: ContinuousClock.Instant,
+        reminder: (at: ContinuousClock.Instant, action: @Sendable () -> Void)? = nil,
+        bell: Doorbell? = nil
+    ) {
         let processFD = ProcessDescriptor.open(process)
         ReaderThreads.shared.run { [ended, timeUp, eof] buffer in
             var pipeOpen = true
             var reaped = false
+            var reminder = reminder
             while pipeOpen || !reaped {
                 var descriptors = [pollfd]()
                 if pipeOpen { descriptors.append(pollfd(fd: readFD, events: Int16(POLLIN), revents: 0)) }
@@ -28,6 +38,7 @@ final class ProcessWatch: Sendable {
                 var timeout: Int32 = -1
                 if !reaped {
                     if timeUp.value == nil { timeout = Self.milliseconds(until: deadline) }
+                    if let reminder { timeout = min(timeout < 0 ? .max : timeout, Self.milliseconds(until: reminder.at)) }
                     // Without a process descriptor, the end is looked for now and then.
                     if processFD == nil { timeout = timeout < 0 ? 20 : min(timeout, 20) }
                 }
@@ -51,6 +62,10 @@ final class ProcessWatch: Sendable {
                 }
                 if !pipeOpen && eof.value == nil { Self.finish(readFD: readFD, output: output, eof: eof, bell: bell) }
                 if !reaped && timeUp.value == nil && ContinuousClock.now >= deadline { timeUp.fire(()) }
+                if !reaped, let due = reminder, ContinuousClock.now >= due.at {
+                    reminder = nil
+                    due.action()
+                }
             }
             if eof.value == nil { Self.finish(readFD: readFD, output: output, eof: eof, bell: bell) }
             if let processFD { close(processFD) }

@@ -112,15 +112,17 @@ struct Bench: Sendable {
 }
 
 extension AgentClient {
-    /// Posts a passed result that asks for the next case, as agents do; returns that case.
-    func finish(_ lease: Lease, durationMs: Int64 = 1, wait: Double) async throws -> Lease? {
+    /// Posts a passed result that asks for the next case, as agents do, waiting up to `wait` seconds for it;
+    /// returns that case. With `wait` nil it asks for none: what a phase's agents do last, so that no lease of
+    /// theirs is left to expire while a later phase measures.
+    func finish(_ lease: Lease, durationMs: Int64 = 1, wait: Double?) async throws -> Lease? {
         let result = CaseResult(
             token: lease.token,
             status: .passed,
             exitCode: 0,
             durationMs: durationMs,
             message: nil,
-            next: NextRequest(waitS: wait)
+            next: wait.map { NextRequest(waitS: $0) }
         )
         switch try await self.result(lease, result) {
         case .run(let next): return next

@@ -46,6 +46,7 @@ extension BenchCommand {
                                 next = try await node.finish(lease, wait: 5)
                                 if ContinuousClock.now > warmup && ContinuousClock.now < deadline { done.add(1) }
                             }
+                            if let lease = next { _ = try await node.finish(lease, wait: nil) }
                         }
                     }
                     try await group.waitForAll()
@@ -203,8 +204,9 @@ extension BenchCommand {
                                     stop.set()
                                 }
                                 try await Task.sleep(for: .milliseconds(caseMs))
-                                next = try await node.finish(lease, durationMs: Int64(caseMs), wait: stop.isSet ? 0 : 2)
+                                next = try await node.finish(lease, durationMs: Int64(caseMs), wait: stop.isSet ? nil : 2)
                             }
+                            if let lease = next { _ = try await node.finish(lease, durationMs: Int64(caseMs), wait: nil) }
                         }
                     }
                     group.addTask {

@@ -131,10 +131,16 @@ struct CaseExecution: Sendable {
         {
             result.log = LogTail(offset: offset, data: data)
         }
+        let posted = ContinuousClock.now
         let assignment = await deliver(result, entry: entry, next: next, logger: logger)
-        let total = ContinuousClock.now - started
+        let ended = ContinuousClock.now
+        // The result's time is the controller's: from posting it until the answer, which carries the next case
+        // when one was asked for (and so includes any wait for one).
         logger.info(
-            "case \(lease.caseName) \(verdict.status.rawValue) in \(Self.format(total)) (process \(Self.format(processTime)))"
+            """
+            case \(lease.caseName) \(verdict.status.rawValue) in \(Self.format(ended - started)) \
+            (process \(Self.format(processTime)), result \(Self.format(ended - posted)))
+            """
         )
         return assignment
     }

@@ -82,19 +82,28 @@ extension BenchCommand {
                 }
                 let seconds = finished.timeIntervalSince(task.createdAt)
                 let spent = cpu(agents: processes) - before
-                // Per case, from each agent's log: its time from lease to the answer to its result, and its process's.
+                // Per case, from each agent's log: its time from lease to the answer to its result, its process's,
+                // and the result's (from posting it to the answer); what is left is the agent's own.
                 var overhead: [Double] = []
                 var process: [Double] = []
+                var result: [Double] = []
+                var own: [Double] = []
                 for log in logs {
                     for line in (try String(contentsOf: log, encoding: .utf8)).split(separator: "\n") {
                         guard let timing = Self.timing(line) else { continue }
                         overhead.append(timing.total - timing.process)
                         process.append(timing.process)
+                        if let posted = timing.result {
+                            result.append(posted)
+                            own.append(timing.total - timing.process - posted)
+                        }
                     }
                 }
                 overhead.sort()
                 process.sort()
-                try emit([
+                result.sort()
+                own.sort()
+                var figures: [String: Any] = [
                     "per_s": Double(cases) / seconds, "seconds": seconds, "cases": cases, "agents": agents, "slots": slots,
                     "overhead_ms_p50": percentile(overhead, 0.5), "overhead_ms_p90": percentile(overhead, 0.9),
                     "process_ms_p50": percentile(process, 0.5), "timed_cases": overhead.count,
@@ -112,7 +121,13 @@ extension BenchCommand {
                     "switches_per_case": [
                         "agents": spent.agentSwitches / Double(cases), "controller": spent.controllerSwitches / Double(cases),
                     ],
-                ])
+                ]
+                // Agents that do not log the result's time leave these out.
+                if !result.isEmpty {
+                    figures["result_ms_p50"] = percentile(result, 0.5)
+                    figures["agent_ms_p50"] = percentile(own, 0.5)
+                }
+                try emit(figures)
             }
         }
 
@@ -151,14 +166,18 @@ extension BenchCommand {
             return spent
         }
 
-        /// `case NAME STATUS in X ms (process Y ms)` from an agent's log.
-        static func timing(_ line: Substring) -> (total: Double, process: Double)? {
+        /// `case NAME STATUS in X ms (process Y ms, result Z ms)` from an agent's log; older agents leave the result
+        /// out.
+        static func timing(_ line: Substring) -> (total: Double, process: Double, result: Double?)? {
             guard let inRange = line.range(of: " in ", options: .backwards),
                 let processRange = line.range(of: " ms (process ", range: inRange.upperBound..<line.endIndex),
                 let total = Double(line[inRange.upperBound..<processRange.lowerBound]),
                 let process = Double(line[processRange.upperBound...].prefix { $0 != " " })
             else { return nil }
-            return (total, process)
+            let result = line.range(of: " ms, result ", range: processRange.upperBound..<line.endIndex).flatMap {
+                Double(line[$0.upperBound...].prefix { $0 != " " })
+            }
+            return (total, process, result)
         }
 
         /// Processes per second this machine starts the same commands at, `parallel` at a time, without Testfleet:

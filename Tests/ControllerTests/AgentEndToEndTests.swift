@@ -79,6 +79,10 @@ struct AgentEndToEndTests {
                 #expect(ended.state == .completed)
                 let cases = Dictionary(uniqueKeysWithValues: try await controller.cases(task.id).map { ($0.name, $0) })
                 #expect(cases["pass"]?.state == .passed && cases["pass"]?.exitCode == 0)
+                // The agent's line for a case says where its time went: the process, and the result's round trip.
+                try await waitUntil("the agent's line for case pass", timeout: 10, every: .milliseconds(20)) {
+                    agent.log.contains(/case pass passed in [0-9.]+ ms \(process [0-9.]+ ms, result [0-9.]+ ms\)/)
+                }
                 #expect(cases["fail"]?.state == .failed && cases["fail"]?.exitCode == 3)
                 #expect(cases["result-skip"]?.state == .skipped && cases["result-skip"]?.message == "not here")
                 #expect(cases["result-fail"]?.state == .failed && cases["result-fail"]?.message == "checked by the tool")

@@ -134,8 +134,8 @@ struct CaseExecution: Sendable {
         let posted = ContinuousClock.now
         let assignment = await deliver(result, entry: entry, next: next, logger: logger)
         let ended = ContinuousClock.now
-        // The result's time is the controller's: from posting it until the answer, which carries the next case
-        // when one was asked for (and so includes any wait for one).
+        // The result's time runs from posting it until its answer is read and its spool entry forgotten: mostly the
+        // controller's, and with the next case asked for, any wait for one.
         logger.info(
             """
             case \(lease.caseName) \(verdict.status.rawValue) in \(Self.format(ended - started)) \

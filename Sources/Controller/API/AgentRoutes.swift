@@ -101,8 +101,15 @@ struct AgentRoutes {
                 return Self.emptyJSON
             }
             let wait = waitSeconds(next.waitS)
-            let granted = try await untilHangup(context) {
-                try await services.dispatcher.finish(runID: runID, node: node.id, result: result, wait: wait)
+            // Only a wait runs in a task of its own that the agent hanging up cancels: the common answer, leased by
+            // the statement that records the result, is checked for delivery like any other.
+            let granted: Assignment?
+            switch try await services.dispatcher.record(runID: runID, node: node.id, result: result) {
+            case .assignment(let assignment): granted = assignment
+            case .wait(let nextRunID):
+                granted = try await untilHangup(context) {
+                    try await services.dispatcher.awaitAfterResult(node: node.id, wait: wait, runID: nextRunID)
+                }
             }
             if let granted { try await checkDelivery(granted, context) }
             return try context.responseEncoder.encode(ResultAnswer(next: granted), from: request, context: context)

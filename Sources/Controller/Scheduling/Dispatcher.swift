@@ -77,12 +77,19 @@ struct Dispatcher: Sendable {
         activity.slotFreed(node)
     }
 
-    /// Records a result and answers with the node's next assignment, waiting up to `wait` seconds for one. On the
-    /// common path the next case is leased by the statement that records the result. A result posted again after
-    /// its answer was lost gets the same lease again while the node has not claimed it. A wait the controller's
-    /// shutdown ends is answered with no assignment: the result is recorded, and the node's next long poll finds
-    /// out that the controller is gone, instead of the node posting a recorded result again and again.
-    func finish(runID: UUID, node: Int64, result: CaseResult, wait: Double) async throws -> Assignment? {
+    /// What recording a result that asks for the node's next assignment leaves to do.
+    enum AfterResult: Sendable {
+        /// The answer is this assignment.
+        case assignment(Assignment)
+        /// The answer waits for one (``awaitAfterResult(node:wait:runID:)``); a case leased then gets `runID`.
+        case wait(runID: UUID)
+    }
+
+    /// Records a result that asks for the node's next assignment. On the common path the statement that records it
+    /// leases the next case too, and that is the answer. A result posted again after its answer was lost gets the
+    /// same lease again while the node has not claimed it. Otherwise the answer waits for work, which the caller
+    /// bounds by its client hanging up: only a wait needs that.
+    func record(runID: UUID, node: Int64, result: CaseResult) async throws -> AfterResult {
         // Environment work goes before cases: the result's statement leases only for a node known to have none.
         let next = LeaseStore.NextLease(runID: UUID(), leaseNow: !activity.mayHaveInstallJobs(node))
         // The slot this result frees is seen by the statement itself, so an idle mark made from it holds.
@@ -91,18 +98,25 @@ struct Dispatcher: Sendable {
         switch try await leases.finish(runID: runID, nodeID: node, result: result, next: next) {
         case .dispatched(let lease?):
             metrics.leasesGranted.increment()
-            return .run(lease)
+            return .assignment(.run(lease))
         case .dispatched(nil):
             if next.leaseNow {
                 activity.markIdle(node, keys: try await capabilities.capabilities(of: node), asOf: generation)
             }
         case .repeated(let lease?):
-            return .run(lease)
+            return .assignment(.run(lease))
         case .recorded, .repeated(nil):
             break
         }
+        return .wait(runID: next.runID)
+    }
+
+    /// The wait after a result for the node's next assignment, up to `wait` seconds. A wait the controller's shutdown
+    /// ends is answered with no assignment: the result is recorded, and the node's next long poll finds out that the
+    /// controller is gone, instead of the node posting a recorded result again and again.
+    func awaitAfterResult(node: Int64, wait: Double, runID: UUID) async throws -> Assignment? {
         do {
-            return try await assignment(node: node, wait: wait, runID: next.runID)
+            return try await assignment(node: node, wait: wait, runID: runID)
         } catch is WaitCancelled {
             return nil
         }

@@ -14,6 +14,10 @@ import PostgresNIO
 /// in the same statement frees its slot and no longer counts for fair share. Its time is the scheduling clock's
 /// (`$20`).
 struct DispatchStatement: PostgresPreparedStatement {
+    /// The name it is prepared under on each connection. Given, not left to the default, which works the type's
+    /// name out by reflection on every run.
+    static let name = "testfleet_dispatch"
+
     private static let clockNow = SchedulingSQL.now("$20")
 
     static let sql = """

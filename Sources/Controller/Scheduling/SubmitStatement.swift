@@ -13,6 +13,10 @@ import PostgresNIO
 /// (``Notifications/work(_:count:labelled:)``). Its time is the scheduling clock's (`$20`): the task's age, from
 /// which its priority grows, starts at it.
 struct SubmitStatement: PostgresPreparedStatement {
+    /// The name it is prepared under on each connection. Given, not left to the default, which works the type's
+    /// name out by reflection on every run.
+    static let name = "testfleet_submit"
+
     private static let clockNow = SchedulingSQL.now("$20")
 
     static let sql = """

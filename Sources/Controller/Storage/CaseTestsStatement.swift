@@ -5,6 +5,10 @@ import WireProtocol
 /// Stores the tests of one run in one statement: the rows from arrays (`unnest`, one array per column) and the
 /// run's counts, marked final when the run decides its case. The run's case and task are read from its row.
 struct CaseTestsStatement: PostgresPreparedStatement {
+    /// The name it is prepared under on each connection. Given, not left to the default, which works the type's
+    /// name out by reflection on every run.
+    static let name = "testfleet_case_tests"
+
     static let sql = """
         WITH stored AS (
             INSERT INTO case_tests (run_id, n, classname, name, status, duration_ms, message, output, flaky)

@@ -33,15 +33,27 @@ struct CPUTime: Sendable {
         return total
     }
 
-    /// Busy time of all cores together since boot (everything but idle and I/O wait).
-    static func machineBusy() -> Double? {
+    /// Busy time of all cores together since boot (everything but idle and I/O wait), and the part of it a
+    /// hypervisor gave to other machines (steal): the cores were not ours then.
+    static func machine() -> (busy: Double, steal: Double)? {
         guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
             let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ")
         else { return nil }
         let counters = line.split(separator: " ").dropFirst().compactMap { Double($0) }
-        guard counters.count >= 5 else { return nil }
+        guard counters.count >= 8 else { return nil }
         // user nice system idle iowait irq softirq steal …; guest time is already inside user.
         let busy = counters.prefix(8).reduce(0, +) - counters[3] - counters[4]
-        return busy * 1000 / ticksPerSecond
+        return (busy * 1000 / ticksPerSecond, counters[7] * 1000 / ticksPerSecond)
+    }
+
+    /// CPU time of every process named `postgres` now running: a PostgreSQL server's processes.
+    static func postgres() -> Double {
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
+        return pids.reduce(0) { total, pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), stat.contains("(postgres)"),
+                let time = process(pid)
+            else { return total }
+            return total + time.own
+        }
     }
 }

@@ -108,13 +108,16 @@ extension BenchCommand {
                     "overhead_ms_p50": percentile(overhead, 0.5), "overhead_ms_p90": percentile(overhead, 0.9),
                     "process_ms_p50": percentile(process, 0.5), "timed_cases": overhead.count,
                     "spawn_limit_per_s": try Self.spawnLimit(cases: cases, parallel: agents * slots),
-                    // Where the cores went, per case: the agents, the cases' shells, the controller, and the rest
-                    // (PostgreSQL, the kernel's own work, other processes); this process's polling is left out.
+                    // Where the cores went, per case: the agents, the cases' shells, the controller, PostgreSQL, and
+                    // the rest (the kernel's own work, other processes); this process's polling is left out. Apart:
+                    // the time a hypervisor gave to other machines (steal), which the guest partly counts above too.
                     "cpu_ms_per_case": [
                         "agents": spent.agents / Double(cases), "agents_system": spent.agentsSystem / Double(cases),
                         "shells": spent.shells / Double(cases),
                         "controller": spent.controller / Double(cases),
-                        "rest": (spent.machine - spent.agents - spent.shells - spent.controller - spent.bench) / Double(cases),
+                        "postgres": spent.postgres / Double(cases), "steal": spent.steal / Double(cases),
+                        "rest": (spent.machine - spent.agents - spent.shells - spent.controller - spent.postgres - spent.bench)
+                            / Double(cases),
                         "machine": spent.machine / Double(cases),
                     ],
                     // How often their threads handed the cores over, per case: each is a wake-up of one thread by another.
@@ -133,7 +136,8 @@ extension BenchCommand {
 
         /// CPU time so far, in milliseconds.
         struct Spent {
-            var agents = 0.0, agentsSystem = 0.0, shells = 0.0, controller = 0.0, bench = 0.0, machine = 0.0
+            var agents = 0.0, agentsSystem = 0.0, shells = 0.0, controller = 0.0, postgres = 0.0, bench = 0.0
+            var machine = 0.0, steal = 0.0
             /// Thread switches, not time.
             var agentSwitches = 0.0, controllerSwitches = 0.0
 
@@ -143,8 +147,10 @@ extension BenchCommand {
                     agentsSystem: lhs.agentsSystem - rhs.agentsSystem,
                     shells: lhs.shells - rhs.shells,
                     controller: lhs.controller - rhs.controller,
+                    postgres: lhs.postgres - rhs.postgres,
                     bench: lhs.bench - rhs.bench,
                     machine: lhs.machine - rhs.machine,
+                    steal: lhs.steal - rhs.steal,
                     agentSwitches: lhs.agentSwitches - rhs.agentSwitches,
                     controllerSwitches: lhs.controllerSwitches - rhs.controllerSwitches
                 )
@@ -152,7 +158,8 @@ extension BenchCommand {
         }
 
         func cpu(agents: [Process]) -> Spent {
-            var spent = Spent(machine: CPUTime.machineBusy() ?? 0)
+            let machine = CPUTime.machine()
+            var spent = Spent(postgres: CPUTime.postgres(), machine: machine?.busy ?? 0, steal: machine?.steal ?? 0)
             for agent in agents {
                 guard let time = CPUTime.process(agent.processIdentifier) else { continue }
                 spent.agents += time.own

@@ -46,14 +46,15 @@ struct CPUTime: Sendable {
         return (busy * 1000 / ticksPerSecond, counters[7] * 1000 / ticksPerSecond)
     }
 
-    /// CPU time of every process named `postgres` now running: a PostgreSQL server's processes.
+    /// CPU time of a PostgreSQL server's processes: every process named `postgres` now running, with the children
+    /// each has waited for (the postmaster's ended backends), so that a backend that ends takes nothing away.
     static func postgres() -> Double {
         let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
         return pids.reduce(0) { total, pid in
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), stat.contains("(postgres)"),
                 let time = process(pid)
             else { return total }
-            return total + time.own
+            return total + time.own + time.children
         }
     }
 }

@@ -167,6 +167,7 @@ let package = Package(
                 "WireProtocol",
                 "ConfigFile",
                 "ControllerClient",
+                "Spawning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Bench",

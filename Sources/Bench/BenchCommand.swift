@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "testfleet-bench",
         abstract: "Measure a running Testfleet controller with simulated agents.",
         subcommands: [
-            Dispatch.self, Wakeup.self, Idle.self, Logs.self, Submit.self, StartDelay.self, Makespan.self, RealAgents.self, Tests.self,
+            Dispatch.self, Wakeup.self, Idle.self, Logs.self, Submit.self, StartDelay.self, Makespan.self, RealAgents.self, Floor.self, Tests.self,
         ]
     )
 }

@@ -23,11 +23,8 @@ struct BenchSQLCommand: AsyncParsableCommand {
     @Option(help: "Measure lease cost with this many queued cases instead.") var queued: Int?
 
     func run() async throws {
-        var quiet = Logger(label: "testfleet.bench-sql")
-        quiet.logLevel = .error
-        let logger = quiet
-        var configuration = try DatabaseURL.parse(databaseURL)
-        configuration.options.maximumConnections = pool
+        let logger = ControllerLogging.quiet("testfleet.bench-sql")
+        let configuration = try DatabaseURL.parse(databaseURL, connections: pool)
         let workers = self.workers
         let seconds = self.seconds
         let cases = self.cases

@@ -11,7 +11,7 @@ struct ControllerCommand: AsyncParsableCommand {
         commandName: "testfleet-controller",
         abstract: "The Testfleet controller: catalog, fleet, tasks, scheduling and reports over HTTPS.",
         version: TestfleetVersion.current,
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, TokenCommand.self, DemoCommand.self, BenchSQLCommand.self],
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, TokenCommand.self, DemoCommand.self, BenchSQLCommand.self, BenchFloorCommand.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -3,6 +3,13 @@ import PostgresNIO
 
 /// Reads `postgres://user:password@host:port/database?sslmode=…` into a client configuration.
 enum DatabaseURL {
+    /// The URL's configuration with a pool of at most `connections`.
+    static func parse(_ text: String, connections: Int) throws -> PostgresClient.Configuration {
+        var configuration = try parse(text)
+        configuration.options.maximumConnections = connections
+        return configuration
+    }
+
     static func parse(_ text: String) throws -> PostgresClient.Configuration {
         guard let url = URLComponents(string: text), let scheme = url.scheme,
             scheme == "postgres" || scheme == "postgresql"

@@ -11,6 +11,13 @@ enum ControllerLogging {
         return logger
     }
 
+    /// A logger that speaks only of errors: for the benchmark commands, whose output is their figures.
+    static func quiet(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = .error
+        return logger
+    }
+
     private static let bootstrapped = Mutex(false)
 
     /// Installs the log handler once per process.

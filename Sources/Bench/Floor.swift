@@ -13,21 +13,15 @@ extension BenchCommand {
         static let configuration = CommandConfiguration(
             abstract: "Cases per second and per-case overhead of slots turning `true {case}` against bench-floor."
         )
-        @Option(help: "The bench-floor server's URL.") var server: String
-        @Option(help: "CA certificate (PEM) of the bench-floor server.") var ca: String
+        /// bench-floor, standing for the controller.
+        @OptionGroup var server: Server
         @Option(help: "Clients, as agents: each has its own connections.") var agents = 2
         @Option var slots = 2
         @Option var cases = 2000
         @Option(help: "The bench-floor server's process id, for its CPU time.") var serverPid: Int32?
 
         func run() async throws {
-            let pem = try String(contentsOfFile: ca, encoding: .utf8)
-            let clients = try (0..<agents).map { _ in
-                AgentClient(
-                    client: try ControllerClient(baseURL: server, caCertificatePEM: pem, bearer: nil, maxConnections: slots),
-                    credential: "floor"
-                )
-            }
+            let clients = try (0..<agents).map { _ in AgentClient(client: try server.client(connections: slots), credential: "floor") }
             // A warm-up round first: connections opened, statements prepared.
             _ = try await turn(clients, cases: agents * slots * 20)
             let before = spent()

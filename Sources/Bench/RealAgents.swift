@@ -44,7 +44,7 @@ extension BenchCommand {
                     let enroll = try Self.launch(
                         agent,
                         [
-                            "enroll", "--controller", target.controller, "--token", token.token!, "--ca-sha256", caSha256,
+                            "enroll", "--controller", target.server.controller, "--token", token.token!, "--ca-sha256", caSha256,
                             "--config", config.path, "--name", "bench-real-\(product.name)-\(index)", "--slots", String(slots),
                         ],
                         log: directory.appendingPathComponent("enroll-\(index).log")

@@ -53,7 +53,10 @@ extension BenchCommand {
                     for slot in 0..<slots {
                         let queue = DispatchQueue(label: "testfleet-bench.floor.\(index).\(slot)")
                         group.addTask {
-                            var lease = Self.firstLease(slot: Int64(index * slots + slot))
+                            // As an agent's slot starts: a lease request, which gives the slot its row.
+                            guard var lease = try await client.lease(wait: 5) else {
+                                throw BenchError("bench-floor answered a lease request without a case")
+                            }
                             var samples: [(total: Double, process: Double)] = []
                             while true {
                                 let number = numbers.add(1)
@@ -81,25 +84,6 @@ extension BenchCommand {
                 }
                 return try await group.reduce(into: []) { $0 += $1 }
             }
-        }
-
-        /// The lease a slot starts with, as if handed out by a lease request; its token picks the slot's row.
-        private static func firstLease(slot: Int64) -> Lease {
-            let item = LeasedItem(name: "floor", version: "1", path: "/tmp")
-            return Lease(
-                leaseId: UUID(),
-                token: slot,
-                expiresAt: Date().addingTimeInterval(60),
-                heartbeatIntervalS: 10,
-                caseId: slot,
-                caseName: "floor",
-                taskId: 1,
-                attempt: 1,
-                commandTemplate: "true {case}",
-                product: item,
-                tool: item,
-                timeoutS: 3600
-            )
         }
 
         /// Starts `command` with `/bin/sh -c` and waits for it on `queue`'s thread, as an agent's slot waits on its

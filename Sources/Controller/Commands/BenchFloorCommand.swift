@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTLS
 import Logging
 import PostgresNIO
+import Synchronization
 import WireProtocol
 
 /// `testfleet-controller bench-floor`: the least a case's turn asks of a controller, served on the controller's own
@@ -33,24 +34,17 @@ struct BenchFloorCommand: AsyncParsableCommand {
 
         let router = Router(context: AppRequestContext.self)
         router.get("readyz") { _, _ in HTTPResponse.Status.ok }
-        // The path agents post results to: the benchmark uses the agents' own client.
+        // The paths agents lease from and post results to: the benchmark uses the agents' own client. Each lease
+        // request starts a slot of its own, with a row of its own; its results carry the slot in their token.
+        let slots = Atomic<Int64>(0)
+        router.post("api/v1/agent/lease") { request, context -> Response in
+            let slot = slots.add(1, ordering: .relaxed).newValue % Self.rows
+            return try context.responseEncoder.encode(Assignment.run(Self.lease(slot: slot)), from: request, context: context)
+        }
         router.post("api/v1/agent/leases/:id/result") { request, context -> Response in
             let result = try await request.decode(as: CaseResult.self, context: context)
             for try await _ in try await client.execute(FloorStatement(slot: result.token), logger: logger) {}
-            let next = Lease(
-                leaseId: UUID(),
-                token: result.token,
-                expiresAt: Date().addingTimeInterval(60),
-                heartbeatIntervalS: 10,
-                caseId: result.token,
-                caseName: "floor",
-                taskId: 1,
-                attempt: 1,
-                commandTemplate: "true {case}",
-                product: LeasedItem(name: "floor", version: "1", path: "/tmp"),
-                tool: LeasedItem(name: "floor", version: "1", path: "/tmp"),
-                timeoutS: 3600
-            )
+            let next = Self.lease(slot: result.token)
             return try context.responseEncoder.encode(ResultAnswer(next: .run(next)), from: request, context: context)
         }
         var application = Application(
@@ -66,11 +60,33 @@ struct BenchFloorCommand: AsyncParsableCommand {
                 logger: logger
             )
             try await client.query(
-                "INSERT INTO bench_floor (slot) SELECT generate_series(0, 1023) ON CONFLICT DO NOTHING",
+                "INSERT INTO bench_floor (slot) SELECT generate_series(0, \(Self.rows - 1)) ON CONFLICT DO NOTHING",
                 logger: logger
             )
         }
         try await application.runService()
+    }
+
+    /// Rows, and so slots that each have a row of their own.
+    private static let rows: Int64 = 1024
+
+    /// A lease for `slot`: its token names the slot's row.
+    private static func lease(slot: Int64) -> Lease {
+        let item = LeasedItem(name: "floor", version: "1", path: "/tmp")
+        return Lease(
+            leaseId: UUID(),
+            token: slot,
+            expiresAt: Date().addingTimeInterval(60),
+            heartbeatIntervalS: 10,
+            caseId: slot,
+            caseName: "floor",
+            taskId: 1,
+            attempt: 1,
+            commandTemplate: "true {case}",
+            product: item,
+            tool: item,
+            timeoutS: 3600
+        )
     }
 }
 

@@ -253,10 +253,24 @@ struct CaseTestsTests {
         func test(_ n: Int, _ name: String, _ status: TestStatus) -> CaseTest {
             CaseTest(n: n, classname: "pkg.Mod", name: name, status: status, durationMs: 5, message: "\(name) said <no>", output: "out & about")
         }
+        func failed(_ id: Int64, _ name: String, ms: Int64, message: String?, tests: [CaseTest] = []) -> JUnitRenderer.Case {
+            let entry = TaskReport.CaseEntry(
+                caseId: id,
+                name: name,
+                state: .failed,
+                node: nil,
+                attempts: 1,
+                durationMs: ms,
+                exitCode: nil,
+                message: message,
+                logUrl: ReportBuilder.logPath(caseID: id)
+            )
+            return JUnitRenderer.Case(entry: entry, tests: tests)
+        }
         let cases = [
-            JUnitRenderer.Case(name: "plain", state: .failed, durationMs: 100, message: "exit code 2"),
-            JUnitRenderer.Case(name: "suite-a", state: .failed, durationMs: 200, tests: [test(1, "ok", .passed), test(2, "bad", .failed)]),
-            JUnitRenderer.Case(name: "suite-b", state: .failed, durationMs: 300, message: "exit code 4", tests: [test(1, "ok", .passed)]),
+            failed(1, "plain", ms: 100, message: "exit code 2"),
+            failed(2, "suite-a", ms: 200, message: nil, tests: [test(1, "ok", .passed), test(2, "bad", .failed)]),
+            failed(3, "suite-b", ms: 300, message: "exit code 4", tests: [test(1, "ok", .passed)]),
         ]
         let xml = JUnitRenderer.render(report: TaskReportFixtures.report(), cases: cases)
         #expect(xml.contains(#"<testsuites name="t" tests="5" failures="3" errors="0" skipped="0""#))

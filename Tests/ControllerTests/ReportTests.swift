@@ -124,8 +124,18 @@ struct ReportTests {
         task.finishedAt = start.addingTimeInterval(2.5)
         let lab1 = NodeSummary(id: 7, name: "lab-1")
         let lab2 = NodeSummary(id: 3, name: "lab-2")
-        func row(_ id: Int64, _ name: String, _ state: CaseState, _ node: NodeSummary?, attempts: Int = 1, ms: Int64?) -> ReportBuilder.CaseRow {
-            .init(id: id, name: name, state: state, node: node, attempts: attempts, durationMs: ms, exitCode: nil, message: nil)
+        func row(_ id: Int64, _ name: String, _ state: CaseState, _ node: NodeSummary?, attempts: Int = 1, ms: Int64?) -> TaskReport.CaseEntry {
+            .init(
+                caseId: id,
+                name: name,
+                state: state,
+                node: node,
+                attempts: attempts,
+                durationMs: ms,
+                exitCode: nil,
+                message: nil,
+                logUrl: ReportBuilder.logPath(caseID: id)
+            )
         }
         let builder = ReportBuilder(
             task: task,
@@ -165,10 +175,12 @@ struct ReportTests {
         #expect(report.failures[0].logUrl == "/api/v1/cases/2/log" && report.reportUrl == "/api/v1/tasks/1/report")
 
         // An attempt handed back by its agent's shutdown did not fail: passing after it is no retry.
-        var handedBack = row(7, "restarted", .passed, lab1, attempts: 2, ms: 10)
-        handedBack.handBacks = 1
-        let afterHandBack = ReportBuilder(task: task, cases: [handedBack, row(3, "pay", .passed, lab2, attempts: 3, ms: 300)], generatedAt: start)
-            .build()
+        let afterHandBack = ReportBuilder(
+            task: task,
+            cases: [row(7, "restarted", .passed, lab1, attempts: 2, ms: 10), row(3, "pay", .passed, lab2, attempts: 3, ms: 300)],
+            handBacks: [7: 1],
+            generatedAt: start
+        ).build()
         #expect(afterHandBack.passedOnRetry.map(\.name) == ["pay"] && afterHandBack.flaky.map(\.name) == ["pay"])
     }
 }

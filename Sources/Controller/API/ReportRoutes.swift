@@ -62,9 +62,9 @@ struct ReportRoutes {
     private func junitCases(taskID: Int64, withPassingTails: Bool) async throws -> [JUnitRenderer.Case] {
         var cases: [JUnitRenderer.Case] = []
         var tests = try await TestRepository(database: services.database).exportedTests(taskID: taskID)
-        for try await (ordinal, name, state, duration, message, exitCode, node, tail) in try await services.database.query(
+        for try await row in try await services.database.query(
             """
-            SELECT k.ordinal, k.name, k.state, k.duration_ms, k.message, k.exit_code, n.name,
+            SELECT \(unescaped: CaseEntryColumns.sql), k.ordinal,
                    (SELECT substring(t.text FROM greatest(length(t.text) - \(Self.junitTailBytes - 1)::int, 1))
                     FROM (SELECT string_agg(l.data, ''::bytea ORDER BY l.byte_offset) AS text FROM case_logs l
                           WHERE l.run_id = last.run_id AND l.byte_offset + length(l.data) > last.size - \(Self.junitTailBytes)) t)
@@ -78,16 +78,13 @@ struct ReportRoutes {
             ) last ON true
             WHERE k.task_id = \(taskID) ORDER BY k.ordinal
             """
-        ).decode((Int, String, String, Int64?, String?, Int?, String?, ByteBuffer?).self) {
+        ) {
+            let columns = row.makeRandomAccess()
+            let ordinal = try columns[CaseEntryColumns.count].decode(Int.self)
             cases.append(
                 .init(
-                    name: name,
-                    state: CaseState(rawValue: state) ?? .error,
-                    durationMs: duration,
-                    message: message,
-                    exitCode: exitCode,
-                    node: node,
-                    logTail: tail.map { String(buffer: $0) },
+                    entry: try CaseEntryColumns.entry(columns),
+                    logTail: try columns[CaseEntryColumns.count + 1].decode(ByteBuffer?.self).map { String(buffer: $0) },
                     tests: tests.removeValue(forKey: ordinal) ?? []
                 )
             )

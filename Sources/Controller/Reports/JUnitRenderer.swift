@@ -5,16 +5,15 @@ import WireProtocol
 /// real `testcase`s with failures and output; the others are one `testcase` each in the task's own suite, with
 /// the tail of their log in `system-out`.
 enum JUnitRenderer {
+    /// A case as the report lists it, with what only the XML carries.
+    @dynamicMemberLookup
     struct Case: Sendable {
-        var name: String
-        var state: CaseState
-        var durationMs: Int64?
-        var message: String?
-        var exitCode: Int?
-        var node: String?
+        var entry: TaskReport.CaseEntry
         var logTail: String?
         /// The tests of the case's final attempt, with output for the failing ones.
         var tests: [CaseTest] = []
+
+        subscript<Value>(dynamicMember field: KeyPath<TaskReport.CaseEntry, Value>) -> Value { entry[keyPath: field] }
     }
 
     static func render(report: TaskReport, cases: [Case]) -> String {

@@ -3,20 +3,6 @@ import WireProtocol
 
 /// Builds a task's report from its cases: pure, so every figure can be checked without a database.
 struct ReportBuilder {
-    /// One case as the report needs it.
-    struct CaseRow: Sendable {
-        var id: Int64
-        var name: String
-        var state: CaseState
-        var node: NodeSummary?
-        var attempts: Int
-        var durationMs: Int64?
-        var exitCode: Int?
-        var message: String?
-        /// Attempts its agents handed back as they shut down: they did not fail.
-        var handBacks = 0
-    }
-
     /// The baseline task's outcome per case name.
     struct Baseline: Sendable {
         var taskID: Int64
@@ -25,7 +11,9 @@ struct ReportBuilder {
     }
 
     var task: TaskInfo
-    var cases: [CaseRow]
+    var cases: [TaskReport.CaseEntry]
+    /// Attempts its agents handed back as they shut down, by case id: they did not fail.
+    var handBacks: [Int64: Int] = [:]
     var baseline: Baseline?
     /// Case names whose last runs (this task included) both passed and failed.
     var flippedCases: [String] = []
@@ -53,11 +41,11 @@ struct ReportBuilder {
         }
         durations.sort()
         let failing: Set<CaseState> = [.failed, .error, .timedOut]
-        let failures = cases.filter { failing.contains($0.state) }.map(entry)
+        let failures = cases.filter { failing.contains($0.state) }
         let slowest = cases.filter { $0.durationMs != nil && $0.state != .cancelled }
-            .sorted { ($0.durationMs!, $1.id) > ($1.durationMs!, $0.id) }
-            .prefix(slowestCount).map(entry)
-        let passedOnRetry = cases.filter { $0.state == .passed && $0.attempts - $0.handBacks > 1 }.map(entry)
+            .sorted { ($0.durationMs!, $1.caseId) > ($1.durationMs!, $0.caseId) }
+            .prefix(slowestCount)
+        let passedOnRetry = cases.filter { $0.state == .passed && $0.attempts - handBacks[$0.caseId, default: 0] > 1 }
         var flaky = passedOnRetry.map { TaskReport.FlakyCase(name: $0.name, reason: "passed on attempt \($0.attempts)") }
         let retried = Set(flaky.map(\.name))
         flaky += flippedCases.filter { !retried.contains($0) }.sorted()
@@ -107,20 +95,6 @@ struct ReportBuilder {
         guard !sorted.isEmpty else { return nil }
         let rank = Int((fraction * Double(sorted.count)).rounded(.up))
         return sorted[min(max(rank, 1), sorted.count) - 1]
-    }
-
-    private func entry(_ row: CaseRow) -> TaskReport.CaseEntry {
-        TaskReport.CaseEntry(
-            caseId: row.id,
-            name: row.name,
-            state: row.state,
-            node: row.node,
-            attempts: row.attempts,
-            durationMs: row.durationMs,
-            exitCode: row.exitCode,
-            message: row.message,
-            logUrl: Self.logPath(caseID: row.id)
-        )
     }
 
     private func compare(_ baseline: Baseline) -> TaskReport.Comparison {

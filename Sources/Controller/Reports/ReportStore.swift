@@ -25,36 +25,28 @@ struct ReportStore: Sendable {
             ).first()
         else { return }
         let task = try TaskRepository.task(row)
-        var cases: [ReportBuilder.CaseRow] = []
+        var cases: [TaskReport.CaseEntry] = []
+        var handBacks: [Int64: Int] = [:]
         cases.reserveCapacity(task.counts.total)
-        for try await (id, name, state, nodeID, nodeName, attempts, duration, exitCode, message, handBacks)
-            in try await transaction.query(
-                """
-                SELECT k.id, k.name, k.state, n.id, n.name, k.attempts, k.duration_ms, k.exit_code, k.message,
-                    CASE WHEN k.state = 'passed' AND k.attempts > 1 THEN \(unescaped: EndingSQL.handBacks(of: "k.id")) ELSE 0 END
-                FROM cases k LEFT JOIN nodes n ON n.id = k.node_id WHERE k.task_id = \(taskID) ORDER BY k.ordinal
-                """
-            ).decode((Int64, String, String, Int64?, String?, Int, Int64?, Int?, String?, Int).self)
-        {
-            cases.append(
-                .init(
-                    id: id,
-                    name: name,
-                    state: CaseState(rawValue: state) ?? .error,
-                    node: nodeID.flatMap { id in nodeName.map { NodeSummary(id: id, name: $0) } },
-                    attempts: attempts,
-                    durationMs: duration,
-                    exitCode: exitCode,
-                    message: message,
-                    handBacks: handBacks
-                )
-            )
+        for try await row in try await transaction.query(
+            """
+            SELECT \(unescaped: CaseEntryColumns.sql),
+                CASE WHEN k.state = 'passed' AND k.attempts > 1 THEN \(unescaped: EndingSQL.handBacks(of: "k.id")) ELSE 0 END
+            FROM cases k LEFT JOIN nodes n ON n.id = k.node_id WHERE k.task_id = \(taskID) ORDER BY k.ordinal
+            """
+        ) {
+            let columns = row.makeRandomAccess()
+            let entry = try CaseEntryColumns.entry(columns)
+            cases.append(entry)
+            let handedBack = try columns[CaseEntryColumns.count].decode(Int.self)
+            if handedBack > 0 { handBacks[entry.caseId] = handedBack }
         }
         let baseline = try await baseline(for: task, transaction: transaction)
         let recent = try await recentTasks(like: task, transaction: transaction)
         let builder = ReportBuilder(
             task: task,
             cases: cases,
+            handBacks: handBacks,
             baseline: baseline,
             flippedCases: try await flippedCases(for: task, recent: recent, transaction: transaction),
             generatedAt: Date()

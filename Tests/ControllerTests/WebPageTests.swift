@@ -79,12 +79,14 @@ struct WebPageTests {
             try await fixture.finish(second, .passed)
             _ = try await fixture.controller.waitForTask(task.id)
 
+            // When the task was submitted, readable and exact.
+            let created = #"<time datetime="\#(WireJSON.formatTimestamp(task.createdAt))">\#(WebFormat.time(task.createdAt))</time>"#
             let expectations: [(String, [String])] = [
                 ("/", ["Dashboard", "Latest reports", "/tasks/\(task.id)/report", "&lt;img src=x onerror=alert(2)&gt;"]),
-                ("/tasks", ["Tasks", "&lt;img src=x onerror=alert(2)&gt;", "completed"]),
+                ("/tasks", ["Tasks", "&lt;img src=x onerror=alert(2)&gt;", "completed", created]),
                 ("/tasks?state=completed&product_id=\(fixture.product.id)&user=admin", ["/tasks/\(task.id)"]),
                 ("/tasks/new", ["New task", "shop &quot;deluxe&quot; &amp; &lt;b&gt;co&lt;/b&gt; 1.0", "Choose a product first"]),
-                ("/tasks/\(task.id)", ["&lt;script&gt;alert(1)&lt;/script&gt;", "plain-case", "2 of 2 finished", "Report", "lab-1"]),
+                ("/tasks/\(task.id)", ["&lt;script&gt;alert(1)&lt;/script&gt;", "plain-case", "2 of 2 finished", "Report", "lab-1", created]),
                 ("/tasks/\(task.id)?state=failed", ["&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;i&gt;boom&lt;/i&gt;"]),
                 ("/tasks/\(task.id)/report", ["pass rate", "/api/v1/tasks/\(task.id)/report.xml", "&lt;script&gt;alert(1)&lt;/script&gt;"]),
                 ("/cases/\(lease.caseId)", ["&lt;script&gt;alert(1)&lt;/script&gt;", "line one &lt;b&gt;not bold&lt;/b&gt;", "Runs", "lab-1"]),

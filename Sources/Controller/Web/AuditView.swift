@@ -5,8 +5,7 @@ import WireProtocol
 struct AuditView: Sendable {
     /// One entry as the table shows it.
     struct Row: Sendable {
-        var at: String
-        var atISO: String
+        var at: TimeView
         var actor: String
         var action: String
         var target: String
@@ -14,8 +13,7 @@ struct AuditView: Sendable {
         var address: String
 
         init(_ entry: AuditEntry) {
-            at = WebFormat.time(entry.at)
-            atISO = WebFormat.timestamp(entry.at)
+            at = TimeView(entry.at)
             actor = entry.actor
             action = entry.action
             target = entry.target.kind.replacingOccurrences(of: "_", with: " ") + (entry.target.id.map { " \($0)" } ?? "")

@@ -12,8 +12,7 @@ struct TaskRow: Sendable {
     var state: String
     var stateLabel: String
     var progress: ProgressView
-    var created: String
-    var createdISO: String
+    var created: TimeView
     var finished: String?
     /// The web report page, once the task has one.
     var reportHref: String?
@@ -32,8 +31,7 @@ struct TaskRow: Sendable {
         state = task.state.rawValue
         stateLabel = WebFormat.state(task.state.rawValue)
         progress = ProgressView(task.counts)
-        created = WebFormat.time(task.createdAt)
-        createdISO = WebFormat.timestamp(task.createdAt)
+        created = TimeView(task.createdAt)
         finished = task.finishedAt.map(WebFormat.time)
         reportHref = task.reportUrl == nil ? nil : "/tasks/\(task.id)/report"
         let scored = task.counts.passed + task.counts.failed + task.counts.error + task.counts.timedOut

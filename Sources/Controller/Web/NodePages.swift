@@ -19,8 +19,8 @@ struct NodePages {
         web.get("nodes/:id") { request, context -> Response in
             let user = try context.webUser(request)
             let view = try await nodeView(try request.id(context), user: user)
-            var page = renderer.frame(view.node.name, user, .nodes, view)
-            page.events = "/events/nodes/\(view.node.id)"
+            var page = renderer.frame(view.node.info.name, user, .nodes, view)
+            page.events = "/events/nodes/\(view.node.info.id)"
             return try renderer.page("node", page)
         }
         web.get("events/nodes/:id") { request, context -> Response in
@@ -29,7 +29,7 @@ struct NodePages {
             _ = try await nodeView(id, user: user)
             return EventStream.response(context: context, initial: LiveRegions()) { regions in
                 let view = try await nodeView(id, user: user)
-                let page = renderer.frame(view.node.name, user, .nodes, view)
+                let page = renderer.frame(view.node.info.name, user, .nodes, view)
                 return .init(events: try regions.event(["node-environment": try renderer.fragment("node-environment", page)]))
             }
         }
@@ -77,7 +77,7 @@ struct NodePages {
             let user = try context.webUser(request)
             try user.requireAdmin()
             let node = NodeRow(try await services.nodes.get(id: try request.id(context)), canAdminister: true)
-            return try renderer.page("node-revoke", renderer.frame("Revoke \(node.name)", user, .nodes, node))
+            return try renderer.page("node-revoke", renderer.frame("Revoke \(node.info.name)", user, .nodes, node))
         }
         web.button("nodes/:id/revoke", admin: true) { user, id, context in
             try await services.nodes.revoke(id: id, by: user.caller)

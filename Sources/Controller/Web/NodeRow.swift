@@ -24,36 +24,22 @@ struct NodeRow: Sendable {
         var taskID: Int64
     }
 
-    var id: Int64
-    var name: String
-    var hostname: String
-    var ip: String
-    var os: String
-    var arch: String
-    var agentVersion: String
+    /// The node as the API gives it: its name, its machine's facts, its slots and state reason show as they are.
+    var info: NodeInfo
     var labels: [Label]
     var state: String
     var stateLabel: String
-    var stateReason: String?
-    var slots: Int
     var busy: Int
     var lastSeen: String
     var lastSeenTime: String
     var enrolled: String
-    var revoked: Bool
     var running: [Running]
     var actions: [Action]
     /// An admin may revoke the credential of a node that still has one.
     var canRevoke: Bool
 
     init(_ node: NodeInfo, canAdminister: Bool, now: Date = Date()) {
-        id = node.id
-        name = node.name
-        hostname = node.hostname
-        ip = node.ip
-        os = node.os
-        arch = node.arch
-        agentVersion = node.agentVersion
+        info = node
         labels = node.labels.map { label in
             let sources = [
                 node.reportedLabels.contains(label) ? "reported by the agent" : nil,
@@ -63,13 +49,10 @@ struct NodeRow: Sendable {
         }
         state = node.state.rawValue
         stateLabel = node.revoked ? "revoked" : node.state.rawValue
-        stateReason = node.stateReason
-        slots = node.slots
         busy = node.runningCases.count
         lastSeen = WebFormat.ago(node.lastSeenAt, now: now)
         lastSeenTime = WebFormat.time(node.lastSeenAt)
         enrolled = WebFormat.time(node.createdAt)
-        revoked = node.revoked
         running = node.runningCases.map { Running(caseID: $0.caseId, name: $0.name, taskID: $0.taskId) }
         actions = canAdminister ? Self.actions(state: node.state, revoked: node.revoked) : []
         canRevoke = canAdminister && !node.revoked

@@ -79,8 +79,9 @@ struct WebPageTests {
             try await fixture.finish(second, .passed)
             _ = try await fixture.controller.waitForTask(task.id)
 
-            // When the task was submitted, readable and exact.
-            let created = #"<time datetime="\#(WireJSON.formatTimestamp(task.createdAt))">\#(WebFormat.time(task.createdAt))</time>"#
+            // When the task was submitted, readable and exact, as stored.
+            let stored = try await fixture.controller.admin.request(.GET, "/api/v1/tasks/\(task.id)").decode(TaskInfo.self)
+            let created = #"<time datetime="\#(WireJSON.formatTimestamp(stored.createdAt))">\#(WebFormat.time(stored.createdAt))</time>"#
             let expectations: [(String, [String])] = [
                 ("/", ["Dashboard", "Latest reports", "/tasks/\(task.id)/report", "&lt;img src=x onerror=alert(2)&gt;"]),
                 ("/tasks", ["Tasks", "&lt;img src=x onerror=alert(2)&gt;", "completed", created]),
@@ -90,12 +91,18 @@ struct WebPageTests {
                 ("/tasks/\(task.id)?state=failed", ["&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;i&gt;boom&lt;/i&gt;"]),
                 ("/tasks/\(task.id)/report", ["pass rate", "/api/v1/tasks/\(task.id)/report.xml", "&lt;script&gt;alert(1)&lt;/script&gt;"]),
                 ("/cases/\(lease.caseId)", ["&lt;script&gt;alert(1)&lt;/script&gt;", "line one &lt;b&gt;not bold&lt;/b&gt;", "Runs", "lab-1"]),
-                ("/nodes", ["lab-1", "online", "Drain", "Disable"]),
-                ("/nodes/\(fixture.nodeID)", ["lab-1", "10.0.0.7", "/opt/shop", "/opt/runner", "runner 2"]),
-                ("/products", ["shop &quot;deluxe&quot; &amp; &lt;b&gt;co&lt;/b&gt;", "Add a product"]),
-                ("/products/\(fixture.product.id)", ["Pass rate across versions", "<svg", "50.0 %", "Save links", "checked"]),
-                ("/tools", ["runner", "run {case}", "Add a tool"]),
-                ("/tools/\(fixture.tool.id)", ["runner 2", "Run command", "Delete tool"]),
+                ("/nodes", ["lab-1", "online", "Drain", "Disable", "href=\"/nodes/\(fixture.nodeID)\"", "lab-1 · linux x86_64", "0 / 2"]),
+                ("/nodes/\(fixture.nodeID)", ["<h1>lab-1</h1>", "10.0.0.7", "linux x86_64", "0 of 2 busy", "/opt/shop", "/opt/runner", "runner 2"]),
+                ("/products", ["shop &quot;deluxe&quot; &amp; &lt;b&gt;co&lt;/b&gt;</a>", "<td>1.0</td>", "installed by hand", "Add a product"]),
+                (
+                    "/products/\(fixture.product.id)",
+                    [
+                        "<h1>shop &quot;deluxe&quot; &amp; &lt;b&gt;co&lt;/b&gt; 1.0</h1>", "installed by hand", "value=\"1.0\"",
+                        "Pass rate across versions", "<svg", "50.0 %", "Save links", "checked",
+                    ]
+                ),
+                ("/tools", ["runner</a>", "<td>2</td>", "run {case}", "Add a tool"]),
+                ("/tools/\(fixture.tool.id)", ["<h1>runner 2</h1>", "installed by hand", "value=\"runner\"", "Run command", "Delete tool"]),
                 ("/admin", ["Enrollment tokens", "Your API tokens", "Users", "admin"]),
             ]
             for (path, needles) in expectations {

@@ -93,9 +93,7 @@ extension BenchCommand {
                 queue.async {
                     let start = ContinuousClock.now
                     do {
-                        let pid = try Spawn.start("/bin/sh", ["-c", command], output: .appending("/dev/null"))
-                        var status: Int32 = 0
-                        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                        _ = Spawn.wait(for: try Spawn.start("/bin/sh", ["-c", command], output: .appending("/dev/null")))
                         continuation.resume(returning: milliseconds(ContinuousClock.now - start))
                     } catch {
                         continuation.resume(throwing: error)

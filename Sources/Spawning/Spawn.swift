@@ -22,6 +22,13 @@ public enum Spawn {
         case session
     }
 
+    /// Waits for `pid` to end, blocking the calling thread (through interruptions), and says how it ended.
+    public static func wait(for pid: pid_t) -> Termination {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return Termination(waitStatus: status)
+    }
+
     /// Starts `executable` with `arguments` (not including its name) and returns its process id.
     ///
     /// - Parameters:

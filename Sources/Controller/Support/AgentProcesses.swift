@@ -66,8 +66,7 @@ final class AgentProcesses: Sendable {
         }
         for pid in remaining {
             kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
+            _ = Spawn.wait(for: pid)
         }
     }
 }

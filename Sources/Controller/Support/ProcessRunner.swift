@@ -40,9 +40,7 @@ enum ProcessRunner {
             }
         }
         close(readEnd)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return Result(status: Termination(waitStatus: status).shellStatus, output: String(decoding: output, as: UTF8.self))
+        return Result(status: Spawn.wait(for: pid).shellStatus, output: String(decoding: output, as: UTF8.self))
     }
 }
 

@@ -18,21 +18,21 @@ extension BenchCommand {
         @Option(help: "Fetches of the case page.") var pageRounds = 20
 
         func run() async throws {
-            let bench = try target.bench(connections: agents + 8)
-            var setup = try await bench.setUp(nodes: agents)
-            // The same suite on version 1, then on version 2 with other tests failing: the measured task's report
-            // compares its tests with the baseline's and looks for flips over both.
-            let first = try await self.task(bench, setup, seed: 0)
-            setup.product = try await nextVersion(bench, setup)
-            let measured = try await self.task(bench, setup, seed: 1)
-            let page = try await casePage(bench, taskID: measured.taskID)
-            try emit([
-                "ingest_per_s": Double(cases * tests) / measured.ingest, "ingest_s": measured.ingest,
-                "baseline_ingest_per_s": Double(cases * tests) / first.ingest, "tests": cases * tests, "cases": cases,
-                "report_s": measured.report, "baseline_report_s": first.report, "case_page_ms": page.default,
-                "case_page_1000_ms": page.large,
-            ])
-            await bench.client.shutdown()
+            try await target.run(nodes: agents, connections: agents + 8) { bench, setup in
+                var setup = setup
+                // The same suite on version 1, then on version 2 with other tests failing: the measured task's report
+                // compares its tests with the baseline's and looks for flips over both.
+                let first = try await self.task(bench, setup, seed: 0)
+                setup.product = try await nextVersion(bench, setup)
+                let measured = try await self.task(bench, setup, seed: 1)
+                let page = try await casePage(bench, taskID: measured.taskID)
+                try emit([
+                    "ingest_per_s": Double(cases * tests) / measured.ingest, "ingest_s": measured.ingest,
+                    "baseline_ingest_per_s": Double(cases * tests) / first.ingest, "tests": cases * tests, "cases": cases,
+                    "report_s": measured.report, "baseline_report_s": first.report, "case_page_ms": page.default,
+                    "case_page_1000_ms": page.large,
+                ])
+            }
         }
 
         /// Runs a task of `cases` cases of `tests` tests each: the seconds its results with tests took, and the

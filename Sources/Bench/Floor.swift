@@ -21,27 +21,28 @@ extension BenchCommand {
         @Option(help: "The bench-floor server's process id, for its CPU time.") var serverPid: Int32?
 
         func run() async throws {
-            let clients = try (0..<agents).map { _ in AgentClient(client: try server.client(connections: slots), credential: "floor") }
-            // A warm-up round first: connections opened, statements prepared.
-            _ = try await turn(clients, cases: agents * slots * 20)
-            let before = spent()
-            let start = ContinuousClock.now
-            let samples = try await turn(clients, cases: cases)
-            let seconds = milliseconds(ContinuousClock.now - start) / 1000
-            let used = spent() - before
-            for client in clients { await client.client.shutdown() }
-            let overhead = samples.map { $0.total - $0.process }.sorted()
-            let process = samples.map(\.process).sorted()
-            let perCase = Double(cases)
-            try emit([
-                "per_s": perCase / seconds, "seconds": seconds, "cases": cases, "agents": agents, "slots": slots,
-                "overhead_ms_p50": percentile(overhead, 0.5), "overhead_ms_p90": percentile(overhead, 0.9),
-                "process_ms_p50": percentile(process, 0.5),
-                "cpu_ms_per_case": [
-                    "clients": used.agents / perCase, "shells": used.shells / perCase, "server": used.controller / perCase,
-                    "postgres": used.postgres / perCase, "machine": used.machine / perCase,
-                ],
-            ])
+            try await server.withClients(agents, connections: slots) { connections in
+                let clients = connections.map { AgentClient(client: $0, credential: "floor") }
+                // A warm-up round first: connections opened, statements prepared.
+                _ = try await turn(clients, cases: agents * slots * 20)
+                let before = spent()
+                let start = ContinuousClock.now
+                let samples = try await turn(clients, cases: cases)
+                let seconds = milliseconds(ContinuousClock.now - start) / 1000
+                let used = spent() - before
+                let overhead = samples.map { $0.total - $0.process }.sorted()
+                let process = samples.map(\.process).sorted()
+                let perCase = Double(cases)
+                try emit([
+                    "per_s": perCase / seconds, "seconds": seconds, "cases": cases, "agents": agents, "slots": slots,
+                    "overhead_ms_p50": percentile(overhead, 0.5), "overhead_ms_p90": percentile(overhead, 0.9),
+                    "process_ms_p50": percentile(process, 0.5),
+                    "cpu_ms_per_case": [
+                        "clients": used.agents / perCase, "shells": used.shells / perCase, "server": used.controller / perCase,
+                        "postgres": used.postgres / perCase, "machine": used.machine / perCase,
+                    ],
+                ])
+            }
         }
 
         /// `cases` cases turned by every slot of every client together; each slot's time per case (from the lease in

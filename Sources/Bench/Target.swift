@@ -8,10 +8,22 @@ struct Server: ParsableArguments {
     @Option(help: "Controller URL.") var controller: String
     @Option(help: "CA certificate (PEM) of the controller.") var ca: String
 
-    /// A client of at most `connections` connections to it, sending no credential of its own.
-    func client(connections: Int) throws -> ControllerClient {
+    /// Runs `body` with `count` clients of at most `connections` connections each, sending no credential of
+    /// their own, and shuts them down after, also when `body` throws.
+    func withClients<Value>(_ count: Int, connections: Int, _ body: ([ControllerClient]) async throws -> Value) async throws -> Value {
         let pem = try String(contentsOfFile: ca, encoding: .utf8)
-        return try ControllerClient(baseURL: controller, caCertificatePEM: pem, bearer: nil, maxConnections: connections)
+        var clients: [ControllerClient] = []
+        do {
+            for _ in 0..<count {
+                clients.append(try ControllerClient(baseURL: controller, caCertificatePEM: pem, bearer: nil, maxConnections: connections))
+            }
+            let value = try await body(clients)
+            for client in clients { await client.shutdown() }
+            return value
+        } catch {
+            for client in clients { await client.shutdown() }
+            throw error
+        }
     }
 }
 
@@ -19,10 +31,6 @@ struct Server: ParsableArguments {
 struct Target: ParsableArguments {
     @OptionGroup var server: Server
     @Option(help: "An admin API token.") var token: String
-
-    func bench(connections: Int = 64) throws -> Bench {
-        Bench(client: try server.client(connections: connections), admin: [("Authorization", "Bearer \(token)")])
-    }
 
     /// Runs `body` against the controller with `nodes` enrolled through a client of `connections`, and closes
     /// the client after.
@@ -32,9 +40,9 @@ struct Target: ParsableArguments {
         runCommand: String = "true",
         _ body: (Bench, Bench.Setup) async throws -> Void
     ) async throws {
-        let bench = try self.bench(connections: connections)
-        let setup = try await bench.setUp(nodes: nodes, runCommand: runCommand)
-        try await body(bench, setup)
-        await bench.client.shutdown()
+        try await server.withClients(1, connections: connections) { clients in
+            let bench = Bench(client: clients[0], admin: [("Authorization", "Bearer \(token)")])
+            try await body(bench, try await bench.setUp(nodes: nodes, runCommand: runCommand))
+        }
     }
 }

@@ -33,17 +33,15 @@ struct ControllerApplication {
             attributes: [.posixPermissions: 0o750]
         )
         var embedded: EmbeddedPostgres?
-        let postgres: PostgresClient.Configuration
-        if let url = config.databaseURL {
-            postgres = try DatabaseURL.parse(url)
+        let url: String
+        if let configured = config.databaseURL {
+            url = configured
         } else {
             let cluster = try EmbeddedPostgres(dataDirectory: config.dataDirectory, logger: logger)
-            let connection = try await Blocking.run { try cluster.start() }
+            url = try await Blocking.run { try cluster.start() }.url
             embedded = cluster
-            postgres = try DatabaseURL.parse(connection.url)
         }
-        var clientConfig = postgres
-        clientConfig.options.maximumConnections = config.databasePoolSize
+        var clientConfig = try DatabaseURL.parse(url, connections: config.databasePoolSize)
         clientConfig.options.minimumConnections = 2
         let client = PostgresClient(configuration: clientConfig, backgroundLogger: logger)
 

@@ -32,16 +32,8 @@ struct ControllerApplication {
             withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o750]
         )
-        var embedded: EmbeddedPostgres?
-        let url: String
-        if let configured = config.databaseURL {
-            url = configured
-        } else {
-            let cluster = try EmbeddedPostgres(dataDirectory: config.dataDirectory, logger: logger)
-            url = try await Blocking.run { try cluster.start() }.url
-            embedded = cluster
-        }
-        var clientConfig = try DatabaseURL.parse(url, connections: config.databasePoolSize)
+        let database = try await DatabaseLocation.resolve(config, logger: logger)
+        var clientConfig = try DatabaseURL.parse(database.url, connections: config.databasePoolSize)
         clientConfig.options.minimumConnections = 2
         let client = PostgresClient(configuration: clientConfig, backgroundLogger: logger)
 
@@ -131,7 +123,7 @@ struct ControllerApplication {
             ),
             HeapTrimmer(logger: logger)
         )
-        let cluster = embedded
+        let cluster = database.embedded
         let routes = apiRoutes.map { route in
             let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
             return "\(route.method) /" + path.joined(separator: "/")

@@ -154,7 +154,7 @@ struct SubmissionFormatTests {
         }
     }
 
-    @Test("testfleet-controller token create prints a working token; migrate reports the schema up to date")
+    @Test("testfleet-controller token create prints a working token; migrate names what it applied, then reports the schema up to date")
     func commands() async throws {
         try await withController { controller in
             let binary = TestAgent.binary.deletingLastPathComponent().appendingPathComponent("testfleet-controller").path
@@ -166,6 +166,12 @@ struct SubmissionFormatTests {
             #expect(try await client.request(.GET, "/api/v1/auth/me").decode(User.self).username == "admin")
             let migrate = try await ProcessRunner.run(binary, ["migrate", "--database-url", controller.databaseURL])
             #expect(migrate.status == 0 && migrate.output.contains("schema is up to date"))
+            let empty = try await TestDatabase.empty()
+            let versions = Migration.all.map { String($0.version) }.joined(separator: ", ")
+            let first = try await ProcessRunner.run(binary, ["migrate", "--database-url", empty])
+            #expect(first.status == 0 && first.output.contains("applied migrations \(versions)"), "\(first.output)")
+            let second = try await ProcessRunner.run(binary, ["migrate", "--database-url", empty])
+            #expect(second.status == 0 && second.output.contains("schema is up to date"), "\(second.output)")
             let unknownUser = try await ProcessRunner.run(binary, ["token", "create", "--user", "ghost", "--database-url", controller.databaseURL])
             #expect(unknownUser.status != 0 && unknownUser.output.contains("no user named ghost"))
         }

@@ -11,10 +11,7 @@ extension ControllerCommand {
         @OptionGroup var options: ConfigurationOptions
 
         func run() async throws {
-            let config = try options.load()
-            let logger = ControllerLogging.logger(config)
-            try await withDatabase(config: config, logger: logger) { database in
-                let applied = try await Migrator().migrate(database, logger: logger)
+            try await options.withDatabase { _, applied in
                 print(applied.isEmpty ? "schema is up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))")
             }
         }

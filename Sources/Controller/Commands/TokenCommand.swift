@@ -19,8 +19,7 @@ extension ControllerCommand {
             @Option(help: "A name to recognize the token by.") var name = "cli"
 
             func run() async throws {
-                let config = try options.load()
-                try await withDatabase(config: config, logger: ControllerLogging.logger(config)) { database in
+                try await options.withDatabase { database, _ in
                     let users = UserRepository(database: database)
                     guard let found = try await users.find(username: user) else {
                         throw ValidationError("no user named \(user)")

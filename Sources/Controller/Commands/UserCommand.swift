@@ -19,9 +19,8 @@ extension ControllerCommand {
             @Option var role: UserRole = .member
 
             func run() async throws {
-                let config = try options.load()
                 let password = readLine(strippingNewline: true) ?? ""
-                try await withDatabase(config: config, logger: ControllerLogging.logger(config)) { database in
+                try await options.withDatabase { database, _ in
                     let user = try await UserRepository(database: database).create(
                         username: username,
                         password: password,
@@ -39,9 +38,8 @@ extension ControllerCommand {
             @Argument var username: String
 
             func run() async throws {
-                let config = try options.load()
                 let password = readLine(strippingNewline: true) ?? ""
-                try await withDatabase(config: config, logger: ControllerLogging.logger(config)) { database in
+                try await options.withDatabase { database, _ in
                     try await UserRepository(database: database).setPassword(username: username, password: password, by: .console)
                     print("password of \(username) changed")
                 }

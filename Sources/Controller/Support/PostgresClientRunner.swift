@@ -8,9 +8,15 @@ struct PostgresClientRunner {
 
     func run(_ body: @Sendable (PostgresClient) async throws -> Void) async throws {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let (running, started) = AsyncStream<Never>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            group.addTask {
+                started.finish()
+                await client.run()
+            }
             defer { group.cancelAll() }
+            // A query before the client runs would wait all the same, but PostgresNIO warns of it.
+            for await _ in running {}
             try await body(client)
         }
     }

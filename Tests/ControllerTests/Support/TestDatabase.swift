@@ -58,8 +58,9 @@ enum TestDatabase {
             let directory = URL(fileURLWithPath: NSTemporaryDirectory())
                 .appendingPathComponent("testfleet-tests-\(getpid())")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            // Room for every suite's controllers at once, as the cluster CI starts has.
-            let cluster = try EmbeddedPostgres(dataDirectory: directory, logger: logger, maxConnections: 300)
+            // Room for every suite's controllers at once, as the cluster CI starts has: the suites start together,
+            // and a connection refused for want of room is retried by its pool after a pause.
+            let cluster = try EmbeddedPostgres(dataDirectory: directory, logger: logger, maxConnections: 1000)
             let connection = try await Blocking.run { try cluster.start() }
             started = Server(adminURL: URLComponents(string: connection.url)!, cluster: cluster)
             StopAtExit.register(cluster: cluster, directory: directory)

@@ -1,8 +1,4 @@
-import ArgumentParser
-import Foundation
 import Logging
-import ServiceLifecycle
-import WireProtocol
 
 extension ConfigurationOptions {
     /// Loads the configuration and runs `body` with its database, outside the server. The database is migrated

@@ -19,8 +19,8 @@ extension ControllerCommand {
             @Option var role: UserRole = .member
 
             func run() async throws {
-                let password = readLine(strippingNewline: true) ?? ""
                 try await options.withDatabase { database, _ in
+                    let password = readLine(strippingNewline: true) ?? ""
                     let user = try await UserRepository(database: database).create(
                         username: username,
                         password: password,
@@ -38,8 +38,8 @@ extension ControllerCommand {
             @Argument var username: String
 
             func run() async throws {
-                let password = readLine(strippingNewline: true) ?? ""
                 try await options.withDatabase { database, _ in
+                    let password = readLine(strippingNewline: true) ?? ""
                     try await UserRepository(database: database).setPassword(username: username, password: password, by: .console)
                     print("password of \(username) changed")
                 }

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import Testing
 import WireProtocol
 
 @testable import testfleet_controller
@@ -137,10 +138,22 @@ final class TestController: Sendable {
     /// Keeps `web` until this controller stops, which then shuts it down.
     func own(_ web: WebClient) { webClients.withLock { $0.append(web) } }
 
-    /// Stops the controller as SIGTERM would, then shuts down its web clients. Stopping again does nothing more.
+    /// Stops the controller as SIGTERM would, then shuts down its web clients. Stopping again does nothing more. A
+    /// controller that has not stopped within a minute fails the test that started it, rather than hanging the run.
     func stop() async {
         await group.triggerGracefulShutdown()
-        _ = try? await running.value
+        let stopped = OneShotValue<Bool>()
+        let running = self.running
+        Task {
+            _ = try? await running.value
+            stopped.set(true)
+        }
+        do {
+            try await waitUntil("the controller to stop", timeout: 60) { stopped.get() == true }
+        } catch {
+            Issue.record("\(error)")
+            return
+        }
         let clients = webClients.withLock { clients in
             defer { clients = [] }
             return clients
